@@ -1,0 +1,80 @@
+package io.healthscore.runtime.error;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.rpc.BadRequest;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.StatusException;
+import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.StatusProto;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Translates between exceptions and what travels on the wire: a gRPC status plus a google.rpc.Status
+ * trailer whose details carry google.rpc.BadRequest field violations.
+ */
+public final class ApiErrors {
+  private static final Logger LOG = Logger.getLogger(ApiErrors.class.getName());
+
+  /** What clients see for a failure nobody foresaw; the details stay in the server log. */
+  static final String INTERNAL_MESSAGE = "internal error";
+
+  private ApiErrors() {}
+
+  /**
+   * The StatusRuntimeException to end a call with. Status exceptions pass through; an ApiException
+   * becomes its status with details; anything else is logged and becomes INTERNAL with a generic
+   * message, so internals never leak to clients. Use it from StreamObserver code:
+   * {@code responseObserver.onError(ApiErrors.toStatusException(e))}.
+   */
+  public static StatusRuntimeException toStatusException(Throwable t) {
+    if (t instanceof StatusRuntimeException sre) {
+      return sre;
+    }
+    if (t instanceof StatusException se) {
+      return new StatusRuntimeException(se.getStatus(), se.getTrailers());
+    }
+    if (t instanceof ApiException api) {
+      com.google.rpc.Status.Builder status =
+          com.google.rpc.Status.newBuilder()
+              .setCode(api.code().value())
+              .setMessage(String.valueOf(api.getMessage()));
+      if (api instanceof InvalidArgumentException invalid && !invalid.violations().isEmpty()) {
+        BadRequest.Builder badRequest = BadRequest.newBuilder();
+        for (FieldViolation v : invalid.violations()) {
+          badRequest.addFieldViolationsBuilder().setField(v.field()).setDescription(v.description());
+        }
+        status.addDetails(Any.pack(badRequest.build()));
+      }
+      return StatusProto.toStatusRuntimeException(status.build());
+    }
+    LOG.log(Level.SEVERE, "unexpected failure while handling a call", t);
+    return Status.INTERNAL.withDescription(INTERNAL_MESSAGE).asRuntimeException(new Metadata());
+  }
+
+  /** The field violations a server sent with a status, empty if none (client side, tests). */
+  public static List<FieldViolation> fieldViolations(StatusRuntimeException e) {
+    com.google.rpc.Status status = StatusProto.fromThrowable(e);
+    if (status == null) {
+      return List.of();
+    }
+    List<FieldViolation> result = new ArrayList<>();
+    for (Any detail : status.getDetailsList()) {
+      if (!detail.is(BadRequest.class)) {
+        continue;
+      }
+      try {
+        for (BadRequest.FieldViolation v : detail.unpack(BadRequest.class).getFieldViolationsList()) {
+          result.add(new FieldViolation(v.getField(), v.getDescription()));
+        }
+      } catch (InvalidProtocolBufferException malformed) {
+        throw new IllegalStateException("server sent a malformed BadRequest detail", malformed);
+      }
+    }
+    return List.copyOf(result);
+  }
+}

@@ -1,0 +1,313 @@
+package io.healthscore.runtime.server;
+
+import io.grpc.BindableService;
+import io.grpc.Server;
+import io.grpc.ServerBuilder;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.healthscore.runtime.auth.AuthInterceptor;
+import io.healthscore.runtime.auth.MethodScopes;
+import io.healthscore.runtime.auth.TokenTable;
+import io.healthscore.runtime.config.ServiceConfig;
+import io.healthscore.runtime.error.ErrorMappingInterceptor;
+import io.healthscore.runtime.metrics.GrpcServerMetricsInterceptor;
+import io.healthscore.runtime.metrics.Metrics;
+import io.healthscore.runtime.metrics.MetricsHttpServer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * A service's gRPC server, wired the same way for every service: grpc.health.v1, reflection v1, the
+ * metrics, auth and error-mapping interceptors, the message size limit and keepalive policy, and
+ * /metrics on its own port. This class is the one place that wires a server; {@link
+ * Builder#buildInProcess(String)} gives tests the very same wiring without sockets.
+ *
+ * <pre>{@code
+ * ServiceConfig config = ServiceConfig.fromEnv("signals-service", 7001, 9101);
+ * Metrics metrics = new Metrics(config.serviceName());
+ * Database db = Database.open(config);
+ * ServiceServer server = ServiceServer.builder(config, metrics)
+ *     .addService(new SignalServiceImpl(db))
+ *     .methodScopes(SignalScopes.TABLE)
+ *     .onStop(db::close)
+ *     .build();
+ * ServiceServer.runUntilShutdown(server.start());
+ * }</pre>
+ */
+public final class ServiceServer implements AutoCloseable {
+  private static final Logger LOG = Logger.getLogger(ServiceServer.class.getName());
+
+  private final ServiceConfig config;
+  private final Metrics metrics;
+  private final Server server;
+  private final HealthStatusManager health;
+  private final List<String> serviceNames;
+  private final List<Runnable> onDrain;
+  private final List<Runnable> onStop;
+  private final CountDownLatch stopped = new CountDownLatch(1);
+  private MetricsHttpServer metricsServer;
+  private boolean started;
+  private boolean stopping;
+
+  private ServiceServer(Builder builder, ServerBuilder<?> transport) {
+    this.config = builder.config;
+    this.metrics = builder.metrics;
+    this.onDrain = List.copyOf(builder.onDrain);
+    this.onStop = List.copyOf(builder.onStop);
+    this.health = new HealthStatusManager();
+    List<ServerServiceDefinition> services = List.copyOf(builder.services);
+    this.serviceNames = services.stream().map(s -> s.getServiceDescriptor().getName()).toList();
+    this.server = wire(transport, services, interceptors(builder), health).build();
+  }
+
+  public static Builder builder(ServiceConfig config, Metrics metrics) {
+    return new Builder(config, metrics);
+  }
+
+  /**
+   * The interceptors every call passes, outermost first: metrics sees the final status of every
+   * call (auth rejections included); auth runs before any handler; error mapping sits next to the
+   * handlers so their exceptions become proper statuses.
+   */
+  private static List<ServerInterceptor> interceptors(Builder builder) {
+    Optional<TokenTable> tokens =
+        builder.tokenTable != null
+            ? Optional.of(builder.tokenTable)
+            : builder.config.authTokensFile().map(TokenTable::load);
+    return List.of(
+        new GrpcServerMetricsInterceptor(builder.metrics.registry()),
+        new AuthInterceptor(tokens, builder.methodScopes),
+        new ErrorMappingInterceptor());
+  }
+
+  private static ServerBuilder<?> wire(
+      ServerBuilder<?> transport,
+      List<ServerServiceDefinition> services,
+      List<ServerInterceptor> interceptorsOutermostFirst,
+      HealthStatusManager health) {
+    // ServerInterceptors.intercept makes the last interceptor the outermost one.
+    List<ServerInterceptor> innermostFirst = new ArrayList<>(interceptorsOutermostFirst);
+    Collections.reverse(innermostFirst);
+    for (ServerServiceDefinition service : services) {
+      transport.addService(ServerInterceptors.intercept(service, innermostFirst));
+    }
+    transport.addService(ServerInterceptors.intercept(health.getHealthService(), innermostFirst));
+    transport.addService(
+        ServerInterceptors.intercept(ProtoReflectionServiceV1.newInstance(), innermostFirst));
+    return transport;
+  }
+
+  /** Starts gRPC and /metrics and reports every service SERVING. Returns this. */
+  public synchronized ServiceServer start() {
+    if (started) {
+      throw new IllegalStateException("already started");
+    }
+    started = true;
+    try {
+      server.start();
+    } catch (IOException e) {
+      throw new UncheckedIOException(
+          config.serviceName() + ": cannot listen for gRPC on port " + config.grpcPort(), e);
+    }
+    metricsServer = MetricsHttpServer.start(config.metricsPort(), metrics);
+    health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
+    for (String name : serviceNames) {
+      health.setStatus(name, ServingStatus.SERVING);
+    }
+    LOG.info(
+        () ->
+            config.serviceName()
+                + " started: gRPC on port "
+                + grpcPort()
+                + ", metrics on http://0.0.0.0:"
+                + metricsPort()
+                + "/metrics, auth "
+                + (config.authTokensFile().isPresent() ? "on" : "off"));
+    return this;
+  }
+
+  /** The bound gRPC port, or -1 for an in-process server. */
+  public int grpcPort() {
+    return server.getListenSockets().stream()
+        .filter(InetSocketAddress.class::isInstance)
+        .map(a -> ((InetSocketAddress) a).getPort())
+        .findFirst()
+        .orElse(-1);
+  }
+
+  public int metricsPort() {
+    if (metricsServer == null) {
+      throw new IllegalStateException("not started");
+    }
+    return metricsServer.port();
+  }
+
+  /**
+   * Stops gracefully; idempotent. Health turns NOT_SERVING so load balancers and probes move away,
+   * new calls are refused, drain hooks end long-lived streams, in-flight calls get up to
+   * shutdownGrace to finish before being cancelled, then the stop hooks run (close stores after the
+   * last handler is done) and /metrics closes.
+   */
+  public void stop() {
+    synchronized (this) {
+      if (stopping) {
+        return;
+      }
+      stopping = true;
+    }
+    try {
+      health.enterTerminalState();
+      server.shutdown();
+      runHooks(onDrain, "drain");
+      boolean drained = awaitServer(config.shutdownGrace().toMillis());
+      if (!drained) {
+        LOG.warning(
+            config.serviceName()
+                + ": calls still running after "
+                + config.shutdownGrace().toSeconds()
+                + "s; cancelling them");
+        server.shutdownNow();
+        awaitServer(TimeUnit.SECONDS.toMillis(5));
+      }
+      runHooks(onStop, "stop");
+      if (metricsServer != null) {
+        metricsServer.close();
+      }
+      LOG.info(config.serviceName() + " stopped");
+    } finally {
+      stopped.countDown();
+    }
+  }
+
+  private boolean awaitServer(long millis) {
+    try {
+      return server.awaitTermination(millis, TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  private void runHooks(List<Runnable> hooks, String phase) {
+    for (Runnable hook : hooks) {
+      try {
+        hook.run();
+      } catch (RuntimeException e) {
+        // One failing hook must not keep the others (e.g. closing the database) from running.
+        LOG.log(Level.SEVERE, config.serviceName() + ": " + phase + " hook failed", e);
+      }
+    }
+  }
+
+  /** Blocks until {@link #stop()} has completed. */
+  public void awaitTermination() throws InterruptedException {
+    stopped.await();
+  }
+
+  /** Same as {@link #stop()}. */
+  @Override
+  public void close() {
+    stop();
+  }
+
+  /**
+   * For main(): starts the server unless started, stops it gracefully when the JVM is asked to exit
+   * (SIGTERM from Kubernetes, Ctrl-C), and blocks until then.
+   */
+  public static void runUntilShutdown(ServiceServer server) throws InterruptedException {
+    synchronized (server) {
+      if (!server.started) {
+        server.start();
+      }
+    }
+    Runtime.getRuntime().addShutdownHook(new Thread(server::stop, "graceful-stop"));
+    server.awaitTermination();
+  }
+
+  public static final class Builder {
+    private final ServiceConfig config;
+    private final Metrics metrics;
+    private final List<ServerServiceDefinition> services = new ArrayList<>();
+    private final List<Runnable> onDrain = new ArrayList<>();
+    private final List<Runnable> onStop = new ArrayList<>();
+    private MethodScopes methodScopes = MethodScopes.adminOnly();
+    private TokenTable tokenTable;
+
+    private Builder(ServiceConfig config, Metrics metrics) {
+      this.config = Objects.requireNonNull(config, "config");
+      this.metrics = Objects.requireNonNull(metrics, "metrics");
+    }
+
+    public Builder addService(BindableService service) {
+      return addService(service.bindService());
+    }
+
+    public Builder addService(ServerServiceDefinition service) {
+      services.add(Objects.requireNonNull(service, "service"));
+      return this;
+    }
+
+    /** The scope each method requires when auth is on; unlisted methods require admin. */
+    public Builder methodScopes(MethodScopes scopes) {
+      this.methodScopes = Objects.requireNonNull(scopes, "scopes");
+      return this;
+    }
+
+    /** Turns auth on with this table instead of the config's token file (tests). */
+    public Builder tokenTable(TokenTable table) {
+      this.tokenTable = Objects.requireNonNull(table, "table");
+      return this;
+    }
+
+    /**
+     * Runs as soon as the server stops accepting calls, before waiting for in-flight ones: end
+     * long-lived streams (watch/subscribe) here so clients reconnect elsewhere instead of holding
+     * the stop for the whole grace period.
+     */
+    public Builder onDrain(Runnable hook) {
+      onDrain.add(Objects.requireNonNull(hook, "hook"));
+      return this;
+    }
+
+    /** Runs after in-flight calls are done or cancelled, in the order added: close stores here. */
+    public Builder onStop(Runnable hook) {
+      onStop.add(Objects.requireNonNull(hook, "hook"));
+      return this;
+    }
+
+    /** A Netty server on config.grpcPort() (0 = a free port). */
+    public ServiceServer build() {
+      NettyServerBuilder transport =
+          NettyServerBuilder.forPort(config.grpcPort())
+              .maxInboundMessageSize(config.maxInboundMessageBytes())
+              // Let clients keep idle connections alive through proxies without being kicked
+              // off with ENHANCE_YOUR_CALM (the default minimum is 5 minutes).
+              .permitKeepAliveTime(10, TimeUnit.SECONDS)
+              .permitKeepAliveWithoutCalls(true);
+      return new ServiceServer(this, transport);
+    }
+
+    /** The same server reachable in-process under {@code name}, for tests. */
+    public ServiceServer buildInProcess(String name) {
+      InProcessServerBuilder transport =
+          InProcessServerBuilder.forName(name).maxInboundMessageSize(config.maxInboundMessageBytes());
+      return new ServiceServer(this, transport);
+    }
+  }
+}

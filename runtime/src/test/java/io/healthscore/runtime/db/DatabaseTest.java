@@ -1,0 +1,158 @@
+package io.healthscore.runtime.db;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.healthscore.runtime.config.ServiceConfig;
+import io.healthscore.runtime.error.NotFoundException;
+import io.healthscore.runtime.testing.PostgresTestSupport;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** The same assertions against embedded H2 and a real PostgreSQL. */
+class DatabaseTest {
+  @TempDir Path dataDir;
+
+  private Database open(SqlDialect dialect) {
+    Map<String, String> env = Map.of();
+    if (dialect == SqlDialect.POSTGRESQL) {
+      Optional<String> url = PostgresTestSupport.jdbcUrl();
+      assumeTrue(url.isPresent(), "no PostgreSQL reachable");
+      env = Map.of(ServiceConfig.DB_URL, PostgresTestSupport.freshSchema(url.get()));
+    }
+    Database db = Database.open(ServiceConfig.fromMap("db-test", 0, 0, env).withDataDir(dataDir));
+    assertEquals(dialect, db.dialect());
+    return db;
+  }
+
+  @ParameterizedTest
+  @EnumSource(SqlDialect.class)
+  void migrationsRunOnceInOrder(SqlDialect dialect) {
+    try (Database db = open(dialect)) {
+      assertEquals(2, db.migrate("testdb/migrations"));
+      assertEquals(0, db.migrate("testdb/migrations"));
+      assertEquals(
+          List.of("create_items", "add_blob"),
+          db.inTransaction(
+              c -> {
+                try (ResultSet rs =
+                    c.createStatement()
+                        .executeQuery(
+                            "SELECT name FROM schema_migrations WHERE service = 'db-test' ORDER BY version")) {
+                  List<String> names = new java.util.ArrayList<>();
+                  while (rs.next()) {
+                    names.add(rs.getString(1));
+                  }
+                  return names;
+                }
+              }));
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(SqlDialect.class)
+  void upsertAndInsertIgnoreReturnComparableCounts(SqlDialect dialect) {
+    try (Database db = open(dialect)) {
+      db.migrate("testdb/migrations");
+      String upsert = db.dialect().upsertSql("items", List.of("tenant", "item_id"), List.of("quantity", "payload"));
+      String insertIgnore =
+          db.dialect().insertIgnoreSql("items", List.of("tenant", "item_id"), List.of("tenant", "item_id", "quantity"));
+      db.inTransaction(
+          c -> {
+            assertEquals(1, write(c, upsert, "t", "a", 1L, new byte[] {1, 2}));
+            assertEquals(1, write(c, upsert, "t", "a", 5L, new byte[] {3}));
+            assertEquals(1, write(c, insertIgnore, "t", "b", 7L));
+            assertEquals(0, write(c, insertIgnore, "t", "b", 8L));
+            assertEquals(0, write(c, insertIgnore, "t", "a", 9L));
+            return null;
+          });
+      assertEquals(5L, quantity(db, "a"));
+      assertEquals(7L, quantity(db, "b"));
+      byte[] payload =
+          db.inTransaction(
+              c -> {
+                try (ResultSet rs = c.createStatement().executeQuery("SELECT payload FROM items WHERE item_id = 'a'")) {
+                  rs.next();
+                  return rs.getBytes(1);
+                }
+              });
+      assertArrayEquals(new byte[] {3}, payload);
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(SqlDialect.class)
+  void failedTransactionRollsBackAndRethrows(SqlDialect dialect) {
+    try (Database db = open(dialect)) {
+      db.migrate("testdb/migrations");
+      String upsert = db.dialect().upsertSql("items", List.of("tenant", "item_id"), List.of("quantity"));
+      assertThrows(
+          NotFoundException.class,
+          () ->
+              db.inTransaction(
+                  c -> {
+                    write(c, upsert, "t", "gone", 1L);
+                    throw new NotFoundException("abort");
+                  }));
+      assertEquals(-1L, quantity(db, "gone"));
+      DatabaseException bad =
+          assertThrows(
+              DatabaseException.class,
+              () -> db.inTransaction(c -> c.createStatement().executeUpdate("INSERT INTO items (tenant) VALUES ('x')")));
+      assertEquals(Optional.of("23502"), bad.sqlState());
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(SqlDialect.class)
+  void cursorStoreRoundTrip(SqlDialect dialect) {
+    try (Database db = open(dialect)) {
+      CursorStore cursors = new CursorStore(db);
+      assertEquals(0L, cursors.load("scoring<-signals"));
+      cursors.save("scoring<-signals", 41L);
+      cursors.save("scoring<-signals", 42L);
+      assertEquals(42L, cursors.load("scoring<-signals"));
+      assertThrows(
+          IllegalStateException.class,
+          () ->
+              db.inTransaction(
+                  c -> {
+                    cursors.save(c, "scoring<-signals", 99L);
+                    throw new IllegalStateException("effects failed, cursor must not move");
+                  }));
+      assertEquals(42L, cursors.load("scoring<-signals"));
+      assertEquals(42L, new CursorStore(db).load("scoring<-signals"));
+    }
+  }
+
+  private static int write(Connection c, String sql, Object... values) throws Exception {
+    try (PreparedStatement s = c.prepareStatement(sql)) {
+      for (int i = 0; i < values.length; i++) {
+        s.setObject(i + 1, values[i]);
+      }
+      return s.executeUpdate();
+    }
+  }
+
+  private static long quantity(Database db, String itemId) {
+    return db.inTransaction(
+        c -> {
+          try (PreparedStatement s = c.prepareStatement("SELECT quantity FROM items WHERE item_id = ?")) {
+            s.setString(1, itemId);
+            try (ResultSet rs = s.executeQuery()) {
+              return rs.next() ? rs.getLong(1) : -1L;
+            }
+          }
+        });
+  }
+}

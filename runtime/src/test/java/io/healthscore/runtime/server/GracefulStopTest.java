@@ -1,0 +1,131 @@
+package io.healthscore.runtime.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.ManagedChannel;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.reflection.v1.ServerReflectionGrpc;
+import io.grpc.reflection.v1.ServerReflectionRequest;
+import io.grpc.reflection.v1.ServerReflectionResponse;
+import io.grpc.stub.StreamObserver;
+import io.healthscore.runtime.EchoService;
+import io.healthscore.runtime.client.Channels;
+import io.healthscore.runtime.client.Deadlines;
+import io.healthscore.runtime.config.ServiceConfig;
+import io.healthscore.runtime.metrics.Metrics;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** Runs a real Netty server on free ports, as main() would. */
+class GracefulStopTest {
+
+  @Test
+  void stopTurnsHealthNotServingThenRunsHooksInOrder() throws Exception {
+    ServiceConfig config = config();
+    List<String> events = new CopyOnWriteArrayList<>();
+    try (Metrics metrics = new Metrics("test-service")) {
+      ServiceServer server =
+          ServiceServer.builder(config, metrics)
+              .addService(EchoService.definition())
+              .onDrain(() -> events.add("drain"))
+              .onStop(() -> events.add("stop-1"))
+              .onStop(() -> events.add("stop-2"))
+              .build()
+              .start();
+      assertTrue(server.grpcPort() > 0);
+      ManagedChannel channel = Channels.forAddress("localhost:" + server.grpcPort());
+      try {
+        HealthCheckResponse check =
+            Deadlines.withDefault(HealthGrpc.newBlockingStub(channel))
+                .check(HealthCheckRequest.newBuilder().setService(EchoService.SERVICE).build());
+        assertEquals(ServingStatus.SERVING, check.getStatus());
+
+        BlockingQueue<ServingStatus> seen = new LinkedBlockingQueue<>();
+        HealthGrpc.newStub(channel)
+            .watch(
+                HealthCheckRequest.getDefaultInstance(),
+                new StreamObserver<>() {
+                  @Override
+                  public void onNext(HealthCheckResponse value) {
+                    seen.add(value.getStatus());
+                  }
+
+                  @Override
+                  public void onError(Throwable t) {}
+
+                  @Override
+                  public void onCompleted() {}
+                });
+        assertEquals(ServingStatus.SERVING, seen.poll(5, TimeUnit.SECONDS));
+
+        CompletableFuture<Void> stopping = CompletableFuture.runAsync(server::stop);
+        assertEquals(ServingStatus.NOT_SERVING, seen.poll(5, TimeUnit.SECONDS));
+        stopping.get(10, TimeUnit.SECONDS);
+        server.awaitTermination();
+        assertEquals(List.of("drain", "stop-1", "stop-2"), events);
+        server.stop(); // idempotent
+        assertEquals(3, events.size());
+      } finally {
+        channel.shutdownNow();
+      }
+    }
+  }
+
+  @Test
+  void reflectionListsTheServices() throws Exception {
+    try (Metrics metrics = new Metrics("test-service");
+        ServiceServer server =
+            ServiceServer.builder(config(), metrics)
+                .addService(EchoService.definition())
+                .build()
+                .start()) {
+      ManagedChannel channel = Channels.forAddress("localhost:" + server.grpcPort());
+      try {
+        CompletableFuture<ServerReflectionResponse> response = new CompletableFuture<>();
+        StreamObserver<ServerReflectionRequest> requests =
+            ServerReflectionGrpc.newStub(channel)
+                .serverReflectionInfo(
+                    new StreamObserver<>() {
+                      @Override
+                      public void onNext(ServerReflectionResponse value) {
+                        response.complete(value);
+                      }
+
+                      @Override
+                      public void onError(Throwable t) {
+                        response.completeExceptionally(t);
+                      }
+
+                      @Override
+                      public void onCompleted() {}
+                    });
+        requests.onNext(ServerReflectionRequest.newBuilder().setListServices("").build());
+        requests.onCompleted();
+        ServerReflectionResponse listed = response.get(5, TimeUnit.SECONDS);
+        assertNotNull(listed.getListServicesResponse());
+        assertTrue(
+            listed.getListServicesResponse().getServiceList().stream()
+                .anyMatch(s -> s.getName().equals("grpc.health.v1.Health")),
+            listed.toString());
+      } finally {
+        channel.shutdownNow();
+      }
+    }
+  }
+
+  /** Free ports and a short grace. */
+  private static ServiceConfig config() {
+    return ServiceConfig.fromMap("test-service", 0, 0, Map.of(ServiceConfig.SHUTDOWN_GRACE_SECONDS, "1"));
+  }
+}
