@@ -1,0 +1,195 @@
+package io.healthscore.signals;
+
+import io.healthscore.runtime.config.ServiceConfig;
+import io.healthscore.runtime.db.Database;
+import io.healthscore.runtime.metrics.Metrics;
+import io.healthscore.runtime.server.ServiceServer;
+import io.healthscore.signals.api.AccountUpserts;
+import io.healthscore.signals.api.IngestMetrics;
+import io.healthscore.signals.api.SignalIngestion;
+import io.healthscore.signals.api.SignalServiceImpl;
+import io.healthscore.signals.feed.ChangeFeed;
+import io.healthscore.signals.features.FeatureReader;
+import io.healthscore.signals.ingest.IngestEngine;
+import io.healthscore.signals.ingest.IngestSettings;
+import io.healthscore.signals.store.AccountDirectory;
+import io.healthscore.signals.store.AccountStore;
+import io.healthscore.signals.store.ChangeFeedStore;
+import io.healthscore.signals.store.OutcomeStore;
+import io.healthscore.signals.store.SignalsSchema;
+import java.time.Clock;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The one place signals-service is wired: database and migrations, stores, change feed, ingest
+ * engine, the gRPC service with its scopes, and the order everything stops in. Used by {@link
+ * SignalsServiceMain} and by tests.
+ */
+public final class SignalsServer implements AutoCloseable {
+  private static final Logger LOG = Logger.getLogger(SignalsServer.class.getName());
+
+  public static final String SERVICE_NAME = "signals-service";
+  public static final int DEFAULT_GRPC_PORT = 7001;
+  public static final int DEFAULT_METRICS_PORT = 9101;
+
+  private final ServiceServer server;
+  private final Metrics metrics;
+  private final SignalServiceImpl service;
+  private final IngestEngine engine;
+  private final ChangeFeed feed;
+
+  private SignalsServer(
+      ServiceServer server, Metrics metrics, SignalServiceImpl service, IngestEngine engine, ChangeFeed feed) {
+    this.server = server;
+    this.metrics = metrics;
+    this.service = service;
+    this.engine = engine;
+    this.feed = feed;
+  }
+
+  /** Reads the environment (HEALTHSCORE_*), with the default ports 7001 and 9101. */
+  public static ServiceConfig configFromEnv() {
+    return ServiceConfig.fromEnv(SERVICE_NAME, DEFAULT_GRPC_PORT, DEFAULT_METRICS_PORT);
+  }
+
+  /** Builds the service on a Netty server at the configured ports; call {@link #start()}. */
+  public static SignalsServer create(ServiceConfig config) {
+    return create(config, Clock.systemUTC(), null);
+  }
+
+  /** Builds the same service reachable in-process under {@code name} (tests). */
+  public static SignalsServer createInProcess(ServiceConfig config, String name, Clock clock) {
+    return create(config, clock, name);
+  }
+
+  private static SignalsServer create(ServiceConfig config, Clock clock, String inProcessName) {
+    SignalsSettings settings = SignalsSettings.fromConfig(config);
+    Deque<AutoCloseable> opened = new ArrayDeque<>();
+    try {
+      Metrics metrics = new Metrics(config.serviceName());
+      opened.push(metrics);
+      Database db = Database.open(config);
+      opened.push(db);
+      SignalsSchema.migrate(db);
+      AccountStore accountStore = new AccountStore(db);
+      OutcomeStore outcomeStore = new OutcomeStore(db);
+      AccountDirectory directory = AccountDirectory.load(accountStore);
+      ChangeFeed feed =
+          new ChangeFeed(
+              new ChangeFeedStore(db),
+              settings.feedCoalesceWindow(),
+              settings.feedRetention(),
+              clock,
+              metrics.registry());
+      opened.push(feed);
+      IngestEngine engine = IngestEngine.open(IngestSettings.fromConfig(config), db, feed, metrics.registry());
+      opened.push(engine);
+      ExecutorService ingestWorkers =
+          Executors.newCachedThreadPool(
+              r -> {
+                Thread t = new Thread(r, "signals-ingest");
+                t.setDaemon(true);
+                return t;
+              });
+      opened.push(ingestWorkers::shutdown);
+      IngestMetrics ingestMetrics = new IngestMetrics(metrics.registry());
+      AccountUpserts upserts =
+          new AccountUpserts(accountStore, directory, feed, clock, settings.maxBatchSignals());
+      SignalIngestion ingestion =
+          new SignalIngestion(
+              engine, directory, upserts, ingestMetrics, clock, settings.maxBatchSignals(), settings.autoCreateAccounts());
+      SignalServiceImpl service =
+          new SignalServiceImpl(
+              new SignalServiceImpl.Dependencies(
+                  accountStore,
+                  directory,
+                  upserts,
+                  outcomeStore,
+                  ingestion,
+                  new FeatureReader(engine, outcomeStore, accountStore),
+                  feed,
+                  ingestMetrics,
+                  ingestWorkers,
+                  clock,
+                  settings.maxBatchSignals(),
+                  settings.autoCreateAccounts(),
+                  settings.streamWindow()));
+      ServiceServer.Builder builder =
+          ServiceServer.builder(config, metrics)
+              .addService(service)
+              .methodScopes(SignalScopes.TABLE)
+              .onDrain(feed::endWatches)
+              // Engine first: its final checkpoint flushes the feed; then the feed, then the pool.
+              .onStop(engine::close)
+              .onStop(feed::close)
+              .onStop(() -> shutdownWorkers(ingestWorkers))
+              .onStop(db::close);
+      ServiceServer server = inProcessName == null ? builder.build() : builder.buildInProcess(inProcessName);
+      return new SignalsServer(server, metrics, service, engine, feed);
+    } catch (RuntimeException | Error e) {
+      closeAll(opened, e);
+      throw e;
+    }
+  }
+
+  private static void shutdownWorkers(ExecutorService workers) {
+    workers.shutdown();
+    try {
+      workers.awaitTermination(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static void closeAll(Deque<AutoCloseable> opened, Throwable failure) {
+    while (!opened.isEmpty()) {
+      try {
+        opened.pop().close();
+      } catch (Exception e) {
+        failure.addSuppressed(e);
+      }
+    }
+  }
+
+  public SignalsServer start() {
+    server.start();
+    return this;
+  }
+
+  public ServiceServer server() {
+    return server;
+  }
+
+  public Metrics metrics() {
+    return metrics;
+  }
+
+  public SignalServiceImpl service() {
+    return service;
+  }
+
+  public IngestEngine engine() {
+    return engine;
+  }
+
+  public ChangeFeed feed() {
+    return feed;
+  }
+
+  /** Stops gracefully (ends watches, waits for calls, closes the engine, feed and database). */
+  @Override
+  public void close() {
+    server.stop();
+    try {
+      metrics.close();
+    } catch (RuntimeException e) {
+      LOG.log(Level.FINE, "closing metrics", e);
+    }
+  }
+}

@@ -1,0 +1,13 @@
+package io.healthscore.signals;
+
+import io.healthscore.runtime.server.ServiceServer;
+
+/** {@code java -jar signals-service.jar}: configured by HEALTHSCORE_* variables (docs/signals.md). */
+public final class SignalsServiceMain {
+  private SignalsServiceMain() {}
+
+  public static void main(String[] args) throws InterruptedException {
+    SignalsServer signals = SignalsServer.create(SignalsServer.configFromEnv());
+    ServiceServer.runUntilShutdown(signals.server());
+  }
+}

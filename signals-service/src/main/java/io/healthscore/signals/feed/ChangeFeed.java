@@ -1,0 +1,291 @@
+package io.healthscore.signals.feed;
+
+import io.grpc.stub.ServerCallStreamObserver;
+import io.healthscore.signals.ingest.ChangeListener;
+import io.healthscore.signals.store.ChangeEntry;
+import io.healthscore.signals.store.ChangeFeedStore;
+import io.healthscore.signals.store.ChangeKind;
+import io.healthscore.signals.store.PendingChange;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The change feed: gathers changes per account for a short window, appends them to the change feed
+ * table from a single writer thread (so cursors are written in order), and serves watchers.
+ *
+ * <p>Signals reach it through {@link ChangeListener} once durable (and again for batches replayed
+ * from the write-ahead log, so delivery is at-least-once); account upserts and outcomes through
+ * {@link #recordAndAwait}, which returns once their entries are stored. Watchers always read the
+ * table in cursor order, woken when this writer commits or, for entries other replicas wrote, by a
+ * once-a-second poll; replay and live delivery are one path, so nothing falls between them.
+ */
+public final class ChangeFeed implements ChangeListener, AutoCloseable {
+  private static final Logger LOG = Logger.getLogger(ChangeFeed.class.getName());
+  private static final Duration POLL_INTERVAL = Duration.ofSeconds(1);
+  private static final Duration RETENTION_SWEEP_INTERVAL = Duration.ofHours(1);
+
+  private final ChangeFeedStore store;
+  private final Duration retention;
+  private final Clock clock;
+  private final ScheduledExecutorService writer;
+  private final ExecutorService watchExecutor;
+  private final Set<ChangeWatch<?>> watches = ConcurrentHashMap.newKeySet();
+  private final Timer lag;
+  private final Object lock = new Object();
+  /** Changes not yet written, by account, in arrival order; guarded by {@code lock}. */
+  private Map<String, Pending> pending = new LinkedHashMap<>();
+  private volatile long lastCursor;
+  private volatile Thread writerThread;
+  private volatile boolean closed;
+
+  /** Starts the writer; {@code window} is how long changes of one account are gathered. */
+  public ChangeFeed(
+      ChangeFeedStore store, Duration window, Duration retention, Clock clock, MeterRegistry registry) {
+    this.store = store;
+    this.retention = retention;
+    this.clock = clock;
+    this.lastCursor = store.lastCursor();
+    this.writer =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "change-feed-writer");
+              t.setDaemon(true);
+              writerThread = t;
+              return t;
+            });
+    this.watchExecutor =
+        Executors.newCachedThreadPool(
+            r -> {
+              Thread t = new Thread(r, "change-feed-watch");
+              t.setDaemon(true);
+              return t;
+            });
+    this.lag =
+        Timer.builder("healthscore.change.feed.lag")
+            .description("Time from a change being recorded to its feed entry being stored")
+            .publishPercentileHistogram()
+            .register(registry);
+    Gauge.builder("healthscore.change.feed.pending.accounts", this, ChangeFeed::pendingAccounts)
+        .description("Accounts with changes waiting for the next feed write")
+        .register(registry);
+    Gauge.builder("healthscore.change.feed.cursor", this, f -> f.lastCursor)
+        .description("Greatest change feed cursor this replica knows of")
+        .register(registry);
+    long windowMillis = window.toMillis();
+    writer.scheduleWithFixedDelay(this::writeQuietly, windowMillis, windowMillis, TimeUnit.MILLISECONDS);
+    writer.scheduleWithFixedDelay(
+        this::pollOtherWriters, POLL_INTERVAL.toMillis(), POLL_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+    writer.scheduleWithFixedDelay(
+        this::deleteExpiredQuietly, 0, RETENTION_SWEEP_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public void onSignals(Map<String, Set<String>> metricsByAccount) {
+    synchronized (lock) {
+      metricsByAccount.forEach((account, metrics) -> pendingOf(account).add(ChangeKind.SIGNALS, metrics));
+    }
+  }
+
+  /** Records a change of each account and returns once their feed entries are stored. */
+  public void recordAndAwait(Set<String> accountIds, ChangeKind kind) {
+    if (accountIds.isEmpty()) {
+      return;
+    }
+    synchronized (lock) {
+      for (String account : accountIds) {
+        pendingOf(account).add(kind, Set.of());
+      }
+    }
+    flush();
+  }
+
+  private Pending pendingOf(String accountId) {
+    return pending.computeIfAbsent(accountId, id -> new Pending(System.nanoTime()));
+  }
+
+  /** Stores every gathered change before returning; throws if the store fails. */
+  @Override
+  public void flush() {
+    if (Thread.currentThread() == writerThread) {
+      write();
+      return;
+    }
+    Future<?> done = writer.submit(this::write);
+    try {
+      done.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while flushing the change feed", e);
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("cannot store change feed entries", e.getCause());
+    }
+  }
+
+  private void writeQuietly() {
+    try {
+      write();
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "change feed write failed; retrying with the next window", e);
+    }
+  }
+
+  /** Runs on the writer thread only. */
+  private void write() {
+    Map<String, Pending> batch;
+    synchronized (lock) {
+      if (pending.isEmpty()) {
+        return;
+      }
+      batch = pending;
+      pending = new LinkedHashMap<>();
+    }
+    List<PendingChange> changes = new ArrayList<>(batch.size());
+    batch.forEach((account, p) -> changes.add(new PendingChange(account, p.kinds, p.metrics)));
+    List<ChangeEntry> stored;
+    try {
+      stored = store.append(changes, clock.instant());
+    } catch (RuntimeException e) {
+      synchronized (lock) {
+        // Put them back in front of what arrived meanwhile so the next write retries them.
+        Map<String, Pending> restored = new LinkedHashMap<>(batch);
+        pending.forEach((account, later) -> restored.merge(account, later, Pending::mergeLater));
+        pending = restored;
+      }
+      throw e;
+    }
+    long now = System.nanoTime();
+    batch.values().forEach(p -> lag.record(now - p.firstNanos, TimeUnit.NANOSECONDS));
+    lastCursor = stored.get(stored.size() - 1).cursor();
+    watches.forEach(ChangeWatch::wake);
+  }
+
+  /** Notices entries other replicas sharing the database appended. */
+  private void pollOtherWriters() {
+    try {
+      long latest = store.lastCursor();
+      if (latest > lastCursor) {
+        lastCursor = latest;
+        watches.forEach(ChangeWatch::wake);
+      }
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "cannot read the change feed's last cursor", e);
+    }
+  }
+
+  private void deleteExpiredQuietly() {
+    try {
+      int deleted = store.deleteBefore(clock.instant().minus(retention));
+      if (deleted > 0) {
+        LOG.info(() -> "deleted " + deleted + " change feed entries older than " + retention);
+      }
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "change feed retention sweep failed", e);
+    }
+  }
+
+  /**
+   * Streams entries after {@code afterCursor} to {@code observer}, then follows new ones, until the
+   * call is cancelled or the feed drains.
+   */
+  public <T> void watch(
+      long afterCursor, ServerCallStreamObserver<T> observer, Function<ChangeEntry, T> toMessage) {
+    ChangeWatch<T> watch = new ChangeWatch<>(observer, afterCursor, this, toMessage, watchExecutor);
+    watches.add(watch);
+    if (closed) {
+      watch.end();
+    }
+    watch.start();
+  }
+
+  void forget(ChangeWatch<?> watch) {
+    watches.remove(watch);
+  }
+
+  long lastCursor() {
+    return lastCursor;
+  }
+
+  ChangeFeedStore store() {
+    return store;
+  }
+
+  /** Number of open WatchChanges streams. */
+  public int watchCount() {
+    return watches.size();
+  }
+
+  private double pendingAccounts() {
+    synchronized (lock) {
+      return pending.size();
+    }
+  }
+
+  /** Ends every watch stream cleanly (OK) so clients reconnect with their last cursor. */
+  public void endWatches() {
+    closed = true;
+    watches.forEach(ChangeWatch::end);
+  }
+
+  /** Ends watches, stores what is gathered and stops the writer. */
+  @Override
+  public void close() {
+    endWatches();
+    try {
+      flush();
+    } finally {
+      writer.shutdown();
+      watchExecutor.shutdown();
+      try {
+        writer.awaitTermination(5, TimeUnit.SECONDS);
+        watchExecutor.awaitTermination(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  /** What one account gathered since the last write. */
+  private static final class Pending {
+    final long firstNanos;
+    final EnumSet<ChangeKind> kinds = EnumSet.noneOf(ChangeKind.class);
+    final Set<String> metrics = new TreeSet<>();
+
+    Pending(long firstNanos) {
+      this.firstNanos = firstNanos;
+    }
+
+    void add(ChangeKind kind, Set<String> newMetrics) {
+      kinds.add(kind);
+      metrics.addAll(newMetrics);
+    }
+
+    static Pending mergeLater(Pending earlier, Pending later) {
+      Pending merged = new Pending(Math.min(earlier.firstNanos, later.firstNanos));
+      merged.kinds.addAll(earlier.kinds);
+      merged.kinds.addAll(later.kinds);
+      merged.metrics.addAll(earlier.metrics);
+      merged.metrics.addAll(later.metrics);
+      return merged;
+    }
+  }
+}

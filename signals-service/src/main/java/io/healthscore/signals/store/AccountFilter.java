@@ -1,0 +1,7 @@
+package io.healthscore.signals.store;
+
+/** ListAccounts filters; an empty string matches every account. */
+public record AccountFilter(String segment, String lifecycleStage, String owner, String parentAccountId) {
+
+  public static final AccountFilter NONE = new AccountFilter("", "", "", "");
+}

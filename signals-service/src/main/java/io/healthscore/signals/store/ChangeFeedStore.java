@@ -1,0 +1,128 @@
+package io.healthscore.signals.store;
+
+import io.healthscore.runtime.db.Database;
+import io.healthscore.runtime.db.SqlDialect;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.TreeSet;
+import javax.sql.DataSource;
+
+/**
+ * The change feed table. Cursors are assigned inside the inserting transaction from the table's
+ * maximum; on PostgreSQL that transaction first takes an EXCLUSIVE table lock, so replicas sharing
+ * the database append one at a time and a reader can never see cursor n+1 committed before n (the
+ * gap a sequence would leave between concurrent writers). Readers are not blocked by the lock.
+ */
+public final class ChangeFeedStore {
+  private final DataSource dataSource;
+  private final boolean lockOnAppend;
+
+  public ChangeFeedStore(Database db) {
+    this.dataSource = db.dataSource();
+    this.lockOnAppend = db.dialect() == SqlDialect.POSTGRESQL;
+  }
+
+  /** Appends the changes in order, each with the next cursor; returns them as stored. */
+  public List<ChangeEntry> append(List<PendingChange> changes, Instant changeTime) {
+    if (changes.isEmpty()) {
+      return List.of();
+    }
+    return Sql.inTransaction(dataSource, c -> append(c, changes, changeTime));
+  }
+
+  private List<ChangeEntry> append(Connection c, List<PendingChange> changes, Instant changeTime)
+      throws SQLException {
+    if (lockOnAppend) {
+      try (Statement st = c.createStatement()) {
+        st.execute("LOCK TABLE change_feed IN EXCLUSIVE MODE");
+      }
+    }
+    long cursor = lastCursor(c);
+    List<ChangeEntry> entries = new ArrayList<>(changes.size());
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "INSERT INTO change_feed (feed_cursor, account_id, kinds, metrics, change_time_millis)"
+                + " VALUES (?, ?, ?, ?, ?)")) {
+      for (PendingChange change : changes) {
+        cursor++;
+        List<String> metrics = List.copyOf(new TreeSet<>(change.metrics()));
+        ps.setLong(1, cursor);
+        ps.setString(2, change.accountId());
+        ps.setInt(3, ChangeKind.toMask(change.kinds()));
+        ps.setString(4, String.join(",", metrics));
+        ps.setLong(5, changeTime.toEpochMilli());
+        ps.addBatch();
+        entries.add(new ChangeEntry(cursor, change.accountId(), change.kinds(), metrics, changeTime));
+      }
+      ps.executeBatch();
+    }
+    return entries;
+  }
+
+  /** The greatest cursor ever written and still retained; 0 for an empty feed. */
+  public long lastCursor() {
+    return Sql.read(dataSource, ChangeFeedStore::lastCursor);
+  }
+
+  private static long lastCursor(Connection c) throws SQLException {
+    try (Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT COALESCE(MAX(feed_cursor), 0) FROM change_feed")) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  /** Entries with a cursor greater than {@code afterCursor}, in cursor order, at most {@code limit}. */
+  public List<ChangeEntry> after(long afterCursor, int limit) {
+    return Sql.read(
+        dataSource,
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "SELECT feed_cursor, account_id, kinds, metrics, change_time_millis FROM change_feed"
+                      + " WHERE feed_cursor > ? ORDER BY feed_cursor LIMIT ?")) {
+            ps.setLong(1, afterCursor);
+            ps.setInt(2, limit);
+            List<ChangeEntry> entries = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+              while (rs.next()) {
+                String metrics = rs.getString(4);
+                entries.add(
+                    new ChangeEntry(
+                        rs.getLong(1),
+                        rs.getString(2),
+                        ChangeKind.fromMask(rs.getInt(3)),
+                        metrics.isEmpty() ? List.of() : Arrays.asList(metrics.split(",")),
+                        Instant.ofEpochMilli(rs.getLong(5))));
+              }
+            }
+            return entries;
+          }
+        });
+  }
+
+  /**
+   * Deletes entries recorded before {@code cutoff}, always keeping the newest one so that the next
+   * cursor stays greater than every cursor ever handed out.
+   */
+  public int deleteBefore(Instant cutoff) {
+    return Sql.inTransaction(
+        dataSource,
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "DELETE FROM change_feed WHERE change_time_millis < ?"
+                      + " AND feed_cursor < (SELECT MAX(feed_cursor) FROM change_feed)")) {
+            ps.setLong(1, cutoff.toEpochMilli());
+            return ps.executeUpdate();
+          }
+        });
+  }
+}
