@@ -1,47 +1,585 @@
 package io.healthscore.signals.ingest;
 
 import io.healthscore.runtime.db.Database;
+import io.healthscore.runtime.error.ResourceExhaustedException;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.time.Clock;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
- * Durable, deduplicating ingest of signals into daily rollups: a write-ahead log synced before each
- * acknowledgement, rollups and the dedup index in memory, checkpointed to SQL every few seconds.
+ * Durable, deduplicating ingest of signals into daily rollups, built like a time-series database's
+ * head block: each batch is appended to a write-ahead log and synced before it is acknowledged
+ * (concurrent batches share one sync: group commit), the event id index and the rollups changed
+ * since the last checkpoint live in memory, and a checkpoint every few seconds merges those rollups
+ * into the SQL store in one transaction and drops the log segments it covers. After a crash, memory
+ * is rebuilt from the last checkpoint plus the log. See docs/ingest.md.
+ *
+ * <p>Threads: callers prepare their batch (hashing, encoding) and wait; one writer thread decides
+ * duplicates, appends, syncs and applies; one checkpoint thread writes to SQL. Lock order:
+ * checkpointLock, then walLock, then deltaLock.
  */
 public final class IngestEngine implements AutoCloseable {
+  private static final Logger LOG = Logger.getLogger(IngestEngine.class.getName());
+  private static final long MILLIS_PER_DAY = 86_400_000L;
+  private static final PreparedBatch END_OF_INPUT = PreparedBatch.prepare(List.of());
 
-  private IngestEngine() {}
+  /** Rollups and event ids of a checkpoint interval that ended, waiting to be written. */
+  private record FrozenInterval(RollupDelta delta, long[] ids, int idCount, long replayFromSegment) {}
 
-  /** Runs the engine's migrations, recovers from the last checkpoint plus the log, and starts it. */
+  private final IngestSettings settings;
+  private final RollupStore store;
+  private final ChangeListener listener;
+  private final Clock clock;
+  private final IngestMeters meters;
+  private final EventIdFiles idFiles;
+  private final MetricNames metricNames;
+
+  private final Object checkpointLock = new Object();
+  private final Object walLock = new Object();
+  private final Object deltaLock = new Object();
+  private final Object queueLock = new Object();
+  private final Object capacity = new Object();
+
+  // Guarded by walLock.
+  private final WriteAheadLog wal;
+  private final EventIdSet ids;
+  private long[] newIds = new long[1024];
+  private int newIdCount;
+  private long sequence;
+  private final ByteSink groupBuffer = new ByteSink(1 << 20);
+
+  // Guarded by deltaLock.
+  private RollupDelta active;
+  private final ArrayDeque<FrozenInterval> frozen = new ArrayDeque<>();
+
+  private final LinkedBlockingQueue<PreparedBatch> queue = new LinkedBlockingQueue<>();
+  private final Thread writer;
+  private final ScheduledExecutorService checkpointer;
+  private final AtomicBoolean checkpointRequested = new AtomicBoolean();
+  private volatile int activeRollups;
+  private volatile int frozenRollups;
+  private volatile int rememberedIds;
+  private volatile Throwable failure;
+  private boolean closed; // guarded by queueLock
+
+  private IngestEngine(
+      IngestSettings settings, RollupStore store, ChangeListener listener, MeterRegistry registry,
+      Clock clock, Replay replay, long firstNewSegment)
+      throws IOException {
+    this.settings = settings;
+    this.store = store;
+    this.listener = listener;
+    this.clock = clock;
+    this.idFiles = new EventIdFiles(settings.walDir());
+    this.ids = replay.ids;
+    this.metricNames = replay.metricNames;
+    this.active = replay.delta;
+    this.newIds = replay.newIds;
+    this.newIdCount = replay.newIdCount;
+    this.sequence = replay.sequence;
+    this.activeRollups = active.rollupCount();
+    this.rememberedIds = ids.size();
+    this.wal = new WriteAheadLog(settings.walDir(), firstNewSegment, settings.fsync());
+    this.meters = new IngestMeters(registry, this::hotRollups, () -> rememberedIds);
+    this.writer = new Thread(this::writeLoop, "signals-ingest-wal-writer");
+    this.writer.setDaemon(true);
+    this.checkpointer =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "signals-ingest-checkpoint");
+              t.setDaemon(true);
+              return t;
+            });
+  }
+
+  /**
+   * Runs the engine's migrations (owner "signals-ingest"), loads the remembered event ids, replays
+   * the log written after the last checkpoint (telling {@code listener} about it again) and starts.
+   */
   public static IngestEngine open(
       IngestSettings settings, Database db, ChangeListener listener, MeterRegistry registry) {
-    throw new UnsupportedOperationException("not yet");
+    return open(settings, db, listener, registry, Clock.systemUTC());
   }
 
-  /** Stores a batch durably; returns once it survives a crash. Thread-safe. */
+  static IngestEngine open(
+      IngestSettings settings, Database db, ChangeListener listener, MeterRegistry registry, Clock clock) {
+    try {
+      Files.createDirectories(settings.walDir());
+      RollupStore store = new RollupStore(db);
+      store.migrate();
+      RollupStore.Checkpoint checkpoint = store.lastCheckpoint();
+      long today = Math.floorDiv(clock.millis(), MILLIS_PER_DAY);
+      EventIdSet ids = new EventIdSet();
+      new EventIdFiles(settings.walDir()).load(ids, today, settings.dedupRetentionDays());
+      Replay replay = new Replay(ids, checkpoint.checkpointId() + 1);
+      long lastSegment =
+          WriteAheadLog.replay(
+              settings.walDir(),
+              checkpoint.replayFromSegment(),
+              (segment, data, offset, length) -> WalBatchCodec.decode(data, offset, length, replay));
+      IngestEngine engine =
+          new IngestEngine(settings, store, listener, registry, clock, replay, lastSegment + 1);
+      engine.wal.deleteBefore(checkpoint.replayFromSegment());
+      if (!replay.changed.isEmpty()) {
+        LOG.info(() -> "replayed " + replay.sequence + " signals from the write-ahead log");
+        listener.onSignals(replay.changed);
+      }
+      engine.writer.start();
+      long interval = settings.checkpointInterval().toMillis();
+      engine.checkpointer.scheduleWithFixedDelay(
+          engine::checkpointQuietly, interval, interval, TimeUnit.MILLISECONDS);
+      return engine;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot open the ingest log in " + settings.walDir(), e);
+    }
+  }
+
+  /** Rebuilds the in-memory state from the log at start: event ids and the active delta. */
+  private static final class Replay implements WalBatchCodec.SignalVisitor {
+    final EventIdSet ids;
+    final MetricNames metricNames = new MetricNames();
+    final RollupDelta delta;
+    final Map<String, Set<String>> changed = new HashMap<>();
+    long[] newIds = new long[1024];
+    int newIdCount;
+    long sequence;
+
+    Replay(EventIdSet ids, long checkpointId) {
+      this.ids = ids;
+      this.delta = new RollupDelta(checkpointId, metricNames);
+    }
+
+    @Override
+    public void signal(
+        long ingestionDay, long idHigh, long idLow, String accountId, String metric, boolean isLabel,
+        double number, String label, long occurredAtMillis, long userHash) {
+      long high = EventIdSet.high(idHigh);
+      long low = EventIdSet.low(idLow, ingestionDay);
+      // Logged signals were accepted when written: apply them even if the id files know them.
+      if (ids.add(high, low)) {
+        newIds = appendId(newIds, newIdCount++, high, low);
+      }
+      delta.add(accountId, metric, isLabel, number, label, occurredAtMillis, userHash, sequence++);
+      changed.computeIfAbsent(accountId, a -> new HashSet<>()).add(metric);
+    }
+  }
+
+  /**
+   * Stores a batch durably: returns once the accepted signals are synced to the log, so they survive
+   * kill -9. Signals whose event id was seen before (in an earlier batch, or earlier in this one) are
+   * dropped and flagged. Thread-safe; concurrent callers share syncs.
+   *
+   * @throws ResourceExhaustedException when checkpoints fall behind: more than maxHotRollups rollups
+   *     wait in memory even after waiting up to one checkpoint interval; retry later
+   * @throws IllegalStateException when the engine is closed or failed to write its log
+   */
   public IngestResult ingest(List<SignalRecord> signals) {
-    throw new UnsupportedOperationException("not yet");
+    if (signals.isEmpty()) {
+      return new IngestResult(0, 0, new boolean[0]);
+    }
+    checkHealthy();
+    awaitCapacity();
+    PreparedBatch batch = PreparedBatch.prepare(signals);
+    synchronized (queueLock) {
+      if (closed) {
+        throw new IllegalStateException("ingest engine is closed");
+      }
+      queue.add(batch);
+    }
+    try {
+      return batch.done.join();
+    } catch (CompletionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof RuntimeException runtime) {
+        throw runtime;
+      }
+      throw new IllegalStateException("ingest failed: " + cause.getMessage(), cause);
+    }
   }
 
-  /** Rollups of an account with epochDay in [from, to), ordered by metric then day. */
+  private void checkHealthy() {
+    Throwable f = failure;
+    if (f != null) {
+      throw new IllegalStateException("ingest engine stopped after a log write failed: " + f.getMessage(), f);
+    }
+  }
+
+  private void awaitCapacity() {
+    if (hotRollups() <= settings.maxHotRollups()) {
+      return;
+    }
+    requestCheckpoint();
+    long deadline = System.nanoTime() + settings.checkpointInterval().toNanos();
+    synchronized (capacity) {
+      long left;
+      while (hotRollups() > settings.maxHotRollups() && (left = deadline - System.nanoTime()) > 0) {
+        try {
+          TimeUnit.NANOSECONDS.timedWait(capacity, left);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          break;
+        }
+      }
+    }
+    if (hotRollups() > settings.maxHotRollups()) {
+      throw new ResourceExhaustedException(
+          "signal ingest is behind: " + hotRollups() + " rollups wait for a checkpoint (limit "
+              + settings.maxHotRollups() + "); retry later");
+    }
+  }
+
+  private int hotRollups() {
+    return activeRollups + frozenRollups;
+  }
+
+  private void writeLoop() {
+    List<PreparedBatch> group = new ArrayList<>();
+    while (true) {
+      group.clear();
+      try {
+        group.add(queue.take());
+      } catch (InterruptedException e) {
+        continue; // only END_OF_INPUT stops the writer, so that no caller waits forever
+      }
+      queue.drainTo(group);
+      boolean end = group.remove(END_OF_INPUT);
+      if (!group.isEmpty()) {
+        writeGroup(group);
+      }
+      if (end) {
+        return;
+      }
+    }
+  }
+
+  private void writeGroup(List<PreparedBatch> group) {
+    Map<String, Set<String>> changed = new HashMap<>();
+    synchronized (walLock) {
+      if (failure != null) {
+        group.forEach(b -> b.done.completeExceptionally(failure));
+        return;
+      }
+      try {
+        long day = Math.floorDiv(clock.millis(), MILLIS_PER_DAY);
+        groupBuffer.clear();
+        for (PreparedBatch batch : group) {
+          markDuplicates(batch, day);
+          WalBatchCodec.append(groupBuffer, batch, day);
+        }
+        wal.write(groupBuffer.array(), groupBuffer.size());
+        long started = System.nanoTime();
+        wal.sync();
+        meters.walSync.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+        if (wal.segmentBytes() >= settings.walSegmentBytes()) {
+          wal.roll();
+        }
+      } catch (IOException | RuntimeException e) {
+        // What was written may not be durable while its ids are marked seen: stop rather than
+        // acknowledge anything further. A restart recovers from the log.
+        failure = e;
+        LOG.log(Level.SEVERE, "write-ahead log write failed; ingest stopped", e);
+        group.forEach(b -> b.done.completeExceptionally(e));
+        return;
+      }
+      synchronized (deltaLock) {
+        for (PreparedBatch batch : group) {
+          apply(batch, changed);
+        }
+        activeRollups = active.rollupCount();
+      }
+      rememberedIds = ids.size();
+      if (activeRollups > settings.maxHotRollups() / 2) {
+        requestCheckpoint();
+      }
+      // Told while the log is still held, so a checkpoint cannot delete segments before the
+      // listener heard of them.
+      try {
+        listener.onSignals(changed);
+      } catch (RuntimeException e) {
+        LOG.log(Level.WARNING, "change listener failed; signals are stored", e);
+      }
+    }
+    for (PreparedBatch batch : group) {
+      int accepted = batch.size() - batch.duplicates;
+      meters.ingested.increment(accepted);
+      meters.duplicates.increment(batch.duplicates);
+      batch.done.complete(new IngestResult(accepted, batch.duplicates, batch.duplicate));
+    }
+  }
+
+  private void markDuplicates(PreparedBatch batch, long day) {
+    for (int i = 0; i < batch.size(); i++) {
+      long high = EventIdSet.high(batch.idHashes[2 * i]);
+      long low = EventIdSet.low(batch.idHashes[2 * i + 1], day);
+      if (ids.add(high, low)) {
+        newIds = appendId(newIds, newIdCount++, high, low);
+      } else {
+        batch.duplicate[i] = true;
+        batch.duplicates++;
+      }
+    }
+  }
+
+  private void apply(PreparedBatch batch, Map<String, Set<String>> changed) {
+    String lastAccount = null;
+    Set<String> lastMetrics = null;
+    for (int i = 0; i < batch.size(); i++) {
+      if (batch.duplicate[i]) {
+        continue;
+      }
+      SignalRecord s = batch.signals.get(i);
+      active.add(s.accountId(), s.metric(), s.isLabel(), s.number(), s.label(), s.occurredAtMillis(),
+          batch.userHashes[i], sequence++);
+      if (!s.accountId().equals(lastAccount)) {
+        lastAccount = s.accountId();
+        lastMetrics = changed.computeIfAbsent(lastAccount, a -> new HashSet<>());
+      }
+      lastMetrics.add(s.metric());
+    }
+  }
+
+  private static long[] appendId(long[] list, int index, long high, long low) {
+    long[] target = 2 * index + 2 > list.length ? Arrays.copyOf(list, list.length * 2) : list;
+    target[2 * index] = high;
+    target[2 * index + 1] = low;
+    return target;
+  }
+
+  /**
+   * Rollups of the account with a day in [from, to): the stored rows merged with what is in memory,
+   * ordered by metric, then day.
+   */
   public List<DailyRollup> rollups(String accountId, long fromEpochDayInclusive, long toEpochDayExclusive) {
-    throw new UnsupportedOperationException("not yet");
+    // Memory first, then SQL: a checkpoint that commits in between is then seen in SQL, and its
+    // checkpoint id on the rows tells which in-memory changes they already contain.
+    List<Long> deltaIds = new ArrayList<>();
+    List<List<HotRollup>> deltas = new ArrayList<>();
+    synchronized (deltaLock) {
+      for (FrozenInterval f : frozen) {
+        deltaIds.add(f.delta().checkpointId);
+        deltas.add(f.delta().copies(accountId, fromEpochDayInclusive, toEpochDayExclusive));
+      }
+      deltaIds.add(active.checkpointId);
+      deltas.add(active.copies(accountId, fromEpochDayInclusive, toEpochDayExclusive));
+    }
+    List<RollupStore.Key> withUsers = new ArrayList<>();
+    for (List<HotRollup> delta : deltas) {
+      for (HotRollup r : delta) {
+        if (r.users != null) {
+          withUsers.add(new RollupStore.Key(r.metric, r.epochDay));
+        }
+      }
+    }
+    RollupStore.Snapshot stored =
+        store.read(accountId, fromEpochDayInclusive, toEpochDayExclusive, withUsers);
+    Map<RollupStore.Key, StoredRollup> merged = new HashMap<>(stored.rollups());
+    Map<RollupStore.Key, LongHashSet> newUsers = new HashMap<>();
+    for (int d = 0; d < deltas.size(); d++) {
+      long deltaId = deltaIds.get(d);
+      for (HotRollup hot : deltas.get(d)) {
+        RollupStore.Key key = new RollupStore.Key(hot.metric, hot.epochDay);
+        StoredRollup row = stored.rollups().get(key);
+        if (row != null && row.checkpointId() >= deltaId) {
+          continue; // this delta is already in the stored row
+        }
+        StoredRollup before = merged.get(key);
+        merged.put(key, before == null ? StoredRollup.of(hot) : before.followedBy(hot, before.distinctUsers()));
+        if (hot.users != null) {
+          LongHashSet storedUsers = stored.users().get(key);
+          LongHashSet fresh = newUsers.computeIfAbsent(key, k -> new LongHashSet());
+          for (long user : hot.users.toArray()) {
+            if (storedUsers == null || !storedUsers.contains(user)) {
+              fresh.add(user);
+            }
+          }
+        }
+      }
+    }
+    List<DailyRollup> result = new ArrayList<>(merged.size());
+    for (Map.Entry<RollupStore.Key, StoredRollup> e : merged.entrySet()) {
+      StoredRollup r = e.getValue();
+      LongHashSet fresh = newUsers.get(e.getKey());
+      if (fresh != null) {
+        StoredRollup row = stored.rollups().get(e.getKey());
+        long distinct = (row == null ? 0 : row.distinctUsers()) + fresh.size();
+        r = r.withDistinctUsers(distinct);
+      }
+      result.add(r.toDailyRollup(accountId));
+    }
+    result.sort(Comparator.comparing(DailyRollup::metric).thenComparingLong(DailyRollup::epochDay));
+    return result;
   }
 
-  /** Every metric the account has a rollup for. */
+  /** Every metric the account has received, sorted. */
   public Set<String> metrics(String accountId) {
-    throw new UnsupportedOperationException("not yet");
+    TreeSet<String> metrics = new TreeSet<>();
+    synchronized (deltaLock) {
+      for (FrozenInterval f : frozen) {
+        metrics.addAll(f.delta().metrics(accountId));
+      }
+      metrics.addAll(active.metrics(accountId));
+    }
+    metrics.addAll(store.metrics(accountId));
+    return metrics;
   }
 
-  /** Writes changed rollups to the SQL store and drops log segments it covers. */
+  /**
+   * Writes the rollups changed since the last checkpoint and the newly seen event ids, then lets
+   * the listener flush and deletes the log segments now covered. Runs every checkpoint interval on
+   * its own thread; callable directly (tests, shutdown).
+   */
   public void checkpoint() {
-    throw new UnsupportedOperationException("not yet");
+    synchronized (checkpointLock) {
+      long started = System.nanoTime();
+      try {
+        cutInterval();
+        List<FrozenInterval> intervals;
+        synchronized (deltaLock) {
+          intervals = new ArrayList<>(frozen);
+        }
+        if (intervals.isEmpty()) {
+          return;
+        }
+        long today = Math.floorDiv(clock.millis(), MILLIS_PER_DAY);
+        for (FrozenInterval f : intervals) {
+          idFiles.append(f.ids(), f.idCount(), today);
+        }
+        FrozenInterval last = intervals.get(intervals.size() - 1);
+        store.write(
+            intervals.stream().map(FrozenInterval::delta).toList(),
+            new RollupStore.Checkpoint(last.delta().checkpointId, last.replayFromSegment()));
+        synchronized (deltaLock) {
+          frozen.clear();
+          frozenRollups = 0;
+        }
+        synchronized (capacity) {
+          capacity.notifyAll();
+        }
+        listener.flush();
+        wal.deleteBefore(last.replayFromSegment());
+        synchronized (walLock) {
+          ids.expire(today, settings.dedupRetentionDays());
+          rememberedIds = ids.size();
+        }
+        idFiles.deleteExpired(today, settings.dedupRetentionDays());
+      } catch (IOException e) {
+        meters.checkpointFailures.increment();
+        throw new UncheckedIOException("checkpoint failed: " + e.getMessage(), e);
+      } catch (RuntimeException e) {
+        meters.checkpointFailures.increment();
+        throw e;
+      } finally {
+        meters.checkpoint.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+      }
+    }
   }
 
-  /** Final checkpoint, then releases the log. */
+  /**
+   * Ends the current interval: the log continues in a new segment and a new delta, so the frozen
+   * delta covers exactly the segments before it.
+   */
+  private void cutInterval() throws IOException {
+    synchronized (walLock) {
+      if (failure != null) {
+        return; // the log is unusable; what was applied is still written below
+      }
+      synchronized (deltaLock) {
+        if (active.isEmpty() && newIdCount == 0) {
+          return;
+        }
+      }
+      wal.roll();
+      synchronized (deltaLock) {
+        frozen.add(new FrozenInterval(active, newIds, newIdCount, wal.segment()));
+        frozenRollups += active.rollupCount();
+        active = new RollupDelta(active.checkpointId + 1, metricNames);
+        activeRollups = 0;
+      }
+      newIds = new long[1024];
+      newIdCount = 0;
+    }
+  }
+
+  private void requestCheckpoint() {
+    if (checkpointRequested.compareAndSet(false, true)) {
+      try {
+        checkpointer.execute(
+            () -> {
+              checkpointRequested.set(false);
+              checkpointQuietly();
+            });
+      } catch (RuntimeException e) {
+        checkpointRequested.set(false); // shutting down
+      }
+    }
+  }
+
+  private void checkpointQuietly() {
+    try {
+      checkpoint();
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "ingest checkpoint failed; will retry", e);
+    }
+  }
+
+  /** Stops accepting batches, finishes the queued ones, checkpoints and closes the log. */
   @Override
   public void close() {
-    throw new UnsupportedOperationException("not yet");
+    synchronized (queueLock) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      queue.add(END_OF_INPUT);
+    }
+    boolean interrupted = false;
+    while (writer.isAlive()) {
+      try {
+        writer.join();
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    checkpointer.shutdown(); // lets a running checkpoint finish, cancels the schedule
+    try {
+      checkpointer.awaitTermination(1, TimeUnit.MINUTES);
+    } catch (InterruptedException e) {
+      interrupted = true;
+    }
+    try {
+      checkpoint();
+    } finally {
+      try {
+        synchronized (walLock) {
+          wal.close();
+        }
+      } catch (IOException e) {
+        LOG.log(Level.WARNING, "closing the write-ahead log failed", e);
+      }
+      meters.remove();
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
   }
 }

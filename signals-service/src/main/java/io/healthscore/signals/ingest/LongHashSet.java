@@ -1,0 +1,81 @@
+package io.healthscore.signals.ingest;
+
+import java.util.Arrays;
+
+/** A small open-addressing set of non-zero longs (user hashes of one rollup), without boxing. */
+final class LongHashSet {
+  private long[] slots = new long[8];
+  private int size;
+
+  /** @return true if {@code value} (never 0) was not yet present */
+  boolean add(long value) {
+    if (size * 2 >= slots.length) {
+      grow();
+    }
+    return insert(slots, value);
+  }
+
+  boolean contains(long value) {
+    int mask = slots.length - 1;
+    for (int i = spread(value) & mask; ; i = (i + 1) & mask) {
+      if (slots[i] == value) {
+        return true;
+      }
+      if (slots[i] == 0) {
+        return false;
+      }
+    }
+  }
+
+  int size() {
+    return size;
+  }
+
+  /** The values, in no particular order. */
+  long[] toArray() {
+    long[] values = new long[size];
+    int n = 0;
+    for (long v : slots) {
+      if (v != 0) {
+        values[n++] = v;
+      }
+    }
+    return values;
+  }
+
+  LongHashSet copy() {
+    LongHashSet copy = new LongHashSet();
+    copy.slots = Arrays.copyOf(slots, slots.length);
+    copy.size = size;
+    return copy;
+  }
+
+  private boolean insert(long[] table, long value) {
+    int mask = table.length - 1;
+    for (int i = spread(value) & mask; ; i = (i + 1) & mask) {
+      if (table[i] == value) {
+        return false;
+      }
+      if (table[i] == 0) {
+        table[i] = value;
+        size++;
+        return true;
+      }
+    }
+  }
+
+  private void grow() {
+    long[] old = slots;
+    slots = new long[old.length * 2];
+    size = 0;
+    for (long v : old) {
+      if (v != 0) {
+        insert(slots, v);
+      }
+    }
+  }
+
+  private static int spread(long value) {
+    return (int) (value ^ (value >>> 32));
+  }
+}

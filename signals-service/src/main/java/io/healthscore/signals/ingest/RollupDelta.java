@@ -1,0 +1,101 @@
+package io.healthscore.signals.ingest;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+
+/**
+ * The rollup changes of one checkpoint interval, by account and metric. The checkpoint that writes
+ * them stamps its id on every row it touches, which is how a reader tells whether a stored row
+ * already contains this delta. Not thread-safe: the engine guards it.
+ */
+final class RollupDelta {
+  private static final long MILLIS_PER_DAY = 86_400_000L;
+
+  /** Interface for whatever visits every rollup, account by account. */
+  interface RollupVisitor {
+    void visit(String accountId, HotRollup rollup) throws Exception;
+  }
+
+  final long checkpointId;
+  private final HashMap<String, HashMap<String, HotRollup>> accounts = new HashMap<>();
+  private final UnaryOperator<String> metricNames;
+  private int rollups;
+
+  /** {@code metricNames} maps a metric to a shared instance, so that accounts share its String. */
+  RollupDelta(long checkpointId, UnaryOperator<String> metricNames) {
+    this.checkpointId = checkpointId;
+    this.metricNames = metricNames;
+  }
+
+  void add(
+      String accountId,
+      String metric,
+      boolean isLabel,
+      double number,
+      String label,
+      long occurredAtMillis,
+      long userHash,
+      long sequence) {
+    long day = Math.floorDiv(occurredAtMillis, MILLIS_PER_DAY);
+    HashMap<String, HotRollup> metrics = accounts.get(accountId);
+    if (metrics == null) {
+      metrics = new HashMap<>();
+      accounts.put(accountId, metrics);
+    }
+    HotRollup first = metrics.get(metric);
+    HotRollup rollup = first;
+    while (rollup != null && rollup.epochDay != day) {
+      rollup = rollup.next;
+    }
+    if (rollup == null) {
+      rollup = new HotRollup(metricNames.apply(metric), day);
+      rollup.next = first;
+      metrics.put(rollup.metric, rollup);
+      rollups++;
+    }
+    rollup.add(isLabel, number, label, occurredAtMillis, userHash, sequence);
+  }
+
+  int rollupCount() {
+    return rollups;
+  }
+
+  boolean isEmpty() {
+    return rollups == 0;
+  }
+
+  /** Copies of the account's rollups with a day in [from, to). */
+  List<HotRollup> copies(String accountId, long fromDay, long toDay) {
+    List<HotRollup> copies = new ArrayList<>();
+    HashMap<String, HotRollup> metrics = accounts.get(accountId);
+    if (metrics != null) {
+      for (HotRollup first : metrics.values()) {
+        for (HotRollup r = first; r != null; r = r.next) {
+          if (r.epochDay >= fromDay && r.epochDay < toDay) {
+            copies.add(r.copy());
+          }
+        }
+      }
+    }
+    return copies;
+  }
+
+  /** Metrics the account received in this interval. */
+  List<String> metrics(String accountId) {
+    HashMap<String, HotRollup> metrics = accounts.get(accountId);
+    return metrics == null ? List.of() : new ArrayList<>(metrics.keySet());
+  }
+
+  void forEach(RollupVisitor visitor) throws Exception {
+    for (Map.Entry<String, HashMap<String, HotRollup>> account : accounts.entrySet()) {
+      for (HotRollup first : account.getValue().values()) {
+        for (HotRollup r = first; r != null; r = r.next) {
+          visitor.visit(account.getKey(), r);
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,278 @@
+package io.healthscore.signals.ingest;
+
+import io.healthscore.runtime.db.Database;
+import io.healthscore.runtime.db.DatabaseException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * The checkpointed rollups in SQL (H2 or PostgreSQL). A checkpoint merges in-memory deltas into the
+ * stored rows with standard MERGE statements (arithmetic in SQL, so nothing is read back first) and
+ * records where log replay must start, all in one transaction.
+ */
+final class RollupStore {
+  static final String MIGRATIONS = "db/signals-ingest";
+  static final String MIGRATION_OWNER = "signals-ingest";
+  private static final int BATCH = 1_000;
+
+  private static final String MERGE_USER =
+      "MERGE INTO ingest_rollup_users t USING (VALUES (CAST(? AS VARCHAR), CAST(? AS VARCHAR),"
+          + " CAST(? AS BIGINT), CAST(? AS BIGINT))) s (account_id, metric, epoch_day, user_hash)"
+          + " ON t.account_id = s.account_id AND t.metric = s.metric AND t.epoch_day = s.epoch_day"
+          + " AND t.user_hash = s.user_hash"
+          + " WHEN NOT MATCHED THEN INSERT (account_id, metric, epoch_day, user_hash)"
+          + " VALUES (s.account_id, s.metric, s.epoch_day, s.user_hash)";
+
+  private static final String MERGE_ROLLUP =
+      "MERGE INTO ingest_rollups t USING (VALUES (CAST(? AS VARCHAR), CAST(? AS VARCHAR),"
+          + " CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS DOUBLE PRECISION),"
+          + " CAST(? AS DOUBLE PRECISION), CAST(? AS DOUBLE PRECISION), CAST(? AS DOUBLE PRECISION),"
+          + " CAST(? AS VARCHAR), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT)))"
+          + " s (account_id, metric, epoch_day, signal_count, numeric_count, value_sum, value_min,"
+          + " value_max, last_value, last_label, first_at_millis, last_at_millis, checkpoint_id)"
+          + " ON t.account_id = s.account_id AND t.metric = s.metric AND t.epoch_day = s.epoch_day"
+          + " WHEN MATCHED THEN UPDATE SET"
+          + " value_min = CASE WHEN s.numeric_count = 0 THEN t.value_min"
+          + "   WHEN t.numeric_count = 0 THEN s.value_min ELSE LEAST(t.value_min, s.value_min) END,"
+          + " value_max = CASE WHEN s.numeric_count = 0 THEN t.value_max"
+          + "   WHEN t.numeric_count = 0 THEN s.value_max ELSE GREATEST(t.value_max, s.value_max) END,"
+          + " signal_count = t.signal_count + s.signal_count,"
+          + " numeric_count = t.numeric_count + s.numeric_count,"
+          + " value_sum = t.value_sum + s.value_sum,"
+          + " last_value = CASE WHEN s.last_at_millis >= t.last_at_millis THEN s.last_value"
+          + "   ELSE t.last_value END,"
+          + " last_label = CASE WHEN s.last_at_millis >= t.last_at_millis THEN s.last_label"
+          + "   ELSE t.last_label END,"
+          + " first_at_millis = LEAST(t.first_at_millis, s.first_at_millis),"
+          + " last_at_millis = GREATEST(t.last_at_millis, s.last_at_millis),"
+          + " checkpoint_id = s.checkpoint_id"
+          + " WHEN NOT MATCHED THEN INSERT (account_id, metric, epoch_day, signal_count, numeric_count,"
+          + " value_sum, value_min, value_max, last_value, last_label, first_at_millis, last_at_millis,"
+          + " distinct_users, checkpoint_id) VALUES (s.account_id, s.metric, s.epoch_day,"
+          + " s.signal_count, s.numeric_count, s.value_sum, s.value_min, s.value_max, s.last_value,"
+          + " s.last_label, s.first_at_millis, s.last_at_millis, 0, s.checkpoint_id)";
+
+  private static final String COUNT_USERS =
+      "UPDATE ingest_rollups SET distinct_users = (SELECT COUNT(*) FROM ingest_rollup_users u"
+          + " WHERE u.account_id = ingest_rollups.account_id AND u.metric = ingest_rollups.metric"
+          + " AND u.epoch_day = ingest_rollups.epoch_day)"
+          + " WHERE account_id = ? AND metric = ? AND epoch_day = ?";
+
+  private static final String SELECT_ROLLUPS =
+      "SELECT metric, epoch_day, signal_count, numeric_count, value_sum, value_min, value_max,"
+          + " last_value, last_label, first_at_millis, last_at_millis, distinct_users, checkpoint_id"
+          + " FROM ingest_rollups WHERE account_id = ? AND epoch_day >= ? AND epoch_day < ?";
+
+  private static final String SELECT_USERS =
+      "SELECT user_hash FROM ingest_rollup_users WHERE account_id = ? AND metric = ? AND epoch_day = ?";
+
+  /** Where recovery starts: after checkpoint {@code checkpointId}, at log segment {@code replayFromSegment}. */
+  record Checkpoint(long checkpointId, long replayFromSegment) {}
+
+  /** A stored row's key. */
+  record Key(String metric, long epochDay) {}
+
+  private final Database db;
+
+  RollupStore(Database db) {
+    this.db = db;
+  }
+
+  void migrate() {
+    db.migrate(MIGRATIONS, MIGRATION_OWNER);
+  }
+
+  Checkpoint lastCheckpoint() {
+    return db.inTransaction(
+        c -> {
+          try (PreparedStatement s =
+                  c.prepareStatement(
+                      "SELECT checkpoint_id, replay_from_segment FROM ingest_checkpoint WHERE id = 1");
+              ResultSet rs = s.executeQuery()) {
+            if (!rs.next()) {
+              throw new IllegalStateException("ingest_checkpoint has no row: migration incomplete");
+            }
+            return new Checkpoint(rs.getLong(1), rs.getLong(2));
+          }
+        });
+  }
+
+  /**
+   * Merges {@code deltas} (oldest first) into the stored rollups and records {@code checkpoint},
+   * durably, in one transaction.
+   */
+  void write(List<RollupDelta> deltas, Checkpoint checkpoint) {
+    db.inTransaction(
+        c -> {
+          try (PreparedStatement users = c.prepareStatement(MERGE_USER);
+              PreparedStatement rollups = c.prepareStatement(MERGE_ROLLUP);
+              PreparedStatement counts = c.prepareStatement(COUNT_USERS)) {
+            Batcher userBatch = new Batcher(users);
+            Batcher rollupBatch = new Batcher(rollups);
+            List<Object[]> withUsers = new ArrayList<>();
+            for (RollupDelta delta : deltas) {
+              delta.forEach(
+                  (account, r) -> {
+                    if (r.users != null) {
+                      for (long user : r.users.toArray()) {
+                        users.setString(1, account);
+                        users.setString(2, r.metric);
+                        users.setLong(3, r.epochDay);
+                        users.setLong(4, user);
+                        userBatch.add();
+                      }
+                      withUsers.add(new Object[] {account, r.metric, r.epochDay});
+                    }
+                    bindRollup(rollups, account, r, delta.checkpointId);
+                    rollupBatch.add();
+                  });
+            }
+            userBatch.flush();
+            rollupBatch.flush();
+            Batcher countBatch = new Batcher(counts);
+            for (Object[] key : withUsers) {
+              counts.setString(1, (String) key[0]);
+              counts.setString(2, (String) key[1]);
+              counts.setLong(3, (Long) key[2]);
+              countBatch.add();
+            }
+            countBatch.flush();
+          }
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  "UPDATE ingest_checkpoint SET checkpoint_id = ?, replay_from_segment = ? WHERE id = 1")) {
+            s.setLong(1, checkpoint.checkpointId());
+            s.setLong(2, checkpoint.replayFromSegment());
+            s.executeUpdate();
+          }
+          return null;
+        });
+  }
+
+  private static void bindRollup(PreparedStatement s, String account, HotRollup r, long checkpointId)
+      throws SQLException {
+    s.setString(1, account);
+    s.setString(2, r.metric);
+    s.setLong(3, r.epochDay);
+    s.setLong(4, r.count);
+    s.setLong(5, r.numericCount);
+    s.setDouble(6, r.sum);
+    s.setDouble(7, r.numericCount == 0 ? 0 : r.min);
+    s.setDouble(8, r.numericCount == 0 ? 0 : r.max);
+    s.setDouble(9, r.lastValue);
+    if (r.lastLabel == null) {
+      s.setNull(10, Types.VARCHAR);
+    } else {
+      s.setString(10, r.lastLabel);
+    }
+    s.setLong(11, r.firstAtMillis);
+    s.setLong(12, r.lastAtMillis);
+    s.setLong(13, checkpointId);
+  }
+
+  /** What a reader needs from SQL, read from one snapshot. */
+  record Snapshot(Map<Key, StoredRollup> rollups, Map<Key, LongHashSet> users) {}
+
+  /**
+   * The account's stored rollups with a day in [from, to), and the stored users of the rollups in
+   * {@code usersWanted} (those with in-memory users to merge), read in one repeatable-read
+   * transaction so that a checkpoint committing meanwhile cannot be half seen.
+   */
+  Snapshot read(String accountId, long fromDay, long toDay, List<Key> usersWanted) {
+    try (Connection c = db.dataSource().getConnection()) {
+      c.setAutoCommit(false);
+      c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+      try {
+        Map<Key, StoredRollup> rollups = new HashMap<>();
+        try (PreparedStatement s = c.prepareStatement(SELECT_ROLLUPS)) {
+          s.setString(1, accountId);
+          s.setLong(2, fromDay);
+          s.setLong(3, toDay);
+          try (ResultSet rs = s.executeQuery()) {
+            while (rs.next()) {
+              StoredRollup r =
+                  new StoredRollup(
+                      rs.getString(1), rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getDouble(5),
+                      rs.getDouble(6), rs.getDouble(7), rs.getDouble(8), rs.getString(9),
+                      rs.getLong(10), rs.getLong(11), rs.getLong(12), rs.getLong(13));
+              rollups.put(new Key(r.metric(), r.epochDay()), r);
+            }
+          }
+        }
+        Map<Key, LongHashSet> users = new HashMap<>();
+        try (PreparedStatement s = c.prepareStatement(SELECT_USERS)) {
+          for (Key key : usersWanted) {
+            if (!rollups.containsKey(key)) {
+              continue;
+            }
+            LongHashSet set = new LongHashSet();
+            s.setString(1, accountId);
+            s.setString(2, key.metric());
+            s.setLong(3, key.epochDay());
+            try (ResultSet rs = s.executeQuery()) {
+              while (rs.next()) {
+                set.add(rs.getLong(1));
+              }
+            }
+            users.put(key, set);
+          }
+        }
+        return new Snapshot(rollups, users);
+      } finally {
+        c.rollback();
+      }
+    } catch (SQLException e) {
+      throw new DatabaseException("cannot read rollups of an account: " + e.getMessage(), e);
+    }
+  }
+
+  /** Metrics with a stored rollup for the account, sorted. */
+  TreeSet<String> metrics(String accountId) {
+    try (Connection c = db.dataSource().getConnection();
+        PreparedStatement s =
+            c.prepareStatement("SELECT DISTINCT metric FROM ingest_rollups WHERE account_id = ?")) {
+      s.setString(1, accountId);
+      TreeSet<String> metrics = new TreeSet<>();
+      try (ResultSet rs = s.executeQuery()) {
+        while (rs.next()) {
+          metrics.add(rs.getString(1));
+        }
+      }
+      return metrics;
+    } catch (SQLException e) {
+      throw new DatabaseException("cannot read metrics of an account: " + e.getMessage(), e);
+    }
+  }
+
+  /** Adds statements to a JDBC batch and executes it every {@value #BATCH} statements. */
+  private static final class Batcher {
+    private final PreparedStatement statement;
+    private int pending;
+
+    Batcher(PreparedStatement statement) {
+      this.statement = statement;
+    }
+
+    void add() throws SQLException {
+      statement.addBatch();
+      if (++pending == BATCH) {
+        flush();
+      }
+    }
+
+    void flush() throws SQLException {
+      if (pending > 0) {
+        statement.executeBatch();
+        pending = 0;
+      }
+    }
+  }
+}
