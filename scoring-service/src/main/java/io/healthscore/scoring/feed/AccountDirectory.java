@@ -1,0 +1,98 @@
+package io.healthscore.scoring.feed;
+
+import io.healthscore.v1.Account;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Every account's segment, stage, parent, owner and MRR, held in memory so scoring never waits on
+ * signals-service for them. Loaded with ListAccounts at start; refreshed per account from the
+ * change feed (CHANGE_KIND_ACCOUNT) with GetAccount; an unknown account asked for by a client is
+ * looked up once with GetAccount.
+ */
+public final class AccountDirectory {
+  private final SignalsClient signals;
+  private final Map<String, AccountInfo> accounts = new ConcurrentHashMap<>();
+  private final Map<String, Set<String>> childrenByParent = new ConcurrentHashMap<>();
+
+  public AccountDirectory(SignalsClient signals) {
+    this.signals = signals;
+  }
+
+  /** Loads every account; returns how many. */
+  public int loadAll() {
+    signals.forEachAccount(a -> put(AccountInfo.of(a)));
+    return accounts.size();
+  }
+
+  /** The account, asking signals-service when it is not known here yet. */
+  public Optional<AccountInfo> get(String accountId) {
+    AccountInfo known = accounts.get(accountId);
+    if (known != null) {
+      return Optional.of(known);
+    }
+    return refresh(accountId);
+  }
+
+  /** The account if already known here, without a remote call. */
+  public Optional<AccountInfo> cached(String accountId) {
+    return Optional.ofNullable(accounts.get(accountId));
+  }
+
+  /** Reads the account again from signals-service (after it changed). */
+  public Optional<AccountInfo> refresh(String accountId) {
+    Optional<Account> fresh = signals.getAccount(accountId);
+    fresh.ifPresent(a -> put(AccountInfo.of(a)));
+    return fresh.map(AccountInfo::of);
+  }
+
+  /** Adds or replaces an account, keeping the parent index in step. */
+  public void put(AccountInfo info) {
+    AccountInfo old = accounts.put(info.accountId(), info);
+    if (old != null && old.hasParent() && !old.parentAccountId().equals(info.parentAccountId())) {
+      Set<String> siblings = childrenByParent.get(old.parentAccountId());
+      if (siblings != null) {
+        siblings.remove(info.accountId());
+      }
+    }
+    if (info.hasParent()) {
+      childrenByParent
+          .computeIfAbsent(info.parentAccountId(), k -> ConcurrentHashMap.newKeySet())
+          .add(info.accountId());
+    }
+  }
+
+  /** The account's direct children. */
+  public List<AccountInfo> children(String accountId) {
+    Set<String> ids = childrenByParent.get(accountId);
+    if (ids == null || ids.isEmpty()) {
+      return List.of();
+    }
+    List<AccountInfo> result = new ArrayList<>(ids.size());
+    for (String id : ids) {
+      AccountInfo child = accounts.get(id);
+      if (child != null) {
+        result.add(child);
+      }
+    }
+    return result;
+  }
+
+  public boolean hasChildren(String accountId) {
+    Set<String> ids = childrenByParent.get(accountId);
+    return ids != null && !ids.isEmpty();
+  }
+
+  public Collection<AccountInfo> all() {
+    return accounts.values();
+  }
+
+  public int size() {
+    return accounts.size();
+  }
+}

@@ -1,0 +1,391 @@
+package io.healthscore.scoring.scoring;
+
+import com.google.protobuf.util.Timestamps;
+import io.healthscore.scoring.cache.CachedScore;
+import io.healthscore.scoring.cache.ScoreCache;
+import io.healthscore.scoring.cache.ScoreKey;
+import io.healthscore.scoring.engine.AccountSnapshot;
+import io.healthscore.scoring.engine.Bands;
+import io.healthscore.scoring.engine.CompiledScorecard;
+import io.healthscore.scoring.engine.ComputedScore;
+import io.healthscore.scoring.engine.ParentRollup;
+import io.healthscore.scoring.engine.ScoringContext;
+import io.healthscore.scoring.feed.AccountDirectory;
+import io.healthscore.scoring.feed.AccountInfo;
+import io.healthscore.scoring.feed.SignalsClient;
+import io.healthscore.scoring.store.HistoryPoint;
+import io.healthscore.scoring.store.OverrideRecord;
+import io.healthscore.scoring.store.OverrideStore;
+import io.healthscore.scoring.store.ScoreChangeLog;
+import io.healthscore.scoring.store.ScoreHistoryStore;
+import io.healthscore.scoring.store.ScoreStore;
+import io.healthscore.scoring.store.StoredScore;
+import io.healthscore.v1.Band;
+import io.healthscore.v1.HealthScore;
+import io.healthscore.v1.ScoreChange;
+import java.sql.Connection;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.Set;
+
+/**
+ * Scores accounts and keeps every copy of a score in step: the cache (always), and, when the
+ * change is material, the score table, the history and the WatchScores log in one transaction.
+ *
+ * <p>Material: the shown score moved by at least HEALTHSCORE_MATERIAL_CHANGE since it was last
+ * published, or the shown band changed, or the override changed. Smaller moves only refresh the
+ * cache, so a slowly drifting score is published once its drift adds up.
+ */
+public final class Scorer {
+  private static final long DAY = Duration.ofDays(1).toMillis();
+
+  /** Extra writes committed in the same transaction as the score changes (e.g. a feed cursor). */
+  @FunctionalInterface
+  public interface TransactionExtra {
+    void run(Connection c) throws Exception;
+
+    TransactionExtra NONE = c -> {};
+  }
+
+  /** What one computation decided: the new cache entry and what to persist. */
+  private record Decision(
+      CachedScore entry, ScoreChange change, HistoryPoint point, StoredScore row) {}
+
+  private final ScorecardRegistry scorecards;
+  private final ModelRegistry models;
+  private final AccountDirectory directory;
+  private final SignalsClient signals;
+  private final ScoreStore scores;
+  private final ScoreHistoryStore history;
+  private final OverrideStore overrides;
+  private final ScoreChangeLog changes;
+  private final ScoreCache cache;
+  private final ScoringSettings settings;
+  private final Clock clock;
+
+  public Scorer(
+      ScorecardRegistry scorecards,
+      ModelRegistry models,
+      AccountDirectory directory,
+      SignalsClient signals,
+      ScoreStore scores,
+      ScoreHistoryStore history,
+      OverrideStore overrides,
+      ScoreChangeLog changes,
+      ScoreCache cache,
+      ScoringSettings settings,
+      Clock clock) {
+    this.scorecards = scorecards;
+    this.models = models;
+    this.directory = directory;
+    this.signals = signals;
+    this.scores = scores;
+    this.history = history;
+    this.overrides = overrides;
+    this.changes = changes;
+    this.cache = cache;
+    this.settings = settings;
+    this.clock = clock;
+  }
+
+  public Clock clock() {
+    return clock;
+  }
+
+  /**
+   * The account's current score on the scorecard: from the cache, else from the score table, else
+   * computed now from the account's current features (an account without signals gets a no-data
+   * score).
+   */
+  public CachedScore current(AccountInfo account, CompiledScorecard card) {
+    ScoreKey key = new ScoreKey(account.accountId(), card.id());
+    CachedScore cached = cache.get(key);
+    if (cached != null) {
+      return cached;
+    }
+    CachedScore stored = loadStored(account, card);
+    if (stored != null) {
+      cache.put(stored);
+      return stored;
+    }
+    recompute(signals.currentSnapshots(List.of(account)), card.id(), false, TransactionExtra.NONE);
+    CachedScore computed = cache.get(key);
+    if (computed == null) {
+      // Evicted at once by a tiny cache, or the account vanished: compute without caching.
+      computed = loadStored(account, card);
+    }
+    if (computed == null) {
+      throw new IllegalStateException("no score for " + key + " after computing it");
+    }
+    return computed;
+  }
+
+  /** The override in force on this score now, or null. */
+  public OverrideRecord overrideInForce(String accountId, String scorecardId) {
+    return overrides
+        .get(accountId, scorecardId)
+        .filter(o -> o.activeAt(clock.millis()))
+        .orElse(null);
+  }
+
+  /** The score as served. */
+  public HealthScore view(CachedScore e) {
+    return ScoreViews.view(e, overrideInForce(e.accountId(), e.scorecard().id()));
+  }
+
+  /**
+   * Recomputes the snapshots' scores (only {@code onlyScorecardId}'s when not null) and, after
+   * them, their parents' roll-ups. {@code forceStore} also rewrites score rows whose change is not
+   * material (after a scorecard or account change). {@code extra} commits with the changes.
+   * Returns how many material changes were published.
+   */
+  public int recompute(
+      List<AccountSnapshot> snapshots, String onlyScorecardId, boolean forceStore, TransactionExtra extra) {
+    return cache.timeRecompute(
+        () -> {
+          long now = clock.millis();
+          List<AccountSnapshot> leaves = new ArrayList<>();
+          List<AccountSnapshot> parents = new ArrayList<>();
+          Set<String> inBatch = new LinkedHashSet<>();
+          for (AccountSnapshot s : snapshots) {
+            inBatch.add(s.accountId());
+            (directory.hasChildren(s.accountId()) ? parents : leaves).add(s);
+          }
+          // Parents roll up their children's new scores, so they go after them, in their own commit.
+          Set<String> parentIds = new LinkedHashSet<>();
+          for (AccountSnapshot s : snapshots) {
+            if (!s.parentAccountId().isEmpty() && !inBatch.contains(s.parentAccountId())) {
+              parentIds.add(s.parentAccountId());
+            }
+          }
+          int published = persist(decideAll(leaves, onlyScorecardId, forceStore, now), extra);
+          List<AccountInfo> outsideParents = new ArrayList<>();
+          for (String id : parentIds) {
+            directory.cached(id).ifPresent(outsideParents::add);
+          }
+          if (!outsideParents.isEmpty()) {
+            parents.addAll(signals.currentSnapshots(outsideParents));
+          }
+          if (!parents.isEmpty()) {
+            published += persist(decideAll(parents, onlyScorecardId, forceStore, now), TransactionExtra.NONE);
+          }
+          return published;
+        });
+  }
+
+  private List<Decision> decideAll(
+      List<AccountSnapshot> snapshots, String onlyScorecardId, boolean forceStore, long now) {
+    List<Decision> decisions = new ArrayList<>();
+    for (AccountSnapshot s : snapshots) {
+      AccountInfo info =
+          new AccountInfo(s.accountId(), s.segment(), s.lifecycleStage(), s.parentAccountId(), s.owner(), s.mrr());
+      List<CompiledScorecard> cards = scorecards.scorecardsFor(info);
+      for (int i = 0; i < cards.size(); i++) {
+        CompiledScorecard card = cards.get(i);
+        if (onlyScorecardId != null && !onlyScorecardId.equals(card.id())) {
+          continue;
+        }
+        CachedScore prev = previous(info, card);
+        Band prevBand = prev == null ? Band.BAND_UNSPECIFIED : prev.computed().computedBand();
+        ScoringContext ctx = new ScoringContext(now, scorecards.distributions(card.id()));
+        ComputedScore computed = card.score(s, ctx, prevBand);
+        boolean rolledUp = false;
+        double rolled = rollUp(info, card);
+        if (!Double.isNaN(rolled)) {
+          computed = withScore(computed, (float) rolled, Bands.withHysteresis(rolled, prevBand, card.bands()));
+          rolledUp = true;
+        }
+        decisions.add(
+            decide(info, card, i == 0, rolledUp, computed, prev, overrideInForce(info.accountId(), card.id()), forceStore, now));
+      }
+    }
+    return decisions;
+  }
+
+  /**
+   * Applies a new override state (null to clear) to the account's current computation, committing
+   * {@code overrideWrite} with the change it causes.
+   */
+  public HealthScore applyOverride(
+      AccountInfo account, CompiledScorecard card, OverrideRecord newOverride, TransactionExtra overrideWrite) {
+    CachedScore current = current(account, card);
+    Decision d =
+        decide(
+            account,
+            card,
+            current.primary(),
+            current.rolledUp(),
+            current.computed(),
+            current,
+            newOverride,
+            true,
+            clock.millis());
+    persist(List.of(d), overrideWrite);
+    return ScoreViews.view(d.entry(), newOverride);
+  }
+
+  private Decision decide(
+      AccountInfo info,
+      CompiledScorecard card,
+      boolean primary,
+      boolean rolledUp,
+      ComputedScore computed,
+      CachedScore prev,
+      OverrideRecord override,
+      boolean forceStore,
+      long now) {
+    double churn = models.churnProbability(card, computed);
+    String modelId = Double.isNaN(churn) ? "" : models.activeModelId(card.id());
+    double shown = ScoreViews.shownScore(computed.score(), override);
+    Band shownBand = override != null ? override.band() : computed.computedBand();
+    String fingerprint = fingerprint(override);
+    boolean material =
+        prev == null
+            || Math.abs(shown - prev.storedScore()) >= settings.materialChange() - 1e-9
+            || shownBand != prev.storedBand()
+            || !fingerprint.equals(prev.storedOverride());
+    if (!material) {
+      CachedScore entry =
+          new CachedScore(
+              info.accountId(), card, computed, prev.previous(), primary, rolledUp, prev.storedScore(),
+              prev.storedBand(), prev.storedOverride(), churn, modelId, prev.trend7(), prev.trend30(), prev.trend90());
+      return new Decision(entry, null, null, forceStore ? row(info, entry, shown, shownBand) : null);
+    }
+    OptionalDouble[] past =
+        history.scoresAsOf(info.accountId(), card.id(), now - 7 * DAY, now - 30 * DAY, now - 90 * DAY);
+    CachedScore entry =
+        new CachedScore(
+            info.accountId(), card, computed, prev == null ? null : prev.computed(), primary, rolledUp, shown,
+            shownBand, fingerprint, churn, modelId, delta(shown, past[0]), delta(shown, past[1]), delta(shown, past[2]));
+    ScoreChange.Builder change =
+        ScoreChange.newBuilder()
+            .setAccountId(info.accountId())
+            .setScorecardId(card.id())
+            .setCurrent(ScoreViews.view(entry, override))
+            .setBandChanged(prev == null || prev.storedBand() != shownBand)
+            .setChangeTime(Timestamps.fromMillis(now));
+    if (prev != null) {
+      change.setPrevious(ScoreViews.previousView(prev));
+    }
+    HistoryPoint point =
+        new HistoryPoint(
+            info.accountId(), card.id(), 0, now, shown, shownBand, computed.score(), computed.coverage(),
+            computed.version(), override != null);
+    return new Decision(entry, change.build(), point, row(info, entry, shown, shownBand));
+  }
+
+  private StoredScore row(AccountInfo info, CachedScore e, double shown, Band shownBand) {
+    double churnRate = Double.isNaN(e.churnProbability()) ? ScoreViews.bandChurnRate(shownBand) : e.churnProbability();
+    return new StoredScore(
+        info.accountId(), e.scorecard().id(), e.computed().version(), e.primary(), info.segment(), info.mrr(),
+        shown, shownBand, e.computed().score(), e.computed().computedBand(), e.computed().coverage(),
+        e.computed().noData(), e.churnProbability(), e.modelId(), info.mrr() * churnRate, e.rolledUp(),
+        e.storedOverride(), e.computed().computedAtMillis(), ComputedScoreCodec.encode(e.computed()));
+  }
+
+  /** Commits the decisions' writes in one transaction, then updates the cache. */
+  private int persist(List<Decision> decisions, TransactionExtra extra) {
+    List<StoredScore> rows = new ArrayList<>();
+    int changed = 0;
+    for (Decision d : decisions) {
+      if (d.row() != null) {
+        rows.add(d.row());
+      }
+      if (d.change() != null) {
+        changed++;
+      }
+    }
+    changes.commit(
+        (c, appender) -> {
+          List<HistoryPoint> points = new ArrayList<>();
+          for (Decision d : decisions) {
+            if (d.change() != null) {
+              long cursor = appender.append(d.change());
+              HistoryPoint p = d.point();
+              points.add(
+                  new HistoryPoint(
+                      p.accountId(), p.scorecardId(), cursor, p.computedAtMillis(), p.score(), p.band(),
+                      p.computedScore(), p.coverage(), p.scorecardVersion(), p.overridden()));
+            }
+          }
+          history.append(c, points);
+          scores.upsert(c, rows);
+          extra.run(c);
+          return null;
+        });
+    for (Decision d : decisions) {
+      cache.put(d.entry());
+    }
+    return changed;
+  }
+
+  /** The parent's roll-up of its children's shown scores, NaN when it has none or keeps its own. */
+  private double rollUp(AccountInfo parent, CompiledScorecard card) {
+    if (card.source().getParentRollup() == io.healthscore.v1.ParentRollup.PARENT_ROLLUP_UNSPECIFIED
+        || !directory.hasChildren(parent.accountId())) {
+      return Double.NaN;
+    }
+    List<double[]> children = new ArrayList<>();
+    for (AccountInfo child : directory.children(parent.accountId())) {
+      CachedScore score = childScore(child, card);
+      if (score != null) {
+        OverrideRecord o = overrideInForce(child.accountId(), score.scorecard().id());
+        children.add(new double[] {ScoreViews.shownScore(score.computed().score(), o), child.mrr()});
+      }
+    }
+    return ParentRollup.combine(card.source().getParentRollup(), children);
+  }
+
+  /** The child's score on the same scorecard, else on its primary; null when it has none yet. */
+  private CachedScore childScore(AccountInfo child, CompiledScorecard card) {
+    List<CompiledScorecard> cards = scorecards.scorecardsFor(child);
+    CompiledScorecard use =
+        cards.stream().filter(c -> c.id().equals(card.id())).findFirst().orElse(cards.isEmpty() ? null : cards.get(0));
+    if (use == null) {
+      return null;
+    }
+    CachedScore cached = cache.get(new ScoreKey(child.accountId(), use.id()));
+    return cached != null ? cached : loadStored(child, use);
+  }
+
+  private CachedScore previous(AccountInfo info, CompiledScorecard card) {
+    CachedScore cached = cache.get(new ScoreKey(info.accountId(), card.id()));
+    return cached != null ? cached : loadStored(info, card);
+  }
+
+  /** The stored score as a cache entry, or null when none is stored. */
+  private CachedScore loadStored(AccountInfo info, CompiledScorecard card) {
+    Optional<StoredScore> stored = scores.get(info.accountId(), card.id());
+    if (stored.isEmpty()) {
+      return null;
+    }
+    StoredScore r = stored.get();
+    ComputedScore computed = ComputedScoreCodec.decode(card.id(), r.scorecardVersion(), r.state());
+    long now = clock.millis();
+    OptionalDouble[] past = history.scoresAsOf(info.accountId(), card.id(), now - 7 * DAY, now - 30 * DAY, now - 90 * DAY);
+    return new CachedScore(
+        info.accountId(), card, computed, null, r.primary(), r.rolledUp(), r.score(), r.band(),
+        r.overrideKey(), r.churnProbability(), r.modelId(), delta(r.score(), past[0]),
+        delta(r.score(), past[1]), delta(r.score(), past[2]));
+  }
+
+  private static String fingerprint(OverrideRecord o) {
+    return o == null ? "" : o.setMillis() + "|" + o.score() + "|" + o.band().getNumber() + "|" + o.expireMillis();
+  }
+
+  private static float delta(double now, OptionalDouble then) {
+    return then.isPresent() ? (float) (now - then.getAsDouble()) : Float.NaN;
+  }
+
+  /** The same computation with another score and band (a parent's roll-up). */
+  static ComputedScore withScore(ComputedScore c, float score, Band band) {
+    return new ComputedScore(
+        c.scorecardId(), c.version(), score, band, c.coverage(), c.proactiveShare(), c.computedAtMillis(),
+        false, c.values(), ComputedScoreCodec.staleMask(c), null);
+  }
+}

@@ -1,0 +1,88 @@
+package io.healthscore.scoring.store;
+
+import io.healthscore.runtime.db.Database;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** Calibrated churn models. Activating one deactivates the scorecard's previous model. */
+public final class ModelStore {
+  private static final String COLUMNS =
+      "model_id, scorecard_id, horizon_days, created_at, active, body, report";
+
+  private final Database database;
+
+  public ModelStore(Database database) {
+    this.database = database;
+  }
+
+  /** Stores a model; when it is active, the scorecard's other models become inactive. */
+  public void save(StoredModel m) {
+    database.inTransaction(
+        c -> {
+          save(c, m);
+          return null;
+        });
+  }
+
+  public void save(Connection c, StoredModel m) throws SQLException {
+    if (m.active()) {
+      try (PreparedStatement s =
+          c.prepareStatement("UPDATE models SET active = FALSE WHERE scorecard_id = ? AND active = TRUE")) {
+        s.setString(1, m.scorecardId());
+        s.executeUpdate();
+      }
+    }
+    try (PreparedStatement s =
+        c.prepareStatement("INSERT INTO models (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+      s.setString(1, m.modelId());
+      s.setString(2, m.scorecardId());
+      s.setInt(3, m.horizonDays());
+      s.setLong(4, m.createdAtMillis());
+      s.setBoolean(5, m.active());
+      s.setBytes(6, m.body());
+      s.setBytes(7, m.report());
+      s.executeUpdate();
+    }
+  }
+
+  public Optional<StoredModel> get(String modelId) {
+    List<StoredModel> found = query("SELECT " + COLUMNS + " FROM models WHERE model_id = ?", modelId);
+    return found.stream().findFirst();
+  }
+
+  /** The active model of every scorecard that has one. */
+  public List<StoredModel> active() {
+    return query("SELECT " + COLUMNS + " FROM models WHERE active = TRUE ORDER BY scorecard_id");
+  }
+
+  private List<StoredModel> query(String sql, String... args) {
+    return database.inTransaction(
+        c -> {
+          List<StoredModel> result = new ArrayList<>();
+          try (PreparedStatement s = c.prepareStatement(sql)) {
+            for (int i = 0; i < args.length; i++) {
+              s.setString(i + 1, args[i]);
+            }
+            try (ResultSet rs = s.executeQuery()) {
+              while (rs.next()) {
+                result.add(
+                    new StoredModel(
+                        rs.getString(1),
+                        rs.getString(2),
+                        rs.getInt(3),
+                        rs.getLong(4),
+                        rs.getBoolean(5),
+                        rs.getBytes(6),
+                        rs.getBytes(7)));
+              }
+            }
+          }
+          return result;
+        });
+  }
+}

@@ -1,0 +1,126 @@
+package io.healthscore.scoring.store;
+
+import io.healthscore.runtime.db.Database;
+import io.healthscore.v1.Band;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.OptionalDouble;
+
+/** Every material change of every score: GetScoreHistory and the 7/30/90-day trends read it. */
+public final class ScoreHistoryStore {
+  private final Database database;
+
+  public ScoreHistoryStore(Database database) {
+    this.database = database;
+  }
+
+  /** Appends points inside the caller's transaction (the one that logs the changes). */
+  public void append(Connection c, List<HistoryPoint> points) throws SQLException {
+    if (points.isEmpty()) {
+      return;
+    }
+    try (PreparedStatement s =
+        c.prepareStatement(
+            "INSERT INTO score_history (account_id, scorecard_id, seq, computed_at, score, band,"
+                + " computed_score, coverage, scorecard_version, overridden)"
+                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+      for (HistoryPoint p : points) {
+        s.setString(1, p.accountId());
+        s.setString(2, p.scorecardId());
+        s.setLong(3, p.seq());
+        s.setLong(4, p.computedAtMillis());
+        s.setDouble(5, p.score());
+        s.setInt(6, p.band().getNumber());
+        s.setDouble(7, p.computedScore());
+        s.setDouble(8, p.coverage());
+        s.setLong(9, p.scorecardVersion());
+        s.setBoolean(10, p.overridden());
+        s.addBatch();
+      }
+      s.executeBatch();
+    }
+  }
+
+  /**
+   * Points with startMillis <= computed_at < endMillis, oldest first; when more than {@code limit}
+   * match, the newest {@code limit} are kept.
+   */
+  public List<HistoryPoint> points(
+      String accountId, String scorecardId, long startMillis, long endMillis, int limit) {
+    return database.inTransaction(
+        c -> {
+          List<HistoryPoint> newestFirst = new ArrayList<>();
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  "SELECT seq, computed_at, score, band, computed_score, coverage, scorecard_version,"
+                      + " overridden FROM score_history WHERE account_id = ? AND scorecard_id = ?"
+                      + " AND computed_at >= ? AND computed_at < ? ORDER BY computed_at DESC, seq DESC"
+                      + " LIMIT " + limit)) {
+            s.setString(1, accountId);
+            s.setString(2, scorecardId);
+            s.setLong(3, startMillis);
+            s.setLong(4, endMillis);
+            try (ResultSet rs = s.executeQuery()) {
+              while (rs.next()) {
+                newestFirst.add(
+                    new HistoryPoint(
+                        accountId,
+                        scorecardId,
+                        rs.getLong(1),
+                        rs.getLong(2),
+                        rs.getDouble(3),
+                        Band.forNumber(rs.getInt(4)),
+                        rs.getDouble(5),
+                        rs.getDouble(6),
+                        rs.getLong(7),
+                        rs.getBoolean(8)));
+              }
+            }
+          }
+          Collections.reverse(newestFirst);
+          return newestFirst;
+        });
+  }
+
+  /**
+   * The shown score at each moment (the last point at or before it), or empty where the score did
+   * not exist yet. One query answers all moments.
+   */
+  public OptionalDouble[] scoresAsOf(String accountId, String scorecardId, long... moments) {
+    return database.inTransaction(
+        c -> {
+          OptionalDouble[] result = new OptionalDouble[moments.length];
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  "SELECT score FROM score_history WHERE account_id = ? AND scorecard_id = ?"
+                      + " AND computed_at <= ? ORDER BY computed_at DESC, seq DESC LIMIT 1")) {
+            for (int i = 0; i < moments.length; i++) {
+              s.setString(1, accountId);
+              s.setString(2, scorecardId);
+              s.setLong(3, moments[i]);
+              try (ResultSet rs = s.executeQuery()) {
+                result[i] = rs.next() ? OptionalDouble.of(rs.getDouble(1)) : OptionalDouble.empty();
+              }
+            }
+          }
+          return result;
+        });
+  }
+
+  /** Deletes points older than {@code beforeMillis}; returns how many. */
+  public int prune(long beforeMillis) {
+    return database.inTransaction(
+        c -> {
+          try (PreparedStatement s =
+              c.prepareStatement("DELETE FROM score_history WHERE computed_at < ?")) {
+            s.setLong(1, beforeMillis);
+            return s.executeUpdate();
+          }
+        });
+  }
+}
