@@ -1,11 +1,34 @@
 package io.healthscore.alerting.channel;
 
+import io.healthscore.runtime.db.Database;
 import io.healthscore.v1.Channel;
+import io.healthscore.v1.ChannelType;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
-/** Delivery channels, stored in the service's database. Secrets go in and never come out. */
+/**
+ * Delivery channels, stored in the service's database. Secrets go in and never come out of the
+ * API: {@link #get} and {@link #list} clear them and set has_secret instead.
+ *
+ * <p>Storing a channel without a secret keeps the secret it already had, so a channel can be
+ * edited by someone who does not know its key; to rotate the key, send the new one.
+ */
 public final class ChannelStore {
+  private static final String COLUMNS =
+      "channel_id, name, channel_type, url, secret, max_attempts, timeout_ms";
+
+  private final Database db;
+  private final ChannelValidation validation;
+
+  public ChannelStore(Database db, UrlGuard urlGuard) {
+    this.db = db;
+    this.validation = new ChannelValidation(urlGuard);
+  }
 
   /**
    * Validates and stores the channel, replacing one with the same id; returns it as stored
@@ -13,16 +36,89 @@ public final class ChannelStore {
    * each bad field (channel.channel_id, channel.type, channel.url, ...).
    */
   public Channel put(Channel channel) {
-    throw new UnsupportedOperationException("not implemented yet");
+    Channel valid = validation.validate(channel, "channel.");
+    Channel stored =
+        db.inTransaction(
+            c -> {
+              String secret = valid.getSecret();
+              if (secret.isEmpty() && valid.getType() == ChannelType.CHANNEL_TYPE_WEBHOOK) {
+                secret = find(c, valid.getChannelId()).map(Channel::getSecret).orElse("");
+              }
+              try (PreparedStatement s =
+                  c.prepareStatement(
+                      db.dialect()
+                          .upsertSql(
+                              "delivery_channels",
+                              List.of("channel_id"),
+                              List.of(
+                                  "name", "channel_type", "url", "secret", "max_attempts",
+                                  "timeout_ms", "update_ms")))) {
+                s.setString(1, valid.getChannelId());
+                s.setString(2, valid.getName());
+                s.setInt(3, valid.getTypeValue());
+                s.setString(4, valid.getUrl());
+                s.setString(5, secret);
+                s.setInt(6, valid.getMaxAttempts());
+                s.setInt(7, valid.getTimeoutMs());
+                s.setLong(8, System.currentTimeMillis());
+                s.executeUpdate();
+              }
+              return valid.toBuilder().setSecret(secret).build();
+            });
+    return withoutSecret(stored);
   }
 
   /** The channel without its secret. */
   public Optional<Channel> get(String channelId) {
-    throw new UnsupportedOperationException("not implemented yet");
+    return withSecret(channelId).map(ChannelStore::withoutSecret);
   }
 
   /** Every channel without secrets, ordered by id. */
   public List<Channel> list() {
-    throw new UnsupportedOperationException("not implemented yet");
+    return db.inTransaction(
+        c -> {
+          List<Channel> channels = new ArrayList<>();
+          try (PreparedStatement s =
+                  c.prepareStatement(
+                      "SELECT " + COLUMNS + " FROM delivery_channels ORDER BY channel_id");
+              ResultSet rs = s.executeQuery()) {
+            while (rs.next()) {
+              channels.add(withoutSecret(read(rs)));
+            }
+          }
+          return channels;
+        });
+  }
+
+  /** The channel including its secret, for signing deliveries; never hand it to a client. */
+  public Optional<Channel> withSecret(String channelId) {
+    return db.inTransaction(c -> find(c, channelId));
+  }
+
+  private static Optional<Channel> find(Connection c, String channelId) throws SQLException {
+    try (PreparedStatement s =
+        c.prepareStatement("SELECT " + COLUMNS + " FROM delivery_channels WHERE channel_id = ?")) {
+      s.setString(1, channelId);
+      try (ResultSet rs = s.executeQuery()) {
+        return rs.next() ? Optional.of(read(rs)) : Optional.empty();
+      }
+    }
+  }
+
+  private static Channel read(ResultSet rs) throws SQLException {
+    ChannelType type = ChannelType.forNumber(rs.getInt("channel_type"));
+    return Channel.newBuilder()
+        .setChannelId(rs.getString("channel_id"))
+        .setName(rs.getString("name"))
+        .setType(type == null ? ChannelType.CHANNEL_TYPE_UNSPECIFIED : type)
+        .setUrl(rs.getString("url"))
+        .setSecret(rs.getString("secret"))
+        .setMaxAttempts(rs.getInt("max_attempts"))
+        .setTimeoutMs(rs.getInt("timeout_ms"))
+        .build();
+  }
+
+  private static Channel withoutSecret(Channel channel) {
+    return channel.toBuilder().clearSecret().setHasSecret(!channel.getSecret().isEmpty()).build();
   }
 }

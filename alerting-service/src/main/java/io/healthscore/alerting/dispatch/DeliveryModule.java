@@ -1,17 +1,68 @@
 package io.healthscore.alerting.dispatch;
 
+import io.healthscore.alerting.channel.AlertSender;
+import io.healthscore.alerting.channel.ChannelConfigLoader;
 import io.healthscore.alerting.channel.ChannelStore;
+import io.healthscore.alerting.channel.UrlGuard;
 import io.healthscore.runtime.config.ServiceConfig;
 import io.healthscore.runtime.db.Database;
+import io.healthscore.runtime.db.SqlDialect;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.logging.Logger;
 
 /**
  * Everything alert delivery needs, built in one place: the durable outbox, the channel store, the
  * API behind the delivery RPCs and the dispatcher threads that send what the outbox holds.
  */
 public final class DeliveryModule implements AutoCloseable {
+  /** The delivery schema's migrations, recorded under their own owner beside the service's own. */
+  static final String MIGRATIONS = "db/alerting-delivery";
+  static final String MIGRATIONS_OWNER = "alerting-delivery";
+  private static final Logger LOG = Logger.getLogger(DeliveryModule.class.getName());
 
-  private DeliveryModule() {}
+  private final Database db;
+  private final ChannelStore channels;
+  private final DeliveryStore deliveries;
+  private final Dispatcher dispatcher;
+  private final AlertStreams streams;
+  private final Outbox outbox;
+  private final DeliveryApi api;
+
+  private DeliveryModule(Database db, ServiceConfig config, MeterRegistry registry, Clock clock) {
+    DeliverySettings settings = DeliverySettings.from(config);
+    UrlGuard urlGuard = new UrlGuard(config.webhookAllowlist());
+    AlertEventLog log = new AlertEventLog(db);
+    AlertSender sender = new AlertSender(urlGuard, clock);
+    this.db = db;
+    this.channels = new ChannelStore(db, urlGuard);
+    this.deliveries = new DeliveryStore(db);
+    this.dispatcher =
+        new Dispatcher(
+            deliveries,
+            channels,
+            sender,
+            new Backoff(
+                settings.backoffBase(),
+                settings.backoffCap(),
+                () -> ThreadLocalRandom.current().nextDouble()),
+            new DeliveryMetrics(registry),
+            settings,
+            clock);
+    this.streams = new AlertStreams(log, settings.pollInterval());
+    this.outbox =
+        new Outbox(
+            log,
+            deliveries,
+            () -> {
+              dispatcher.wakeUp();
+              streams.wakeUp();
+            },
+            clock);
+    this.api = new DeliveryApi(channels, deliveries, streams, sender, dispatcher::wakeUp, clock);
+  }
 
   /**
    * Runs the delivery migrations (db/alerting-delivery), loads channels from
@@ -19,32 +70,54 @@ public final class DeliveryModule implements AutoCloseable {
    * {@link #start()} to begin sending.
    */
   public static DeliveryModule create(Database db, ServiceConfig config, MeterRegistry registry) {
-    throw new UnsupportedOperationException("not implemented yet");
+    db.migrate(MIGRATIONS, MIGRATIONS_OWNER);
+    DeliveryModule module = new DeliveryModule(db, config, registry, Clock.systemUTC());
+    config
+        .configDir()
+        .ifPresent(
+            dir -> {
+              int loaded =
+                  new ChannelConfigLoader(module.channels, name -> config.get(name, ""))
+                      .load(dir)
+                      .size();
+              LOG.info("loaded " + loaded + " delivery channels from " + dir.resolve("channels"));
+            });
+    return module;
   }
 
   /** Where alert events are written, inside the caller's transaction. */
   public Outbox outbox() {
-    throw new UnsupportedOperationException("not implemented yet");
+    return outbox;
   }
 
   /** Delivery channels. */
   public ChannelStore channels() {
-    throw new UnsupportedOperationException("not implemented yet");
+    return channels;
   }
 
   /** What the gRPC service delegates the delivery RPCs to. */
   public DeliveryApi api() {
-    throw new UnsupportedOperationException("not implemented yet");
+    return api;
   }
 
-  /** Starts the dispatcher threads. */
+  /**
+   * Starts the dispatcher threads. On the embedded database, leases left by a previous run that
+   * died are dropped first (one process owns that database), so its deliveries go out at once.
+   */
   public void start() {
-    throw new UnsupportedOperationException("not implemented yet");
+    if (db.dialect() == SqlDialect.H2) {
+      int released = deliveries.releaseAllLeases();
+      if (released > 0) {
+        LOG.info("sending again " + released + " deliveries that were in flight when the last run stopped");
+      }
+    }
+    dispatcher.start();
   }
 
-  /** Stops the dispatcher and ends every SubscribeAlerts stream. */
+  /** Stops the dispatcher (waiting briefly for sends in flight) and ends every SubscribeAlerts stream. */
   @Override
   public void close() {
-    throw new UnsupportedOperationException("not implemented yet");
+    streams.close();
+    dispatcher.stop(Duration.ofSeconds(5));
   }
 }

@@ -1,0 +1,396 @@
+package io.healthscore.alerting.dispatch;
+
+import com.google.protobuf.util.Timestamps;
+import io.healthscore.runtime.db.Database;
+import io.healthscore.runtime.db.SqlDialect;
+import io.healthscore.runtime.error.FailedPreconditionException;
+import io.healthscore.runtime.error.NotFoundException;
+import io.healthscore.v1.AlertEvent;
+import io.healthscore.v1.AlertEventKind;
+import io.healthscore.v1.ChannelType;
+import io.healthscore.v1.Delivery;
+import io.healthscore.v1.DeliveryState;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The alert_deliveries table: one row per event and channel, and the state machine PENDING →
+ * DELIVERED or DEAD (→ PENDING again by RetryDelivery).
+ *
+ * <p>Claiming is a lease: a dispatcher sets {@code locked_until_ms} and {@code lease_owner} in a
+ * short transaction, sends without holding database locks, then records the outcome. A row whose
+ * lease ran out (its dispatcher died) is claimable again, so nothing is lost; it may then be sent
+ * twice, with the same idempotency key (at-least-once). On PostgreSQL, replicas claim with {@code
+ * FOR UPDATE SKIP LOCKED} so they pass over each other's rows instead of queueing on them; the
+ * claim itself is a compare-and-set on the lease, which is what makes it exclusive on both
+ * databases. H2 is opened by one process only, where a lock in this object serialises claims.
+ */
+final class DeliveryStore {
+  private static final String DELIVERY_COLUMNS =
+      "d.delivery_id, d.event_cursor, d.channel_id, d.alert_id, d.kind, d.idempotency_key, d.state, "
+          + "d.attempts, d.last_error, d.next_attempt_ms, d.create_ms";
+  private static final int MAX_ERROR_LENGTH = 1000;
+
+  /** A delivery this dispatcher holds the lease of, with what to send. */
+  record Claim(String deliveryId, String channelId, int attempts, AlertEvent event, long createMs) {}
+
+  /** Counts for the gauges. */
+  record Backlog(long pending, long dead) {}
+
+  private final Database db;
+  private final ReentrantLock embeddedClaimLock = new ReentrantLock();
+
+  DeliveryStore(Database db) {
+    this.db = db;
+  }
+
+  /**
+   * Inserts a PENDING row per channel in the caller's transaction. Channels of type GRPC_STREAM get
+   * no row: the event log is their delivery. Unknown channel ids get a row, which the dispatcher
+   * dead-letters with a clear error so the miss is visible and retryable once the channel exists.
+   */
+  void insertPending(Connection tx, AlertEvent event, Collection<String> channelIds, long nowMs)
+      throws SQLException {
+    LinkedHashSet<String> ids = new LinkedHashSet<>(channelIds);
+    ids.removeAll(streamChannels(tx, ids));
+    if (ids.isEmpty()) {
+      return;
+    }
+    try (PreparedStatement insert =
+        tx.prepareStatement(
+            "INSERT INTO alert_deliveries (delivery_id, event_cursor, channel_id, alert_id, kind, "
+                + "idempotency_key, state, attempts, last_error, next_attempt_ms, locked_until_ms, "
+                + "lease_owner, create_ms) VALUES (?, ?, ?, ?, ?, ?, ?, 0, '', ?, 0, '', ?)")) {
+      for (String channelId : ids) {
+        insert.setString(1, deliveryId(event.getCursor(), channelId));
+        insert.setLong(2, event.getCursor());
+        insert.setString(3, channelId);
+        insert.setString(4, event.getAlert().getAlertId());
+        insert.setInt(5, event.getKindValue());
+        insert.setString(6, event.getIdempotencyKey());
+        insert.setInt(7, DeliveryState.DELIVERY_STATE_PENDING_VALUE);
+        insert.setLong(8, nowMs);
+        insert.setLong(9, nowMs);
+        insert.addBatch();
+      }
+      insert.executeBatch();
+    }
+  }
+
+  /** "&lt;cursor&gt;-&lt;channel_id&gt;": readable, and unique because (cursor, channel) is. */
+  static String deliveryId(long cursor, String channelId) {
+    return cursor + "-" + channelId;
+  }
+
+  /** The event cursor a delivery id starts with. */
+  static long cursorOf(String deliveryId) {
+    return Long.parseLong(deliveryId.substring(0, deliveryId.indexOf('-')));
+  }
+
+  private static List<String> streamChannels(Connection tx, Collection<String> ids) throws SQLException {
+    List<String> streams = new ArrayList<>();
+    try (PreparedStatement s =
+        tx.prepareStatement("SELECT channel_type FROM delivery_channels WHERE channel_id = ?")) {
+      for (String id : ids) {
+        s.setString(1, id);
+        try (ResultSet rs = s.executeQuery()) {
+          if (rs.next() && rs.getInt(1) == ChannelType.CHANNEL_TYPE_GRPC_STREAM_VALUE) {
+            streams.add(id);
+          }
+        }
+      }
+    }
+    return streams;
+  }
+
+  /**
+   * Leases up to {@code limit} due deliveries to {@code owner}, each for its channel's timeout plus
+   * {@code leaseMarginMs}, oldest due first.
+   */
+  List<Claim> claimDue(int limit, long nowMs, String owner, long leaseMarginMs) {
+    boolean embedded = db.dialect() == SqlDialect.H2;
+    if (embedded) {
+      embeddedClaimLock.lock();
+    }
+    try {
+      return db.inTransaction(c -> claim(c, limit, nowMs, owner, leaseMarginMs));
+    } finally {
+      if (embedded) {
+        embeddedClaimLock.unlock();
+      }
+    }
+  }
+
+  private List<Claim> claim(Connection c, int limit, long nowMs, String owner, long leaseMarginMs)
+      throws SQLException {
+    String select =
+        "SELECT d.delivery_id, d.channel_id, d.attempts, d.create_ms, e.event_json, c.timeout_ms "
+            + "FROM alert_deliveries d JOIN alert_events e ON e.event_cursor = d.event_cursor "
+            + "LEFT JOIN delivery_channels c ON c.channel_id = d.channel_id "
+            + "WHERE d.state = ? AND d.next_attempt_ms <= ? AND d.locked_until_ms <= ? "
+            + "ORDER BY d.next_attempt_ms, d.delivery_id LIMIT ?"
+            + (db.dialect() == SqlDialect.POSTGRESQL ? " FOR UPDATE OF d SKIP LOCKED" : "");
+    List<Claim> candidates = new ArrayList<>();
+    Map<String, Long> leaseUntil = new HashMap<>();
+    try (PreparedStatement s = c.prepareStatement(select)) {
+      s.setInt(1, DeliveryState.DELIVERY_STATE_PENDING_VALUE);
+      s.setLong(2, nowMs);
+      s.setLong(3, nowMs);
+      s.setInt(4, limit);
+      try (ResultSet rs = s.executeQuery()) {
+        while (rs.next()) {
+          Claim claim =
+              new Claim(
+                  rs.getString("delivery_id"),
+                  rs.getString("channel_id"),
+                  rs.getInt("attempts"),
+                  AlertEventLog.parse(rs.getString("event_json")),
+                  rs.getLong("create_ms"));
+          candidates.add(claim);
+          leaseUntil.put(claim.deliveryId(), nowMs + rs.getLong("timeout_ms") + leaseMarginMs);
+        }
+      }
+    }
+    List<Claim> claimed = new ArrayList<>();
+    try (PreparedStatement lease =
+        c.prepareStatement(
+            "UPDATE alert_deliveries SET locked_until_ms = ?, lease_owner = ? "
+                + "WHERE delivery_id = ? AND state = ? AND locked_until_ms <= ?")) {
+      for (Claim claim : candidates) {
+        lease.setLong(1, leaseUntil.get(claim.deliveryId()));
+        lease.setString(2, owner);
+        lease.setString(3, claim.deliveryId());
+        lease.setInt(4, DeliveryState.DELIVERY_STATE_PENDING_VALUE);
+        lease.setLong(5, nowMs);
+        if (lease.executeUpdate() == 1) {
+          claimed.add(claim);
+        }
+      }
+    }
+    return claimed;
+  }
+
+  /**
+   * Records a success. Not conditional on the lease: the receiver has it, whoever sent it. Returns
+   * false when the row was no longer pending (e.g. another dispatcher recorded it first).
+   */
+  boolean markDelivered(String deliveryId) {
+    return db.inTransaction(
+        c -> {
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  "UPDATE alert_deliveries SET state = ?, attempts = attempts + 1, last_error = '', "
+                      + "locked_until_ms = 0, lease_owner = '' WHERE delivery_id = ? AND state = ?")) {
+            s.setInt(1, DeliveryState.DELIVERY_STATE_DELIVERED_VALUE);
+            s.setString(2, deliveryId);
+            s.setInt(3, DeliveryState.DELIVERY_STATE_PENDING_VALUE);
+            return s.executeUpdate() == 1;
+          }
+        });
+  }
+
+  /**
+   * Records a failed attempt made under {@code owner}'s lease: PENDING again at {@code nextAttemptMs},
+   * or DEAD when {@code dead}. A dispatcher that lost its lease records nothing, so one attempt is
+   * never counted twice.
+   */
+  boolean markFailed(String deliveryId, String owner, String error, boolean dead, long nextAttemptMs) {
+    return db.inTransaction(
+        c -> {
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  "UPDATE alert_deliveries SET state = ?, attempts = attempts + 1, last_error = ?, "
+                      + "next_attempt_ms = ?, locked_until_ms = 0, lease_owner = '' "
+                      + "WHERE delivery_id = ? AND state = ? AND lease_owner = ?")) {
+            s.setInt(
+                1,
+                dead ? DeliveryState.DELIVERY_STATE_DEAD_VALUE : DeliveryState.DELIVERY_STATE_PENDING_VALUE);
+            s.setString(2, truncate(error));
+            s.setLong(3, nextAttemptMs);
+            s.setString(4, deliveryId);
+            s.setInt(5, DeliveryState.DELIVERY_STATE_PENDING_VALUE);
+            s.setString(6, owner);
+            return s.executeUpdate() == 1;
+          }
+        });
+  }
+
+  /**
+   * Queues a DEAD delivery again with a fresh attempt budget. NOT_FOUND for an unknown id,
+   * FAILED_PRECONDITION when it is not dead.
+   */
+  Delivery retry(String deliveryId, long nowMs) {
+    return db.inTransaction(
+        c -> {
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  "UPDATE alert_deliveries SET state = ?, attempts = 0, next_attempt_ms = ?, "
+                      + "locked_until_ms = 0, lease_owner = '' WHERE delivery_id = ? AND state = ?")) {
+            s.setInt(1, DeliveryState.DELIVERY_STATE_PENDING_VALUE);
+            s.setLong(2, nowMs);
+            s.setString(3, deliveryId);
+            s.setInt(4, DeliveryState.DELIVERY_STATE_DEAD_VALUE);
+            int updated = s.executeUpdate();
+            Delivery delivery =
+                find(c, deliveryId)
+                    .orElseThrow(() -> new NotFoundException("delivery " + deliveryId + " not found"));
+            if (updated == 0) {
+              throw new FailedPreconditionException(
+                  "delivery " + deliveryId + " is " + delivery.getState()
+                      + "; only DELIVERY_STATE_DEAD deliveries can be retried");
+            }
+            return delivery;
+          }
+        });
+  }
+
+  Optional<Delivery> get(String deliveryId) {
+    return db.inTransaction(c -> find(c, deliveryId));
+  }
+
+  private static Optional<Delivery> find(Connection c, String deliveryId) throws SQLException {
+    try (PreparedStatement s =
+        c.prepareStatement(
+            "SELECT " + DELIVERY_COLUMNS + " FROM alert_deliveries d WHERE d.delivery_id = ?")) {
+      s.setString(1, deliveryId);
+      try (ResultSet rs = s.executeQuery()) {
+        return rs.next() ? Optional.of(read(rs)) : Optional.empty();
+      }
+    }
+  }
+
+  /**
+   * A page of deliveries, newest first (by event cursor, then channel id descending), after the
+   * position {@code after} of the previous page when given.
+   */
+  List<Delivery> list(
+      DeliveryState state, String channelId, Optional<PageToken> after, int limit) {
+    StringBuilder sql =
+        new StringBuilder("SELECT " + DELIVERY_COLUMNS + " FROM alert_deliveries d WHERE 1 = 1");
+    List<Object> params = new ArrayList<>();
+    if (state != DeliveryState.DELIVERY_STATE_UNSPECIFIED) {
+      sql.append(" AND d.state = ?");
+      params.add(state.getNumber());
+    }
+    if (!channelId.isEmpty()) {
+      sql.append(" AND d.channel_id = ?");
+      params.add(channelId);
+    }
+    if (after.isPresent()) {
+      sql.append(" AND (d.event_cursor < ? OR (d.event_cursor = ? AND d.channel_id < ?))");
+      params.add(after.get().cursor());
+      params.add(after.get().cursor());
+      params.add(after.get().channelId());
+    }
+    sql.append(" ORDER BY d.event_cursor DESC, d.channel_id DESC LIMIT ?");
+    params.add(limit);
+    return db.inTransaction(
+        c -> {
+          List<Delivery> deliveries = new ArrayList<>();
+          try (PreparedStatement s = c.prepareStatement(sql.toString())) {
+            for (int i = 0; i < params.size(); i++) {
+              s.setObject(i + 1, params.get(i));
+            }
+            try (ResultSet rs = s.executeQuery()) {
+              while (rs.next()) {
+                deliveries.add(read(rs));
+              }
+            }
+          }
+          return deliveries;
+        });
+  }
+
+  Backlog backlog() {
+    return db.inTransaction(
+        c -> {
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  "SELECT state, COUNT(*) FROM alert_deliveries WHERE state IN (?, ?) GROUP BY state")) {
+            s.setInt(1, DeliveryState.DELIVERY_STATE_PENDING_VALUE);
+            s.setInt(2, DeliveryState.DELIVERY_STATE_DEAD_VALUE);
+            long pending = 0;
+            long dead = 0;
+            try (ResultSet rs = s.executeQuery()) {
+              while (rs.next()) {
+                if (rs.getInt(1) == DeliveryState.DELIVERY_STATE_PENDING_VALUE) {
+                  pending = rs.getLong(2);
+                } else {
+                  dead = rs.getLong(2);
+                }
+              }
+            }
+            return new Backlog(pending, dead);
+          }
+        });
+  }
+
+  /** When the earliest pending delivery becomes claimable, if any is pending. */
+  Optional<Long> nextDueMs() {
+    return db.inTransaction(
+        c -> {
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  "SELECT MIN(CASE WHEN locked_until_ms > next_attempt_ms THEN locked_until_ms "
+                      + "ELSE next_attempt_ms END) FROM alert_deliveries WHERE state = ?")) {
+            s.setInt(1, DeliveryState.DELIVERY_STATE_PENDING_VALUE);
+            try (ResultSet rs = s.executeQuery()) {
+              rs.next();
+              long due = rs.getLong(1);
+              return rs.wasNull() ? Optional.<Long>empty() : Optional.of(due);
+            }
+          }
+        });
+  }
+
+  /**
+   * Drops every lease. Only for the embedded database at start: one process owns it, so any lease
+   * left is from a run that died, and its rows can be sent again at once instead of after expiry.
+   */
+  int releaseAllLeases() {
+    return db.inTransaction(
+        c -> {
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  "UPDATE alert_deliveries SET locked_until_ms = 0, lease_owner = '' "
+                      + "WHERE state = ? AND locked_until_ms > 0")) {
+            s.setInt(1, DeliveryState.DELIVERY_STATE_PENDING_VALUE);
+            return s.executeUpdate();
+          }
+        });
+  }
+
+  private static Delivery read(ResultSet rs) throws SQLException {
+    DeliveryState state = DeliveryState.forNumber(rs.getInt("state"));
+    AlertEventKind kind = AlertEventKind.forNumber(rs.getInt("kind"));
+    Delivery.Builder d =
+        Delivery.newBuilder()
+            .setDeliveryId(rs.getString("delivery_id"))
+            .setAlertId(rs.getString("alert_id"))
+            .setChannelId(rs.getString("channel_id"))
+            .setState(state == null ? DeliveryState.DELIVERY_STATE_UNSPECIFIED : state)
+            .setAttempts(rs.getInt("attempts"))
+            .setLastError(rs.getString("last_error"))
+            .setIdempotencyKey(rs.getString("idempotency_key"))
+            .setCreateTime(Timestamps.fromMillis(rs.getLong("create_ms")))
+            .setKind(kind == null ? AlertEventKind.ALERT_EVENT_KIND_UNSPECIFIED : kind);
+    if (state == DeliveryState.DELIVERY_STATE_PENDING) {
+      d.setNextAttemptTime(Timestamps.fromMillis(rs.getLong("next_attempt_ms")));
+    }
+    return d.build();
+  }
+
+  private static String truncate(String error) {
+    return error.length() <= MAX_ERROR_LENGTH ? error : error.substring(0, MAX_ERROR_LENGTH - 1) + "…";
+  }
+}

@@ -1,0 +1,214 @@
+package io.healthscore.alerting.dispatch;
+
+import io.healthscore.alerting.channel.AlertSender;
+import io.healthscore.alerting.channel.ChannelStore;
+import io.healthscore.alerting.channel.SendResult;
+import io.healthscore.v1.Channel;
+import io.healthscore.v1.ChannelType;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Threads that send what the outbox holds. Each claims a few due deliveries (a lease, see
+ * {@link DeliveryStore}), sends them one by one and records each outcome, then claims again; with
+ * nothing due it sleeps until the next due time, the poll interval, or {@link #wakeUp()}, whichever
+ * comes first. Because a delivery is marked delivered only after the receiver's 2xx, a crash
+ * between send and mark sends it again later: at-least-once, with the same idempotency key.
+ */
+final class Dispatcher implements AutoCloseable {
+  private static final Logger LOG = Logger.getLogger(Dispatcher.class.getName());
+  private static final int CLAIM_BATCH = 8;
+  private static final long MIN_WAIT_MS = 5;
+
+  private final DeliveryStore store;
+  private final ChannelStore channels;
+  private final AlertSender sender;
+  private final Backoff backoff;
+  private final DeliveryMetrics metrics;
+  private final DeliverySettings settings;
+  private final Clock clock;
+  /** Identifies this process's leases; a restarted process is a new owner. */
+  private final String owner = UUID.randomUUID().toString();
+
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition signalled = lock.newCondition();
+  private long signals;
+  private final AtomicLong lastBacklogRefreshMs = new AtomicLong();
+  private volatile boolean running;
+  private final List<Thread> threads = new ArrayList<>();
+
+  Dispatcher(
+      DeliveryStore store,
+      ChannelStore channels,
+      AlertSender sender,
+      Backoff backoff,
+      DeliveryMetrics metrics,
+      DeliverySettings settings,
+      Clock clock) {
+    this.store = store;
+    this.channels = channels;
+    this.sender = sender;
+    this.backoff = backoff;
+    this.metrics = metrics;
+    this.settings = settings;
+    this.clock = clock;
+  }
+
+  synchronized void start() {
+    if (running) {
+      return;
+    }
+    running = true;
+    for (int i = 0; i < settings.threads(); i++) {
+      Thread t = new Thread(this::run, "alert-dispatcher-" + i);
+      t.setDaemon(true);
+      threads.add(t);
+      t.start();
+    }
+  }
+
+  /** Sends what became due now instead of at the next poll. */
+  void wakeUp() {
+    lock.lock();
+    try {
+      signals++;
+      signalled.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Stops claiming and waits for sends in flight, up to {@code grace}; a send still running after
+   * that is interrupted, and its lease expires so another dispatcher (or the next start) sends again.
+   */
+  synchronized void stop(Duration grace) {
+    running = false;
+    wakeUp();
+    long deadline = System.nanoTime() + grace.toNanos();
+    for (Thread t : threads) {
+      try {
+        t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+        t.interrupt();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    threads.clear();
+  }
+
+  @Override
+  public void close() {
+    stop(Duration.ofSeconds(5));
+  }
+
+  private void run() {
+    while (running) {
+      long seen = currentSignals();
+      try {
+        refreshBacklog();
+        List<DeliveryStore.Claim> claims =
+            store.claimDue(CLAIM_BATCH, clock.millis(), owner, settings.leaseMargin().toMillis());
+        for (DeliveryStore.Claim claim : claims) {
+          deliver(claim);
+        }
+        if (claims.isEmpty()) {
+          awaitWork(seen, store.nextDueMs());
+        }
+      } catch (RuntimeException e) {
+        // The database may be briefly unreachable; keep the thread and try again after a pause.
+        LOG.log(Level.WARNING, "alert dispatcher failed; retrying after the poll interval", e);
+        awaitWork(seen, Optional.empty());
+      }
+    }
+  }
+
+  /** One attempt for one claimed delivery, and its outcome recorded. */
+  void deliver(DeliveryStore.Claim claim) {
+    Optional<Channel> channel = channels.withSecret(claim.channelId());
+    long started = System.nanoTime();
+    SendResult result =
+        channel
+            .map(c -> sender.send(c, claim.event()))
+            .orElseGet(
+                () -> SendResult.rejected(0, "channel " + claim.channelId() + " does not exist"));
+    Duration took = Duration.ofNanos(System.nanoTime() - started);
+    ChannelType type = channel.map(Channel::getType).orElse(ChannelType.CHANNEL_TYPE_UNSPECIFIED);
+    long now = clock.millis();
+    switch (result.outcome()) {
+      case DELIVERED -> {
+        store.markDelivered(claim.deliveryId());
+        metrics.attempt(type, DeliveryMetrics.DELIVERED, took);
+        metrics.delivered(type, Duration.ofMillis(now - claim.createMs()));
+      }
+      case RETRY -> {
+        int attempts = claim.attempts() + 1;
+        int maxAttempts = channel.map(Channel::getMaxAttempts).orElse(1);
+        boolean dead = attempts >= maxAttempts;
+        long next = now + backoff.delay(claim.attempts()).toMillis();
+        String error =
+            dead ? result.error() + " (gave up after " + attempts + " attempts)" : result.error();
+        store.markFailed(claim.deliveryId(), owner, error, dead, next);
+        metrics.attempt(type, dead ? DeliveryMetrics.DEAD_LETTERED : DeliveryMetrics.FAILED, took);
+      }
+      case REJECTED -> {
+        store.markFailed(claim.deliveryId(), owner, result.error() + " (not retried)", true, now);
+        metrics.attempt(type, DeliveryMetrics.DEAD_LETTERED, took);
+      }
+    }
+  }
+
+  private void refreshBacklog() {
+    long now = clock.millis();
+    long last = lastBacklogRefreshMs.get();
+    // One thread per interval refreshes; the others skip.
+    if (now - last >= settings.pollInterval().toMillis() && lastBacklogRefreshMs.compareAndSet(last, now)) {
+      metrics.backlog(store.backlog());
+    }
+  }
+
+  private long currentSignals() {
+    lock.lock();
+    try {
+      return signals;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Sleeps until woken, the next due time or the poll interval, unless woken since {@code seen}. */
+  private void awaitWork(long seen, Optional<Long> nextDueMs) {
+    long waitMs = settings.pollInterval().toMillis();
+    if (nextDueMs.isPresent()) {
+      // At least a few milliseconds: a due row may be leased to another replica's claim right now.
+      waitMs = Math.max(MIN_WAIT_MS, Math.min(waitMs, nextDueMs.get() - clock.millis()));
+    }
+    lock.lock();
+    try {
+      long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMs);
+      while (running && signals == seen) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return;
+        }
+        signalled.awaitNanos(left);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      running = false;
+    } finally {
+      lock.unlock();
+    }
+  }
+}
