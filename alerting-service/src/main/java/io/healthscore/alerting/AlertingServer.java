@@ -1,0 +1,238 @@
+package io.healthscore.alerting;
+
+import io.grpc.ManagedChannel;
+import io.healthscore.alerting.alert.AlertEventSink;
+import io.healthscore.alerting.alert.AlertLifecycle;
+import io.healthscore.alerting.alert.AlertStore;
+import io.healthscore.alerting.api.AlertingScopes;
+import io.healthscore.alerting.api.AlertingServiceImpl;
+import io.healthscore.alerting.dispatch.DeliveryModule;
+import io.healthscore.alerting.engine.RuleEvaluator;
+import io.healthscore.alerting.engine.ScoreStore;
+import io.healthscore.alerting.engine.SignalsReader;
+import io.healthscore.alerting.feed.AccountReconciler;
+import io.healthscore.alerting.feed.ScoresFeedConsumer;
+import io.healthscore.alerting.feed.SignalsFeedConsumer;
+import io.healthscore.alerting.playbook.EscalationScheduler;
+import io.healthscore.alerting.playbook.EscalationStore;
+import io.healthscore.alerting.playbook.PlaybookRunner;
+import io.healthscore.alerting.playbook.TaskStore;
+import io.healthscore.alerting.quality.OutcomeJudge;
+import io.healthscore.alerting.quality.RuleQualityGauges;
+import io.healthscore.alerting.quality.RuleQualityReport;
+import io.healthscore.alerting.rule.RuleStore;
+import io.healthscore.alerting.rule.RuleValidator;
+import io.healthscore.alerting.rule.RuleYaml;
+import io.healthscore.runtime.client.Channels;
+import io.healthscore.runtime.config.ServiceConfig;
+import io.healthscore.runtime.db.CursorStore;
+import io.healthscore.runtime.db.Database;
+import io.healthscore.runtime.error.Violations;
+import io.healthscore.runtime.metrics.Metrics;
+import io.healthscore.runtime.server.ServiceServer;
+import io.healthscore.v1.Rule;
+import io.healthscore.v1.ScoringServiceGrpc;
+import io.healthscore.v1.SignalServiceGrpc;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The one place that builds alerting-service from a ServiceConfig: database, delivery module,
+ * stores, rule engine, feeds from scoring and signals, escalation scheduler and the gRPC server.
+ * {@link AlertingServiceMain} and the tests both start it through here.
+ */
+public final class AlertingServer implements AutoCloseable {
+  public static final String SERVICE_NAME = "alerting-service";
+  public static final int DEFAULT_GRPC_PORT = 7003;
+  public static final int DEFAULT_METRICS_PORT = 9103;
+  /** Migrations of rules, alerts, tasks and scores; delivery records its own under its own name. */
+  static final String MIGRATIONS = "io/healthscore/alerting/db";
+  static final String MIGRATION_OWNER = "alerting-core";
+
+  private final ServiceServer server;
+  private final Database database;
+  private final ScoresFeedConsumer scoresFeed;
+  private final SignalsFeedConsumer signalsFeed;
+  private final EscalationScheduler escalations;
+  private final RuleStore rules;
+  private final DeliveryModule delivery;
+  private final boolean followFeeds;
+
+  private AlertingServer(Builder b) {
+    ServiceConfig config = b.config;
+    AlertingSettings settings = AlertingSettings.from(config);
+    Clock clock = b.clock;
+    List<ManagedChannel> ownedChannels = new ArrayList<>();
+    ManagedChannel signalsChannel = b.signalsChannel;
+    if (signalsChannel == null) {
+      signalsChannel = Channels.forAddress(config.signalsAddr());
+      ownedChannels.add(signalsChannel);
+    }
+    ManagedChannel scoringChannel = b.scoringChannel;
+    if (scoringChannel == null) {
+      scoringChannel = Channels.forAddress(config.scoringAddr());
+      ownedChannels.add(scoringChannel);
+    }
+    Metrics metrics = new Metrics(config.serviceName());
+    database = Database.open(config);
+    database.migrate(MIGRATIONS, MIGRATION_OWNER);
+    DeliveryModule delivery = DeliveryModule.create(database, config, metrics.registry());
+    AlertEventSink sink = new OutboxSink(delivery.outbox());
+
+    rules = new RuleStore(database, clock);
+    RuleValidator validator = new RuleValidator(id -> delivery.channels().get(id).isPresent());
+    AlertStore alerts = new AlertStore();
+    TaskStore tasks = new TaskStore();
+    EscalationStore escalationStore = new EscalationStore();
+    AlertLifecycle lifecycle = new AlertLifecycle(alerts, new RuleEvaluator(),
+        new PlaybookRunner(tasks, escalationStore), escalationStore, sink, clock, metrics.registry());
+    ScoreStore scores = new ScoreStore(database);
+    SignalsReader signals = new SignalsReader(
+        SignalServiceGrpc.newBlockingStub(signalsChannel), settings.callDeadline(), settings.accountCacheTtl());
+    AccountReconciler reconciler = new AccountReconciler(rules, scores, signals, lifecycle, clock);
+    RuleQualityReport quality = new RuleQualityReport(database);
+    RuleQualityGauges gauges = new RuleQualityGauges(metrics.registry());
+    Runnable refreshGauges = () -> gauges.update(
+        quality.compute(rules.list().stream().map(Rule::getRuleId).toList(), ""));
+    CursorStore cursors = new CursorStore(database);
+    scoresFeed = new ScoresFeedConsumer(database, cursors, ScoringServiceGrpc.newBlockingStub(scoringChannel),
+        scores, reconciler, sink, settings.feedMaxBackoff());
+    signalsFeed = new SignalsFeedConsumer(database, cursors, SignalServiceGrpc.newBlockingStub(signalsChannel),
+        signals, new OutcomeJudge(alerts), reconciler, sink, refreshGauges, settings.feedMaxBackoff());
+    escalations = new EscalationScheduler(database, escalationStore, lifecycle, sink, clock,
+        settings.escalationScanInterval());
+    followFeeds = b.followFeeds;
+
+    config.configDir().ifPresent(dir -> loadRules(RuleYaml.loadDirectory(dir), validator));
+    refreshGauges.run();
+
+    ServiceServer.Builder server = ServiceServer.builder(config, metrics)
+        .addService(new AlertingServiceImpl(database, rules, validator, alerts, lifecycle, tasks, quality, gauges,
+            sink, delivery.api(), clock))
+        .methodScopes(AlertingScopes.TABLE)
+        .onDrain(scoresFeed::close)
+        .onDrain(signalsFeed::close)
+        .onDrain(escalations::close)
+        .onDrain(delivery::close)
+        .onStop(() -> ownedChannels.forEach(ch -> {
+          ch.shutdownNow();
+          try {
+            ch.awaitTermination(2, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }))
+        .onStop(database::close)
+        .onStop(metrics::close);
+    this.server = b.inProcessName == null ? server.build() : server.buildInProcess(b.inProcessName);
+    this.delivery = delivery;
+  }
+
+  /** Stores the rules of the config folder, each validated; a bad rule stops the start naming every problem. */
+  private void loadRules(List<Rule> loaded, RuleValidator validator) {
+    Violations v = new Violations();
+    for (Rule rule : loaded) {
+      validator.validate(rule, "rules[" + rule.getRuleId() + "]", v);
+    }
+    v.throwIfAny("invalid rule in " + ServiceConfig.CONFIG_DIR + "/rules");
+    loaded.forEach(rules::putIfChanged);
+  }
+
+  public static Builder builder(ServiceConfig config) {
+    return new Builder(config);
+  }
+
+  /** Starts delivery, the feeds (unless disabled), the escalation scheduler and the gRPC server. */
+  public AlertingServer start() {
+    delivery.start();
+    if (followFeeds) {
+      scoresFeed.start();
+      signalsFeed.start();
+    }
+    escalations.start();
+    server.start();
+    return this;
+  }
+
+  public ServiceServer server() {
+    return server;
+  }
+
+  public int grpcPort() {
+    return server.grpcPort();
+  }
+
+  /** The score feed consumer; tests feed it changes directly when the feeds are not followed. */
+  public ScoresFeedConsumer scoresFeed() {
+    return scoresFeed;
+  }
+
+  /** The signal feed consumer; tests feed it changes directly when the feeds are not followed. */
+  public SignalsFeedConsumer signalsFeed() {
+    return signalsFeed;
+  }
+
+  /** The escalation scheduler; tests run it with a moved clock. */
+  public EscalationScheduler escalations() {
+    return escalations;
+  }
+
+  public Database database() {
+    return database;
+  }
+
+  /** Graceful stop: feeds and delivery first, then calls drain, then the database closes. */
+  @Override
+  public void close() {
+    server.close();
+  }
+
+  /** What differs between production and tests: clock, upstream channels, transport. */
+  public static final class Builder {
+    private final ServiceConfig config;
+    private Clock clock = Clock.systemUTC();
+    private ManagedChannel signalsChannel;
+    private ManagedChannel scoringChannel;
+    private String inProcessName;
+    private boolean followFeeds = true;
+
+    private Builder(ServiceConfig config) {
+      this.config = config;
+    }
+
+    public Builder clock(Clock clock) {
+      this.clock = clock;
+      return this;
+    }
+
+    /** A channel to signals-service instead of one to HEALTHSCORE_SIGNALS_ADDR; the caller closes it. */
+    public Builder signalsChannel(ManagedChannel channel) {
+      this.signalsChannel = channel;
+      return this;
+    }
+
+    /** A channel to scoring-service instead of one to HEALTHSCORE_SCORING_ADDR; the caller closes it. */
+    public Builder scoringChannel(ManagedChannel channel) {
+      this.scoringChannel = channel;
+      return this;
+    }
+
+    /** Serve in-process under this name instead of on a port. */
+    public Builder inProcess(String name) {
+      this.inProcessName = name;
+      return this;
+    }
+
+    /** Whether to follow the score and signal streams (tests may drive the consumers instead). */
+    public Builder followFeeds(boolean follow) {
+      this.followFeeds = follow;
+      return this;
+    }
+
+    public AlertingServer build() {
+      return new AlertingServer(this);
+    }
+  }
+}

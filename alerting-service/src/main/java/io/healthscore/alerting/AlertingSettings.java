@@ -1,0 +1,41 @@
+package io.healthscore.alerting;
+
+import io.healthscore.runtime.config.ServiceConfig;
+import java.time.Duration;
+
+/**
+ * alerting-service's own variables, read once at start (bad values stop the service, naming the
+ * variable).
+ *
+ * @param escalationScanInterval HEALTHSCORE_ALERTING_ESCALATION_SCAN (default 30s): how often due
+ *     escalations are looked for
+ * @param accountCacheTtl HEALTHSCORE_ALERTING_ACCOUNT_CACHE_TTL (default 5m): how long an account read
+ *     from signals-service is reused (edits reported on the change feed drop it at once)
+ * @param callDeadline HEALTHSCORE_ALERTING_CALL_DEADLINE (default 10s): deadline of each unary call
+ *     to signals-service
+ * @param feedMaxBackoff HEALTHSCORE_ALERTING_FEED_MAX_BACKOFF (default 10s): longest wait between
+ *     reconnects of the score and signal feeds
+ */
+public record AlertingSettings(
+    Duration escalationScanInterval, Duration accountCacheTtl, Duration callDeadline, Duration feedMaxBackoff) {
+  public static final String ESCALATION_SCAN = "HEALTHSCORE_ALERTING_ESCALATION_SCAN";
+  public static final String ACCOUNT_CACHE_TTL = "HEALTHSCORE_ALERTING_ACCOUNT_CACHE_TTL";
+  public static final String CALL_DEADLINE = "HEALTHSCORE_ALERTING_CALL_DEADLINE";
+  public static final String FEED_MAX_BACKOFF = "HEALTHSCORE_ALERTING_FEED_MAX_BACKOFF";
+
+  public static AlertingSettings from(ServiceConfig config) {
+    return new AlertingSettings(
+        positive(config, ESCALATION_SCAN, Duration.ofSeconds(30)),
+        positive(config, ACCOUNT_CACHE_TTL, Duration.ofMinutes(5)),
+        positive(config, CALL_DEADLINE, Duration.ofSeconds(10)),
+        positive(config, FEED_MAX_BACKOFF, Duration.ofSeconds(10)));
+  }
+
+  private static Duration positive(ServiceConfig config, String name, Duration defaultValue) {
+    Duration d = config.getDuration(name, defaultValue);
+    if (d.isZero() || d.isNegative()) {
+      throw new IllegalArgumentException("invalid value for environment variable " + name + ": must be above 0");
+    }
+    return d;
+  }
+}

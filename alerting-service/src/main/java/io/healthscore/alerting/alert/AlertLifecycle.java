@@ -1,0 +1,237 @@
+package io.healthscore.alerting.alert;
+
+import io.healthscore.alerting.engine.Evaluation;
+import io.healthscore.alerting.engine.EvaluationContext;
+import io.healthscore.alerting.engine.RuleEvaluator;
+import io.healthscore.alerting.playbook.EscalationStore;
+import io.healthscore.alerting.playbook.PlaybookRunner;
+import io.healthscore.alerting.support.Times;
+import io.healthscore.runtime.error.FailedPreconditionException;
+import io.healthscore.runtime.error.NotFoundException;
+import io.healthscore.v1.Account;
+import io.healthscore.v1.Alert;
+import io.healthscore.v1.AlertEvent;
+import io.healthscore.v1.AlertEventKind;
+import io.healthscore.v1.AlertState;
+import io.healthscore.v1.HealthScore;
+import io.healthscore.v1.Rule;
+import io.healthscore.v1.Severity;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.UUID;
+import java.util.function.Function;
+
+/**
+ * An alert's life: opened when its rule's condition starts to hold (at most one unresolved alert per
+ * rule and account, and not again within the rule's cooldown after the last one resolved),
+ * acknowledged by a person, resolved by a person or when the condition clears (unless the rule keeps
+ * it open), escalated by its playbook. Every change writes its event to the outbox in the caller's
+ * transaction, together with the alert row, so the two can never disagree.
+ */
+public final class AlertLifecycle {
+  /** Cooldown when a rule leaves cooldown_hours at 0. */
+  public static final double DEFAULT_COOLDOWN_HOURS = 24;
+  static final String SYSTEM_ACTOR = "system";
+
+  private final AlertStore alerts;
+  private final RuleEvaluator evaluator;
+  private final PlaybookRunner playbooks;
+  private final EscalationStore escalations;
+  private final AlertEventSink sink;
+  private final Clock clock;
+  private final MeterRegistry registry;
+  private final Counter suppressedByCooldown;
+
+  public AlertLifecycle(AlertStore alerts, RuleEvaluator evaluator, PlaybookRunner playbooks,
+      EscalationStore escalations, AlertEventSink sink, Clock clock, MeterRegistry registry) {
+    this.alerts = alerts;
+    this.evaluator = evaluator;
+    this.playbooks = playbooks;
+    this.escalations = escalations;
+    this.sink = sink;
+    this.clock = clock;
+    this.registry = registry;
+    this.suppressedByCooldown = Counter.builder("healthscore.alerting.alerts.suppressed")
+        .description("Alerts not opened because their rule was cooling down on the account")
+        .tag("reason", "cooldown")
+        .register(registry);
+  }
+
+  /**
+   * Evaluates every enabled rule on the account and opens or resolves alerts to match. Returns true
+   * when an event was appended (the caller wakes the dispatcher after commit).
+   */
+  public boolean reconcile(Connection c, List<Rule> rules, EvaluationContext ctx) throws SQLException {
+    boolean appended = false;
+    for (Rule rule : rules) {
+      if (!rule.getDisabled()) {
+        appended |= reconcile(c, rule, ctx);
+      }
+    }
+    return appended;
+  }
+
+  private boolean reconcile(Connection c, Rule rule, EvaluationContext ctx) throws SQLException {
+    String key = AlertStore.dedupKey(rule.getRuleId(), ctx.accountId());
+    Optional<Alert> unresolved = alerts.findUnresolved(c, key);
+    Evaluation evaluation = evaluator.evaluate(rule, ctx, unresolved.isPresent());
+    if (evaluation.holds() && unresolved.isEmpty()) {
+      if (coolingDown(c, rule, key)) {
+        suppressedByCooldown.increment();
+        return false;
+      }
+      open(c, rule, ctx, evaluation);
+      return true;
+    }
+    if (!evaluation.holds() && unresolved.isPresent() && !rule.getKeepOpenWhenCleared()) {
+      resolve(c, unresolved.get(), "condition cleared: " + evaluation.reason(), SYSTEM_ACTOR,
+          PlaybookRunner.notifyChannels(rule));
+      return true;
+    }
+    return false;
+  }
+
+  private boolean coolingDown(Connection c, Rule rule, String key) throws SQLException {
+    OptionalLong lastResolved = alerts.lastResolvedMs(c, key);
+    if (lastResolved.isEmpty()) {
+      return false;
+    }
+    double hours = rule.getCooldownHours() > 0 ? rule.getCooldownHours() : DEFAULT_COOLDOWN_HOURS;
+    long cooldownMs = (long) (hours * Duration.ofHours(1).toMillis());
+    return clock.millis() < lastResolved.getAsLong() + cooldownMs;
+  }
+
+  private void open(Connection c, Rule rule, EvaluationContext ctx, Evaluation evaluation) throws SQLException {
+    Alert.Builder alert = Alert.newBuilder()
+        .setAlertId(UUID.randomUUID().toString())
+        .setRuleId(rule.getRuleId())
+        .setAccountId(ctx.accountId())
+        .setSeverity(rule.getSeverity() == Severity.SEVERITY_UNSPECIFIED ? Severity.SEVERITY_WARNING : rule.getSeverity())
+        .setState(AlertState.ALERT_STATE_OPEN)
+        .setReason(truncate(evaluation.reason(), 2000))
+        .setOpenedAt(Times.toTimestamp(clock.millis()))
+        .setDedupKey(AlertStore.dedupKey(rule.getRuleId(), ctx.accountId()))
+        .setAssignee(ctx.account().map(Account::getOwner).orElse(""))
+        .setRuleVersion(rule.getVersion());
+    if (evaluation.score().isPresent()) {
+      HealthScore score = evaluation.score().get();
+      alert.setScorecardId(score.getScorecardId()).setScore(score.getScore()).setBand(score.getBand());
+    } else {
+      ctx.scores().stream().filter(s -> s.score().getPrimary()).findFirst()
+          .ifPresent(s -> alert.setBand(s.score().getBand()));
+    }
+    Alert opened = alert.build();
+    alerts.insert(c, opened);
+    List<String> channels = playbooks.start(c, rule, opened);
+    append(c, opened, AlertEventKind.ALERT_EVENT_KIND_OPENED, "", channels);
+    Counter.builder("healthscore.alerting.alerts.opened")
+        .description("Alerts opened, by rule")
+        .tag("rule_id", rule.getRuleId())
+        .register(registry)
+        .increment();
+  }
+
+  /** A person acknowledges: OPEN becomes ACKNOWLEDGED; acknowledging twice changes nothing. */
+  public Alert acknowledge(Connection c, String alertId, String note, String actor,
+      Function<String, Optional<Rule>> rules) throws SQLException {
+    Alert alert = alerts.getForUpdate(c, alertId)
+        .orElseThrow(() -> new NotFoundException("alert " + alertId + " does not exist"));
+    if (alert.getState() == AlertState.ALERT_STATE_RESOLVED) {
+      throw new FailedPreconditionException("alert " + alertId + " is resolved");
+    }
+    if (alert.getState() == AlertState.ALERT_STATE_ACKNOWLEDGED) {
+      return alert;
+    }
+    Alert acknowledged = alert.toBuilder()
+        .setState(AlertState.ALERT_STATE_ACKNOWLEDGED)
+        .setAcknowledgedAt(Times.toTimestamp(clock.millis()))
+        .setNote(note(note, actor))
+        .build();
+    alerts.update(c, acknowledged);
+    escalations.cancelAll(c, alertId);
+    append(c, acknowledged, AlertEventKind.ALERT_EVENT_KIND_ACKNOWLEDGED, "", channelsOf(alert, rules));
+    return acknowledged;
+  }
+
+  /** A person resolves an open or acknowledged alert. */
+  public Alert resolve(Connection c, String alertId, String note, String actor,
+      Function<String, Optional<Rule>> rules) throws SQLException {
+    Alert alert = alerts.getForUpdate(c, alertId)
+        .orElseThrow(() -> new NotFoundException("alert " + alertId + " does not exist"));
+    if (alert.getState() == AlertState.ALERT_STATE_RESOLVED) {
+      throw new FailedPreconditionException("alert " + alertId + " is already resolved");
+    }
+    return resolve(c, alert, note, actor, channelsOf(alert, rules));
+  }
+
+  /** Resolves every unresolved alert of a rule (the rule is being deleted); returns how many. */
+  public int resolveAllOf(Connection c, Rule rule, String note) throws SQLException {
+    List<Alert> open = alerts.unresolvedOfRule(c, rule.getRuleId());
+    for (Alert alert : open) {
+      resolve(c, alert, note, SYSTEM_ACTOR, PlaybookRunner.notifyChannels(rule));
+    }
+    return open.size();
+  }
+
+  private Alert resolve(Connection c, Alert alert, String note, String actor, List<String> channels)
+      throws SQLException {
+    Alert resolved = alert.toBuilder()
+        .setState(AlertState.ALERT_STATE_RESOLVED)
+        .setResolvedAt(Times.toTimestamp(clock.millis()))
+        .setNote(note(note, actor))
+        .build();
+    alerts.update(c, resolved);
+    escalations.cancelAll(c, alert.getAlertId());
+    append(c, resolved, AlertEventKind.ALERT_EVENT_KIND_RESOLVED, "", channels);
+    return resolved;
+  }
+
+  /**
+   * The playbook's escalation step {@code stepIndex} is due: escalates the alert to the channel if
+   * nobody acknowledged or resolved it. Returns true when it escalated.
+   */
+  public boolean escalate(Connection c, String alertId, int stepIndex, String channelId) throws SQLException {
+    Optional<Alert> alert = alerts.getForUpdate(c, alertId);
+    if (alert.isEmpty() || alert.get().getState() != AlertState.ALERT_STATE_OPEN) {
+      return false;
+    }
+    Alert escalated = alert.get().toBuilder().setEscalated(true).build();
+    alerts.update(c, escalated);
+    append(c, escalated, AlertEventKind.ALERT_EVENT_KIND_ESCALATED, "/" + stepIndex, List.of(channelId));
+    return true;
+  }
+
+  private static List<String> channelsOf(Alert alert, Function<String, Optional<Rule>> rules) {
+    return rules.apply(alert.getRuleId()).map(PlaybookRunner::notifyChannels).orElse(List.of());
+  }
+
+  private void append(Connection c, Alert alert, AlertEventKind kind, String keySuffix, List<String> channels)
+      throws SQLException {
+    AlertEvent event = AlertEvent.newBuilder()
+        .setAlert(alert)
+        .setKind(kind)
+        .setEventTime(Times.toTimestamp(clock.millis()))
+        // One event of each kind per alert (escalations per step), so this names the event itself.
+        .setIdempotencyKey(alert.getAlertId() + "/" + kind.name() + keySuffix)
+        .build();
+    sink.append(c, event, channels);
+  }
+
+  private static String note(String note, String actor) {
+    if (actor.isEmpty()) {
+      return note;
+    }
+    return note.isEmpty() ? "by " + actor : note + " (by " + actor + ")";
+  }
+
+  private static String truncate(String s, int max) {
+    return s.length() <= max ? s : s.substring(0, max);
+  }
+}

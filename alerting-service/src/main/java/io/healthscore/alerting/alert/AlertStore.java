@@ -1,0 +1,234 @@
+package io.healthscore.alerting.alert;
+
+import io.healthscore.alerting.support.Rows;
+import io.healthscore.alerting.support.Times;
+import io.healthscore.runtime.error.InvalidArgumentException;
+import io.healthscore.v1.Alert;
+import io.healthscore.v1.AlertState;
+import io.healthscore.v1.AlertVerdict;
+import io.healthscore.v1.Band;
+import io.healthscore.v1.Severity;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * Alert rows. One unresolved alert per dedup key is a database guarantee (the unique open_key
+ * column), not only a check in code, so two replicas or a replayed change cannot raise it twice.
+ */
+public final class AlertStore {
+  private static final String COLUMNS =
+      "alert_id, rule_id, account_id, dedup_key, state, severity, reason, opened_ms, acknowledged_ms, "
+          + "resolved_ms, note, assignee, rule_version, scorecard_id, score, band, verdict, lead_time_days, escalated";
+
+  /** A page of alerts and the token of the next one ("" on the last page). */
+  public record Page(List<Alert> alerts, String nextPageToken) {}
+
+  public static String dedupKey(String ruleId, String accountId) {
+    return ruleId + "/" + accountId;
+  }
+
+  public void insert(Connection c, Alert a) throws SQLException {
+    try (PreparedStatement s = c.prepareStatement("INSERT INTO alerts (" + COLUMNS
+        + ", open_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+      s.setString(1, a.getAlertId());
+      s.setString(2, a.getRuleId());
+      s.setString(3, a.getAccountId());
+      s.setString(4, a.getDedupKey());
+      s.setInt(5, a.getStateValue());
+      s.setInt(6, a.getSeverityValue());
+      s.setString(7, a.getReason());
+      s.setLong(8, Times.toMillis(a.getOpenedAt()));
+      Rows.setNullableLong(s, 9, a.hasAcknowledgedAt() ? Times.toMillis(a.getAcknowledgedAt()) : null);
+      Rows.setNullableLong(s, 10, a.hasResolvedAt() ? Times.toMillis(a.getResolvedAt()) : null);
+      s.setString(11, a.getNote());
+      s.setString(12, a.getAssignee());
+      s.setLong(13, a.getRuleVersion());
+      s.setString(14, a.getScorecardId());
+      Rows.setNullableDouble(s, 15, a.hasScore() ? a.getScore() : null);
+      s.setInt(16, a.getBandValue());
+      s.setInt(17, a.getVerdictValue());
+      Rows.setNullableDouble(s, 18, a.hasLeadTimeDays() ? a.getLeadTimeDays() : null);
+      s.setBoolean(19, a.getEscalated());
+      s.setString(20, a.getState() == AlertState.ALERT_STATE_RESOLVED ? null : a.getDedupKey());
+      s.executeUpdate();
+    }
+  }
+
+  /** Writes the alert's mutable fields: state, times, note, escalation and verdict. */
+  public void update(Connection c, Alert a) throws SQLException {
+    try (PreparedStatement s = c.prepareStatement("UPDATE alerts SET state = ?, acknowledged_ms = ?, resolved_ms = ?, "
+        + "note = ?, escalated = ?, verdict = ?, lead_time_days = ?, open_key = ? WHERE alert_id = ?")) {
+      s.setInt(1, a.getStateValue());
+      Rows.setNullableLong(s, 2, a.hasAcknowledgedAt() ? Times.toMillis(a.getAcknowledgedAt()) : null);
+      Rows.setNullableLong(s, 3, a.hasResolvedAt() ? Times.toMillis(a.getResolvedAt()) : null);
+      s.setString(4, a.getNote());
+      s.setBoolean(5, a.getEscalated());
+      s.setInt(6, a.getVerdictValue());
+      Rows.setNullableDouble(s, 7, a.hasLeadTimeDays() ? a.getLeadTimeDays() : null);
+      s.setString(8, a.getState() == AlertState.ALERT_STATE_RESOLVED ? null : a.getDedupKey());
+      s.setString(9, a.getAlertId());
+      s.executeUpdate();
+    }
+  }
+
+  /** The alert, locked for update until the transaction ends. */
+  public Optional<Alert> getForUpdate(Connection c, String alertId) throws SQLException {
+    List<Alert> found = query(c, "SELECT " + COLUMNS + " FROM alerts WHERE alert_id = ? FOR UPDATE", alertId);
+    return found.stream().findFirst();
+  }
+
+  /** The open or acknowledged alert of the dedup key, locked for update. */
+  public Optional<Alert> findUnresolved(Connection c, String dedupKey) throws SQLException {
+    return query(c, "SELECT " + COLUMNS + " FROM alerts WHERE open_key = ? FOR UPDATE", dedupKey).stream().findFirst();
+  }
+
+  /** When the last alert of the dedup key was resolved, if ever. */
+  public OptionalLong lastResolvedMs(Connection c, String dedupKey) throws SQLException {
+    try (PreparedStatement s = c.prepareStatement(
+        "SELECT MAX(resolved_ms) FROM alerts WHERE dedup_key = ? AND resolved_ms IS NOT NULL")) {
+      s.setString(1, dedupKey);
+      try (ResultSet rs = s.executeQuery()) {
+        rs.next();
+        long v = rs.getLong(1);
+        return rs.wasNull() ? OptionalLong.empty() : OptionalLong.of(v);
+      }
+    }
+  }
+
+  /** The rule's open and acknowledged alerts. */
+  public List<Alert> unresolvedOfRule(Connection c, String ruleId) throws SQLException {
+    return query(c, "SELECT " + COLUMNS + " FROM alerts WHERE rule_id = ? AND open_key IS NOT NULL "
+        + "ORDER BY opened_ms, alert_id FOR UPDATE", ruleId);
+  }
+
+  /** The account's alerts without a verdict, oldest first. */
+  public List<Alert> withoutVerdict(Connection c, String accountId) throws SQLException {
+    return query(c, "SELECT " + COLUMNS + " FROM alerts WHERE account_id = ? AND verdict = 0 "
+        + "ORDER BY opened_ms, alert_id", accountId);
+  }
+
+  /** Alerts matching the filter, newest first, one page. */
+  public Page list(Connection c, AlertFilter filter, int pageSize, String pageToken) throws SQLException {
+    StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM alerts WHERE 1 = 1");
+    List<Object> args = new ArrayList<>();
+    if (!filter.states().isEmpty()) {
+      sql.append(" AND state IN (");
+      String sep = "";
+      for (AlertState st : filter.states()) {
+        sql.append(sep).append('?');
+        args.add(st.getNumber());
+        sep = ", ";
+      }
+      sql.append(')');
+    }
+    addEquals(sql, args, "account_id", filter.accountId());
+    addEquals(sql, args, "rule_id", filter.ruleId());
+    addEquals(sql, args, "assignee", filter.assignee());
+    if (filter.minSeverity() != Severity.SEVERITY_UNSPECIFIED) {
+      sql.append(" AND severity >= ?");
+      args.add(filter.minSeverity().getNumber());
+    }
+    if (!pageToken.isEmpty()) {
+      Cursor after = Cursor.decode(pageToken);
+      sql.append(" AND (opened_ms < ? OR (opened_ms = ? AND alert_id < ?))");
+      args.add(after.openedMs());
+      args.add(after.openedMs());
+      args.add(after.alertId());
+    }
+    sql.append(" ORDER BY opened_ms DESC, alert_id DESC LIMIT ").append(pageSize + 1);
+    List<Alert> alerts = query(c, sql.toString(), args.toArray());
+    if (alerts.size() <= pageSize) {
+      return new Page(alerts, "");
+    }
+    List<Alert> page = alerts.subList(0, pageSize);
+    Alert last = page.get(pageSize - 1);
+    return new Page(List.copyOf(page), new Cursor(Times.toMillis(last.getOpenedAt()), last.getAlertId()).encode());
+  }
+
+  private static void addEquals(StringBuilder sql, List<Object> args, String column, String value) {
+    if (!value.isEmpty()) {
+      sql.append(" AND ").append(column).append(" = ?");
+      args.add(value);
+    }
+  }
+
+  /** Where a page ended, opaque to clients. */
+  private record Cursor(long openedMs, String alertId) {
+    String encode() {
+      return Base64.getUrlEncoder().withoutPadding()
+          .encodeToString((openedMs + ":" + alertId).getBytes(StandardCharsets.UTF_8));
+    }
+
+    static Cursor decode(String token) {
+      try {
+        String text = new String(Base64.getUrlDecoder().decode(token), StandardCharsets.UTF_8);
+        int colon = text.indexOf(':');
+        return new Cursor(Long.parseLong(text.substring(0, colon)), text.substring(colon + 1));
+      } catch (IllegalArgumentException | IndexOutOfBoundsException e) {
+        throw InvalidArgumentException.forField("page_token", "is not a token from a previous page");
+      }
+    }
+  }
+
+  private static List<Alert> query(Connection c, String sql, Object... args) throws SQLException {
+    try (PreparedStatement s = c.prepareStatement(sql)) {
+      for (int i = 0; i < args.length; i++) {
+        s.setObject(i + 1, args[i]);
+      }
+      List<Alert> alerts = new ArrayList<>();
+      try (ResultSet rs = s.executeQuery()) {
+        while (rs.next()) {
+          alerts.add(read(rs));
+        }
+      }
+      return alerts;
+    }
+  }
+
+  private static Alert read(ResultSet rs) throws SQLException {
+    Alert.Builder a = Alert.newBuilder()
+        .setAlertId(rs.getString("alert_id"))
+        .setRuleId(rs.getString("rule_id"))
+        .setAccountId(rs.getString("account_id"))
+        .setDedupKey(rs.getString("dedup_key"))
+        .setState(AlertState.forNumber(rs.getInt("state")))
+        .setSeverity(Severity.forNumber(rs.getInt("severity")))
+        .setReason(rs.getString("reason"))
+        .setOpenedAt(Times.toTimestamp(rs.getLong("opened_ms")))
+        .setAssignee(rs.getString("assignee"))
+        .setRuleVersion(rs.getLong("rule_version"))
+        .setScorecardId(rs.getString("scorecard_id"))
+        .setBand(Band.forNumber(rs.getInt("band")))
+        .setVerdict(AlertVerdict.forNumber(rs.getInt("verdict")))
+        .setEscalated(rs.getBoolean("escalated"));
+    Long ack = Rows.nullableLong(rs, "acknowledged_ms");
+    if (ack != null) {
+      a.setAcknowledgedAt(Times.toTimestamp(ack));
+    }
+    Long resolved = Rows.nullableLong(rs, "resolved_ms");
+    if (resolved != null) {
+      a.setResolvedAt(Times.toTimestamp(resolved));
+    }
+    String note = rs.getString("note");
+    if (note != null) {
+      a.setNote(note);
+    }
+    Double score = Rows.nullableDouble(rs, "score");
+    if (score != null) {
+      a.setScore(score);
+    }
+    Double lead = Rows.nullableDouble(rs, "lead_time_days");
+    if (lead != null) {
+      a.setLeadTimeDays(lead);
+    }
+    return a.build();
+  }
+}

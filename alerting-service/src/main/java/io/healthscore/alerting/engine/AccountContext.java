@@ -1,0 +1,91 @@
+package io.healthscore.alerting.engine;
+
+import io.healthscore.runtime.db.DatabaseException;
+import io.healthscore.v1.Account;
+import io.healthscore.v1.GetFeaturesResponse;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalDouble;
+
+/**
+ * The evaluation context of one account inside one transaction: scores and history from the
+ * transaction's connection, account and features from signals-service, each loaded once and only
+ * when a rule asks for it.
+ */
+public final class AccountContext implements EvaluationContext {
+  private final String accountId;
+  private final Instant now;
+  private final Connection connection;
+  private final ScoreStore scores;
+  private final SignalsReader signals;
+  private List<ScoreState> loadedScores;
+  private Optional<Account> account;
+  private Optional<GetFeaturesResponse> features;
+
+  public AccountContext(String accountId, Instant now, Connection connection, ScoreStore scores, SignalsReader signals) {
+    this.accountId = accountId;
+    this.now = now;
+    this.connection = connection;
+    this.scores = scores;
+    this.signals = signals;
+  }
+
+  @Override
+  public String accountId() {
+    return accountId;
+  }
+
+  @Override
+  public Instant now() {
+    return now;
+  }
+
+  @Override
+  public List<ScoreState> scores() {
+    if (loadedScores == null) {
+      loadedScores = sql(() -> scores.scores(connection, accountId));
+    }
+    return loadedScores;
+  }
+
+  @Override
+  public Optional<Account> account() {
+    if (account == null) {
+      account = signals.account(accountId);
+    }
+    return account;
+  }
+
+  @Override
+  public Optional<GetFeaturesResponse> features() {
+    if (features == null) {
+      features = signals.features(accountId);
+    }
+    return features;
+  }
+
+  @Override
+  public OptionalDouble maxScoreSince(String scorecardId, Instant since) {
+    return sql(() -> scores.maxScoreSince(connection, accountId, scorecardId, since));
+  }
+
+  @Override
+  public OptionalDouble scoreAt(String scorecardId, Instant at) {
+    return sql(() -> scores.scoreAt(connection, accountId, scorecardId, at));
+  }
+
+  private interface SqlRead<T> {
+    T read() throws SQLException;
+  }
+
+  private static <T> T sql(SqlRead<T> read) {
+    try {
+      return read.read();
+    } catch (SQLException e) {
+      throw new DatabaseException("cannot read scores: " + e.getMessage(), e);
+    }
+  }
+}

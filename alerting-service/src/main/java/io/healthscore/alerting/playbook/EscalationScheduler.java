@@ -1,0 +1,85 @@
+package io.healthscore.alerting.playbook;
+
+import io.healthscore.alerting.alert.AlertEventSink;
+import io.healthscore.alerting.alert.AlertLifecycle;
+import io.healthscore.runtime.db.Database;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Escalates alerts nobody acknowledged in time. It scans the escalation table, not timers in
+ * memory, so escalations due while the service was down happen right after it starts again.
+ */
+public final class EscalationScheduler implements AutoCloseable {
+  private static final Logger LOG = Logger.getLogger(EscalationScheduler.class.getName());
+  private static final int BATCH = 100;
+
+  private final Database database;
+  private final EscalationStore escalations;
+  private final AlertLifecycle lifecycle;
+  private final AlertEventSink sink;
+  private final Clock clock;
+  private final Duration interval;
+  private ScheduledExecutorService executor;
+
+  public EscalationScheduler(Database database, EscalationStore escalations, AlertLifecycle lifecycle,
+      AlertEventSink sink, Clock clock, Duration interval) {
+    this.database = database;
+    this.escalations = escalations;
+    this.lifecycle = lifecycle;
+    this.sink = sink;
+    this.clock = clock;
+    this.interval = interval;
+  }
+
+  /** Scans every {@code interval} in the background. */
+  public synchronized void start() {
+    executor = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "alerting-escalations");
+      t.setDaemon(true);
+      return t;
+    });
+    executor.scheduleWithFixedDelay(() -> {
+      try {
+        runDue();
+      } catch (RuntimeException e) {
+        LOG.log(Level.WARNING, "escalation scan failed; retrying at the next scan", e);
+      }
+    }, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** Handles every escalation due now; returns how many alerts were escalated. */
+  public int runDue() {
+    int escalated = 0;
+    List<EscalationStore.Escalation> due;
+    do {
+      long now = clock.millis();
+      due = database.inTransaction(c -> escalations.due(c, now, BATCH));
+      for (EscalationStore.Escalation e : due) {
+        boolean done = database.inTransaction(c ->
+            escalations.markDone(c, e.alertId(), e.stepIndex())
+                && lifecycle.escalate(c, e.alertId(), e.stepIndex(), e.channelId()));
+        if (done) {
+          escalated++;
+        }
+      }
+    } while (due.size() == BATCH);
+    if (escalated > 0) {
+      sink.wakeUp();
+    }
+    return escalated;
+  }
+
+  @Override
+  public synchronized void close() {
+    if (executor != null) {
+      executor.shutdownNow();
+    }
+  }
+}
