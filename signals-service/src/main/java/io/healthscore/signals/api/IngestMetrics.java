@@ -9,21 +9,18 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Ingest metrics of the API layer. Label values are bounded: an outcome, or the name of the field a
- * rejection is about.
+ * Ingest metrics of the API layer; the engine counts what it stores and drops
+ * (healthscore_signals_ingested_total, healthscore_signals_duplicates_total). The one label, the
+ * reason of a rejection, is bounded: the name of the field at fault.
  */
 public final class IngestMetrics {
   private final MeterRegistry registry;
-  private final Counter accepted;
-  private final Counter duplicates;
   private final Map<String, Counter> rejectedByReason = new ConcurrentHashMap<>();
   private final DistributionSummary batchSize;
   private final AtomicInteger streamBatchesInFlight = new AtomicInteger();
 
   public IngestMetrics(MeterRegistry registry) {
     this.registry = registry;
-    this.accepted = ingested(registry, "accepted");
-    this.duplicates = ingested(registry, "duplicate");
     this.batchSize =
         DistributionSummary.builder("healthscore.signals.batch.size")
             .description("Signals per IngestSignals or StreamSignals batch")
@@ -34,17 +31,8 @@ public final class IngestMetrics {
         .register(registry);
   }
 
-  private static Counter ingested(MeterRegistry registry, String outcome) {
-    return Counter.builder("healthscore.signals.ingested")
-        .description("Signals received, by outcome: accepted (stored) or duplicate (event id seen before)")
-        .tag("outcome", outcome)
-        .register(registry);
-  }
-
-  void batch(int size, int acceptedCount, int duplicateCount) {
+  void batch(int size) {
     batchSize.record(size);
-    accepted.increment(acceptedCount);
-    duplicates.increment(duplicateCount);
   }
 
   void rejected(String category, int count) {

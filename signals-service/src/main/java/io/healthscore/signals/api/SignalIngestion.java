@@ -86,7 +86,7 @@ public final class SignalIngestion {
       violations.sort((a, b) -> Integer.compare(a.index(), b.index()));
       violations.forEach(v -> metrics.rejected(v.category(), 1));
       if (atomic) {
-        metrics.batch(signals.size(), 0, 0);
+        metrics.batch(signals.size());
         return new Result(0, 0, violations, true);
       }
     }
@@ -98,7 +98,7 @@ public final class SignalIngestion {
     }
     IngestResult result =
         records.isEmpty() ? new IngestResult(0, 0, new boolean[0]) : engine.ingest(records);
-    metrics.batch(signals.size(), result.accepted(), result.duplicates());
+    metrics.batch(signals.size());
     return new Result(result.accepted(), result.duplicates(), violations, false);
   }
 

@@ -1,0 +1,211 @@
+package io.healthscore.signals.api;
+
+import static io.healthscore.signals.TestSignalsServer.label;
+import static io.healthscore.signals.TestSignalsServer.number;
+import static io.healthscore.signals.TestSignalsServer.ts;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.healthscore.runtime.error.ApiErrors;
+import io.healthscore.runtime.error.FieldViolation;
+import io.healthscore.signals.SignalsSettings;
+import io.healthscore.signals.TestSignalsServer;
+import io.healthscore.v1.GetAccountRequest;
+import io.healthscore.v1.IngestSignalsRequest;
+import io.healthscore.v1.IngestSignalsResponse;
+import io.healthscore.v1.RejectedSignal;
+import io.healthscore.v1.Signal;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class IngestSignalsTest {
+  private static final String ACCOUNT = "acme";
+  @TempDir static Path dir;
+  private static TestSignalsServer signals;
+
+  @BeforeAll
+  static void start() {
+    signals = TestSignalsServer.start(dir.resolve("main"));
+    signals.createAccounts(ACCOUNT);
+  }
+
+  @AfterAll
+  static void stop() {
+    signals.close();
+  }
+
+  private static String id() {
+    return UUID.randomUUID().toString();
+  }
+
+  private static Signal valid() {
+    return number(id(), ACCOUNT, "logins", 1, Instant.now().minusSeconds(60));
+  }
+
+  private static String chars(int n) {
+    return "x".repeat(n);
+  }
+
+  /** One case per validation rule: how to break a valid signal, the field and the reason expected. */
+  static Stream<Arguments> rules() {
+    Instant now = Instant.now();
+    return Stream.of(
+        rule("NaN number", s -> s.setNumber(Double.NaN), "number", "must be finite"),
+        rule("infinite number", s -> s.setNumber(Double.POSITIVE_INFINITY), "number", "must be finite"),
+        rule("empty event_id", s -> s.setEventId(""), "event_id", "must not be empty"),
+        rule("long event_id", s -> s.setEventId(chars(129)), "event_id", "at most 128 characters"),
+        rule("empty account_id", s -> s.setAccountId(""), "account_id", "must not be empty"),
+        rule("long account_id", s -> s.setAccountId(chars(129)), "account_id", "at most 128 characters"),
+        rule("empty metric", s -> s.setMetric(""), "metric", "must not be empty"),
+        rule("long metric", s -> s.setMetric(chars(129)), "metric", "at most 128 characters"),
+        rule("upper-case metric", s -> s.setMetric("Logins"), "metric", "only a-z, 0-9, '_' and '.'"),
+        rule("dash in metric", s -> s.setMetric("log-ins"), "metric", "only a-z, 0-9, '_' and '.'"),
+        rule("long label", s -> s.setLabel(chars(257)), "label", "at most 256 characters"),
+        rule("missing occurred_at", s -> s.clearOccurredAt(), "occurred_at", "is required"),
+        rule(
+            "occurred_at over a day ahead",
+            s -> s.setOccurredAt(ts(now.plus(Duration.ofHours(25)))),
+            "occurred_at",
+            "more than a day ahead"),
+        rule(
+            "occurred_at over ten years back",
+            s -> s.setOccurredAt(ts(now.atOffset(ZoneOffset.UTC).minusYears(10).minusDays(1).toInstant())),
+            "occurred_at",
+            "more than ten years back"),
+        rule("neither number nor label", s -> s.clearValue(), "value", "must set number or label"),
+        rule("unknown account", s -> s.setAccountId("nobody"), "account_id", "unknown account 'nobody'"),
+        rule("long user_id", s -> s.setUserId(chars(129)), "user_id", "at most 128 characters"),
+        rule("long source", s -> s.setSource(chars(129)), "source", "at most 128 characters"));
+  }
+
+  private static Arguments rule(String name, UnaryOperator<Signal.Builder> breakIt, String field, String reason) {
+    return Arguments.of(name, breakIt, field, reason);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("rules")
+  void nonAtomicBatchRejectsTheInvalidSignalAndStoresTheRest(
+      String name, UnaryOperator<Signal.Builder> breakIt, String field, String reason) {
+    Signal invalid = breakIt.apply(valid().toBuilder()).build();
+    IngestSignalsResponse response =
+        signals.blocking().ingestSignals(IngestSignalsRequest.newBuilder().addSignals(valid()).addSignals(invalid).build());
+    assertEquals(1, response.getAccepted());
+    assertEquals(1, response.getRejectedCount(), response.toString());
+    RejectedSignal rejected = response.getRejected(0);
+    assertEquals(1, rejected.getIndex());
+    assertEquals("signals[1]." + field, rejected.getField());
+    assertTrue(rejected.getReason().contains(reason), rejected.getReason());
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("rules")
+  void atomicBatchFailsWithTheViolation(String name, UnaryOperator<Signal.Builder> breakIt, String field, String reason) {
+    Signal good = valid();
+    Signal invalid = breakIt.apply(valid().toBuilder()).build();
+    StatusRuntimeException e =
+        assertThrows(
+            StatusRuntimeException.class,
+            () ->
+                signals.blocking()
+                    .ingestSignals(
+                        IngestSignalsRequest.newBuilder().setAtomic(true).addSignals(good).addSignals(invalid).build()));
+    assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+    List<FieldViolation> violations = ApiErrors.fieldViolations(e);
+    assertEquals(1, violations.size(), violations.toString());
+    assertEquals("signals[1]." + field, violations.get(0).field());
+    assertTrue(violations.get(0).description().contains(reason));
+    // Nothing was stored: the valid signal is new when sent again.
+    assertEquals(1, signals.blocking().ingestSignals(IngestSignalsRequest.newBuilder().addSignals(good).build()).getAccepted());
+  }
+
+  @Test
+  void atomicRejectionListsEveryViolationOfEverySignal() {
+    Signal twoProblems = valid().toBuilder().setMetric("Bad").setNumber(Double.NaN).build();
+    Signal oneProblem = valid().toBuilder().setEventId("").build();
+    StatusRuntimeException e =
+        assertThrows(
+            StatusRuntimeException.class,
+            () ->
+                signals.blocking()
+                    .ingestSignals(
+                        IngestSignalsRequest.newBuilder()
+                            .setAtomic(true)
+                            .addSignals(valid())
+                            .addSignals(twoProblems)
+                            .addSignals(oneProblem)
+                            .build()));
+    List<String> fields = ApiErrors.fieldViolations(e).stream().map(FieldViolation::field).toList();
+    assertEquals(List.of("signals[1].metric", "signals[1].number", "signals[2].event_id"), fields);
+  }
+
+  @Test
+  void batchOverTheLimitIsInvalidAsAWhole() {
+    try (TestSignalsServer small =
+        TestSignalsServer.start(dir.resolve("small"), Map.of(SignalsSettings.MAX_BATCH_SIGNALS, "3"))) {
+      small.createAccounts(ACCOUNT);
+      IngestSignalsRequest.Builder request = IngestSignalsRequest.newBuilder();
+      for (int i = 0; i < 4; i++) {
+        request.addSignals(valid());
+      }
+      StatusRuntimeException e =
+          assertThrows(StatusRuntimeException.class, () -> small.blocking().ingestSignals(request.build()));
+      assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+      assertEquals("signals", ApiErrors.fieldViolations(e).get(0).field());
+      assertTrue(ApiErrors.fieldViolations(e).get(0).description().contains("at most 3 signals"));
+      request.removeSignals(0);
+      assertEquals(3, small.blocking().ingestSignals(request.build()).getAccepted());
+    }
+  }
+
+  @Test
+  void unknownAccountsAreCreatedWhenConfigured() {
+    try (TestSignalsServer auto =
+        TestSignalsServer.start(dir.resolve("auto"), Map.of(SignalsSettings.AUTO_CREATE_ACCOUNTS, "true"))) {
+      Signal s = valid().toBuilder().setAccountId("brand-new").build();
+      IngestSignalsResponse response =
+          auto.blocking().ingestSignals(IngestSignalsRequest.newBuilder().addSignals(s).build());
+      assertEquals(1, response.getAccepted());
+      assertEquals(
+          "brand-new",
+          auto.blocking().getAccount(GetAccountRequest.newBuilder().setAccountId("brand-new").build()).getAccount().getAccountId());
+    }
+  }
+
+  @Test
+  void duplicatesAcrossCallsAndWithinABatchAreCounted() {
+    Signal a = valid();
+    Signal b = label(id(), ACCOUNT, "csm.champion", "strong", Instant.now().minusSeconds(5));
+    IngestSignalsResponse first =
+        signals.blocking().ingestSignals(IngestSignalsRequest.newBuilder().addSignals(a).addSignals(b).addSignals(a).build());
+    assertEquals(2, first.getAccepted());
+    assertEquals(1, first.getDuplicates());
+    IngestSignalsResponse again =
+        signals.blocking().ingestSignals(IngestSignalsRequest.newBuilder().addSignals(a).addSignals(b).build());
+    assertEquals(0, again.getAccepted());
+    assertEquals(2, again.getDuplicates());
+  }
+
+  @Test
+  void emptyBatchIsAcceptedAsNothing() {
+    IngestSignalsResponse response = signals.blocking().ingestSignals(IngestSignalsRequest.getDefaultInstance());
+    assertEquals(0, response.getAccepted());
+    assertEquals(0, response.getRejectedCount());
+  }
+}
