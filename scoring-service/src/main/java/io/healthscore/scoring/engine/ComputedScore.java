@@ -2,15 +2,115 @@ package io.healthscore.scoring.engine;
 
 import io.healthscore.v1.Band;
 
-/** One account's computed score on one scorecard, compact enough to cache a million of them. */
+/**
+ * One account's computed score on one scorecard. Compact on purpose: the serving cache holds a
+ * million of these, so it keeps only the raw value of each flattened measure (points, effective
+ * weights and sentences are a pure function of the values and are recomputed on explain) plus a
+ * few floats. The arrays are shared, not copied: callers must not modify them.
+ */
 public final class ComputedScore {
-  public String scorecardId() { throw new UnsupportedOperationException("not yet"); }
-  public long version() { throw new UnsupportedOperationException("not yet"); }
-  public float score() { throw new UnsupportedOperationException("not yet"); }
-  public Band computedBand() { throw new UnsupportedOperationException("not yet"); }
-  public float coverage() { throw new UnsupportedOperationException("not yet"); }
-  public float proactiveShare() { throw new UnsupportedOperationException("not yet"); }
-  public long computedAtMillis() { throw new UnsupportedOperationException("not yet"); }
-  public boolean noData() { throw new UnsupportedOperationException("not yet"); }
-  public float[] values() { throw new UnsupportedOperationException("not yet"); }
+  private final String scorecardId;
+  private final long version;
+  private final float score;
+  private final Band computedBand;
+  private final float coverage;
+  private final float proactiveShare;
+  private final long computedAtMillis;
+  private final boolean noData;
+  private final float[] values;
+  private final long[] staleMask;
+  private final float[] extras;
+
+  /**
+   * @param values raw value per flattened measure, NaN when missing
+   * @param staleMask bit per measure set when its manual input was past its staleness limit; null
+   *     when none was
+   * @param extras per-scorecard slots for what values alone cannot reproduce (ages of inputs with a
+   *     staleness limit, points of percentile measures); null when the scorecard has none
+   */
+  public ComputedScore(
+      String scorecardId,
+      long version,
+      float score,
+      Band computedBand,
+      float coverage,
+      float proactiveShare,
+      long computedAtMillis,
+      boolean noData,
+      float[] values,
+      long[] staleMask,
+      float[] extras) {
+    this.scorecardId = scorecardId;
+    this.version = version;
+    this.score = score;
+    this.computedBand = computedBand;
+    this.coverage = coverage;
+    this.proactiveShare = proactiveShare;
+    this.computedAtMillis = computedAtMillis;
+    this.noData = noData;
+    this.values = values;
+    this.staleMask = staleMask;
+    this.extras = extras;
+  }
+
+  public String scorecardId() {
+    return scorecardId;
+  }
+
+  public long version() {
+    return version;
+  }
+
+  /** 1.0 to 10.0; 5.5 when {@link #noData()}. */
+  public float score() {
+    return score;
+  }
+
+  /** The band with hysteresis against the previous band applied. */
+  public Band computedBand() {
+    return computedBand;
+  }
+
+  /** Share of the scorecard's nominal weight backed by fresh data (0 to 1). */
+  public float coverage() {
+    return coverage;
+  }
+
+  /** Share of the effective weight carried by proactive measures (0 to 1). */
+  public float proactiveShare() {
+    return proactiveShare;
+  }
+
+  public long computedAtMillis() {
+    return computedAtMillis;
+  }
+
+  /** True when no measure had fresh data: the score is the neutral 5.5. */
+  public boolean noData() {
+    return noData;
+  }
+
+  /** Raw value per flattened measure (NaN = missing). Shared: do not modify. */
+  public float[] values() {
+    return values;
+  }
+
+  /** True when the measure's manual input was older than its staleness limit. */
+  public boolean isStale(int measureIndex) {
+    return staleMask != null && (staleMask[measureIndex >>> 6] & (1L << measureIndex)) != 0;
+  }
+
+  /** Shared, may be null: do not modify. */
+  long[] staleMask() {
+    return staleMask;
+  }
+
+  float extra(int slot) {
+    return extras == null ? Float.NaN : extras[slot];
+  }
+
+  /** Shared, may be null: do not modify. */
+  float[] extras() {
+    return extras;
+  }
 }

@@ -1,15 +1,128 @@
 package io.healthscore.scoring.learn;
 
+import io.healthscore.v1.Band;
 import io.healthscore.v1.ForecastGrouping;
 import io.healthscore.v1.ForecastRetentionResponse;
+import io.healthscore.v1.RetentionForecast;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
-/** Expected churn, contraction, expansion, GRR, NRR and revenue at risk. */
+/**
+ * Expected retention over a period. Per account, with p its churn probability over the period:
+ * churn = p × mrr; contraction = (1 − p) × contractionRate × mrr and expansion = (1 − p) ×
+ * expansionRate × mrr (only accounts that stay can shrink or grow). Per group: GRR = 1 − (churn +
+ * contraction) / starting MRR, NRR = GRR + expansion / starting MRR (both 1 when the group has no
+ * MRR); revenue at risk = MRR of red accounts + p × MRR of the others.
+ *
+ * <p>Without an active model the serving side takes p from the band: {@link
+ * #bandProbability(Band, int)}.
+ */
 public final class RetentionForecaster {
+  /** Default churn probability per 90 days by band, when no backtest has measured better ones. */
+  public static final double RED_90D = 0.25;
+
+  public static final double YELLOW_90D = 0.10;
+  public static final double GREEN_90D = 0.03;
+
   private RetentionForecaster() {}
 
+  /**
+   * Groups ordered by key ("all" for FORECAST_GROUPING_UNSPECIFIED; bands as red, yellow, green;
+   * an empty segment or owner as "(none)"), plus the total. {@code method} is left empty for the
+   * caller to set ("model &lt;id&gt;" or "band rates"). The inputs' probabilities and rates are
+   * already over {@code periodDays} (see {@link #scale} and {@link #bandProbability}).
+   */
   public static ForecastRetentionResponse forecast(
       List<ForecastInput> accounts, int periodDays, ForecastGrouping grouping) {
-    throw new UnsupportedOperationException("not yet");
+    if (periodDays <= 0) {
+      throw new IllegalArgumentException("periodDays must be above zero, got " + periodDays);
+    }
+    Map<String, Totals> groups = new TreeMap<>();
+    Totals total = new Totals();
+    for (ForecastInput a : accounts) {
+      total.add(a);
+      groups.computeIfAbsent(keyOf(a, grouping), k -> new Totals()).add(a);
+    }
+    ForecastRetentionResponse.Builder b = ForecastRetentionResponse.newBuilder();
+    groups.forEach((key, t) -> b.addGroups(t.toForecast(key)));
+    return b.setTotal(total.toForecast("all")).build();
+  }
+
+  /**
+   * A band's churn probability over {@code periodDays}, from a 90-day probability p90 (the
+   * defaults above, or rates a backtest measured): 1 − (1 − p90)^(periodDays / 90). An
+   * unspecified band counts as yellow.
+   */
+  public static double bandProbability(Band band, int periodDays) {
+    double p90 =
+        switch (band) {
+          case BAND_RED -> RED_90D;
+          case BAND_GREEN -> GREEN_90D;
+          default -> YELLOW_90D;
+        };
+    return scale(p90, 90, periodDays);
+  }
+
+  /**
+   * Rescales a churn probability over {@code fromDays} to {@code toDays}, assuming a constant
+   * hazard: 1 − (1 − p)^(toDays / fromDays). Turns a model's horizon into the forecast period.
+   */
+  public static double scale(double probability, int fromDays, int toDays) {
+    double p = Math.max(0, Math.min(1, probability));
+    return 1 - Math.pow(1 - p, (double) toDays / fromDays);
+  }
+
+  private static String keyOf(ForecastInput a, ForecastGrouping grouping) {
+    return switch (grouping) {
+      case FORECAST_GROUPING_SEGMENT -> orNone(a.segment());
+      case FORECAST_GROUPING_OWNER -> orNone(a.owner());
+      case FORECAST_GROUPING_BAND -> switch (a.band()) {
+        case BAND_RED -> "red";
+        case BAND_YELLOW -> "yellow";
+        case BAND_GREEN -> "green";
+        default -> "(none)";
+      };
+      default -> "all";
+    };
+  }
+
+  private static String orNone(String s) {
+    return s == null || s.isEmpty() ? "(none)" : s;
+  }
+
+  private static final class Totals {
+    long accounts;
+    double mrr;
+    double churn;
+    double contraction;
+    double expansion;
+    double atRisk;
+
+    void add(ForecastInput a) {
+      double p = Math.max(0, Math.min(1, a.churnProbabilityOverPeriod()));
+      accounts++;
+      mrr += a.mrr();
+      churn += p * a.mrr();
+      contraction += (1 - p) * a.contractionRate() * a.mrr();
+      expansion += (1 - p) * a.expansionRate() * a.mrr();
+      atRisk += a.band() == Band.BAND_RED ? a.mrr() : p * a.mrr();
+    }
+
+    RetentionForecast toForecast(String group) {
+      double grr = mrr > 0 ? 1 - (churn + contraction) / mrr : 1;
+      double nrr = mrr > 0 ? grr + expansion / mrr : 1;
+      return RetentionForecast.newBuilder()
+          .setGroup(group)
+          .setAccounts(accounts)
+          .setStartingMrr(mrr)
+          .setExpectedChurnMrr(churn)
+          .setExpectedContractionMrr(contraction)
+          .setExpectedExpansionMrr(expansion)
+          .setExpectedGrr(grr)
+          .setExpectedNrr(nrr)
+          .setRevenueAtRisk(atRisk)
+          .build();
+    }
   }
 }

@@ -1,13 +1,79 @@
 package io.healthscore.scoring.learn;
 
+import io.healthscore.scoring.engine.AccountSnapshot;
+import io.healthscore.v1.Outcome;
+import io.healthscore.v1.OutcomeType;
+import com.google.protobuf.util.Timestamps;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
 
-/** Builds labelled snapshots from past outcomes. */
+/**
+ * Builds labelled snapshots from past outcomes.
+ *
+ * <p>For every account with at least one outcome, snapshots are taken every {@code
+ * snapshotEveryDays} days before each outcome, back to {@code horizonDays} before it. A snapshot
+ * at time t is labelled churned when a CHURNED outcome follows in (t, t + horizon]. Contraction is
+ * not churn: a CONTRACTED outcome gives snapshots like a renewal does (the forecast accounts for
+ * contraction separately). Left out: snapshots after the account's first churn (it is gone),
+ * snapshots in the future, and censored ones, whose horizon is not over at {@code nowMillis} and
+ * which saw no churn so far. The FeatureSource guarantees a snapshot sees no data after its as-of
+ * moment.
+ */
 public final class TrainingSet {
+  static final long DAY_MILLIS = 86_400_000L;
+
   private TrainingSet() {}
 
+  /** Labelled snapshots ordered by account id, then time. */
   public static List<LabeledSnapshot> build(
       FeatureSource src, int horizonDays, long nowMillis, int snapshotEveryDays) {
-    throw new UnsupportedOperationException("not yet");
+    if (horizonDays <= 0 || snapshotEveryDays <= 0) {
+      throw new IllegalArgumentException("horizonDays and snapshotEveryDays must be above zero");
+    }
+    long horizon = horizonDays * DAY_MILLIS;
+    long step = snapshotEveryDays * DAY_MILLIS;
+    Map<String, List<Outcome>> byAccount = new TreeMap<>();
+    for (Outcome o : src.outcomes()) {
+      byAccount.computeIfAbsent(o.getAccountId(), k -> new ArrayList<>()).add(o);
+    }
+    List<LabeledSnapshot> result = new ArrayList<>();
+    for (Map.Entry<String, List<Outcome>> e : byAccount.entrySet()) {
+      List<Long> churns = new ArrayList<>();
+      TreeSet<Long> times = new TreeSet<>();
+      for (Outcome o : e.getValue()) {
+        long at = Timestamps.toMillis(o.getOccurredAt());
+        if (o.getType() == OutcomeType.OUTCOME_TYPE_CHURNED) {
+          churns.add(at);
+        }
+        for (long t = at - step; t >= at - horizon; t -= step) {
+          times.add(t);
+        }
+      }
+      long firstChurn = churns.stream().mapToLong(Long::longValue).min().orElse(Long.MAX_VALUE);
+      for (long t : times) {
+        if (t >= firstChurn || t > nowMillis) {
+          continue;
+        }
+        boolean churned = false;
+        for (long c : churns) {
+          if (c > t && c <= t + horizon && c <= nowMillis) {
+            churned = true;
+            break;
+          }
+        }
+        if (!churned && t + horizon > nowMillis) {
+          continue;
+        }
+        AccountSnapshot snapshot = src.snapshotAsOf(e.getKey(), t);
+        if (snapshot == null) {
+          continue;
+        }
+        result.add(new LabeledSnapshot(e.getKey(), t, snapshot, churned, snapshot.mrr()));
+      }
+    }
+    return result;
   }
 }
