@@ -313,10 +313,12 @@ public final class IngestEngine implements AutoCloseable {
       }
       // Told while the log is still held, so a checkpoint cannot delete segments before the
       // listener heard of them.
-      try {
-        listener.onSignals(changed);
-      } catch (RuntimeException e) {
-        LOG.log(Level.WARNING, "change listener failed; signals are stored", e);
+      if (!changed.isEmpty()) {
+        try {
+          listener.onSignals(changed);
+        } catch (RuntimeException e) {
+          LOG.log(Level.WARNING, "change listener failed; signals are stored", e);
+        }
       }
     }
     for (PreparedBatch batch : group) {
@@ -457,26 +459,10 @@ public final class IngestEngine implements AutoCloseable {
         synchronized (deltaLock) {
           intervals = new ArrayList<>(frozen);
         }
-        if (intervals.isEmpty()) {
-          return;
-        }
         long today = Math.floorDiv(clock.millis(), MILLIS_PER_DAY);
-        for (FrozenInterval f : intervals) {
-          idFiles.append(f.ids(), f.idCount(), today);
+        if (!intervals.isEmpty()) {
+          writeIntervals(intervals, today);
         }
-        FrozenInterval last = intervals.get(intervals.size() - 1);
-        store.write(
-            intervals.stream().map(FrozenInterval::delta).toList(),
-            new RollupStore.Checkpoint(last.delta().checkpointId, last.replayFromSegment()));
-        synchronized (deltaLock) {
-          frozen.clear();
-          frozenRollups = 0;
-        }
-        synchronized (capacity) {
-          capacity.notifyAll();
-        }
-        listener.flush();
-        wal.deleteBefore(last.replayFromSegment());
         synchronized (walLock) {
           ids.expire(today, settings.dedupRetentionDays());
           rememberedIds = ids.size();
@@ -492,6 +478,26 @@ public final class IngestEngine implements AutoCloseable {
         meters.checkpoint.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
       }
     }
+  }
+
+  /** Ids first, then rollups and the new replay start in one transaction, then the log goes. */
+  private void writeIntervals(List<FrozenInterval> intervals, long today) throws IOException {
+    for (FrozenInterval f : intervals) {
+      idFiles.append(f.ids(), f.idCount(), today);
+    }
+    FrozenInterval last = intervals.get(intervals.size() - 1);
+    store.write(
+        intervals.stream().map(FrozenInterval::delta).toList(),
+        new RollupStore.Checkpoint(last.delta().checkpointId, last.replayFromSegment()));
+    synchronized (deltaLock) {
+      frozen.clear();
+      frozenRollups = 0;
+    }
+    synchronized (capacity) {
+      capacity.notifyAll();
+    }
+    listener.flush();
+    wal.deleteBefore(last.replayFromSegment());
   }
 
   /**
@@ -568,6 +574,8 @@ public final class IngestEngine implements AutoCloseable {
     }
     try {
       checkpoint();
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "final checkpoint failed; the write-ahead log keeps the signals", e);
     } finally {
       try {
         synchronized (walLock) {

@@ -1,0 +1,467 @@
+package io.healthscore.signals.ingest;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.healthscore.runtime.db.Database;
+import io.healthscore.runtime.error.ResourceExhaustedException;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Behaviour of the ingest engine, run against each SQL store by a subclass. */
+abstract class IngestEngineContract {
+  static final long DAY = 86_400_000L;
+  static final long DAY_20000 = 20_000L * DAY;
+
+  @TempDir Path dir;
+  Database db;
+  final List<IngestEngine> opened = new ArrayList<>();
+  final RecordingListener listener = new RecordingListener();
+
+  /** A fresh, empty database for one test. */
+  abstract Database openDatabase(Path dir);
+
+  @BeforeEach
+  void setUp() {
+    db = openDatabase(dir.resolve("db"));
+  }
+
+  @AfterEach
+  void tearDown() {
+    for (IngestEngine engine : opened) {
+      engine.close();
+    }
+    db.close();
+  }
+
+  IngestEngine open(Path walDir) {
+    return open(walDir, Clock.systemUTC(), IngestSettings.DEFAULT_MAX_HOT_ROLLUPS, Duration.ofHours(1));
+  }
+
+  IngestEngine open(Path walDir, Clock clock, int maxHotRollups, Duration checkpointInterval) {
+    IngestSettings settings =
+        new IngestSettings(walDir, checkpointInterval, 1 << 20, 400, true, maxHotRollups);
+    IngestEngine engine = IngestEngine.open(settings, db, listener, new SimpleMeterRegistry(), clock);
+    opened.add(engine);
+    return engine;
+  }
+
+  /** What kill -9 leaves: the log directory as it is on disk now, for an engine that never closed. */
+  Path crashCopy(Path walDir) throws IOException {
+    Path copy = Files.createTempDirectory(dir, "crashed");
+    try (Stream<Path> files = Files.list(walDir)) {
+      for (Path f : files.toList()) {
+        Files.copy(f, copy.resolve(f.getFileName()));
+      }
+    }
+    return copy;
+  }
+
+  static SignalRecord number(String id, String account, String user, String metric, double value, long at) {
+    return new SignalRecord(id, account, user, metric, false, value, null, at, "test");
+  }
+
+  static SignalRecord label(String id, String account, String metric, String label, long at) {
+    return new SignalRecord(id, account, "", metric, true, 0, label, at, "test");
+  }
+
+  static DailyRollup only(List<DailyRollup> rollups) {
+    assertEquals(1, rollups.size(), () -> "expected one rollup: " + rollups);
+    return rollups.get(0);
+  }
+
+  @Test
+  void rollsUpCountSumMinMaxLastAndDistinctUsers() {
+    IngestEngine engine = open(dir.resolve("wal"));
+    long t = DAY_20000 + 1_000;
+    IngestResult result =
+        engine.ingest(
+            List.of(
+                number("e1", "acme", "u1", "logins", 3, t + 10),
+                number("e2", "acme", "u2", "logins", -2, t + 30),
+                number("e3", "acme", "u1", "logins", 7, t + 20),
+                number("e4", "acme", "", "logins", 1.5, t + 5),
+                number("e5", "acme", "u3", "logins", 4, t + DAY), // next day
+                number("e6", "other", "u1", "logins", 100, t)));
+    assertEquals(6, result.accepted());
+    assertEquals(0, result.duplicates());
+
+    List<DailyRollup> rollups = engine.rollups("acme", 20_000, 20_002);
+    assertEquals(2, rollups.size());
+    DailyRollup day = rollups.get(0);
+    assertEquals(new DailyRollup("acme", "logins", 20_000, 4, 9.5, -2, 7, -2, null, t + 5, t + 30, 2), day);
+    assertEquals(20_001, rollups.get(1).epochDay());
+    assertEquals(1, rollups.get(1).distinctUsers());
+    assertEquals(1, engine.rollups("acme", 20_001, 20_002).size());
+    assertEquals(Set.of("logins"), engine.metrics("acme"));
+    assertEquals(Set.of(), engine.metrics("nobody"));
+  }
+
+  @Test
+  void mergesAcrossCheckpointsAndReopenExactly() {
+    Path wal = dir.resolve("wal");
+    IngestEngine engine = open(wal);
+    long t = DAY_20000;
+    engine.ingest(List.of(number("a1", "acme", "u1", "seats", 5, t + 100), label("a2", "acme", "plan", "gold", t + 50)));
+    engine.checkpoint();
+    // Same users again, one new; the earlier maximum stays; a tie on occurredAt goes to the later arrival.
+    engine.ingest(
+        List.of(
+            number("b1", "acme", "u1", "seats", 2, t + 100),
+            number("b2", "acme", "u2", "seats", 9, t + 10),
+            label("b3", "acme", "plan", "silver", t + 50)));
+    DailyRollup beforeCheckpoint = engine.rollups("acme", 20_000, 20_001).get(1);
+    assertEquals(new DailyRollup("acme", "seats", 20_000, 3, 16, 2, 9, 2, null, t + 10, t + 100, 2), beforeCheckpoint);
+    DailyRollup plan = engine.rollups("acme", 20_000, 20_001).get(0);
+    assertEquals(new DailyRollup("acme", "plan", 20_000, 2, 0, 0, 0, 0, "silver", t + 50, t + 50, 0), plan);
+
+    engine.checkpoint();
+    assertEquals(List.of(plan, beforeCheckpoint), engine.rollups("acme", 20_000, 20_001));
+    engine.close();
+    opened.remove(engine);
+
+    IngestEngine reopened = open(wal);
+    assertEquals(List.of(plan, beforeCheckpoint), reopened.rollups("acme", 20_000, 20_001));
+    reopened.ingest(List.of(number("c1", "acme", "u3", "seats", 1, t + 200)));
+    DailyRollup seats = reopened.rollups("acme", 20_000, 20_001).get(1);
+    assertEquals(4, seats.count());
+    assertEquals(3, seats.distinctUsers());
+    assertEquals(1, seats.lastValue());
+    assertEquals(1, seats.min());
+  }
+
+  @Test
+  void labelsAreCountedWithoutTouchingNumbers() {
+    IngestEngine engine = open(dir.resolve("wal"));
+    long t = DAY_20000;
+    engine.ingest(List.of(label("l1", "acme", "nps", "promoter", t + 2), label("l2", "acme", "nps", "detractor", t + 1)));
+    DailyRollup labels = only(engine.rollups("acme", 20_000, 20_001));
+    assertEquals(2, labels.count());
+    assertEquals(0, labels.sum());
+    assertEquals(0, labels.min());
+    assertEquals(0, labels.max());
+    assertEquals("promoter", labels.lastLabel());
+    engine.ingest(List.of(number("n1", "acme", "", "nps", 8, t + 3)));
+    DailyRollup mixed = only(engine.rollups("acme", 20_000, 20_001));
+    assertEquals(3, mixed.count());
+    assertEquals(8, mixed.min());
+    assertEquals(8, mixed.max());
+    assertEquals(8, mixed.lastValue());
+    assertNull(mixed.lastLabel());
+  }
+
+  @Test
+  void dropsDuplicatesWithinAndAcrossBatches() {
+    IngestEngine engine = open(dir.resolve("wal"));
+    long t = DAY_20000;
+    IngestResult first =
+        engine.ingest(
+            List.of(
+                number("x", "acme", "", "m", 1, t),
+                number("y", "acme", "", "m", 2, t),
+                number("x", "acme", "", "m", 100, t)));
+    assertEquals(2, first.accepted());
+    assertEquals(1, first.duplicates());
+    assertArrayEquals(new boolean[] {false, false, true}, first.duplicate());
+
+    IngestResult second = engine.ingest(List.of(number("z", "acme", "", "m", 3, t), number("y", "acme", "", "m", 50, t)));
+    assertArrayEquals(new boolean[] {false, true}, second.duplicate());
+    DailyRollup m = only(engine.rollups("acme", 20_000, 20_001));
+    assertEquals(3, m.count());
+    assertEquals(6, m.sum());
+  }
+
+  @Test
+  void remembersEventIdsAcrossCheckpointAndReopen() {
+    Path wal = dir.resolve("wal");
+    IngestEngine engine = open(wal);
+    long t = DAY_20000;
+    engine.ingest(List.of(number("before-checkpoint", "acme", "", "m", 1, t)));
+    engine.checkpoint();
+    engine.ingest(List.of(number("after-checkpoint", "acme", "", "m", 1, t)));
+    assertEquals(1, engine.ingest(List.of(number("before-checkpoint", "acme", "", "m", 1, t))).duplicates());
+    engine.close();
+    opened.remove(engine);
+
+    IngestEngine reopened = open(wal);
+    IngestResult again =
+        reopened.ingest(
+            List.of(
+                number("before-checkpoint", "acme", "", "m", 1, t),
+                number("after-checkpoint", "acme", "", "m", 1, t),
+                number("new", "acme", "", "m", 1, t)));
+    assertArrayEquals(new boolean[] {true, true, false}, again.duplicate());
+    assertEquals(3, only(reopened.rollups("acme", 20_000, 20_001)).count());
+  }
+
+  @Test
+  void recoversUncheckpointedSignalsAfterACrash() throws IOException {
+    Path wal = dir.resolve("wal");
+    IngestEngine engine = open(wal);
+    long t = DAY_20000;
+    engine.ingest(List.of(number("c1", "acme", "u1", "m", 1, t)));
+    engine.checkpoint();
+    engine.ingest(List.of(number("c2", "acme", "u2", "m", 2, t), number("c3", "beta", "u1", "n", 3, t)));
+    Path crashed = crashCopy(wal);
+    listener.calls.clear();
+
+    IngestEngine recovered = open(crashed);
+    DailyRollup m = only(recovered.rollups("acme", 20_000, 20_001));
+    assertEquals(2, m.count());
+    assertEquals(3, m.sum());
+    assertEquals(2, m.distinctUsers());
+    assertEquals(1, only(recovered.rollups("beta", 20_000, 20_001)).count());
+    assertEquals(List.of(Map.of("acme", Set.of("m"), "beta", Set.of("n"))), listener.calls);
+    assertEquals(1, recovered.ingest(List.of(number("c2", "acme", "", "m", 9, t))).duplicates());
+
+    recovered.checkpoint();
+    recovered.close();
+    opened.remove(recovered);
+    IngestEngine again = open(crashed);
+    assertEquals(2, only(again.rollups("acme", 20_000, 20_001)).count());
+  }
+
+  @Test
+  void cutsATornLogTailAndKeepsWhatWasSynced() throws IOException {
+    Path wal = dir.resolve("wal");
+    IngestEngine engine = open(wal);
+    long t = DAY_20000;
+    engine.ingest(List.of(number("t1", "acme", "", "m", 1, t)));
+    engine.ingest(List.of(number("t2", "acme", "", "m", 2, t)));
+    Path crashed = crashCopy(wal);
+    Path segment = lastSegment(crashed);
+    long intact = Files.size(segment);
+    // A record header promising more bytes than were written, as a crash mid-append leaves it.
+    try (FileChannel channel = FileChannel.open(segment, StandardOpenOption.APPEND)) {
+      channel.write(ByteBuffer.allocate(20).putInt(5_000).putInt(42).put(new byte[12]).flip());
+    }
+
+    IngestEngine recovered = open(crashed);
+    assertEquals(intact, Files.size(segment));
+    DailyRollup m = only(recovered.rollups("acme", 20_000, 20_001));
+    assertEquals(2, m.count());
+    recovered.ingest(List.of(number("t3", "acme", "", "m", 3, t)));
+    assertEquals(3, only(recovered.rollups("acme", 20_000, 20_001)).count());
+  }
+
+  @Test
+  void cutsALastRecordWhoseChecksumFails() throws IOException {
+    Path wal = dir.resolve("wal");
+    IngestEngine engine = open(wal);
+    long t = DAY_20000;
+    engine.ingest(List.of(number("k1", "acme", "", "m", 1, t)));
+    long afterFirst = Files.size(lastSegment(wal));
+    engine.ingest(List.of(number("k2", "acme", "", "m", 2, t)));
+    Path crashed = crashCopy(wal);
+    Path segment = lastSegment(crashed);
+    try (FileChannel channel = FileChannel.open(segment, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+      long last = channel.size() - 1;
+      ByteBuffer b = ByteBuffer.allocate(1);
+      channel.read(b, last);
+      channel.write(ByteBuffer.wrap(new byte[] {(byte) (b.get(0) ^ 0x55)}), last);
+    }
+
+    IngestEngine recovered = open(crashed);
+    assertEquals(afterFirst, Files.size(segment));
+    assertEquals(1, only(recovered.rollups("acme", 20_000, 20_001)).count());
+    // The damaged signal was never kept, so its id is free again.
+    assertEquals(0, recovered.ingest(List.of(number("k2", "acme", "", "m", 2, t))).duplicates());
+  }
+
+  private static Path lastSegment(Path walDir) throws IOException {
+    try (Stream<Path> files = Files.list(walDir)) {
+      return files.filter(f -> f.getFileName().toString().startsWith("wal-")).sorted().reduce((a, b) -> b).orElseThrow();
+    }
+  }
+
+  @Test
+  void countsExactlyUnderConcurrentIngestAndCheckpoints() throws Exception {
+    IngestEngine engine = open(dir.resolve("wal"));
+    int threads = 4;
+    int batches = 30;
+    int perBatch = 200;
+    long t = DAY_20000;
+    ExecutorService pool = Executors.newFixedThreadPool(threads + 1);
+    AtomicBoolean done = new AtomicBoolean();
+    try {
+      Future<?> checkpoints =
+          pool.submit(
+              () -> {
+                while (!done.get()) {
+                  engine.checkpoint();
+                  Thread.sleep(1);
+                }
+                return null;
+              });
+      List<Future<int[]>> results = new ArrayList<>();
+      for (int th = 0; th < threads; th++) {
+        int thread = th;
+        results.add(
+            pool.submit(
+                () -> {
+                  int accepted = 0;
+                  int duplicates = 0;
+                  for (int b = 0; b < batches; b++) {
+                    List<SignalRecord> batch = new ArrayList<>();
+                    for (int i = 0; i < perBatch; i++) {
+                      // Half the ids are shared by all threads: exactly one of them wins each.
+                      String id = i % 2 == 0 ? "shared-" + b + "-" + i : "own-" + thread + "-" + b + "-" + i;
+                      batch.add(number(id, "acct-" + (i % 7), "u" + (i % 13), "m" + (i % 3), 1, t + i));
+                    }
+                    IngestResult r = engine.ingest(batch);
+                    accepted += r.accepted();
+                    duplicates += r.duplicates();
+                  }
+                  return new int[] {accepted, duplicates};
+                }));
+      }
+      int accepted = 0;
+      int duplicates = 0;
+      for (Future<int[]> f : results) {
+        accepted += f.get()[0];
+        duplicates += f.get()[1];
+      }
+      done.set(true);
+      checkpoints.get();
+      int expectedAccepted = batches * perBatch / 2 + threads * batches * perBatch / 2;
+      assertEquals(expectedAccepted, accepted);
+      assertEquals(threads * batches * perBatch - expectedAccepted, duplicates);
+      long stored = 0;
+      for (int a = 0; a < 7; a++) {
+        for (DailyRollup r : engine.rollups("acct-" + a, 20_000, 20_001)) {
+          stored += r.count();
+          assertEquals(r.count(), (long) r.sum());
+        }
+      }
+      assertEquals(expectedAccepted, stored);
+      int metricsHeard = listener.calls.stream().mapToInt(c -> c.values().stream().mapToInt(Set::size).sum()).sum();
+      assertTrue(metricsHeard > 0);
+    } finally {
+      done.set(true);
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void tellsTheListenerOnceDurableAndFlushesBeforeDeletingTheLog() {
+    IngestEngine engine = open(dir.resolve("wal"));
+    engine.ingest(List.of(number("l1", "acme", "", "a", 1, DAY_20000), number("l2", "beta", "", "b", 1, DAY_20000)));
+    assertEquals(List.of(Map.of("acme", Set.of("a"), "beta", Set.of("b"))), listener.calls);
+    assertEquals(0, listener.flushes);
+    engine.checkpoint();
+    assertEquals(1, listener.flushes);
+  }
+
+  @Test
+  void forgetsEventIdsAfterTheRetention() {
+    Path wal = dir.resolve("wal");
+    MutableClock clock = new MutableClock(Instant.parse("2025-01-01T00:00:00Z"));
+    IngestEngine engine = open(wal, clock, 1_000, Duration.ofHours(1));
+    engine.ingest(List.of(number("old", "acme", "", "m", 1, DAY_20000)));
+    engine.checkpoint();
+    clock.advance(Duration.ofDays(400));
+    assertEquals(1, engine.ingest(List.of(number("old", "acme", "", "m", 1, DAY_20000))).duplicates());
+    engine.close();
+    opened.remove(engine);
+
+    clock.advance(Duration.ofDays(1));
+    IngestEngine later = open(wal, clock, 1_000, Duration.ofHours(1));
+    assertEquals(0, later.ingest(List.of(number("old", "acme", "", "m", 1, DAY_20000))).duplicates());
+    assertEquals(2, only(later.rollups("acme", 20_000, 20_001)).count());
+  }
+
+  @Test
+  void pushesBackWhenCheckpointsCannotKeepUp() {
+    IngestEngine engine = open(dir.resolve("wal"), Clock.systemUTC(), 3, Duration.ofSeconds(2));
+    List<SignalRecord> fourRollups = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      fourRollups.add(number("p" + i, "acme", "", "m" + i, 1, DAY_20000));
+    }
+    engine.ingest(fourRollups);
+    // A checkpoint makes room: the next batch waits for it instead of failing.
+    assertEquals(1, engine.ingest(List.of(number("q", "acme", "", "m0", 1, DAY_20000))).accepted());
+
+    List<SignalRecord> more = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      more.add(number("r" + i, "acme", "", "n" + i, 1, DAY_20000));
+    }
+    engine.ingest(more);
+    db.close(); // checkpoints now fail, so memory cannot drain
+    assertThrows(
+        ResourceExhaustedException.class,
+        () -> engine.ingest(List.of(number("s", "acme", "", "m0", 1, DAY_20000))));
+  }
+
+  /** Records what the engine tells it. */
+  static final class RecordingListener implements ChangeListener {
+    final List<Map<String, Set<String>>> calls = new CopyOnWriteArrayList<>();
+    volatile int flushes;
+
+    @Override
+    public void onSignals(Map<String, Set<String>> metricsByAccount) {
+      Map<String, Set<String>> copy = new ConcurrentHashMap<>();
+      metricsByAccount.forEach((a, m) -> copy.put(a, new HashSet<>(m)));
+      calls.add(copy);
+    }
+
+    @Override
+    public synchronized void flush() {
+      flushes++;
+    }
+  }
+
+  static final class MutableClock extends Clock {
+    private volatile Instant now;
+
+    MutableClock(Instant now) {
+      this.now = now;
+    }
+
+    void advance(Duration d) {
+      now = now.plus(d);
+    }
+
+    @Override
+    public ZoneOffset getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(java.time.ZoneId zone) {
+      return this;
+    }
+
+    @Override
+    public Instant instant() {
+      return now;
+    }
+  }
+}

@@ -1,0 +1,22 @@
+package io.healthscore.signals.ingest;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.healthscore.runtime.config.ServiceConfig;
+import io.healthscore.runtime.db.Database;
+import io.healthscore.runtime.testing.PostgresTestSupport;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+
+/** The engine on PostgreSQL, each test in a schema of its own; skipped only outside CI without one. */
+class IngestEnginePostgresTest extends IngestEngineContract {
+  @Override
+  Database openDatabase(Path dir) {
+    Optional<String> url = PostgresTestSupport.jdbcUrl();
+    assumeTrue(url.isPresent(), "no PostgreSQL reachable");
+    String schemaUrl = PostgresTestSupport.freshSchema(url.get());
+    return Database.open(
+        ServiceConfig.fromMap("signals-service", 0, 0, Map.of(ServiceConfig.DB_URL, schemaUrl)).withDataDir(dir));
+  }
+}
