@@ -1,0 +1,124 @@
+package io.healthscore.scoring.engine;
+
+import static io.healthscore.scoring.testing.TestCards.account;
+import static io.healthscore.scoring.testing.TestCards.compiled;
+import static io.healthscore.scoring.testing.TestCards.ctx;
+import static io.healthscore.scoring.testing.TestCards.linear;
+import static io.healthscore.scoring.testing.TestCards.measure;
+import static io.healthscore.scoring.testing.TestCards.thresholds;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.healthscore.v1.Band;
+import io.healthscore.v1.BooleanMapping;
+import io.healthscore.v1.DaysSinceMapping;
+import io.healthscore.v1.Driver;
+import io.healthscore.v1.GoalMapping;
+import io.healthscore.v1.HealthScore;
+import io.healthscore.v1.MeasureKind;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ScoreExplainerTest {
+  private static final CompiledScorecard SC =
+      compiled(
+          measure("wau_trend", "active_users.trend_30d").setName("Weekly active users").setThresholds(thresholds(0, -0.1, 5, 0, 10)),
+          measure("last_login", "logins.days_since_last").setName("Last login")
+              .setDaysSince(DaysSinceMapping.newBuilder().setBestDays(3).setWorstDays(30)),
+          measure("seats", "account.license_utilization").setName("Seats in use").setGoal(GoalMapping.newBuilder().setGoal(0.8)),
+          measure("champion", "csm.champion").setName("Champion").setKind(MeasureKind.MEASURE_KIND_PROACTIVE)
+              .setBoolean(BooleanMapping.newBuilder().setTruePoints(9).setFalsePoints(0)),
+          linear("csat", "survey.csat.mean_90d", 1, 5).setName("CSAT"));
+
+  private static ComputedScore score(double trend) {
+    return SC.score(
+        account("a", "smb",
+            Map.of("active_users.trend_30d", trend, "logins.days_since_last", 12.0, "account.license_utilization", 0.6),
+            Map.of("csm.champion", "yes")),
+        ctx(), Band.BAND_UNSPECIFIED);
+  }
+
+  @Test
+  void driversAreOrderedByAbsoluteImpactWithPlainSentences() {
+    ComputedScore now = score(-0.38);
+    HealthScore h = ScoreExplainer.explain(SC, now, null).build();
+    List<String> order = h.getDriversList().stream().map(Driver::getMeasureId).toList();
+    assertEquals(List.of("wau_trend", "champion", "seats", "last_login", "csat"), order);
+    assertEquals(
+        List.of(
+            "-1.1: weekly active users 38% below the previous 30 days",
+            "+0.9: champion: yes",
+            "+0.6: seats in use at 75% of goal",
+            "+0.4: 12 days since last login",
+            "0.0: CSAT has no data; left out"),
+        ScoreExplainer.lines(h));
+    Driver trend = h.getDrivers(0);
+    assertEquals(0.25, trend.getEffectiveWeight(), 1e-6);
+    assertEquals(0, trend.getPoints(), 1e-6);
+    assertEquals(-0.38, trend.getRawValue(), 1e-6);
+    assertEquals(-1.125, trend.getImpact(), 1e-6);
+    Driver csat = h.getDrivers(4);
+    assertTrue(csat.getMissing());
+    assertFalse(csat.hasRawValue());
+    assertFalse(csat.hasPoints());
+    assertTrue(h.getDrivers(1).getProactive());
+  }
+
+  @Test
+  void impactsAddUpToTheDistanceFromNeutral() {
+    ComputedScore now = score(-0.05);
+    HealthScore h = ScoreExplainer.explain(SC, now, null).build();
+    double sum = h.getDriversList().stream().mapToDouble(Driver::getImpact).sum();
+    assertEquals(h.getScore() - 5.5, sum, 1e-5);
+    assertEquals(now.score(), h.getComputedScore(), 1e-9);
+    assertEquals(now.computedBand(), h.getBand());
+    assertEquals(0.8, h.getCoverage(), 1e-6);
+    assertEquals(0.25, h.getProactiveShare(), 1e-6);
+    assertEquals(0.75, h.getReactiveShare(), 1e-6);
+  }
+
+  @Test
+  void impactChangeAgainstThePreviousScore() {
+    HealthScore h = ScoreExplainer.explain(SC, score(-0.38), score(0.05)).build();
+    assertEquals(-2.25, h.getDrivers(0).getImpactChange(), 1e-6);
+    assertEquals(0, h.getDrivers(1).getImpactChange(), 1e-6);
+  }
+
+  @Test
+  void summaryNamesWhatPullsDownHoldsUpAndIsMissing() {
+    HealthScore h = ScoreExplainer.explain(SC, score(-0.38), null).build();
+    String summary = ScoreExplainer.summary(h);
+    assertTrue(summary.startsWith("Score "), summary);
+    assertTrue(summary.contains("Pulling it down: weekly active users (-1.1)."), summary);
+    assertTrue(summary.contains("Holding it up: champion (+0.9), seats in use (+0.6), last login (+0.4)."), summary);
+    assertTrue(summary.contains("Missing: CSAT."), summary);
+  }
+
+  @Test
+  void staleInputIsSaidWithItsAge() {
+    CompiledScorecard sc =
+        compiled(
+            linear("a", "fa", 0, 10),
+            measure("sponsor", "csm.executive_sponsor").setName("Executive sponsor").setStaleAfterDays(90)
+                .setBoolean(BooleanMapping.newBuilder().setTruePoints(10)));
+    ComputedScore s =
+        sc.score(account("a", "smb", Map.of("fa", 5.0, "csm.executive_sponsor.days_since_last", 120.0),
+            Map.of("csm.executive_sponsor", "yes")), ctx(), Band.BAND_UNSPECIFIED);
+    HealthScore h = ScoreExplainer.explain(sc, s, null).build();
+    Driver sponsor = h.getDriversList().stream().filter(d -> d.getMeasureId().equals("sponsor")).findFirst().orElseThrow();
+    assertTrue(sponsor.getStale());
+    assertFalse(sponsor.getMissing());
+    assertEquals(120, sponsor.getAgeDays(), 1e-6);
+    assertEquals("0.0: executive sponsor is stale: 120 days old, limit 90; left out", sponsor.getSentence());
+    assertTrue(ScoreExplainer.summary(h).contains("Stale: executive sponsor."));
+  }
+
+  @Test
+  void otherValuesAreSaidWithTheirPoints() {
+    CompiledScorecard sc = compiled(linear("logins", "logins.count_30d", 0, 40).setName("Logins in 30 days"));
+    HealthScore h = ScoreExplainer.explain(sc, sc.score(account(Map.of("logins.count_30d", 30.0)), ctx(), Band.BAND_UNSPECIFIED), null).build();
+    assertEquals("+2.3: logins in 30 days at 30 (7.5/10)", h.getDrivers(0).getSentence());
+  }
+}
