@@ -229,6 +229,11 @@ public final class Scorer {
     return ScoreViews.view(d.entry(), newOverride);
   }
 
+  /** Commits an override write that changes no score (its scorecard no longer applies). */
+  public void applyOverrideWithoutScore(TransactionExtra overrideWrite) {
+    persist(List.of(), overrideWrite);
+  }
+
   private Decision decide(
       AccountInfo info,
       CompiledScorecard card,

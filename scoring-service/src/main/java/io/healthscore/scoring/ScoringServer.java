@@ -1,0 +1,240 @@
+package io.healthscore.scoring;
+
+import io.grpc.ManagedChannel;
+import io.healthscore.runtime.config.ServiceConfig;
+import io.healthscore.runtime.db.CursorStore;
+import io.healthscore.runtime.db.Database;
+import io.healthscore.runtime.metrics.Metrics;
+import io.healthscore.runtime.server.ServiceServer;
+import io.healthscore.scoring.api.ScoringScopes;
+import io.healthscore.scoring.api.ScoringServiceImpl;
+import io.healthscore.scoring.cache.ScoreCache;
+import io.healthscore.scoring.feed.AccountDirectory;
+import io.healthscore.scoring.feed.SignalsClient;
+import io.healthscore.scoring.feed.SignalsFeedConsumer;
+import io.healthscore.scoring.rescore.RescoreJobs;
+import io.healthscore.scoring.scorecard.ScorecardTemplates;
+import io.healthscore.scoring.scorecard.ScorecardYaml;
+import io.healthscore.scoring.scoring.ModelRegistry;
+import io.healthscore.scoring.scoring.OverrideExpiry;
+import io.healthscore.scoring.scoring.ScorecardAdmin;
+import io.healthscore.scoring.scoring.ScorecardRegistry;
+import io.healthscore.scoring.scoring.Scorer;
+import io.healthscore.scoring.scoring.ScoringSettings;
+import io.healthscore.scoring.store.ModelStore;
+import io.healthscore.scoring.store.OverrideStore;
+import io.healthscore.scoring.store.ScoreChangeLog;
+import io.healthscore.scoring.store.ScoreHistoryStore;
+import io.healthscore.scoring.store.ScoreStore;
+import io.healthscore.scoring.store.ScorecardStore;
+import io.healthscore.scoring.store.ScoringDatabase;
+import io.healthscore.v1.Scorecard;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The one place that builds scoring-service from its configuration and a channel to
+ * signals-service; main and tests both use it.
+ *
+ * <p>Start-up: migrate the store, load the account directory, install scorecards from
+ * HEALTHSCORE_CONFIG_DIR (a file whose content differs from the stored latest version becomes a
+ * new version), install the "balanced" template as the default scorecard when no scorecard exists
+ * at all, then follow the change feed from the stored cursor and serve.
+ */
+public final class ScoringServer implements AutoCloseable {
+  public static final String SERVICE_NAME = "scoring-service";
+  public static final int DEFAULT_GRPC_PORT = 7002;
+  public static final int DEFAULT_METRICS_PORT = 9102;
+  /** The template installed as the default scorecard on a fresh install. */
+  public static final String DEFAULT_TEMPLATE = "balanced";
+
+  private static final Logger LOG = Logger.getLogger(ScoringServer.class.getName());
+
+  private final ServiceConfig config;
+  private final Database database;
+  private final Metrics metrics;
+  private final ServiceServer server;
+  private final ScorecardAdmin admin;
+  private final ScorecardStore scorecardStore;
+  private final ScorecardRegistry scorecards;
+  private final AccountDirectory directory;
+  private final SignalsFeedConsumer feed;
+  private final RescoreJobs rescores;
+  private final OverrideExpiry overrideExpiry;
+  private final ScoreChangeLog changes;
+  private final ScoreCache cache;
+  private final ScoringSettings settings;
+  private final Clock clock;
+  private final ScheduledExecutorService housekeeping =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "score-changes-prune");
+            t.setDaemon(true);
+            return t;
+          });
+
+  private ScoringServer(ServiceConfig config, ManagedChannel signalsChannel, Clock clock, String inProcessName) {
+    this.config = config;
+    this.clock = clock;
+    this.settings = ScoringSettings.from(config);
+    this.metrics = new Metrics(SERVICE_NAME);
+    this.database = ScoringDatabase.migrate(Database.open(config));
+    this.scorecardStore = new ScorecardStore(database);
+    ScoreStore scores = new ScoreStore(database);
+    ScoreHistoryStore history = new ScoreHistoryStore(database);
+    OverrideStore overrides = new OverrideStore(database);
+    ModelStore modelStore = new ModelStore(database);
+    this.changes = new ScoreChangeLog(database);
+    CursorStore cursors = new CursorStore(database);
+    this.scorecards = new ScorecardRegistry();
+    ModelRegistry models = new ModelRegistry(modelStore);
+    SignalsClient signals = new SignalsClient(signalsChannel, settings.signalsDeadline());
+    this.directory = new AccountDirectory(signals);
+    this.cache = new ScoreCache(settings.cacheSize(), metrics.registry());
+    Scorer scorer =
+        new Scorer(scorecards, models, directory, signals, scores, history, overrides, changes, cache, settings, clock);
+    this.admin = new ScorecardAdmin(scorecardStore, scorecards, clock);
+    this.rescores = new RescoreJobs(directory, signals, scorer, scorecards, clock, settings.distributionSample());
+    this.feed = new SignalsFeedConsumer(signalsChannel, cursors, directory, signals, scorer, metrics.registry());
+    this.overrideExpiry = new OverrideExpiry(overrides, scorecards, directory, scorer);
+    ScoringServiceImpl service =
+        new ScoringServiceImpl(
+            admin, scorecardStore, scorecards, scorer, directory, signals, scores, history, overrides, modelStore,
+            models, changes, rescores, clock);
+    ServiceServer.Builder builder =
+        ServiceServer.builder(config, metrics)
+            .addService(service)
+            .methodScopes(ScoringScopes.table())
+            .onDrain(feed::close)
+            .onDrain(service::closeWatches)
+            .onStop(rescores::close)
+            .onStop(overrideExpiry::close)
+            .onStop(housekeeping::shutdownNow)
+            .onStop(database::close)
+            .onStop(metrics::close);
+    this.server = inProcessName == null ? builder.build() : builder.buildInProcess(inProcessName);
+  }
+
+  /** scoring-service on the configured ports, reading signals through {@code signalsChannel}. */
+  public static ScoringServer create(ServiceConfig config, ManagedChannel signalsChannel) {
+    return new ScoringServer(config, signalsChannel, Clock.systemUTC(), null);
+  }
+
+  /** The same, with a clock of the caller's and, when the name is not null, in-process (tests). */
+  public static ScoringServer create(
+      ServiceConfig config, ManagedChannel signalsChannel, Clock clock, String inProcessName) {
+    return new ScoringServer(config, signalsChannel, clock, inProcessName);
+  }
+
+  public static ServiceConfig configFromEnv() {
+    return ServiceConfig.fromEnv(SERVICE_NAME, DEFAULT_GRPC_PORT, DEFAULT_METRICS_PORT);
+  }
+
+  /** Loads accounts and scorecards, starts the feed and serves. Returns this. */
+  public ScoringServer start() {
+    int accounts;
+    try {
+      accounts = directory.loadAll();
+    } catch (RuntimeException e) {
+      // Serve anyway: accounts are looked up one by one on demand and arrive with the feed.
+      LOG.log(Level.WARNING, "cannot list accounts from signals-service at start; loading them on demand", e);
+      accounts = directory.size();
+    }
+    int loaded = accounts;
+    admin.loadStored();
+    installConfiguredScorecards();
+    if (scorecards.isEmpty()) {
+      installDefaultTemplate();
+    }
+    LOG.info(() -> SERVICE_NAME + ": " + loaded + " accounts, " + scorecards.all().size() + " scorecards");
+    feed.start();
+    overrideExpiry.start(settings.overrideSweep());
+    housekeeping.scheduleWithFixedDelay(this::pruneChanges, 1, 60, TimeUnit.MINUTES);
+    server.start();
+    return this;
+  }
+
+  private void installConfiguredScorecards() {
+    Optional<Path> dir = config.configDir();
+    if (dir.isEmpty()) {
+      return;
+    }
+    for (Scorecard sc : ScorecardYaml.loadDirectory(dir.get())) {
+      Optional<Scorecard> latest = scorecardStore.get(sc.getScorecardId(), 0);
+      boolean same =
+          latest.isPresent()
+              && latest.get().toBuilder().clearVersion().clearUpdateTime().build()
+                  .equals(sc.toBuilder().clearVersion().clearUpdateTime().build());
+      if (!same) {
+        Scorecard stored = admin.put(sc, "");
+        rescores.restartFor(stored.getScorecardId());
+        LOG.info(() -> "installed scorecard " + stored.getScorecardId() + " v" + stored.getVersion() + " from " + dir.get());
+      }
+    }
+  }
+
+  private void installDefaultTemplate() {
+    List<Scorecard> templates = ScorecardTemplates.all();
+    Scorecard template =
+        templates.stream()
+            .filter(t -> t.getScorecardId().equals(DEFAULT_TEMPLATE))
+            .findFirst()
+            .orElseThrow(() -> new IllegalStateException("template '" + DEFAULT_TEMPLATE + "' is missing"));
+    Scorecard stored = admin.put(template.toBuilder().setIsDefault(true).build(), "");
+    rescores.restartFor(stored.getScorecardId());
+    LOG.info("no scorecard configured: installed template '" + DEFAULT_TEMPLATE + "' as the default scorecard");
+  }
+
+  private void pruneChanges() {
+    try {
+      changes.prune(clock.millis() - settings.changeRetention().toMillis());
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "pruning score changes failed", e);
+    }
+  }
+
+  public int grpcPort() {
+    return server.grpcPort();
+  }
+
+  public int metricsPort() {
+    return server.metricsPort();
+  }
+
+  public Metrics metrics() {
+    return metrics;
+  }
+
+  /** The cursor of the last signals change applied (tests, diagnostics). */
+  public long appliedSignalsCursor() {
+    return feed.appliedCursor();
+  }
+
+  public ScoreCache cache() {
+    return cache;
+  }
+
+  public OverrideExpiry overrideExpiry() {
+    return overrideExpiry;
+  }
+
+  public void stop() {
+    server.stop();
+  }
+
+  public void awaitTermination() throws InterruptedException {
+    server.awaitTermination();
+  }
+
+  @Override
+  public void close() {
+    stop();
+  }
+}

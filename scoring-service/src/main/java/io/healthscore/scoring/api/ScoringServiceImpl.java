@@ -1,0 +1,702 @@
+package io.healthscore.scoring.api;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.util.Timestamps;
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.healthscore.runtime.auth.AuthInterceptor;
+import io.healthscore.runtime.auth.Scope;
+import io.grpc.stub.StreamObserver;
+import io.healthscore.runtime.error.FailedPreconditionException;
+import io.healthscore.runtime.error.InvalidArgumentException;
+import io.healthscore.runtime.error.NotFoundException;
+import io.healthscore.runtime.error.Violations;
+import io.healthscore.scoring.cache.CachedScore;
+import io.healthscore.scoring.engine.AccountSnapshot;
+import io.healthscore.scoring.engine.Bands;
+import io.healthscore.scoring.engine.CompiledScorecard;
+import io.healthscore.scoring.engine.ComputedScore;
+import io.healthscore.scoring.engine.ScoreExplainer;
+import io.healthscore.scoring.engine.ScoringContext;
+import io.healthscore.scoring.engine.SegmentDistributions;
+import io.healthscore.scoring.feed.AccountDirectory;
+import io.healthscore.scoring.feed.AccountInfo;
+import io.healthscore.scoring.feed.SignalsClient;
+import io.healthscore.scoring.learn.Backtester;
+import io.healthscore.scoring.learn.CalibrationResult;
+import io.healthscore.scoring.learn.Calibrator;
+import io.healthscore.scoring.learn.ChurnModel;
+import io.healthscore.scoring.learn.ForecastInput;
+import io.healthscore.scoring.learn.LabeledSnapshot;
+import io.healthscore.scoring.learn.RetentionForecaster;
+import io.healthscore.scoring.learn.TrainingSet;
+import io.healthscore.scoring.rescore.RescoreJob;
+import io.healthscore.scoring.rescore.RescoreJobs;
+import io.healthscore.scoring.scoring.ModelRegistry;
+import io.healthscore.scoring.scoring.ScorecardAdmin;
+import io.healthscore.scoring.scoring.ScorecardRegistry;
+import io.healthscore.scoring.scoring.Scorer;
+import io.healthscore.scoring.scoring.ScoreViews;
+import io.healthscore.scoring.store.HistoryPoint;
+import io.healthscore.scoring.store.ModelStore;
+import io.healthscore.scoring.store.OverrideRecord;
+import io.healthscore.scoring.store.OverrideStore;
+import io.healthscore.scoring.store.ScoreChangeLog;
+import io.healthscore.scoring.store.ScoreHistoryStore;
+import io.healthscore.scoring.store.ScoreQuery;
+import io.healthscore.scoring.store.ScoreStore;
+import io.healthscore.scoring.store.ScorecardStore;
+import io.healthscore.scoring.store.StoredModel;
+import io.healthscore.scoring.store.StoredScore;
+import io.healthscore.v1.*;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * Every ScoringService RPC. Handlers validate, then delegate: reads to the Scorer (cache, store,
+ * compute), scorecards to ScorecardAdmin, learning to the engine's learn package, rescoring to
+ * RescoreJobs. Failures are thrown as ApiExceptions; the runtime maps them to statuses.
+ */
+public final class ScoringServiceImpl extends ScoringServiceGrpc.ScoringServiceImplBase {
+  static final int MAX_BATCH = 1000;
+  static final int DEFAULT_PAGE = 100;
+  static final int DEFAULT_HISTORY_PAGE = 1000;
+  static final int MAX_PREVIEW = 10_000;
+  static final int DEFAULT_HORIZON_DAYS = 90;
+  static final int SNAPSHOT_EVERY_DAYS = 30;
+  static final long CALIBRATION_SEED = 42;
+  private static final long DAY = Duration.ofDays(1).toMillis();
+
+  private final ScorecardAdmin admin;
+  private final ScorecardStore scorecardStore;
+  private final ScorecardRegistry scorecards;
+  private final Scorer scorer;
+  private final AccountDirectory directory;
+  private final SignalsClient signals;
+  private final ScoreStore scores;
+  private final ScoreHistoryStore history;
+  private final OverrideStore overrides;
+  private final ModelStore modelStore;
+  private final ModelRegistry models;
+  private final ScoreChangeLog changes;
+  private final RescoreJobs rescores;
+  private final Clock clock;
+  private final Set<ScoreWatch> watches = ConcurrentHashMap.newKeySet();
+  private final ExecutorService watchExecutor =
+      Executors.newCachedThreadPool(
+          r -> {
+            Thread t = new Thread(r, "watch-scores");
+            t.setDaemon(true);
+            return t;
+          });
+
+  public ScoringServiceImpl(
+      ScorecardAdmin admin,
+      ScorecardStore scorecardStore,
+      ScorecardRegistry scorecards,
+      Scorer scorer,
+      AccountDirectory directory,
+      SignalsClient signals,
+      ScoreStore scores,
+      ScoreHistoryStore history,
+      OverrideStore overrides,
+      ModelStore modelStore,
+      ModelRegistry models,
+      ScoreChangeLog changes,
+      RescoreJobs rescores,
+      Clock clock) {
+    this.admin = admin;
+    this.scorecardStore = scorecardStore;
+    this.scorecards = scorecards;
+    this.scorer = scorer;
+    this.directory = directory;
+    this.signals = signals;
+    this.scores = scores;
+    this.history = history;
+    this.overrides = overrides;
+    this.modelStore = modelStore;
+    this.models = models;
+    this.changes = changes;
+    this.rescores = rescores;
+    this.clock = clock;
+  }
+
+  // ---- reads ----
+
+  @java.lang.Override
+  public void getScore(GetScoreRequest request, StreamObserver<GetScoreResponse> out) {
+    requireId(request.getAccountId(), "account_id");
+    AccountInfo account = account(request.getAccountId());
+    CachedScore score = scorer.current(account, scorecardFor(account, request.getScorecardId()));
+    reply(out, GetScoreResponse.newBuilder().setScore(scorer.view(score)).build());
+  }
+
+  @java.lang.Override
+  public void batchGetScores(BatchGetScoresRequest request, StreamObserver<BatchGetScoresResponse> out) {
+    Violations v = new Violations();
+    v.check(request.getAccountIdsCount() > 0, "account_ids", "must name at least one account");
+    v.check(request.getAccountIdsCount() <= MAX_BATCH, "account_ids", "at most " + MAX_BATCH + " accounts");
+    for (int i = 0; i < request.getAccountIdsCount(); i++) {
+      v.check(!request.getAccountIds(i).isEmpty(), "account_ids[" + i + "]", "must not be empty");
+    }
+    v.throwIfAny("invalid BatchGetScores request");
+    CompiledScorecard only = request.getScorecardId().isEmpty() ? null : scorecard(request.getScorecardId());
+    BatchGetScoresResponse.Builder response = BatchGetScoresResponse.newBuilder();
+    for (String id : request.getAccountIdsList()) {
+      var account = directory.get(id);
+      if (account.isEmpty()) {
+        response.addMissingAccountIds(id);
+        continue;
+      }
+      CompiledScorecard card =
+          only != null
+              ? (scorecards.applies(only, account.get()) ? only : null)
+              : scorecards.primaryFor(account.get()).orElse(null);
+      if (card != null) {
+        response.addScores(scorer.view(scorer.current(account.get(), card)));
+      }
+    }
+    reply(out, response.build());
+  }
+
+  @java.lang.Override
+  public void listScores(ListScoresRequest request, StreamObserver<ListScoresResponse> out) {
+    Violations v = new Violations();
+    v.check(request.getPageSize() >= 0, "page_size", "must not be negative");
+    if (request.hasMinScore() && request.hasMaxScore()) {
+      v.check(request.getMinScore() <= request.getMaxScore(), "min_score", "must not exceed max_score");
+    }
+    for (int i = 0; i < request.getBandsCount(); i++) {
+      v.check(request.getBands(i) != Band.BAND_UNSPECIFIED && request.getBands(i) != Band.UNRECOGNIZED,
+          "bands[" + i + "]", "must be BAND_RED, BAND_YELLOW or BAND_GREEN");
+    }
+    v.check(request.getOrder() != ScoreOrder.UNRECOGNIZED, "order", "unknown order");
+    v.throwIfAny("invalid ListScores request");
+    if (!request.getScorecardId().isEmpty()) {
+      scorecard(request.getScorecardId());
+    }
+    int size = request.getPageSize() == 0 ? DEFAULT_PAGE : Math.min(request.getPageSize(), MAX_BATCH);
+    Set<Band> bands = request.getBandsCount() == 0 ? Set.of() : EnumSet.copyOf(request.getBandsList());
+    ScoreOrder order =
+        request.getOrder() == ScoreOrder.SCORE_ORDER_UNSPECIFIED ? ScoreOrder.SCORE_ORDER_SCORE_ASC : request.getOrder();
+    String fingerprint =
+        Integer.toHexString(
+            List.of(request.getScorecardId(), new java.util.TreeSet<>(bands).toString(), request.getSegment(),
+                    String.valueOf(request.hasMinScore() ? request.getMinScore() : null),
+                    String.valueOf(request.hasMaxScore() ? request.getMaxScore() : null), order.name())
+                .hashCode());
+    ScoreQuery base =
+        new ScoreQuery(
+            request.getScorecardId().isEmpty() ? null : request.getScorecardId(),
+            bands,
+            request.getSegment().isEmpty() ? null : request.getSegment(),
+            request.hasMinScore() ? request.getMinScore() : Double.NaN,
+            request.hasMaxScore() ? request.getMaxScore() : Double.NaN,
+            order,
+            size + 1,
+            PageToken.decode(request.getPageToken(), fingerprint));
+    List<StoredScore> rows = scores.page(base);
+    ListScoresResponse.Builder response = ListScoresResponse.newBuilder().setTotalSize(scores.count(base));
+    for (int i = 0; i < Math.min(size, rows.size()); i++) {
+      response.addScores(storedView(rows.get(i)));
+    }
+    if (rows.size() > size) {
+      StoredScore last = rows.get(size - 1);
+      response.setNextPageToken(
+          PageToken.encode(fingerprint, new ScoreQuery.Position(ScoreStore.sortValue(last, order), last.accountId())));
+    }
+    reply(out, response.build());
+  }
+
+  /** A listed row as served: the live score when the scorecard is active, else the stored row. */
+  private HealthScore storedView(StoredScore row) {
+    var card = scorecards.get(row.scorecardId());
+    var account = directory.cached(row.accountId());
+    if (card.isPresent() && account.isPresent()) {
+      return scorer.view(scorer.current(account.get(), card.get()));
+    }
+    HealthScore.Builder b =
+        HealthScore.newBuilder()
+            .setAccountId(row.accountId())
+            .setScorecardId(row.scorecardId())
+            .setScorecardVersion(row.scorecardVersion())
+            .setScore(row.score())
+            .setBand(row.band())
+            .setComputedScore(row.computedScore())
+            .setComputedBand(row.computedBand())
+            .setCoverage(row.coverage())
+            .setNoData(row.noData())
+            .setPrimary(row.primary())
+            .setRolledUp(row.rolledUp())
+            .setComputedAt(Timestamps.fromMillis(row.computedAtMillis()));
+    if (!Double.isNaN(row.churnProbability())) {
+      b.setChurnProbability(row.churnProbability()).setModelId(row.modelId());
+    }
+    return b.build();
+  }
+
+  @java.lang.Override
+  public void getScoreHistory(GetScoreHistoryRequest request, StreamObserver<GetScoreHistoryResponse> out) {
+    Violations v = new Violations();
+    v.check(!request.getAccountId().isEmpty(), "account_id", "is required");
+    v.check(request.getPageSize() >= 0, "page_size", "must not be negative");
+    long start = request.hasStartTime() ? Timestamps.toMillis(request.getStartTime()) : Long.MIN_VALUE;
+    long end = request.hasEndTime() ? Timestamps.toMillis(request.getEndTime()) : Long.MAX_VALUE;
+    v.check(start <= end, "start_time", "must not be after end_time");
+    v.throwIfAny("invalid GetScoreHistory request");
+    AccountInfo account = account(request.getAccountId());
+    CompiledScorecard card = scorecardFor(account, request.getScorecardId());
+    int size = request.getPageSize() == 0 ? DEFAULT_HISTORY_PAGE : Math.min(request.getPageSize(), 10_000);
+    GetScoreHistoryResponse.Builder response =
+        GetScoreHistoryResponse.newBuilder().setAccountId(account.accountId()).setScorecardId(card.id());
+    for (HistoryPoint p : history.points(account.accountId(), card.id(), start, end, size)) {
+      response.addPoints(
+          ScorePoint.newBuilder()
+              .setScore(p.score())
+              .setBand(p.band())
+              .setComputedScore(p.computedScore())
+              .setCoverage(p.coverage())
+              .setComputedAt(Timestamps.fromMillis(p.computedAtMillis()))
+              .setScorecardVersion(p.scorecardVersion())
+              .setOverridden(p.overridden()));
+    }
+    reply(out, response.build());
+  }
+
+  @java.lang.Override
+  public void explainScore(ExplainScoreRequest request, StreamObserver<ExplainScoreResponse> out) {
+    requireId(request.getAccountId(), "account_id");
+    AccountInfo account = account(request.getAccountId());
+    HealthScore score = scorer.view(scorer.current(account, scorecardFor(account, request.getScorecardId())));
+    ExplainScoreResponse.Builder response =
+        ExplainScoreResponse.newBuilder()
+            .setScore(score)
+            .setSummary(ScoreExplainer.summary(score))
+            .addAllLines(ScoreExplainer.lines(score));
+    for (Driver d : score.getDriversList()) {
+      if (d.getMissing()) {
+        response.addMissingMeasures(d.getName().isEmpty() ? d.getMeasureId() : d.getName());
+      }
+      if (d.getStale()) {
+        response.addStaleMeasures(d.getName().isEmpty() ? d.getMeasureId() : d.getName());
+      }
+    }
+    reply(out, response.build());
+  }
+
+  @java.lang.Override
+  public void watchScores(WatchScoresRequest request, StreamObserver<WatchScoresResponse> out) {
+    if (request.getAfterCursor() < 0) {
+      throw InvalidArgumentException.forField("after_cursor", "must not be negative");
+    }
+    ScoreWatch[] self = new ScoreWatch[1];
+    self[0] =
+        new ScoreWatch(
+            (ServerCallStreamObserver<WatchScoresResponse>) out,
+            request.getAfterCursor(),
+            changes,
+            watchExecutor,
+            () -> watches.remove(self[0]));
+    watches.add(self[0]);
+    self[0].start();
+  }
+
+  /** Ends every WatchScores stream normally so clients reconnect elsewhere (server draining). */
+  public void closeWatches() {
+    for (ScoreWatch w : List.copyOf(watches)) {
+      w.complete();
+    }
+    watchExecutor.shutdown();
+  }
+
+  // ---- scorecards ----
+
+  @java.lang.Override
+  public void putScorecard(PutScorecardRequest request, StreamObserver<PutScorecardResponse> out) {
+    if (!request.hasScorecard()) {
+      throw InvalidArgumentException.forField("scorecard", "is required");
+    }
+    Scorecard stored = admin.put(request.getScorecard(), "scorecard.");
+    RescoreJob job = rescores.restartFor(stored.getScorecardId());
+    reply(
+        out,
+        PutScorecardResponse.newBuilder()
+            .setScorecard(stored)
+            .setAccountsAffected(job.toProto().getTotal())
+            .build());
+  }
+
+  @java.lang.Override
+  public void getScorecard(GetScorecardRequest request, StreamObserver<GetScorecardResponse> out) {
+    Violations v = new Violations();
+    v.check(!request.getScorecardId().isEmpty(), "scorecard_id", "is required");
+    v.check(request.getVersion() >= 0, "version", "must not be negative");
+    v.throwIfAny("invalid GetScorecard request");
+    Scorecard sc =
+        scorecardStore
+            .get(request.getScorecardId(), request.getVersion())
+            .orElseThrow(
+                () ->
+                    new NotFoundException(
+                        "scorecard " + request.getScorecardId()
+                            + (request.getVersion() > 0 ? " version " + request.getVersion() : "")
+                            + " not found"));
+    reply(out, GetScorecardResponse.newBuilder().setScorecard(sc).build());
+  }
+
+  @java.lang.Override
+  public void listScorecards(ListScorecardsRequest request, StreamObserver<ListScorecardsResponse> out) {
+    reply(out, ListScorecardsResponse.newBuilder().addAllScorecards(scorecardStore.listLatest()).build());
+  }
+
+  @java.lang.Override
+  public void validateScorecard(ValidateScorecardRequest request, StreamObserver<ValidateScorecardResponse> out) {
+    Violations v = new Violations();
+    v.check(request.hasScorecard(), "scorecard", "is required");
+    v.check(request.getPreviewSampleSize() >= 0, "preview_sample_size", "must not be negative");
+    v.throwIfAny("invalid ValidateScorecard request");
+    Scorecard sc = request.getScorecard().toBuilder().clearVersion().clearUpdateTime().build();
+    ScorecardAdmin.validate(sc, "scorecard.");
+    CompiledScorecard compiled = CompiledScorecard.compile(sc.toBuilder().setVersion(0).build());
+    int sampleSize = request.getPreviewSampleSize() == 0 ? 1000 : Math.min(request.getPreviewSampleSize(), MAX_PREVIEW);
+    List<AccountInfo> sample = new ArrayList<>();
+    for (AccountInfo a : directory.all()) {
+      if (sample.size() == sampleSize) {
+        break;
+      }
+      if (compiled.appliesTo(a.segment(), a.lifecycleStage())) {
+        sample.add(a);
+      }
+    }
+    List<AccountSnapshot> snapshots = signals.currentSnapshots(sample);
+    ScoringContext ctx = new ScoringContext(clock.millis(), SegmentDistributions.build(compiled, snapshots));
+    ScoreDistribution.Builder d = ScoreDistribution.newBuilder();
+    long[] histogram = new long[10];
+    double sum = 0;
+    double coverage = 0;
+    Set<String> seenFeatures = new HashSet<>();
+    for (AccountSnapshot s : snapshots) {
+      seenFeatures.addAll(s.features().keySet());
+      seenFeatures.addAll(s.labels().keySet());
+      ComputedScore c = compiled.score(s, ctx, Band.BAND_UNSPECIFIED);
+      sum += c.score();
+      coverage += c.coverage();
+      histogram[Math.max(0, Math.min(9, (int) Math.floor(c.score()) - 1))]++;
+      switch (c.computedBand()) {
+        case BAND_RED -> d.setRed(d.getRed() + 1);
+        case BAND_YELLOW -> d.setYellow(d.getYellow() + 1);
+        default -> d.setGreen(d.getGreen() + 1);
+      }
+    }
+    d.setAccounts(snapshots.size());
+    if (!snapshots.isEmpty()) {
+      d.setMean(sum / snapshots.size()).setMeanCoverage(coverage / snapshots.size());
+    }
+    for (long h : histogram) {
+      d.addHistogram(h);
+    }
+    ValidateScorecardResponse.Builder response = ValidateScorecardResponse.newBuilder().setValid(true).setPreview(d);
+    if (snapshots.isEmpty()) {
+      response.addWarnings("no current account matches the scorecard's segments and stages; the preview is empty");
+    } else {
+      Set<String> warned = new LinkedHashSet<>();
+      for (int i = 0; i < compiled.measureCount(); i++) {
+        Measure m = compiled.measure(i);
+        for (String f : List.of(m.getFeature(), m.getDenominatorFeature())) {
+          if (!f.isEmpty() && !seenFeatures.contains(f) && warned.add(f)) {
+            response.addWarnings("measure " + m.getMeasureId() + ": no sampled account has feature " + f);
+          }
+        }
+      }
+    }
+    reply(out, response.build());
+  }
+
+  // ---- overrides ----
+
+  @java.lang.Override
+  public void setOverride(SetOverrideRequest request, StreamObserver<SetOverrideResponse> out) {
+    long now = clock.millis();
+    Violations v = new Violations();
+    v.check(!request.getAccountId().isEmpty(), "account_id", "is required");
+    v.check(!request.getReason().isBlank(), "reason", "is required");
+    boolean hasBand = request.getBand() != Band.BAND_UNSPECIFIED;
+    v.check(request.hasScore() || hasBand, "score", "set score or band");
+    if (request.hasScore()) {
+      v.check(request.getScore() >= 1 && request.getScore() <= 10, "score", "must be between 1 and 10");
+    }
+    v.check(request.getBand() != Band.UNRECOGNIZED, "band", "unknown band");
+    if (request.hasExpireTime()) {
+      v.check(Timestamps.toMillis(request.getExpireTime()) > now, "expire_time", "must be in the future");
+    }
+    v.throwIfAny("invalid SetOverride request");
+    AccountInfo account = account(request.getAccountId());
+    CompiledScorecard card = scorecardFor(account, request.getScorecardId());
+    Band band = hasBand ? request.getBand() : Bands.of(request.getScore(), card.bands());
+    OverrideRecord o =
+        new OverrideRecord(
+            account.accountId(),
+            card.id(),
+            request.hasScore() ? request.getScore() : Double.NaN,
+            band,
+            request.getReason().strip(),
+            request.getSetBy().isBlank() ? "unknown" : request.getSetBy().strip(),
+            now,
+            request.hasExpireTime() ? Timestamps.toMillis(request.getExpireTime()) : 0);
+    HealthScore score = scorer.applyOverride(account, card, o, c -> overrides.set(c, o));
+    overrides.applied(o);
+    reply(out, SetOverrideResponse.newBuilder().setScore(score).build());
+  }
+
+  @java.lang.Override
+  public void clearOverride(ClearOverrideRequest request, StreamObserver<ClearOverrideResponse> out) {
+    requireId(request.getAccountId(), "account_id");
+    AccountInfo account = account(request.getAccountId());
+    CompiledScorecard card = scorecardFor(account, request.getScorecardId());
+    OverrideRecord existing =
+        overrides
+            .get(account.accountId(), card.id())
+            .orElseThrow(
+                () -> new NotFoundException("account " + account.accountId() + " has no override on " + card.id()));
+    long now = clock.millis();
+    String actor = request.getClearedBy().isBlank() ? "unknown" : request.getClearedBy().strip();
+    String reason = request.getReason().isBlank() ? "cleared" : request.getReason().strip();
+    HealthScore score =
+        scorer.applyOverride(account, card, null, c -> overrides.clear(c, existing, "clear", reason, actor, now));
+    overrides.removed(existing);
+    reply(out, ClearOverrideResponse.newBuilder().setScore(score).build());
+  }
+
+  // ---- learning ----
+
+  @java.lang.Override
+  public void calibrate(CalibrateRequest request, StreamObserver<CalibrateResponse> out) {
+    int horizon = horizon(request.getHorizonDays(), request.getScorecardId().isEmpty());
+    Set<String> callerScopes = AuthInterceptor.SCOPES.get();
+    if (request.getActivate() && callerScopes != null && !Scope.allows(callerScopes, Scope.SCORES_WRITE)) {
+      throw Status.PERMISSION_DENIED
+          .withDescription("activate needs scope '" + Scope.SCORES_WRITE + "'")
+          .asRuntimeException();
+    }
+    CompiledScorecard card = scorecard(request.getScorecardId());
+    List<LabeledSnapshot> samples = samples(horizon, Long.MIN_VALUE, Long.MAX_VALUE);
+    CalibrationResult result = Calibrator.calibrate(card, samples, horizon, CALIBRATION_SEED);
+    CalibrationReport report = result.report().toBuilder().setActivated(request.getActivate()).build();
+    if (request.getActivate()) {
+      ChurnModel model = result.model();
+      modelStore.save(
+          new StoredModel(
+              model.modelId(), card.id(), horizon, clock.millis(), true, model.toBytes(), report.toByteArray()));
+      models.activate(model);
+      Scorecard calibrated = admin.put(result.calibratedScorecard(), "scorecard.");
+      rescores.restartFor(calibrated.getScorecardId());
+    }
+    reply(out, CalibrateResponse.newBuilder().setReport(report).build());
+  }
+
+  @java.lang.Override
+  public void backtest(BacktestRequest request, StreamObserver<BacktestResponse> out) {
+    Violations v = new Violations();
+    v.check(!request.getScorecardId().isEmpty() || !request.getModelId().isEmpty(), "scorecard_id",
+        "set scorecard_id or model_id");
+    v.check(request.getHorizonDays() >= 0 && request.getHorizonDays() <= 730, "horizon_days", "must be between 1 and 730");
+    long start = request.hasStartTime() ? Timestamps.toMillis(request.getStartTime()) : Long.MIN_VALUE;
+    long end = request.hasEndTime() ? Timestamps.toMillis(request.getEndTime()) : Long.MAX_VALUE;
+    v.check(start <= end, "start_time", "must not be after end_time");
+    v.throwIfAny("invalid Backtest request");
+    ChurnModel model = null;
+    String scorecardId = request.getScorecardId();
+    if (!request.getModelId().isEmpty()) {
+      StoredModel stored =
+          modelStore.get(request.getModelId())
+              .orElseThrow(() -> new NotFoundException("model " + request.getModelId() + " not found"));
+      model = ChurnModel.fromBytes(stored.body());
+      if (!scorecardId.isEmpty() && !scorecardId.equals(stored.scorecardId())) {
+        throw InvalidArgumentException.forField(
+            "model_id", "belongs to scorecard " + stored.scorecardId() + ", not " + scorecardId);
+      }
+      scorecardId = stored.scorecardId();
+    }
+    int horizon = request.getHorizonDays() == 0 ? DEFAULT_HORIZON_DAYS : request.getHorizonDays();
+    CompiledScorecard card = scorecard(scorecardId);
+    BacktestReport report = Backtester.run(card, model, samples(horizon, start, end), horizon);
+    reply(out, BacktestResponse.newBuilder().setReport(report).build());
+  }
+
+  @java.lang.Override
+  public void forecastRetention(ForecastRetentionRequest request, StreamObserver<ForecastRetentionResponse> out) {
+    Violations v = new Violations();
+    v.check(request.getPeriodDays() >= 0 && request.getPeriodDays() <= 730, "period_days", "must be between 1 and 730");
+    v.check(request.getGrouping() != ForecastGrouping.UNRECOGNIZED, "grouping", "unknown grouping");
+    v.throwIfAny("invalid ForecastRetention request");
+    if (!request.getScorecardId().isEmpty()) {
+      scorecard(request.getScorecardId());
+    }
+    int period = request.getPeriodDays() == 0 ? DEFAULT_HORIZON_DAYS : request.getPeriodDays();
+    double[] rates = expansionAndContractionRates(period);
+    List<ForecastInput> inputs = new ArrayList<>();
+    Set<String> modelsUsed = new LinkedHashSet<>();
+    scores.forEach(
+        request.getScorecardId().isEmpty() ? null : request.getScorecardId(),
+        row -> {
+          String owner = directory.cached(row.accountId()).map(AccountInfo::owner).orElse("");
+          double probability;
+          if (!Double.isNaN(row.churnProbability())) {
+            int horizon = models.active(row.scorecardId()).map(ChurnModel::horizonDays).orElse(DEFAULT_HORIZON_DAYS);
+            probability = overPeriod(row.churnProbability(), horizon, period);
+            modelsUsed.add(row.modelId());
+          } else {
+            probability = overPeriod(ScoreViews.bandChurnRate(row.band()), DEFAULT_HORIZON_DAYS, period);
+          }
+          inputs.add(
+              new ForecastInput(row.accountId(), row.segment(), owner, row.band(), row.mrr(), probability, rates[0], rates[1]));
+        });
+    ForecastRetentionResponse forecast = RetentionForecaster.forecast(inputs, period, request.getGrouping());
+    String method = modelsUsed.isEmpty() ? "band rates" : "model " + String.join(", ", modelsUsed);
+    reply(out, forecast.toBuilder().setMethod(method).build());
+  }
+
+  /** A probability over {@code horizon} days as one over {@code period} days (constant hazard). */
+  private static double overPeriod(double p, int horizon, int period) {
+    return 1 - Math.pow(1 - Math.min(1, Math.max(0, p)), (double) period / horizon);
+  }
+
+  /** Expansion and contraction over the last year, as shares of today's MRR per period. */
+  private double[] expansionAndContractionRates(int period) {
+    long since = clock.millis() - 365 * DAY;
+    double expansion = 0;
+    double contraction = 0;
+    for (Outcome o : signals.allOutcomes()) {
+      if (Timestamps.toMillis(o.getOccurredAt()) < since) {
+        continue;
+      }
+      if (o.getType() == OutcomeType.OUTCOME_TYPE_EXPANDED) {
+        expansion += Math.abs(o.getMrrDelta());
+      } else if (o.getType() == OutcomeType.OUTCOME_TYPE_CONTRACTED) {
+        contraction += Math.abs(o.getMrrDelta());
+      }
+    }
+    double mrr = 0;
+    for (AccountInfo a : directory.all()) {
+      mrr += Math.max(0, a.mrr());
+    }
+    if (mrr <= 0) {
+      return new double[] {0, 0};
+    }
+    double scale = period / 365.0;
+    return new double[] {expansion / mrr * scale, contraction / mrr * scale};
+  }
+
+  private List<LabeledSnapshot> samples(int horizon, long start, long end) {
+    SignalsFeatureSource source = new SignalsFeatureSource(signals, directory);
+    if (source.outcomes().isEmpty()) {
+      throw new FailedPreconditionException(
+          "no outcomes recorded: record renewals and churns with RecordOutcomes first");
+    }
+    List<LabeledSnapshot> samples = new ArrayList<>();
+    for (LabeledSnapshot s : TrainingSet.build(source, horizon, clock.millis(), SNAPSHOT_EVERY_DAYS)) {
+      if (s.asOfMillis() >= start && s.asOfMillis() < end) {
+        samples.add(s);
+      }
+    }
+    if (samples.isEmpty()) {
+      throw new FailedPreconditionException(
+          "no account snapshot with a known outcome within the horizon: nothing to learn from");
+    }
+    return samples;
+  }
+
+  private static int horizon(int requested, boolean scorecardMissing) {
+    Violations v = new Violations();
+    v.check(!scorecardMissing, "scorecard_id", "is required");
+    v.check(requested >= 0 && requested <= 730, "horizon_days", "must be between 1 and 730");
+    v.throwIfAny("invalid request");
+    return requested == 0 ? DEFAULT_HORIZON_DAYS : requested;
+  }
+
+  // ---- rescoring ----
+
+  @java.lang.Override
+  public void startRescore(StartRescoreRequest request, StreamObserver<StartRescoreResponse> out) {
+    if (!request.getScorecardId().isEmpty()) {
+      scorecard(request.getScorecardId());
+    } else if (scorecards.isEmpty()) {
+      throw new FailedPreconditionException("no scorecard is installed");
+    }
+    reply(out, StartRescoreResponse.newBuilder().setRescore(rescores.start(request.getScorecardId()).toProto()).build());
+  }
+
+  @java.lang.Override
+  public void getRescore(GetRescoreRequest request, StreamObserver<GetRescoreResponse> out) {
+    requireId(request.getRescoreId(), "rescore_id");
+    RescoreJob job =
+        rescores.get(request.getRescoreId())
+            .orElseThrow(() -> new NotFoundException("rescore " + request.getRescoreId() + " not found"));
+    reply(out, GetRescoreResponse.newBuilder().setRescore(job.toProto()).build());
+  }
+
+  @java.lang.Override
+  public void cancelRescore(CancelRescoreRequest request, StreamObserver<CancelRescoreResponse> out) {
+    requireId(request.getRescoreId(), "rescore_id");
+    RescoreJob job =
+        rescores.cancel(request.getRescoreId())
+            .orElseThrow(() -> new NotFoundException("rescore " + request.getRescoreId() + " not found"));
+    reply(out, CancelRescoreResponse.newBuilder().setRescore(job.toProto()).build());
+  }
+
+  // ---- helpers ----
+
+  private AccountInfo account(String accountId) {
+    return directory.get(accountId).orElseThrow(() -> new NotFoundException("account " + accountId + " not found"));
+  }
+
+  private CompiledScorecard scorecard(String scorecardId) {
+    return scorecards.get(scorecardId).orElseThrow(() -> new NotFoundException("scorecard " + scorecardId + " not found"));
+  }
+
+  /** The requested scorecard (which must apply to the account) or the account's primary. */
+  private CompiledScorecard scorecardFor(AccountInfo account, String scorecardId) {
+    if (scorecardId.isEmpty()) {
+      return scorecards
+          .primaryFor(account)
+          .orElseThrow(
+              () -> new FailedPreconditionException("no scorecard applies to account " + account.accountId()));
+    }
+    CompiledScorecard card = scorecard(scorecardId);
+    if (!scorecards.applies(card, account)) {
+      throw new NotFoundException(
+          "account " + account.accountId() + " has no score on scorecard " + scorecardId
+              + ": it does not apply to segment '" + account.segment() + "', stage '" + account.lifecycleStage() + "'");
+    }
+    return card;
+  }
+
+  private static void requireId(String value, String field) {
+    if (value.isEmpty()) {
+      throw InvalidArgumentException.forField(field, "is required");
+    }
+  }
+
+  private static <T> void reply(StreamObserver<T> out, T response) {
+    out.onNext(response);
+    out.onCompleted();
+  }
+
+  /** Parses a stored report (kept for model listings). */
+  static CalibrationReport report(StoredModel m) {
+    try {
+      return CalibrationReport.parseFrom(m.report());
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("stored calibration report is corrupt", e);
+    }
+  }
+}

@@ -1,0 +1,201 @@
+package io.healthscore.scoring.rescore;
+
+import io.healthscore.scoring.engine.AccountSnapshot;
+import io.healthscore.scoring.engine.CompiledScorecard;
+import io.healthscore.scoring.engine.SegmentDistributions;
+import io.healthscore.scoring.feed.AccountDirectory;
+import io.healthscore.scoring.feed.AccountInfo;
+import io.healthscore.scoring.feed.SignalsClient;
+import io.healthscore.scoring.scoring.ScorecardRegistry;
+import io.healthscore.scoring.scoring.Scorer;
+import io.healthscore.v1.Measure;
+import io.healthscore.v1.RescoreState;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Background rescoring of every account (or those of one scorecard), in batches of 1000, with
+ * progress and cancellation. At most one job runs per scorecard: starting another for the same
+ * scorecard returns the running one; a whole rescore ("" scope) overlaps nothing else. Before
+ * scoring, percentile distributions are rebuilt from a sample of accounts. Jobs live in memory
+ * (the latest 100 are kept); a restart forgets them, while the scores they stored stay.
+ */
+public final class RescoreJobs implements AutoCloseable {
+  private static final Logger LOG = Logger.getLogger(RescoreJobs.class.getName());
+  private static final int KEEP = 100;
+
+  private final AccountDirectory directory;
+  private final SignalsClient signals;
+  private final Scorer scorer;
+  private final ScorecardRegistry scorecards;
+  private final Clock clock;
+  private final int distributionSample;
+  private final Map<String, RescoreJob> jobs = new LinkedHashMap<>();
+  private final ExecutorService executor =
+      Executors.newCachedThreadPool(
+          r -> {
+            Thread t = new Thread(r, "rescore");
+            t.setDaemon(true);
+            return t;
+          });
+
+  public RescoreJobs(
+      AccountDirectory directory,
+      SignalsClient signals,
+      Scorer scorer,
+      ScorecardRegistry scorecards,
+      Clock clock,
+      int distributionSample) {
+    this.directory = directory;
+    this.signals = signals;
+    this.scorer = scorer;
+    this.scorecards = scorecards;
+    this.clock = clock;
+    this.distributionSample = distributionSample;
+  }
+
+  /**
+   * Starts rescoring every account's scores on {@code scorecardId} ("" for every scorecard), or
+   * returns the job already running for that scope.
+   */
+  public synchronized RescoreJob start(String scorecardId) {
+    for (RescoreJob running : jobs.values()) {
+      if (running.running()
+          && (running.scorecardId().equals(scorecardId) || running.scorecardId().isEmpty() || scorecardId.isEmpty())) {
+        return running;
+      }
+    }
+    return launch(scorecardId, false);
+  }
+
+  /**
+   * After a scorecard changed: cancels a running job of that scorecard and rescores the accounts
+   * it applies to on all their scorecards (a new scorecard may change which one is primary).
+   */
+  public synchronized RescoreJob restartFor(String scorecardId) {
+    for (RescoreJob running : jobs.values()) {
+      if (running.running() && running.scorecardId().equals(scorecardId)) {
+        running.requestCancel();
+      }
+    }
+    return launch(scorecardId, true);
+  }
+
+  /** How many accounts a scorecard applies to now. */
+  public long applicableAccounts(String scorecardId) {
+    return accountsInScope(scorecardId).size();
+  }
+
+  public synchronized Optional<RescoreJob> get(String id) {
+    return Optional.ofNullable(jobs.get(id));
+  }
+
+  /** Asks a running job to stop after its current batch; scores computed so far stay. */
+  public synchronized Optional<RescoreJob> cancel(String id) {
+    RescoreJob job = jobs.get(id);
+    if (job != null) {
+      job.requestCancel();
+    }
+    return Optional.ofNullable(job);
+  }
+
+  private RescoreJob launch(String scorecardId, boolean allScorecardsOfAccounts) {
+    RescoreJob job = new RescoreJob(UUID.randomUUID().toString(), scorecardId, clock.millis());
+    jobs.put(job.id(), job);
+    while (jobs.size() > KEEP) {
+      String oldest = jobs.keySet().iterator().next();
+      if (jobs.get(oldest).running()) {
+        break;
+      }
+      jobs.remove(oldest);
+    }
+    List<AccountInfo> accounts = accountsInScope(scorecardId);
+    job.setTotal(accounts.size());
+    String filter = scorecardId.isEmpty() || allScorecardsOfAccounts ? null : scorecardId;
+    executor.execute(() -> run(job, accounts, filter));
+    return job;
+  }
+
+  private List<AccountInfo> accountsInScope(String scorecardId) {
+    List<AccountInfo> result = new ArrayList<>();
+    Optional<CompiledScorecard> card = scorecardId.isEmpty() ? Optional.empty() : scorecards.get(scorecardId);
+    for (AccountInfo a : directory.all()) {
+      if (card.isEmpty() ? !scorecards.scorecardsFor(a).isEmpty() : scorecards.applies(card.get(), a)) {
+        result.add(a);
+      }
+    }
+    return result;
+  }
+
+  private void run(RescoreJob job, List<AccountInfo> accounts, String filter) {
+    try {
+      rebuildDistributions(job.scorecardId(), accounts);
+      for (int from = 0; from < accounts.size(); from += SignalsClient.MAX_BATCH) {
+        if (job.cancelRequested()) {
+          job.finish(RescoreState.RESCORE_STATE_CANCELLED, "", clock.millis());
+          return;
+        }
+        List<AccountInfo> batch = accounts.subList(from, Math.min(accounts.size(), from + SignalsClient.MAX_BATCH));
+        scorer.recompute(signals.currentSnapshots(batch), filter, true, Scorer.TransactionExtra.NONE);
+        job.addDone(batch.size());
+      }
+      job.finish(
+          job.cancelRequested() ? RescoreState.RESCORE_STATE_CANCELLED : RescoreState.RESCORE_STATE_DONE,
+          "",
+          clock.millis());
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "rescore " + job.id() + " failed", e);
+      job.finish(RescoreState.RESCORE_STATE_FAILED, String.valueOf(e.getMessage()), clock.millis());
+    }
+  }
+
+  /** Percentile measures compare an account with its segment, so refresh what they compare with. */
+  private void rebuildDistributions(String scorecardId, List<AccountInfo> accounts) {
+    List<CompiledScorecard> cards = new ArrayList<>();
+    for (CompiledScorecard c : scorecards.all()) {
+      if ((scorecardId.isEmpty() || c.id().equals(scorecardId)) && hasPercentile(c)) {
+        cards.add(c);
+      }
+    }
+    if (cards.isEmpty() || distributionSample == 0) {
+      return;
+    }
+    List<AccountSnapshot> sample =
+        signals.currentSnapshots(accounts.subList(0, Math.min(accounts.size(), distributionSample)));
+    for (CompiledScorecard c : cards) {
+      scorecards.setDistributions(c.id(), SegmentDistributions.build(c, sample));
+    }
+  }
+
+  private static boolean hasPercentile(CompiledScorecard c) {
+    for (int i = 0; i < c.measureCount(); i++) {
+      if (c.measure(i).getMappingCase() == Measure.MappingCase.PERCENTILE) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  @Override
+  public void close() {
+    synchronized (this) {
+      jobs.values().forEach(RescoreJob::requestCancel);
+    }
+    executor.shutdown();
+    try {
+      executor.awaitTermination(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,83 @@
+package io.healthscore.scoring.scoring;
+
+import io.healthscore.scoring.engine.CompiledScorecard;
+import io.healthscore.scoring.feed.AccountDirectory;
+import io.healthscore.scoring.feed.AccountInfo;
+import io.healthscore.scoring.store.OverrideRecord;
+import io.healthscore.scoring.store.OverrideStore;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Expired overrides stop applying at once on reads; this sweeper also removes them (audited as
+ * "expire") and republishes the computed score, so ListScores, history and WatchScores follow.
+ */
+public final class OverrideExpiry implements AutoCloseable {
+  private static final Logger LOG = Logger.getLogger(OverrideExpiry.class.getName());
+
+  private final OverrideStore overrides;
+  private final ScorecardRegistry scorecards;
+  private final AccountDirectory directory;
+  private final Scorer scorer;
+  private final ScheduledExecutorService timer =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "override-expiry");
+            t.setDaemon(true);
+            return t;
+          });
+
+  public OverrideExpiry(
+      OverrideStore overrides, ScorecardRegistry scorecards, AccountDirectory directory, Scorer scorer) {
+    this.overrides = overrides;
+    this.scorecards = scorecards;
+    this.directory = directory;
+    this.scorer = scorer;
+  }
+
+  public void start(Duration every) {
+    timer.scheduleWithFixedDelay(
+        () -> {
+          try {
+            sweep();
+          } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "override sweep failed", e);
+          }
+        },
+        every.toMillis(),
+        every.toMillis(),
+        TimeUnit.MILLISECONDS);
+  }
+
+  /** Removes every expired override; returns how many. */
+  public int sweep() {
+    long now = scorer.clock().millis();
+    int removed = 0;
+    for (OverrideRecord o : overrides.all()) {
+      if (o.activeAt(now)) {
+        continue;
+      }
+      Optional<AccountInfo> account = directory.get(o.accountId());
+      Optional<CompiledScorecard> card = scorecards.get(o.scorecardId());
+      if (account.isPresent() && card.isPresent() && scorecards.applies(card.get(), account.get())) {
+        scorer.applyOverride(
+            account.get(), card.get(), null, c -> overrides.clear(c, o, "expire", "expired", "system", now));
+      } else {
+        scorer.applyOverrideWithoutScore(c -> overrides.clear(c, o, "expire", "expired", "system", now));
+      }
+      overrides.removed(o);
+      removed++;
+    }
+    return removed;
+  }
+
+  @Override
+  public void close() {
+    timer.shutdownNow();
+  }
+}

@@ -1,0 +1,54 @@
+package io.healthscore.scoring.scoring;
+
+import io.healthscore.runtime.error.FieldViolation;
+import io.healthscore.runtime.error.Violations;
+import io.healthscore.scoring.engine.CompiledScorecard;
+import io.healthscore.scoring.engine.FeatureNames;
+import io.healthscore.scoring.scorecard.ScorecardValidator;
+import io.healthscore.scoring.store.ScorecardStore;
+import io.healthscore.v1.Scorecard;
+import java.time.Clock;
+import java.util.List;
+
+/** Validates, stores and activates scorecard versions. */
+public final class ScorecardAdmin {
+  private final ScorecardStore store;
+  private final ScorecardRegistry registry;
+  private final Clock clock;
+
+  public ScorecardAdmin(ScorecardStore store, ScorecardRegistry registry, Clock clock) {
+    this.store = store;
+    this.registry = registry;
+    this.clock = clock;
+  }
+
+  /** Activates the latest stored version of every scorecard (at start). */
+  public void loadStored() {
+    for (Scorecard sc : store.listLatest()) {
+      registry.install(CompiledScorecard.compile(sc));
+    }
+  }
+
+  /**
+   * Throws INVALID_ARGUMENT listing every violation, field paths prefixed with {@code fieldPrefix}
+   * (e.g. "scorecard.").
+   */
+  public static void validate(Scorecard sc, String fieldPrefix) {
+    List<FieldViolation> found = ScorecardValidator.validate(sc, FeatureNames::isWellFormed);
+    Violations violations = new Violations();
+    for (FieldViolation v : found) {
+      violations.add(fieldPrefix + v.field(), v.description());
+    }
+    violations.throwIfAny("invalid scorecard");
+  }
+
+  /** Validates, stores as a new version and activates it. */
+  public Scorecard put(Scorecard sc, String fieldPrefix) {
+    Scorecard input = sc.toBuilder().clearVersion().clearUpdateTime().build();
+    validate(input, fieldPrefix);
+    CompiledScorecard.compile(input);
+    Scorecard stored = store.put(input, clock.millis());
+    registry.install(CompiledScorecard.compile(stored));
+    return stored;
+  }
+}

@@ -1,0 +1,64 @@
+package io.healthscore.scoring.learn;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.healthscore.v1.Band;
+import io.healthscore.v1.ForecastGrouping;
+import io.healthscore.v1.ForecastRetentionResponse;
+import io.healthscore.v1.RetentionForecast;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class RetentionForecasterTest {
+  private static final List<ForecastInput> ACCOUNTS =
+      List.of(
+          new ForecastInput("a", "smb", "ann", Band.BAND_RED, 1000, 0.4, 0.0, 0.1),
+          new ForecastInput("b", "smb", "bob", Band.BAND_GREEN, 2000, 0.05, 0.2, 0.0),
+          new ForecastInput("c", "ent", "ann", Band.BAND_YELLOW, 1000, 0.1, 0.1, 0.05));
+
+  @Test
+  void handComputedTotals() {
+    RetentionForecast t = RetentionForecaster.forecast(ACCOUNTS, 90, ForecastGrouping.FORECAST_GROUPING_UNSPECIFIED).getTotal();
+    // churn: 0.4*1000 + 0.05*2000 + 0.1*1000 = 600
+    // contraction: 0.6*0.1*1000 + 0 + 0.9*0.05*1000 = 60 + 45 = 105
+    // expansion: 0 + 0.95*0.2*2000 + 0.9*0.1*1000 = 380 + 90 = 470
+    assertEquals("all", t.getGroup());
+    assertEquals(3, t.getAccounts());
+    assertEquals(4000, t.getStartingMrr(), 1e-9);
+    assertEquals(600, t.getExpectedChurnMrr(), 1e-9);
+    assertEquals(105, t.getExpectedContractionMrr(), 1e-9);
+    assertEquals(470, t.getExpectedExpansionMrr(), 1e-9);
+    assertEquals(1 - 705 / 4000.0, t.getExpectedGrr(), 1e-12);
+    assertEquals(1 - 705 / 4000.0 + 470 / 4000.0, t.getExpectedNrr(), 1e-12);
+    // Red at full MRR, the rest weighted by probability: 1000 + 100 + 100.
+    assertEquals(1200, t.getRevenueAtRisk(), 1e-9);
+  }
+
+  @Test
+  void groupsBySegmentBandAndOwner() {
+    ForecastRetentionResponse bySegment = RetentionForecaster.forecast(ACCOUNTS, 90, ForecastGrouping.FORECAST_GROUPING_SEGMENT);
+    assertEquals(List.of("ent", "smb"), bySegment.getGroupsList().stream().map(RetentionForecast::getGroup).toList());
+    assertEquals(3000, bySegment.getGroups(1).getStartingMrr(), 1e-9);
+    assertEquals(500, bySegment.getGroups(1).getExpectedChurnMrr(), 1e-9);
+    ForecastRetentionResponse byBand = RetentionForecaster.forecast(ACCOUNTS, 90, ForecastGrouping.FORECAST_GROUPING_BAND);
+    assertEquals(List.of("green", "red", "yellow"), byBand.getGroupsList().stream().map(RetentionForecast::getGroup).toList());
+    ForecastRetentionResponse byOwner = RetentionForecaster.forecast(ACCOUNTS, 90, ForecastGrouping.FORECAST_GROUPING_OWNER);
+    assertEquals(2, byOwner.getGroups(0).getAccounts());
+  }
+
+  @Test
+  void bandProbabilitiesScaleWithThePeriod() {
+    assertEquals(0.25, RetentionForecaster.bandProbability(Band.BAND_RED, 90), 1e-12);
+    assertEquals(1 - Math.pow(0.75, 4), RetentionForecaster.bandProbability(Band.BAND_RED, 360), 1e-12);
+    assertEquals(1 - Math.sqrt(0.97), RetentionForecaster.bandProbability(Band.BAND_GREEN, 45), 1e-12);
+    assertEquals(0.10, RetentionForecaster.bandProbability(Band.BAND_UNSPECIFIED, 90), 1e-12);
+    assertEquals(0.19, RetentionForecaster.scale(0.1, 30, 60), 1e-12);
+  }
+
+  @Test
+  void noMrrMeansFullRetention() {
+    RetentionForecast t = RetentionForecaster.forecast(List.of(), 90, ForecastGrouping.FORECAST_GROUPING_UNSPECIFIED).getTotal();
+    assertEquals(1, t.getExpectedGrr(), 1e-12);
+    assertEquals(1, t.getExpectedNrr(), 1e-12);
+  }
+}
