@@ -1,0 +1,123 @@
+package io.healthscore.signals.features;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import io.healthscore.signals.ingest.DailyRollup;
+import io.healthscore.signals.store.AccountRecord;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class FeatureCalculatorTest {
+  private static final Instant AS_OF = Instant.parse("2026-03-31T12:00:00Z");
+  private static final long D = FeatureCalculator.asOfDay(AS_OF);
+
+  private static DailyRollup numeric(String metric, long daysBefore, long count, double sum, double last, long users) {
+    long day = D - daysBefore;
+    return new DailyRollup("a", metric, day, count, sum, 0, 0, last, null, day * 86_400_000L, day * 86_400_000L, users);
+  }
+
+  private static DailyRollup labelled(String metric, long daysBefore, String label, long users) {
+    long day = D - daysBefore;
+    return new DailyRollup("a", metric, day, 1, 0, 0, 0, 0, label, day * 86_400_000L, day * 86_400_000L, users);
+  }
+
+  private static AccountRecord account(long licenses) {
+    return new AccountRecord(
+        "a", "A", "", "", "", "", licenses, 500, AS_OF.minus(Duration.ofDays(100)).minus(Duration.ofHours(1)),
+        AS_OF.plus(Duration.ofDays(30)).plus(Duration.ofHours(1)), AccountRecord.BillingPeriod.ANNUAL, "",
+        Map.of(), AS_OF, AS_OF);
+  }
+
+  private static final List<DailyRollup> ROLLUPS =
+      List.of(
+          numeric("logins", 1, 2, 10, 6, 3),
+          numeric("logins", 5, 1, 4, 4, 1),
+          numeric("logins", 20, 3, 30, 12, 5),
+          numeric("logins", 45, 4, 20, 5, 2),
+          numeric("logins", 80, 1, 1, 1, 1),
+          // The as-of day itself and later days are the future: ignored.
+          numeric("logins", 0, 100, 1000, 7, 50),
+          numeric("logins", -3, 100, 1000, 7, 50),
+          numeric("exports", 2, 2, 8, 3, 2),
+          labelled("csm.champion", 10, "strong", 1),
+          labelled("csm.champion", 3, "lost", 1));
+
+  private final Features features = new FeatureCalculator().compute(account(10), ROLLUPS, 75, 2, AS_OF);
+
+  private double f(String name) {
+    Double value = features.numbers().get(name);
+    if (value == null) {
+      throw new AssertionError("no feature " + name + " in " + features.numbers().keySet());
+    }
+    return value;
+  }
+
+  @Test
+  void windowCountsSumsAndMeans() {
+    assertEquals(3, f("logins.count_7d"));
+    assertEquals(14, f("logins.sum_7d"));
+    assertEquals(14.0 / 3, f("logins.mean_7d"), 1e-12);
+    assertEquals(6, f("logins.count_30d"));
+    assertEquals(44, f("logins.sum_30d"));
+    assertEquals(44.0 / 6, f("logins.mean_30d"), 1e-12);
+    assertEquals(10, f("logins.count_60d"));
+    assertEquals(64, f("logins.sum_60d"));
+    assertEquals(6.4, f("logins.mean_60d"), 1e-12);
+    assertEquals(11, f("logins.count_90d"));
+    assertEquals(65, f("logins.sum_90d"));
+  }
+
+  @Test
+  void trendCompareTheLastThirtyDaysWithTheThirtyBefore() {
+    assertEquals(44.0 / 20 - 1, f("logins.trend_30d"), 1e-12);
+    assertFalse(features.numbers().containsKey("exports.trend_30d"), "no earlier data, no trend");
+  }
+
+  @Test
+  void recencyLastValueAndUsers() {
+    assertEquals(1, f("logins.days_since_last"));
+    assertEquals(80, f("logins.days_since_first"));
+    assertEquals(6, f("logins.last"));
+    assertEquals(5, f("logins.peak_daily_users_30d"));
+    assertEquals(2, f("exports.peak_daily_users_30d"));
+  }
+
+  @Test
+  void labelledMetricsGiveTheLastLabelAndCountsButNoSums() {
+    assertEquals("lost", features.labels().get("csm.champion"));
+    assertEquals(1, f("csm.champion.count_7d"));
+    assertEquals(2, f("csm.champion.count_30d"));
+    assertEquals(3, f("csm.champion.days_since_last"));
+    assertEquals(10, f("csm.champion.days_since_first"));
+    assertFalse(features.numbers().containsKey("csm.champion.sum_30d"));
+    assertFalse(features.numbers().containsKey("csm.champion.mean_30d"));
+    assertFalse(features.numbers().containsKey("csm.champion.last"));
+    assertEquals(1, features.labels().size());
+  }
+
+  @Test
+  void accountFeatures() {
+    assertEquals(100, f("account.tenure_days"));
+    assertEquals(30, f("account.days_to_renewal"));
+    assertEquals(500, f("account.mrr"));
+    assertEquals(75, f("account.mrr_change_90d"));
+    assertEquals(10, f("account.licenses"));
+    assertEquals(2, f("account.children"));
+    assertEquals(5, f("account.peak_daily_users_30d"));
+    assertEquals(0.5, f("account.license_utilization"));
+  }
+
+  @Test
+  void meanIsAbsentForAnEmptyWindowWhileCountAndSumAreZero() {
+    assertEquals(0, f("exports.count_7d") - 2);
+    Features later = new FeatureCalculator().compute(account(0), ROLLUPS, 0, 0, AS_OF.plus(Duration.ofDays(20)));
+    assertEquals(0, later.numbers().get("exports.count_7d"));
+    assertEquals(0, later.numbers().get("exports.sum_7d"));
+    assertFalse(later.numbers().containsKey("exports.mean_7d"));
+    assertFalse(later.numbers().containsKey("account.license_utilization"), "no licences, no utilization");
+  }
+}
