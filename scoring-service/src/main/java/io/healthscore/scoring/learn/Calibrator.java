@@ -25,14 +25,21 @@ import java.util.Map;
  *   <li>On the hold-out: AUC and Brier score of the model, AUC of the hand-weighted score (10 −
  *       score) as baseline, and observed against predicted churn per whole score of the
  *       calibrated scorecard.
- *   <li>Learned weight of a measure = max(0, −coefficient per point), normalised to sum 1: only
- *       measures whose points go with less churn earn weight. If none does, the hand weights are
- *       kept and the result says so.
+ *   <li>Learned weight of a measure = −coefficient per point when the coefficient is negative and
+ *       significant (Wald z ≤ −1.96), else 0; normalised to sum 1, each at least 0.001 as weights
+ *       must be above zero. Only measures whose points go with less churn earn weight. If none
+ *       does, the hand weights are kept and the result says so.
  * </ol>
  */
 public final class Calibrator {
   /** L2 penalty: weak enough for a few hundred samples, enough to keep noise measures near 0. */
   static final double LAMBDA = 1.0;
+
+  /**
+   * A measure earns weight only when its coefficient is negative with a Wald z at or below −1.96
+   * (95% two-sided), so chance correlations of noise measures do not take weight.
+   */
+  static final double SIGNIFICANT_Z = 1.96;
 
   /** Share of the samples' accounts used for training. */
   static final int TRAIN_PERCENT = 80;
@@ -113,7 +120,7 @@ public final class Calibrator {
     double[] learned = new double[k];
     double total = 0;
     for (int j = 0; j < k; j++) {
-      learned[j] = Math.max(0, -fit.coefficients()[j]);
+      learned[j] = fit.z()[j] <= -SIGNIFICANT_Z ? -fit.coefficients()[j] : 0;
       total += learned[j];
     }
     boolean keptHandWeights = total <= 0;

@@ -5,8 +5,11 @@ package io.healthscore.scoring.learn;
  * intercept is not penalised). Small and dense: a scorecard has tens of measures.
  */
 final class LogisticRegression {
-  /** Coefficients per unit of the original inputs, and the intercept. */
-  record Fit(double[] coefficients, double intercept) {}
+  /**
+   * Coefficients per unit of the original inputs, the intercept, and each coefficient's Wald z
+   * (coefficient over its standard error from the inverse Hessian; 0 for a constant input).
+   */
+  record Fit(double[] coefficients, double intercept, double[] z) {}
 
   private LogisticRegression() {}
 
@@ -35,9 +38,10 @@ final class LogisticRegression {
     // theta[0] is the intercept, theta[1..k] the standardised coefficients.
     double[] theta = new double[k + 1];
     double[] z = new double[k + 1];
+    double[][] hessian = new double[k + 1][k + 1];
     for (int iteration = 0; iteration < 100; iteration++) {
       double[] gradient = new double[k + 1];
-      double[][] hessian = new double[k + 1][k + 1];
+      hessian = new double[k + 1][k + 1];
       for (int i = 0; i < n; i++) {
         standardise(x[i], mean, sd, z);
         double eta = 0;
@@ -74,14 +78,19 @@ final class LogisticRegression {
       }
     }
     double[] coefficients = new double[k];
+    double[] wald = new double[k];
     double intercept = theta[0];
     for (int j = 0; j < k; j++) {
       if (sd[j] > 0) {
         coefficients[j] = theta[j + 1] / sd[j];
         intercept -= coefficients[j] * mean[j];
+        double[] unit = new double[k + 1];
+        unit[j + 1] = 1;
+        double variance = solve(hessian, unit)[j + 1];
+        wald[j] = variance > 0 ? theta[j + 1] / Math.sqrt(variance) : 0;
       }
     }
-    return new Fit(coefficients, intercept);
+    return new Fit(coefficients, intercept, wald);
   }
 
   /** z = (1, (x - mean) / sd), a constant input becoming 0. */
