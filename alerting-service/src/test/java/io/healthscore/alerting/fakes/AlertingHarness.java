@@ -24,9 +24,9 @@ import java.util.UUID;
  * feeds, tests hand changes to the consumers directly, so every assertion sees a settled state.
  */
 public final class AlertingHarness implements AutoCloseable {
-  public final MutableClock clock = new MutableClock(Instant.parse("2026-03-02T09:00:00Z"));
-  public final FakeScoringService scoring = new FakeScoringService(clock);
-  public final FakeSignalService signals = new FakeSignalService(clock);
+  public final MutableClock clock;
+  public final FakeScoringService scoring;
+  public final FakeSignalService signals;
   public final AlertingServer server;
   public final AlertingServiceBlockingStub stub;
   private final Server upstream;
@@ -34,8 +34,11 @@ public final class AlertingHarness implements AutoCloseable {
   private final ManagedChannel channel;
   private final boolean followFeeds;
 
-  private AlertingHarness(Path dataDir, Map<String, String> env, boolean followFeeds) {
+  private AlertingHarness(Path dataDir, Map<String, String> env, boolean followFeeds, Upstream upstreamFakes) {
     this.followFeeds = followFeeds;
+    this.clock = upstreamFakes.clock();
+    this.scoring = upstreamFakes.scoring();
+    this.signals = upstreamFakes.signals();
     String upstreamName = "upstream-" + UUID.randomUUID();
     try {
       upstream = InProcessServerBuilder.forName(upstreamName).addService(scoring).addService(signals)
@@ -61,13 +64,21 @@ public final class AlertingHarness implements AutoCloseable {
     stub = AlertingServiceGrpc.newBlockingStub(channel);
   }
 
-  /** Feeds driven by the test. */
-  public static AlertingHarness start(Path dataDir) {
-    return new AlertingHarness(dataDir, Map.of(), false);
+  /** The fake upstream services and their clock, which may outlive one harness (restart tests). */
+  public record Upstream(MutableClock clock, FakeScoringService scoring, FakeSignalService signals) {
+    public static Upstream create() {
+      MutableClock clock = new MutableClock(Instant.parse("2026-03-02T09:00:00Z"));
+      return new Upstream(clock, new FakeScoringService(clock), new FakeSignalService(clock));
+    }
   }
 
-  public static AlertingHarness start(Path dataDir, Map<String, String> env, boolean followFeeds) {
-    return new AlertingHarness(dataDir, env, followFeeds);
+  /** Feeds driven by the test. */
+  public static AlertingHarness start(Path dataDir) {
+    return new AlertingHarness(dataDir, Map.of(), false, Upstream.create());
+  }
+
+  public static AlertingHarness start(Path dataDir, Map<String, String> env, boolean followFeeds, Upstream upstream) {
+    return new AlertingHarness(dataDir, env, followFeeds, upstream);
   }
 
   public ManagedChannel channel() {

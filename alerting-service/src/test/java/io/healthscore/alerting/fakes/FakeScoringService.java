@@ -10,7 +10,9 @@ import io.healthscore.v1.WatchScoresRequest;
 import io.healthscore.v1.WatchScoresResponse;
 import com.google.protobuf.Timestamp;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /** scoring-service as alerting sees it: a WatchScores stream tests push score changes into. */
@@ -19,6 +21,7 @@ public final class FakeScoringService extends ScoringServiceGrpc.ScoringServiceI
       new FeedBroadcaster<>(ScoreChange::getCursor, c -> WatchScoresResponse.newBuilder().setChange(c).build());
   private final Map<String, HealthScore> latest = new HashMap<>();
   private final Clock clock;
+  private final List<Long> requestedCursors = new ArrayList<>();
 
   public FakeScoringService(Clock clock) {
     this.clock = clock;
@@ -73,8 +76,16 @@ public final class FakeScoringService extends ScoringServiceGrpc.ScoringServiceI
     return feed.watcherCount();
   }
 
+  /** The after_cursor of every WatchScores call so far. */
+  public synchronized List<Long> requestedCursors() {
+    return List.copyOf(requestedCursors);
+  }
+
   @Override
   public void watchScores(WatchScoresRequest request, StreamObserver<WatchScoresResponse> responseObserver) {
+    synchronized (this) {
+      requestedCursors.add(request.getAfterCursor());
+    }
     feed.watch(request.getAfterCursor(), responseObserver);
   }
 }
