@@ -72,10 +72,21 @@ import org.junit.jupiter.api.io.TempDir;
 class AlertingServiceTest {
   @TempDir Path dir;
   AlertingHarness h;
+  private Map<String, String> env;
+
+  /** Variables of the service under test; the embedded store here. */
+  Map<String, String> env() {
+    return Map.of();
+  }
+
+  private AlertingHarness startHarness() {
+    return AlertingHarness.start(dir, env, false, AlertingHarness.Upstream.create());
+  }
 
   @BeforeEach
   void start() {
-    h = AlertingHarness.start(dir);
+    env = env();
+    h = startHarness();
     h.stub.putChannel(PutChannelRequest.newBuilder().setChannel(Channel.newBuilder()
         .setChannelId("ops").setName("Ops log").setType(ChannelType.CHANNEL_TYPE_LOG)).build());
     h.signals.putAccount(Account.newBuilder().setAccountId("acme").setOwner("ana").setSegment("enterprise")
@@ -410,7 +421,7 @@ class AlertingServiceTest {
     putRule(RED_RULE + "  - escalate: {channel_id: ops, after_hours: 2}\n");
     h.score("acme", 3);
     h.close();
-    h = AlertingHarness.start(dir);
+    h = startHarness();
     h.clock.advance(Duration.ofHours(5));
     assertEquals(1, h.server.escalations().runDue());
   }
