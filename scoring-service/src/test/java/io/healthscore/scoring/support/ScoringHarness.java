@@ -1,0 +1,136 @@
+package io.healthscore.scoring.support;
+
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.healthscore.runtime.config.ServiceConfig;
+import io.healthscore.scoring.ScoringServer;
+import io.healthscore.v1.ScoringServiceGrpc;
+import com.google.protobuf.util.JsonFormat;
+import io.healthscore.v1.Scorecard;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/**
+ * A fake signals-service and a real ScoringServer (built by ScoringServer.create, in-process) on
+ * one data directory; {@link #restart()} stops scoring-service and starts it again on the same data.
+ */
+public final class ScoringHarness implements AutoCloseable {
+  public final FakeSignalService signals = new FakeSignalService();
+  public final MutableClock clock;
+  private final Path dataDir;
+  private final Map<String, String> env;
+  private final Server signalsServer;
+  private final ManagedChannel signalsChannel;
+  private ScoringServer scoring;
+  private ManagedChannel scoringChannel;
+  private String scoringName;
+
+  public ScoringHarness(Path dataDir) {
+    this(dataDir, Map.of());
+  }
+
+  public ScoringHarness(Path dataDir, Map<String, String> extraEnv) {
+    this.dataDir = dataDir;
+    this.clock = new MutableClock(System.currentTimeMillis());
+    this.env = new HashMap<>(extraEnv);
+    env.putIfAbsent("HEALTHSCORE_OVERRIDE_SWEEP_INTERVAL", "1h");
+    String signalsName = "signals-" + UUID.randomUUID();
+    try {
+      signalsServer = InProcessServerBuilder.forName(signalsName).addService(signals).build().start();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    signalsChannel = InProcessChannelBuilder.forName(signalsName).build();
+  }
+
+  /** Installs the scorecard through HEALTHSCORE_CONFIG_DIR at the next start (JSON is YAML). */
+  public ScoringHarness withScorecard(Scorecard scorecard) {
+    Path config = dataDir.resolveSibling(dataDir.getFileName() + "-config");
+    try {
+      Files.createDirectories(config.resolve("scorecards"));
+      Files.writeString(
+          config.resolve("scorecards").resolve(scorecard.getScorecardId() + ".yaml"),
+          JsonFormat.printer().preservingProtoFieldNames().print(scorecard));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    env.put("HEALTHSCORE_CONFIG_DIR", config.toString());
+    return this;
+  }
+
+  /** Starts (or restarts) scoring-service. */
+  public ScoringHarness start() {
+    ServiceConfig config =
+        ServiceConfig.fromMap(ScoringServer.SERVICE_NAME, 0, 0, env).withDataDir(dataDir);
+    scoringName = "scoring-" + UUID.randomUUID();
+    scoring = ScoringServer.create(config, signalsChannel, clock, scoringName).start();
+    scoringChannel = InProcessChannelBuilder.forName(scoringName).build();
+    return this;
+  }
+
+  public void stopScoring() {
+    if (scoringChannel != null) {
+      scoringChannel.shutdownNow();
+    }
+    if (scoring != null) {
+      scoring.stop();
+      scoring = null;
+    }
+  }
+
+  public void restart() {
+    stopScoring();
+    start();
+  }
+
+  public ScoringServer server() {
+    return scoring;
+  }
+
+  public ScoringServiceGrpc.ScoringServiceBlockingStub stub() {
+    return ScoringServiceGrpc.newBlockingStub(scoringChannel).withDeadlineAfter(30, TimeUnit.SECONDS);
+  }
+
+  public ScoringServiceGrpc.ScoringServiceStub asyncStub() {
+    return ScoringServiceGrpc.newStub(scoringChannel);
+  }
+
+  /** Waits until the condition holds (the feed is asynchronous); fails after 20 s. */
+  public static void await(String what, BooleanSupplier condition) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("timed out waiting for " + what);
+      }
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError(e);
+      }
+    }
+  }
+
+  /** Waits until scoring-service applied every change the fake feed has published. */
+  public void awaitFeedCaughtUp() {
+    long target = signals.lastCursor();
+    await("feed cursor " + target, () -> scoring.appliedSignalsCursor() >= target);
+  }
+
+  @Override
+  public void close() {
+    stopScoring();
+    signalsChannel.shutdownNow();
+    signalsServer.shutdownNow();
+  }
+}
