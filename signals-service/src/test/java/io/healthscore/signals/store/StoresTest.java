@@ -1,0 +1,121 @@
+package io.healthscore.signals.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.healthscore.runtime.config.ServiceConfig;
+import io.healthscore.runtime.db.Database;
+import io.healthscore.runtime.testing.PostgresTestSupport;
+import io.healthscore.signals.SignalsServer;
+import io.healthscore.signals.store.OutcomeRecord.OutcomeKind;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The stores' SQL on both databases: embedded H2 and PostgreSQL (skipped outside CI when absent). */
+class StoresTest {
+  private static final Instant T = Instant.parse("2026-02-01T10:00:00.123Z");
+  @TempDir Path dir;
+  private Database db;
+
+  private Database open(String kind) {
+    Map<String, String> env = new HashMap<>();
+    env.put(ServiceConfig.DATA_DIR, dir.toString());
+    if (kind.equals("postgresql")) {
+      Optional<String> url = PostgresTestSupport.jdbcUrl();
+      assumeTrue(url.isPresent(), "no PostgreSQL at " + PostgresTestSupport.DEFAULT_URL);
+      env.put(ServiceConfig.DB_URL, PostgresTestSupport.freshSchema(url.get()));
+    }
+    db = Database.open(ServiceConfig.fromMap(SignalsServer.SERVICE_NAME, 0, 0, env));
+    SignalsSchema.migrate(db);
+    return db;
+  }
+
+  @AfterEach
+  void close() {
+    if (db != null) {
+      db.close();
+    }
+  }
+
+  private static AccountRecord account(String id, String parent, String segment) {
+    return new AccountRecord(
+        id, "Name " + id, segment, "adoption", parent, "gold", 5, 99.5, T, null,
+        AccountRecord.BillingPeriod.MONTHLY, "owner@x", Map.of("region", "emea", "tier", "1"), T, T);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"h2", "postgresql"})
+  void accountsRoundTripListAndCountChildren(String kind) {
+    AccountStore store = new AccountStore(open(kind));
+    store.write(List.of(account("p", "", "ent"), account("c1", "p", "smb"), account("c2", "p", "ent")), List.of());
+    assertEquals(account("c1", "p", "smb"), store.find("c1").orElseThrow());
+    AccountRecord changed =
+        new AccountRecord(
+            "c1", "Renamed", "smb", "renewal", "p", "gold", 7, 1, null, T.plusSeconds(5),
+            AccountRecord.BillingPeriod.ANNUAL, "", Map.of("region", "us"), T, T.plusSeconds(9));
+    store.write(List.of(), List.of(changed));
+    assertEquals(changed, store.find("c1").orElseThrow());
+    assertEquals(2, store.countChildren("p"));
+    assertEquals(
+        List.of("c2", "p"),
+        store.list(new AccountFilter("ent", "", "", ""), "", 10).stream().map(AccountRecord::accountId).toList());
+    assertEquals(
+        List.of("c2"),
+        store.list(new AccountFilter("", "", "", "p"), "c1", 10).stream().map(AccountRecord::accountId).toList());
+    assertEquals(Set.of("c1", "p"), store.findAll(List.of("c1", "p", "zz")).keySet());
+    AccountDirectory directory = AccountDirectory.load(store);
+    assertEquals("p", directory.parentOf("c1"));
+    assertEquals(Set.of("new"), directory.unknownAmong(List.of("c2", "new")));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"h2", "postgresql"})
+  void outcomesAreStoredOncePerEventIdAndSummed(String kind) {
+    OutcomeStore store = new OutcomeStore(open(kind));
+    OutcomeRecord a = new OutcomeRecord("e1", "acc", OutcomeKind.EXPANDED, T, 100);
+    OutcomeRecord b = new OutcomeRecord("e2", "acc", OutcomeKind.CONTRACTED, T.plus(Duration.ofDays(1)), -30);
+    assertEquals(List.of(a, b), store.insertNew(List.of(a, b, a), T));
+    assertEquals(List.of(), store.insertNew(List.of(b), T));
+    assertEquals(List.of(a, b), store.list("", null, null, null, 10));
+    assertEquals(List.of(b), store.list("acc", null, null, new OutcomeStore.Position(T.toEpochMilli(), "e1"), 10));
+    assertEquals(70, store.sumMrrDelta("acc", T.toEpochMilli(), T.plus(Duration.ofDays(2)).toEpochMilli()));
+    assertEquals(100, store.sumMrrDelta("acc", 0, T.plus(Duration.ofHours(1)).toEpochMilli()));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"h2", "postgresql"})
+  void changeFeedCursorsIncreaseAndRetentionKeepsTheNewest(String kind) {
+    ChangeFeedStore store = new ChangeFeedStore(open(kind));
+    assertEquals(0, store.lastCursor());
+    List<ChangeEntry> first =
+        store.append(
+            List.of(
+                new PendingChange("a", EnumSet.of(ChangeKind.SIGNALS), Set.of("logins", "exports")),
+                new PendingChange("b", EnumSet.of(ChangeKind.ACCOUNT, ChangeKind.OUTCOME), Set.of())),
+            T);
+    assertEquals(List.of(1L, 2L), first.stream().map(ChangeEntry::cursor).toList());
+    assertEquals(List.of("exports", "logins"), first.get(0).metrics());
+    store.append(List.of(new PendingChange("c", EnumSet.of(ChangeKind.SIGNALS), Set.of("x"))), T.plus(Duration.ofDays(1)));
+    assertEquals(3, store.lastCursor());
+    assertEquals(first.get(1), store.after(1, 10).get(0));
+    assertEquals(2, store.after(1, 10).size());
+
+    assertEquals(2, store.deleteBefore(T.plus(Duration.ofDays(30))));
+    assertEquals(3, store.lastCursor(), "the newest entry survives retention so cursors never restart");
+    assertEquals(
+        4, store.append(List.of(new PendingChange("d", EnumSet.of(ChangeKind.SIGNALS), Set.of())), T).get(0).cursor());
+    assertTrue(store.after(0, 10).stream().allMatch(e -> e.cursor() >= 3));
+  }
+}
