@@ -200,7 +200,9 @@ public final class SignalsFeedConsumer implements AutoCloseable {
         if (end.isOk() || end.getCode() == Status.Code.DEADLINE_EXCEEDED) {
           return true;
         }
-        LOG.warning("signals change feed ended: " + end);
+        if (running) {
+          LOG.warning("signals change feed ended: " + end);
+        }
         return false;
       }
     }

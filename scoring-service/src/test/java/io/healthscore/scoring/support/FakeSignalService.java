@@ -29,6 +29,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -50,6 +51,8 @@ public final class FakeSignalService extends SignalServiceGrpc.SignalServiceImpl
   public final AtomicInteger featureAccountsServed = new AtomicInteger();
   public final List<String> featureRequestsLog = new CopyOnWriteArrayList<>();
   public final AtomicInteger watchCalls = new AtomicInteger();
+  /** When set, BatchGetFeatures waits for it: tests hold a rescore in the middle. */
+  public volatile CountDownLatch featureGate;
 
   /** Creates or replaces an account and publishes an ACCOUNT change. */
   public void putAccount(Account account) {
@@ -182,6 +185,14 @@ public final class FakeSignalService extends SignalServiceGrpc.SignalServiceImpl
     if (request.getAccountIdsCount() > 1000) {
       out.onError(Status.INVALID_ARGUMENT.withDescription("account_ids: at most 1000").asRuntimeException());
       return;
+    }
+    CountDownLatch gate = featureGate;
+    if (gate != null) {
+      try {
+        gate.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
     batchGetFeaturesCalls.incrementAndGet();
     BatchGetFeaturesResponse.Builder response = BatchGetFeaturesResponse.newBuilder();
