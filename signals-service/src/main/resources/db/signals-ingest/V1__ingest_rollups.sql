@@ -1,6 +1,8 @@
 -- Daily rollups per account, metric and UTC day, written by ingest checkpoints.
 -- checkpoint_id: the last checkpoint that changed the row, so readers know which
--- in-memory changes it already contains.
+-- in-memory changes it already contains. user_hashes: the distinct users behind
+-- distinct_users, as sorted 64-bit hashes (8 bytes each), so counts merge exactly
+-- across checkpoints; NULL when the rollup has no user-bearing signals.
 CREATE TABLE IF NOT EXISTS ingest_rollups (
   account_id VARCHAR NOT NULL,
   metric VARCHAR NOT NULL,
@@ -15,17 +17,9 @@ CREATE TABLE IF NOT EXISTS ingest_rollups (
   first_at_millis BIGINT NOT NULL,
   last_at_millis BIGINT NOT NULL,
   distinct_users BIGINT NOT NULL,
+  user_hashes BYTEA,
   checkpoint_id BIGINT NOT NULL,
   PRIMARY KEY (account_id, metric, epoch_day)
-);
-
--- The users behind distinct_users (64-bit hashes of user ids), so counts merge exactly across checkpoints.
-CREATE TABLE IF NOT EXISTS ingest_rollup_users (
-  account_id VARCHAR NOT NULL,
-  metric VARCHAR NOT NULL,
-  epoch_day BIGINT NOT NULL,
-  user_hash BIGINT NOT NULL,
-  PRIMARY KEY (account_id, metric, epoch_day, user_hash)
 );
 
 -- One row: the last checkpoint and the first write-ahead log segment not covered by it.

@@ -2,13 +2,17 @@ package io.healthscore.signals.ingest;
 
 import io.healthscore.runtime.db.Database;
 import io.healthscore.runtime.db.DatabaseException;
+import java.nio.ByteBuffer;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
@@ -23,21 +27,15 @@ final class RollupStore {
   static final String MIGRATION_OWNER = "signals-ingest";
   private static final int BATCH = 1_000;
 
-  private static final String MERGE_USER =
-      "MERGE INTO ingest_rollup_users t USING (VALUES (CAST(? AS VARCHAR), CAST(? AS VARCHAR),"
-          + " CAST(? AS BIGINT), CAST(? AS BIGINT))) s (account_id, metric, epoch_day, user_hash)"
-          + " ON t.account_id = s.account_id AND t.metric = s.metric AND t.epoch_day = s.epoch_day"
-          + " AND t.user_hash = s.user_hash"
-          + " WHEN NOT MATCHED THEN INSERT (account_id, metric, epoch_day, user_hash)"
-          + " VALUES (s.account_id, s.metric, s.epoch_day, s.user_hash)";
-
   private static final String MERGE_ROLLUP =
       "MERGE INTO ingest_rollups t USING (VALUES (CAST(? AS VARCHAR), CAST(? AS VARCHAR),"
           + " CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS DOUBLE PRECISION),"
           + " CAST(? AS DOUBLE PRECISION), CAST(? AS DOUBLE PRECISION), CAST(? AS DOUBLE PRECISION),"
-          + " CAST(? AS VARCHAR), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT)))"
+          + " CAST(? AS VARCHAR), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT),"
+          + " CAST(? AS BYTEA), CAST(? AS BIGINT)))"
           + " s (account_id, metric, epoch_day, signal_count, numeric_count, value_sum, value_min,"
-          + " value_max, last_value, last_label, first_at_millis, last_at_millis, checkpoint_id)"
+          + " value_max, last_value, last_label, first_at_millis, last_at_millis, distinct_users,"
+          + " user_hashes, checkpoint_id)"
           + " ON t.account_id = s.account_id AND t.metric = s.metric AND t.epoch_day = s.epoch_day"
           + " WHEN MATCHED THEN UPDATE SET"
           + " value_min = CASE WHEN s.numeric_count = 0 THEN t.value_min"
@@ -53,18 +51,16 @@ final class RollupStore {
           + "   ELSE t.last_label END,"
           + " first_at_millis = LEAST(t.first_at_millis, s.first_at_millis),"
           + " last_at_millis = GREATEST(t.last_at_millis, s.last_at_millis),"
+          + " distinct_users = CASE WHEN s.user_hashes IS NULL THEN t.distinct_users"
+          + "   ELSE s.distinct_users END,"
+          + " user_hashes = COALESCE(s.user_hashes, t.user_hashes),"
           + " checkpoint_id = s.checkpoint_id"
           + " WHEN NOT MATCHED THEN INSERT (account_id, metric, epoch_day, signal_count, numeric_count,"
           + " value_sum, value_min, value_max, last_value, last_label, first_at_millis, last_at_millis,"
-          + " distinct_users, checkpoint_id) VALUES (s.account_id, s.metric, s.epoch_day,"
+          + " distinct_users, user_hashes, checkpoint_id) VALUES (s.account_id, s.metric, s.epoch_day,"
           + " s.signal_count, s.numeric_count, s.value_sum, s.value_min, s.value_max, s.last_value,"
-          + " s.last_label, s.first_at_millis, s.last_at_millis, 0, s.checkpoint_id)";
-
-  private static final String COUNT_USERS =
-      "UPDATE ingest_rollups SET distinct_users = (SELECT COUNT(*) FROM ingest_rollup_users u"
-          + " WHERE u.account_id = ingest_rollups.account_id AND u.metric = ingest_rollups.metric"
-          + " AND u.epoch_day = ingest_rollups.epoch_day)"
-          + " WHERE account_id = ? AND metric = ? AND epoch_day = ?";
+          + " s.last_label, s.first_at_millis, s.last_at_millis, COALESCE(s.distinct_users, 0),"
+          + " s.user_hashes, s.checkpoint_id)";
 
   private static final String SELECT_ROLLUPS =
       "SELECT metric, epoch_day, signal_count, numeric_count, value_sum, value_min, value_max,"
@@ -72,13 +68,24 @@ final class RollupStore {
           + " FROM ingest_rollups WHERE account_id = ? AND epoch_day >= ? AND epoch_day < ?";
 
   private static final String SELECT_USERS =
-      "SELECT user_hash FROM ingest_rollup_users WHERE account_id = ? AND metric = ? AND epoch_day = ?";
+      "SELECT user_hashes FROM ingest_rollups WHERE account_id = ? AND metric = ? AND epoch_day = ?";
+
+  /** Stored user sets are loaded this many rollups per query. */
+  private static final int USERS_PER_QUERY = 100;
+
+  private static final String SELECT_USERS_OF_MANY =
+      "SELECT account_id, metric, epoch_day, user_hashes FROM ingest_rollups"
+          + " WHERE (account_id, metric, epoch_day) IN ("
+          + String.join(", ", Collections.nCopies(USERS_PER_QUERY, "(?, ?, ?)")) + ")";
 
   /** Where recovery starts: after checkpoint {@code checkpointId}, at log segment {@code replayFromSegment}. */
   record Checkpoint(long checkpointId, long replayFromSegment) {}
 
-  /** A stored row's key. */
+  /** A stored row's key within an account. */
   record Key(String metric, long epochDay) {}
+
+  /** A stored row's key. */
+  private record AccountKey(String accountId, String metric, long epochDay) {}
 
   private final Database db;
 
@@ -107,44 +114,31 @@ final class RollupStore {
 
   /**
    * Merges {@code deltas} (oldest first) into the stored rollups and records {@code checkpoint},
-   * durably, in one transaction.
+   * durably, in one transaction. User sets are read, merged in memory and written back whole, so a
+   * checkpoint writes one row per changed rollup however many users it saw.
    */
   void write(List<RollupDelta> deltas, Checkpoint checkpoint) {
     db.inTransaction(
         c -> {
-          try (PreparedStatement users = c.prepareStatement(MERGE_USER);
-              PreparedStatement rollups = c.prepareStatement(MERGE_ROLLUP);
-              PreparedStatement counts = c.prepareStatement(COUNT_USERS)) {
-            Batcher userBatch = new Batcher(users);
-            Batcher rollupBatch = new Batcher(rollups);
-            List<Object[]> withUsers = new ArrayList<>();
+          Map<AccountKey, LongHashSet> users = storedUsers(c, deltas);
+          try (PreparedStatement rollups = c.prepareStatement(MERGE_ROLLUP)) {
+            Batcher batch = new Batcher(rollups);
             for (RollupDelta delta : deltas) {
               delta.forEach(
                   (account, r) -> {
+                    LongHashSet merged = null;
                     if (r.users != null) {
+                      merged = users.computeIfAbsent(
+                          new AccountKey(account, r.metric, r.epochDay), k -> new LongHashSet());
                       for (long user : r.users.toArray()) {
-                        users.setString(1, account);
-                        users.setString(2, r.metric);
-                        users.setLong(3, r.epochDay);
-                        users.setLong(4, user);
-                        userBatch.add();
+                        merged.add(user);
                       }
-                      withUsers.add(new Object[] {account, r.metric, r.epochDay});
                     }
-                    bindRollup(rollups, account, r, delta.checkpointId);
-                    rollupBatch.add();
+                    bindRollup(rollups, account, r, merged, delta.checkpointId);
+                    batch.add();
                   });
             }
-            userBatch.flush();
-            rollupBatch.flush();
-            Batcher countBatch = new Batcher(counts);
-            for (Object[] key : withUsers) {
-              counts.setString(1, (String) key[0]);
-              counts.setString(2, (String) key[1]);
-              counts.setLong(3, (Long) key[2]);
-              countBatch.add();
-            }
-            countBatch.flush();
+            batch.flush();
           }
           try (PreparedStatement s =
               c.prepareStatement(
@@ -157,7 +151,64 @@ final class RollupStore {
         });
   }
 
-  private static void bindRollup(PreparedStatement s, String account, HotRollup r, long checkpointId)
+  /** The stored user sets of the rollups in {@code deltas} that saw users. */
+  private static Map<AccountKey, LongHashSet> storedUsers(Connection c, List<RollupDelta> deltas)
+      throws Exception {
+    LinkedHashSet<AccountKey> wanted = new java.util.LinkedHashSet<>();
+    for (RollupDelta delta : deltas) {
+      delta.forEach(
+          (account, r) -> {
+            if (r.users != null) {
+              wanted.add(new AccountKey(account, r.metric, r.epochDay));
+            }
+          });
+    }
+    Map<AccountKey, LongHashSet> users = new HashMap<>();
+    List<AccountKey> keys = new ArrayList<>(wanted);
+    try (PreparedStatement s = c.prepareStatement(SELECT_USERS_OF_MANY)) {
+      for (int from = 0; from < keys.size(); from += USERS_PER_QUERY) {
+        for (int i = 0; i < USERS_PER_QUERY; i++) {
+          // The last query repeats its last key to fill the fixed statement.
+          AccountKey k = keys.get(Math.min(from + i, keys.size() - 1));
+          s.setString(3 * i + 1, k.accountId());
+          s.setString(3 * i + 2, k.metric());
+          s.setLong(3 * i + 3, k.epochDay());
+        }
+        try (ResultSet rs = s.executeQuery()) {
+          while (rs.next()) {
+            byte[] hashes = rs.getBytes(4);
+            if (hashes != null) {
+              users.put(new AccountKey(rs.getString(1), rs.getString(2), rs.getLong(3)), decodeUsers(hashes));
+            }
+          }
+        }
+      }
+    }
+    return users;
+  }
+
+  /** Users as sorted 8-byte big-endian hashes: stable bytes for the same set. */
+  static byte[] encodeUsers(LongHashSet users) {
+    long[] sorted = users.toArray();
+    Arrays.sort(sorted);
+    ByteBuffer bytes = ByteBuffer.allocate(sorted.length * 8);
+    for (long user : sorted) {
+      bytes.putLong(user);
+    }
+    return bytes.array();
+  }
+
+  static LongHashSet decodeUsers(byte[] bytes) {
+    ByteBuffer buffer = ByteBuffer.wrap(bytes);
+    LongHashSet users = new LongHashSet();
+    while (buffer.remaining() >= 8) {
+      users.add(buffer.getLong());
+    }
+    return users;
+  }
+
+  private static void bindRollup(
+      PreparedStatement s, String account, HotRollup r, LongHashSet users, long checkpointId)
       throws SQLException {
     s.setString(1, account);
     s.setString(2, r.metric);
@@ -175,7 +226,14 @@ final class RollupStore {
     }
     s.setLong(11, r.firstAtMillis);
     s.setLong(12, r.lastAtMillis);
-    s.setLong(13, checkpointId);
+    if (users == null) {
+      s.setNull(13, Types.BIGINT);
+      s.setNull(14, Types.BINARY);
+    } else {
+      s.setLong(13, users.size());
+      s.setBytes(14, encodeUsers(users));
+    }
+    s.setLong(15, checkpointId);
   }
 
   /** What a reader needs from SQL, read from one snapshot. */
@@ -213,16 +271,13 @@ final class RollupStore {
             if (!rollups.containsKey(key)) {
               continue;
             }
-            LongHashSet set = new LongHashSet();
             s.setString(1, accountId);
             s.setString(2, key.metric());
             s.setLong(3, key.epochDay());
             try (ResultSet rs = s.executeQuery()) {
-              while (rs.next()) {
-                set.add(rs.getLong(1));
-              }
+              byte[] hashes = rs.next() ? rs.getBytes(1) : null;
+              users.put(key, hashes == null ? new LongHashSet() : decodeUsers(hashes));
             }
-            users.put(key, set);
           }
         }
         return new Snapshot(rollups, users);

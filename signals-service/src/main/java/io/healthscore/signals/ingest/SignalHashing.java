@@ -2,7 +2,7 @@ package io.healthscore.signals.ingest;
 
 /**
  * Stable, non-cryptographic hashes of identifiers. They are persisted (write-ahead log, event id
- * files, rollup_users), so they depend only on the UTF-16 code units of the string, never on the JVM.
+ * files, stored user sets), so they depend only on the UTF-16 code units of the string, never on the JVM.
  *
  * <p>Two 64-bit lanes are fed four characters at a time, each with its own multiplier and rotation,
  * then both lanes are cross-mixed and avalanched. Good enough spread for hash tables and for
