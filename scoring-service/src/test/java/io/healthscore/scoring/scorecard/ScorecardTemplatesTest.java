@@ -34,7 +34,7 @@ class ScorecardTemplatesTest {
   }
 
   @Test
-  void balancedUsesEveryMappingStalenessAndAlmostHalfProactiveWeight() {
+  void balancedUsesEveryMappingStalenessAndFortyPercentProactiveWeight() {
     Scorecard balanced = ScorecardTemplates.byId("balanced").orElseThrow();
     CompiledScorecard sc = CompiledScorecard.compile(balanced);
     Set<Measure.MappingCase> mappings = EnumSet.noneOf(Measure.MappingCase.class);
@@ -52,6 +52,6 @@ class ScorecardTemplatesTest {
     }
     assertEquals(EnumSet.complementOf(EnumSet.of(Measure.MappingCase.MAPPING_NOT_SET)), mappings);
     assertTrue(stale.size() >= 5, "CSM inputs go stale");
-    assertTrue(proactive > 0.25 && proactive < 0.6, "proactive share " + proactive);
+    assertEquals(0.40, proactive, 0.005, "proactive share " + proactive);
   }
 }
