@@ -1,0 +1,189 @@
+package io.healthscore.scoring.store;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.util.Timestamps;
+import io.healthscore.runtime.config.ServiceConfig;
+import io.healthscore.runtime.db.Database;
+import io.healthscore.runtime.testing.PostgresTestSupport;
+import io.healthscore.v1.Band;
+import io.healthscore.v1.ScoreChange;
+import io.healthscore.v1.ScoreOrder;
+import io.healthscore.v1.Scorecard;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The stores' SQL on the embedded H2 and on a real PostgreSQL (HEALTHSCORE_DB_URL path). */
+class ScoringStoresTest {
+  @TempDir Path dir;
+  Database db;
+
+  Database open(String kind) {
+    Map<String, String> env = new HashMap<>();
+    if (kind.equals("postgresql")) {
+      var url = PostgresTestSupport.jdbcUrl();
+      Assumptions.assumeTrue(url.isPresent(), "no PostgreSQL reachable (outside CI)");
+      env.put(ServiceConfig.DB_URL, PostgresTestSupport.freshSchema(url.get()));
+    }
+    db = ScoringDatabase.migrate(Database.open(ServiceConfig.fromMap("scoring-service", 0, 0, env).withDataDir(dir)));
+    return db;
+  }
+
+  @AfterEach
+  void close() {
+    if (db != null) {
+      db.close();
+    }
+  }
+
+  static StoredScore row(String account, String segment, double score, Band band, double mrr, boolean primary) {
+    return new StoredScore(account, "card", 3, primary, segment, mrr, score, band, score, band, 0.8, false,
+        Double.NaN, "", mrr * 0.1, false, "", 1000, new byte[] {1, 2, 3});
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"h2", "postgresql"})
+  void scorecardsGetIncreasingVersions(String kind) {
+    ScorecardStore store = new ScorecardStore(open(kind));
+    Scorecard sc = Scorecard.newBuilder().setScorecardId("card").setName("v").build();
+    assertEquals(1, store.put(sc, 1000).getVersion());
+    Scorecard second = store.put(sc.toBuilder().setName("second").build(), 2000);
+    assertEquals(2, second.getVersion());
+    assertEquals(2000, Timestamps.toMillis(second.getUpdateTime()));
+    assertEquals("v", store.get("card", 1).orElseThrow().getName());
+    assertEquals("second", store.get("card", 0).orElseThrow().getName());
+    assertTrue(store.get("card", 3).isEmpty());
+    store.put(Scorecard.newBuilder().setScorecardId("another").build(), 3000);
+    assertEquals(List.of("another", "card"), store.listLatest().stream().map(Scorecard::getScorecardId).toList());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"h2", "postgresql"})
+  void scoresUpsertFilterOrderAndPage(String kind) throws Exception {
+    ScoreStore store = new ScoreStore(open(kind));
+    db.inTransaction(
+        c -> {
+          store.upsert(c, List.of(
+              row("a", "smb", 2.0, Band.BAND_RED, 100, true),
+              row("b", "smb", 5.0, Band.BAND_YELLOW, 900, true),
+              row("c", "ent", 8.0, Band.BAND_GREEN, 50, true),
+              row("d", "smb", 5.0, Band.BAND_YELLOW, 10, false)));
+          store.upsert(c, List.of(row("a", "smb", 3.0, Band.BAND_RED, 100, true)));
+          return null;
+        });
+    StoredScore a = store.get("a", "card").orElseThrow();
+    assertEquals(3.0, a.score());
+    assertTrue(Double.isNaN(a.churnProbability()));
+    assertArrayEquals(new byte[] {1, 2, 3}, a.state());
+
+    ScoreQuery all = new ScoreQuery(null, Set.of(), null, Double.NaN, Double.NaN, ScoreOrder.SCORE_ORDER_SCORE_ASC, 2, null);
+    List<StoredScore> page = store.page(all);
+    assertEquals(List.of("a", "b"), page.stream().map(StoredScore::accountId).toList());
+    assertEquals(3, store.count(all));
+    ScoreQuery next = new ScoreQuery(null, Set.of(), null, Double.NaN, Double.NaN, ScoreOrder.SCORE_ORDER_SCORE_ASC, 2,
+        new ScoreQuery.Position(5.0, "b"));
+    assertEquals(List.of("c"), store.page(next).stream().map(StoredScore::accountId).toList());
+    ScoreQuery risk = new ScoreQuery("card", Set.of(Band.BAND_YELLOW, Band.BAND_RED), "smb", 1, 6,
+        ScoreOrder.SCORE_ORDER_MRR_AT_RISK_DESC, 10, null);
+    assertEquals(List.of("b", "a", "d"), store.page(risk).stream().map(StoredScore::accountId).toList());
+    db.inTransaction(c -> {
+      store.delete(c, "d", "card");
+      return null;
+    });
+    assertTrue(store.get("d", "card").isEmpty());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"h2", "postgresql"})
+  void changeLogCursorsIncreaseAndSurviveReopen(String kind) {
+    ScoreChangeLog log = new ScoreChangeLog(open(kind));
+    ScoreHistoryStore history = new ScoreHistoryStore(db);
+    int[] woken = new int[1];
+    log.addListener(() -> woken[0]++);
+    long[] cursors =
+        log.commit(
+            (c, appender) -> {
+              long first = appender.append(change("a", 1000));
+              long second = appender.append(change("b", 2000));
+              history.append(c, List.of(new HistoryPoint("a", "card", first, 1000, 4, Band.BAND_YELLOW, 4, 1, 1, false)));
+              return new long[] {first, second};
+            });
+    assertEquals(1, cursors[0]);
+    assertEquals(2, cursors[1]);
+    assertEquals(1, woken[0]);
+    List<ScoreChange> read = log.read(1, 10);
+    assertEquals(1, read.size());
+    assertEquals("b", read.get(0).getAccountId());
+    assertEquals(2, read.get(0).getCursor());
+
+    // A failed transaction hands out no cursor and writes nothing.
+    assertThrows(IllegalStateException.class, () -> log.commit((c, appender) -> {
+      appender.append(change("x", 3000));
+      throw new IllegalStateException("boom");
+    }));
+    assertEquals(2, log.lastCursor());
+
+    // Pruning keeps the newest change, so a reopened log continues after it.
+    assertEquals(1, log.prune(Long.MAX_VALUE));
+    assertEquals(2, new ScoreChangeLog(db).lastCursor());
+    assertEquals(4.0, history.scoresAsOf("a", "card", 1500)[0].getAsDouble());
+    assertTrue(history.scoresAsOf("a", "card", 500)[0].isEmpty());
+  }
+
+  static ScoreChange change(String account, long at) {
+    return ScoreChange.newBuilder().setAccountId(account).setScorecardId("card").setChangeTime(Timestamps.fromMillis(at)).build();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"h2", "postgresql"})
+  void overridesKeepEveryChangeForAudit(String kind) {
+    OverrideStore store = new OverrideStore(open(kind));
+    OverrideRecord o = new OverrideRecord("a", "card", Double.NaN, Band.BAND_RED, "champion left", "csm", 1000, 5000);
+    db.inTransaction(c -> {
+      store.set(c, o);
+      return null;
+    });
+    store.applied(o);
+    db.inTransaction(c -> {
+      store.clear(c, o, "clear", "resolved", "lead", 2000);
+      return null;
+    });
+    store.removed(o);
+    assertTrue(store.get("a", "card").isEmpty());
+    List<OverrideStore.AuditEntry> audit = store.audit("a", "card");
+    assertEquals(List.of("set", "clear"), audit.stream().map(OverrideStore.AuditEntry::action).toList());
+    assertEquals("lead", audit.get(1).actor());
+    assertTrue(Double.isNaN(audit.get(0).score()));
+    // A reopened store loads overrides in force.
+    OverrideRecord kept = new OverrideRecord("b", "card", 3, Band.BAND_RED, "why", "csm", 1000, 0);
+    db.inTransaction(c -> {
+      store.set(c, kept);
+      return null;
+    });
+    assertEquals(kept, new OverrideStore(db).get("b", "card").orElseThrow());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"h2", "postgresql"})
+  void activatingAModelDeactivatesThePrevious(String kind) {
+    ModelStore store = new ModelStore(open(kind));
+    store.save(new StoredModel("m1", "card", 90, 1000, true, new byte[] {1}, new byte[0]));
+    store.save(new StoredModel("m2", "card", 90, 2000, true, new byte[] {2}, new byte[0]));
+    store.save(new StoredModel("m3", "card", 90, 3000, false, new byte[] {3}, new byte[0]));
+    assertEquals(List.of("m2"), store.active().stream().map(StoredModel::modelId).toList());
+    assertFalse(store.get("m1").orElseThrow().active());
+    assertTrue(store.get("none").isEmpty());
+  }
+}
