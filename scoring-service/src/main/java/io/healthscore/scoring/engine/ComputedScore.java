@@ -100,8 +100,8 @@ public final class ComputedScore {
     return staleMask != null && (staleMask[measureIndex >>> 6] & (1L << measureIndex)) != 0;
   }
 
-  /** Shared, may be null: do not modify. */
-  long[] staleMask() {
+  /** Bit per measure, set when stale; null when none was. For storage. Shared: do not modify. */
+  public long[] staleMask() {
     return staleMask;
   }
 
@@ -109,8 +109,12 @@ public final class ComputedScore {
     return extras == null ? Float.NaN : extras[slot];
   }
 
-  /** Shared, may be null: do not modify. */
-  float[] extras() {
+  /**
+   * The scorecard version's extra slots (ages of inputs with a staleness limit, points of
+   * percentile measures), opaque outside the engine; null when the scorecard has none. For storage,
+   * so a score read back explains exactly as computed. Shared: do not modify.
+   */
+  public float[] extras() {
     return extras;
   }
 }
