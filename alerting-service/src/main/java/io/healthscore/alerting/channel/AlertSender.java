@@ -47,6 +47,8 @@ public final class AlertSender {
     this.clock = clock;
     this.http =
         HttpClient.newBuilder()
+            // Plain HTTP/1.1: no h2c upgrade dance with receivers that do not speak HTTP/2.
+            .version(HttpClient.Version.HTTP_1_1)
             .followRedirects(HttpClient.Redirect.NEVER)
             .connectTimeout(Duration.ofSeconds(10))
             .build();

@@ -118,12 +118,7 @@ final class Dispatcher implements AutoCloseable {
       long seen = currentSignals();
       try {
         refreshBacklog();
-        List<DeliveryStore.Claim> claims =
-            store.claimDue(CLAIM_BATCH, clock.millis(), owner, settings.leaseMargin().toMillis());
-        for (DeliveryStore.Claim claim : claims) {
-          deliver(claim);
-        }
-        if (claims.isEmpty()) {
+        if (dispatchDue() == 0) {
           awaitWork(seen, store.nextDueMs());
         }
       } catch (RuntimeException e) {
@@ -134,8 +129,18 @@ final class Dispatcher implements AutoCloseable {
     }
   }
 
+  /** Claims a batch of due deliveries and makes one attempt for each; returns how many. */
+  int dispatchDue() {
+    List<DeliveryStore.Claim> claims =
+        store.claimDue(CLAIM_BATCH, clock.millis(), owner, settings.leaseMargin().toMillis());
+    for (DeliveryStore.Claim claim : claims) {
+      deliver(claim);
+    }
+    return claims.size();
+  }
+
   /** One attempt for one claimed delivery, and its outcome recorded. */
-  void deliver(DeliveryStore.Claim claim) {
+  private void deliver(DeliveryStore.Claim claim) {
     Optional<Channel> channel = channels.withSecret(claim.channelId());
     long started = System.nanoTime();
     SendResult result =

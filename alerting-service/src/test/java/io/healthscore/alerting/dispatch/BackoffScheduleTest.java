@@ -1,0 +1,96 @@
+package io.healthscore.alerting.dispatch;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.google.protobuf.util.Timestamps;
+import io.healthscore.alerting.channel.AlertSender;
+import io.healthscore.alerting.channel.ChannelStore;
+import io.healthscore.alerting.channel.UrlGuard;
+import io.healthscore.v1.Delivery;
+import io.healthscore.v1.DeliveryState;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The retry schedule the dispatcher writes, on a clock the test moves. */
+class BackoffScheduleTest {
+  @TempDir Path dir;
+
+  /** A clock that stands still until told to move. */
+  static final class ManualClock extends Clock {
+    private volatile Instant now = Instant.parse("2026-01-01T00:00:00Z");
+
+    void set(long millis) {
+      now = Instant.ofEpochMilli(millis);
+    }
+
+    @Override
+    public Instant instant() {
+      return now;
+    }
+
+    @Override
+    public ZoneOffset getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(java.time.ZoneId zone) {
+      return this;
+    }
+  }
+
+  @Test
+  void eachFailureWaitsLongerUntilTheLastAttemptDeadLetters() throws Exception {
+    ManualClock clock = new ManualClock();
+    try (WebhookReceiver receiver = new WebhookReceiver().failFirst(100, 503);
+        DeliveryFixture fixture = DeliveryFixture.embedded(dir, Map.of())) {
+      fixture.webhook("ops", receiver.url("/hook"), 5, 5000);
+      UrlGuard guard = new UrlGuard(List.of("127.0.0.1"));
+      DeliveryStore store = new DeliveryStore(fixture.db);
+      Dispatcher dispatcher =
+          new Dispatcher(
+              store,
+              new ChannelStore(fixture.db, guard),
+              new AlertSender(guard, clock),
+              new Backoff(Duration.ofSeconds(1), Duration.ofMinutes(10), () -> 0.5),
+              new DeliveryMetrics(new SimpleMeterRegistry()),
+              new DeliverySettings(Duration.ofSeconds(1), Duration.ofMinutes(10), 1, Duration.ofSeconds(1), Duration.ofSeconds(30)),
+              clock);
+      // Appended "now" by the real clock; move the test clock past it.
+      long cursor = fixture.raise("a1", List.of("ops"));
+      String id = cursor + "-ops";
+      clock.set(System.currentTimeMillis() + 1000);
+
+      List<Long> waits = new ArrayList<>();
+      for (int attempt = 1; attempt <= 4; attempt++) {
+        long now = clock.millis();
+        assertEquals(1, dispatcher.dispatchDue());
+        Delivery d = store.get(id).orElseThrow();
+        assertEquals(DeliveryState.DELIVERY_STATE_PENDING, d.getState());
+        assertEquals(attempt, d.getAttempts());
+        long next = Timestamps.toMillis(d.getNextAttemptTime());
+        waits.add(next - now);
+        clock.set(next - 1);
+        assertEquals(0, dispatcher.dispatchDue(), "not due before its time");
+        clock.set(next);
+      }
+      // Half (the jitter drawn) of 1 s, 2 s, 4 s, 8 s.
+      assertEquals(List.of(500L, 1000L, 2000L, 4000L), waits);
+
+      assertEquals(1, dispatcher.dispatchDue());
+      Delivery dead = store.get(id).orElseThrow();
+      assertEquals(DeliveryState.DELIVERY_STATE_DEAD, dead.getState());
+      assertEquals(5, dead.getAttempts());
+      assertEquals(5, receiver.requests().size());
+    }
+  }
+}
