@@ -606,10 +606,6 @@ public final class CompiledScorecard {
     return mapping[m];
   }
 
-  int parentNodeOf(int m) {
-    return parentNode[m];
-  }
-
   int nodeCount() {
     return nodeCount;
   }
