@@ -14,17 +14,17 @@ public final class FeatureNames {
       Pattern.compile(
           "[a-z0-9][a-z0-9_.\\-]*\\.(count_(7d|30d|60d|90d)|sum_(7d|30d|60d|90d)"
               + "|mean_(7d|30d|60d|90d)|trend_30d|days_since_last|days_since_first|last"
-              + "|distinct_users_30d)");
+              + "|distinct_users_30d|peak_daily_users_30d)");
 
   private static final Pattern AGGREGATE_SUFFIX =
       Pattern.compile(
           "\\.(count_(7d|30d|60d|90d)|sum_(7d|30d|60d|90d)|mean_(7d|30d|60d|90d)|trend_30d"
-              + "|days_since_last|days_since_first|last|distinct_users_30d)$");
+              + "|days_since_last|days_since_first|last|distinct_users_30d|peak_daily_users_30d)$");
 
   private static final Pattern ACCOUNT_FEATURE =
       Pattern.compile(
           "account\\.(tenure_days|days_to_renewal|mrr|mrr_change_90d|licenses|active_users_30d"
-              + "|license_utilization|children)");
+              + "|peak_daily_users_30d|license_utilization|children)");
 
   /** Account feature giving the contract age in days, used by journeys. */
   public static final String TENURE_DAYS = "account.tenure_days";
