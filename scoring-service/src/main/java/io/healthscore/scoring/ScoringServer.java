@@ -1,6 +1,7 @@
 package io.healthscore.scoring;
 
 import io.grpc.ManagedChannel;
+import io.grpc.ServerServiceDefinition;
 import io.healthscore.runtime.config.ServiceConfig;
 import io.healthscore.runtime.db.CursorStore;
 import io.healthscore.runtime.db.Database;
@@ -80,7 +81,12 @@ public final class ScoringServer implements AutoCloseable {
             return t;
           });
 
-  private ScoringServer(ServiceConfig config, ManagedChannel signalsChannel, Clock clock, String inProcessName) {
+  private ScoringServer(
+      ServiceConfig config,
+      ManagedChannel signalsChannel,
+      Clock clock,
+      String inProcessName,
+      List<ServerServiceDefinition> extraServices) {
     this.config = config;
     this.clock = clock;
     this.settings = ScoringSettings.from(config);
@@ -119,18 +125,28 @@ public final class ScoringServer implements AutoCloseable {
             .onStop(housekeeping::shutdownNow)
             .onStop(database::close)
             .onStop(metrics::close);
+    extraServices.forEach(builder::addService);
     this.server = inProcessName == null ? builder.build() : builder.buildInProcess(inProcessName);
   }
 
   /** scoring-service on the configured ports, reading signals through {@code signalsChannel}. */
   public static ScoringServer create(ServiceConfig config, ManagedChannel signalsChannel) {
-    return new ScoringServer(config, signalsChannel, Clock.systemUTC(), null);
+    return new ScoringServer(config, signalsChannel, Clock.systemUTC(), null, List.of());
   }
 
   /** The same, with a clock of the caller's and, when the name is not null, in-process (tests). */
   public static ScoringServer create(
       ServiceConfig config, ManagedChannel signalsChannel, Clock clock, String inProcessName) {
-    return new ScoringServer(config, signalsChannel, clock, inProcessName);
+    return new ScoringServer(config, signalsChannel, clock, inProcessName, List.of());
+  }
+
+  /**
+   * The same on the configured ports with more services on the very same server stack (the
+   * benchmarks' echo baseline shares interceptors, transport and threads with ScoringService).
+   */
+  public static ScoringServer createWith(
+      ServiceConfig config, ManagedChannel signalsChannel, List<ServerServiceDefinition> extraServices) {
+    return new ScoringServer(config, signalsChannel, Clock.systemUTC(), null, List.copyOf(extraServices));
   }
 
   public static ServiceConfig configFromEnv() {
