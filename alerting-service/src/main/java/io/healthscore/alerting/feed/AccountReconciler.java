@@ -12,18 +12,17 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Re-evaluates every rule on one account inside the caller's transaction. Both feeds go through
- * here; evaluations of the same account are serialized (striped locks) so the two feeds do not race
- * to open the same alert, which the unique constraint would otherwise have to reject.
+ * here and hold {@link #lock()} around their transactions, so within one process they never race
+ * to open the same alert; across replicas the unique open-alert constraint settles such a race
+ * (the losing transaction rolls back and its feed retries from the stored cursor).
  */
 public final class AccountReconciler {
-  private static final int STRIPES = 64;
-
   private final RuleStore rules;
   private final ScoreStore scores;
   private final SignalsReader signals;
   private final AlertLifecycle lifecycle;
   private final Clock clock;
-  private final ReentrantLock[] locks = new ReentrantLock[STRIPES];
+  private final ReentrantLock lock = new ReentrantLock();
 
   public AccountReconciler(RuleStore rules, ScoreStore scores, SignalsReader signals, AlertLifecycle lifecycle,
       Clock clock) {
@@ -32,14 +31,11 @@ public final class AccountReconciler {
     this.signals = signals;
     this.lifecycle = lifecycle;
     this.clock = clock;
-    for (int i = 0; i < STRIPES; i++) {
-      locks[i] = new ReentrantLock();
-    }
   }
 
-  /** The lock to hold around a transaction that reconciles {@code accountId}. */
-  public ReentrantLock lockFor(String accountId) {
-    return locks[Math.floorMod(accountId.hashCode(), STRIPES)];
+  /** The lock to hold around a transaction that reconciles accounts. */
+  public ReentrantLock lock() {
+    return lock;
   }
 
   /** Evaluates the account; returns true when alert events were appended. */

@@ -3,17 +3,29 @@ package io.healthscore.alerting.feed;
 import io.grpc.Context;
 import io.healthscore.runtime.db.CursorStore;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Follows one resumable stream on a thread of its own: opens it after the stored cursor, handles
- * each item (a handler saves the cursor in the transaction of the item's effects), and on any
- * failure, of the stream or of a handler, reconnects after a backoff from the stored cursor. So a
- * crash or an outage neither skips items nor applies one twice.
+ * Follows one resumable stream on threads of its own: opens it after the stored cursor, hands the
+ * items to {@link #handle} in batches (one transaction per batch, which also saves the cursor), and
+ * on any failure, of the stream or of a handler, reconnects after a backoff from the stored cursor.
+ * So a crash or an outage neither skips items nor applies one twice.
+ *
+ * <p>A reader thread moves items from the stream into a bounded queue; when handling falls behind,
+ * the queue fills, the reader stops reading and gRPC flow control holds the server back. Whatever
+ * has queued up by the time a batch starts goes into that batch: one durable commit for up to
+ * {@value #MAX_BATCH} items instead of one each.
  */
-abstract class FeedFollower implements AutoCloseable {
+abstract class FeedFollower<T> implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(FeedFollower.class.getName());
+  static final int MAX_BATCH = 200;
+  private static final Object END = new Object();
 
   private final String name;
   private final CursorStore cursors;
@@ -28,22 +40,11 @@ abstract class FeedFollower implements AutoCloseable {
     this.backoff = new Backoff(Duration.ofMillis(200), maxBackoff);
   }
 
-  /** The consumer's name in the cursor table. */
-  final String name() {
-    return name;
-  }
+  /** Opens the stream after {@code cursor}. */
+  abstract Iterator<T> open(long cursor);
 
-  /** Opens the stream after {@code cursor} and handles items until it ends or fails. */
-  abstract void follow(long cursor) throws Exception;
-
-  /** Called by {@link #follow} after each handled item. */
-  final void progressed() {
-    backoff.reset();
-  }
-
-  final boolean closed() {
-    return closed;
-  }
+  /** Applies items in one transaction that also saves the last item's cursor. */
+  public abstract void handle(List<T> batch);
 
   public synchronized void start() {
     thread = new Thread(this::run, "alerting-feed-" + name);
@@ -51,40 +52,92 @@ abstract class FeedFollower implements AutoCloseable {
     thread.start();
   }
 
+  /** A failure of the reader thread, passed to the handling thread through the queue. */
+  private record ReadFailure(Throwable cause) {}
+
   private void run() {
     while (!closed) {
       Context.CancellableContext context = Context.current().withCancellation();
       call = context;
+      Thread reader = null;
       try {
         long cursor = cursors.load(name);
-        context.run(() -> {
-          try {
-            follow(cursor);
-          } catch (Exception e) {
-            throw new FeedFailure(e);
-          }
-        });
-      } catch (RuntimeException e) {
+        Iterator<T> stream = context.call(() -> open(cursor));
+        BlockingQueue<Object> queue = new ArrayBlockingQueue<>(MAX_BATCH * 2);
+        reader = new Thread(() -> read(stream, queue), "alerting-feed-" + name + "-reader");
+        reader.setDaemon(true);
+        reader.start();
+        consume(queue);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      } catch (Exception e) {
         if (closed) {
           break;
         }
-        Throwable cause = e instanceof FeedFailure ? e.getCause() : e;
-        LOG.log(Level.WARNING, name + " feed interrupted, reconnecting: " + cause, cause);
+        LOG.log(Level.WARNING, name + " feed interrupted, reconnecting: " + e, e);
       } finally {
         context.cancel(null);
+        if (reader != null) {
+          reader.interrupt();
+        }
       }
-      if (!closed) {
-        sleep(backoff.next());
+      if (!closed && !sleep(backoff.next())) {
+        break;
       }
     }
   }
 
-  private void sleep(Duration d) {
+  private static void read(Iterator<?> stream, BlockingQueue<Object> queue) {
     try {
-      Thread.sleep(d.toMillis());
+      while (stream.hasNext()) {
+        queue.put(stream.next());
+      }
+      queue.put(END);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      closed = true;
+    } catch (RuntimeException e) {
+      queue.offer(new ReadFailure(e));
+    }
+  }
+
+  /** Handles batches until the stream ends or fails. */
+  @SuppressWarnings("unchecked")
+  private void consume(BlockingQueue<Object> queue) throws Exception {
+    List<Object> taken = new ArrayList<>();
+    while (!closed) {
+      taken.clear();
+      taken.add(queue.take());
+      queue.drainTo(taken, MAX_BATCH - 1);
+      List<T> batch = new ArrayList<>(taken.size());
+      Object stop = null;
+      for (Object item : taken) {
+        if (item == END || item instanceof ReadFailure) {
+          stop = item;
+          break;
+        }
+        batch.add((T) item);
+      }
+      if (!batch.isEmpty()) {
+        handle(batch);
+        backoff.reset();
+      }
+      if (stop instanceof ReadFailure failure) {
+        throw new IllegalStateException("stream failed: " + failure.cause(), failure.cause());
+      }
+      if (stop == END) {
+        return;
+      }
+    }
+  }
+
+  private boolean sleep(Duration d) {
+    try {
+      Thread.sleep(d.toMillis());
+      return true;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
     }
   }
 
@@ -102,14 +155,6 @@ abstract class FeedFollower implements AutoCloseable {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
-    }
-  }
-
-  private static final class FeedFailure extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-
-    FeedFailure(Throwable cause) {
-      super(cause);
     }
   }
 }

@@ -10,13 +10,13 @@ import io.healthscore.v1.WatchScoresRequest;
 import io.healthscore.v1.WatchScoresResponse;
 import java.time.Duration;
 import java.util.Iterator;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.List;
 
 /**
- * Follows scoring-service's WatchScores: each change is stored (latest score, history point), the
- * account's rules are evaluated, and the cursor saved, all in one transaction.
+ * Follows scoring-service's WatchScores: each change is stored (latest score, history point) and the
+ * account's rules are evaluated; a batch of changes and its cursor commit together.
  */
-public final class ScoresFeedConsumer extends FeedFollower {
+public final class ScoresFeedConsumer extends FeedFollower<ScoreChange> {
   public static final String CONSUMER = "alerting.scores";
 
   private final Database database;
@@ -38,30 +38,45 @@ public final class ScoresFeedConsumer extends FeedFollower {
   }
 
   @Override
-  void follow(long cursor) {
+  Iterator<ScoreChange> open(long cursor) {
     Iterator<WatchScoresResponse> stream =
         scoring.watchScores(WatchScoresRequest.newBuilder().setAfterCursor(cursor).build());
-    while (!closed() && stream.hasNext()) {
-      handle(stream.next().getChange());
-      progressed();
-    }
+    return new Iterator<>() {
+      @Override
+      public boolean hasNext() {
+        return stream.hasNext();
+      }
+
+      @Override
+      public ScoreChange next() {
+        return stream.next().getChange();
+      }
+    };
   }
 
-  /** Applies one change; public so tests can drive the consumer without a stream. */
+  /** Applies one change; tests drive the consumer this way when it does not follow the stream. */
   public void handle(ScoreChange change) {
-    String account = change.getAccountId().isEmpty() ? change.getCurrent().getAccountId() : change.getAccountId();
-    ReentrantLock lock = reconciler.lockFor(account);
-    lock.lock();
+    handle(List.of(change));
+  }
+
+  @Override
+  public void handle(List<ScoreChange> batch) {
     boolean appended;
+    reconciler.lock().lock();
     try {
       appended = database.inTransaction(c -> {
-        scores.record(c, change);
-        boolean any = reconciler.reconcile(c, account);
-        cursors.save(c, CONSUMER, change.getCursor());
+        boolean any = false;
+        for (ScoreChange change : batch) {
+          String account =
+              change.getAccountId().isEmpty() ? change.getCurrent().getAccountId() : change.getAccountId();
+          scores.record(c, change);
+          any |= reconciler.reconcile(c, account);
+        }
+        cursors.save(c, CONSUMER, batch.get(batch.size() - 1).getCursor());
         return any;
       });
     } finally {
-      lock.unlock();
+      reconciler.lock().unlock();
     }
     if (appended) {
       sink.wakeUp();

@@ -12,16 +12,17 @@ import io.healthscore.v1.SignalServiceGrpc.SignalServiceBlockingStub;
 import io.healthscore.v1.WatchChangesRequest;
 import io.healthscore.v1.WatchChangesResponse;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.Map;
 
 /**
  * Follows signals-service's WatchChanges: an edited account is dropped from the account cache, a new
  * outcome judges the account's earlier alerts, and the account's rules are evaluated again (signal
- * conditions, renewal dates, scope), with the cursor saved in the same transaction.
+ * conditions, renewal dates, scope); a batch of changes and its cursor commit together.
  */
-public final class SignalsFeedConsumer extends FeedFollower {
+public final class SignalsFeedConsumer extends FeedFollower<AccountChange> {
   public static final String CONSUMER = "alerting.signals";
 
   private final Database database;
@@ -48,37 +49,58 @@ public final class SignalsFeedConsumer extends FeedFollower {
   }
 
   @Override
-  void follow(long cursor) {
+  Iterator<AccountChange> open(long cursor) {
     Iterator<WatchChangesResponse> stream =
         signalsStream.watchChanges(WatchChangesRequest.newBuilder().setAfterCursor(cursor).build());
-    while (!closed() && stream.hasNext()) {
-      handle(stream.next().getChange());
-      progressed();
-    }
+    return new Iterator<>() {
+      @Override
+      public boolean hasNext() {
+        return stream.hasNext();
+      }
+
+      @Override
+      public AccountChange next() {
+        return stream.next().getChange();
+      }
+    };
   }
 
-  /** Applies one change; public so tests can drive the consumer without a stream. */
+  /** Applies one change; tests drive the consumer this way when it does not follow the stream. */
   public void handle(AccountChange change) {
-    String account = change.getAccountId();
-    if (change.getKindsList().contains(ChangeKind.CHANGE_KIND_ACCOUNT)) {
-      signals.invalidate(account);
-    }
+    handle(List.of(change));
+  }
+
+  @Override
+  public void handle(List<AccountChange> batch) {
     // Read outside the transaction: a slow signals-service must not hold database locks.
-    List<Outcome> outcomes =
-        change.getKindsList().contains(ChangeKind.CHANGE_KIND_OUTCOME) ? signals.outcomes(account) : List.of();
-    ReentrantLock lock = reconciler.lockFor(account);
-    lock.lock();
+    Map<String, List<Outcome>> outcomes = new HashMap<>();
+    for (AccountChange change : batch) {
+      if (change.getKindsList().contains(ChangeKind.CHANGE_KIND_ACCOUNT)) {
+        signals.invalidate(change.getAccountId());
+      }
+      if (change.getKindsList().contains(ChangeKind.CHANGE_KIND_OUTCOME)) {
+        outcomes.computeIfAbsent(change.getAccountId(), signals::outcomes);
+      }
+    }
     int[] judged = new int[1];
     boolean appended;
+    reconciler.lock().lock();
     try {
       appended = database.inTransaction(c -> {
-        judged[0] = outcomes.isEmpty() ? 0 : judge.judge(c, account, outcomes);
-        boolean any = reconciler.reconcile(c, account);
-        cursors.save(c, CONSUMER, change.getCursor());
+        judged[0] = 0;
+        boolean any = false;
+        for (AccountChange change : batch) {
+          List<Outcome> accountOutcomes = outcomes.get(change.getAccountId());
+          if (accountOutcomes != null) {
+            judged[0] += judge.judge(c, change.getAccountId(), accountOutcomes);
+          }
+          any |= reconciler.reconcile(c, change.getAccountId());
+        }
+        cursors.save(c, CONSUMER, batch.get(batch.size() - 1).getCursor());
         return any;
       });
     } finally {
-      lock.unlock();
+      reconciler.lock().unlock();
     }
     if (appended) {
       sink.wakeUp();

@@ -2,6 +2,7 @@ package io.healthscore.alerting.playbook;
 
 import io.healthscore.alerting.alert.AlertEventSink;
 import io.healthscore.alerting.alert.AlertLifecycle;
+import io.healthscore.alerting.support.Reads;
 import io.healthscore.runtime.db.Database;
 import java.time.Clock;
 import java.time.Duration;
@@ -60,7 +61,7 @@ public final class EscalationScheduler implements AutoCloseable {
     List<EscalationStore.Escalation> due;
     do {
       long now = clock.millis();
-      due = database.inTransaction(c -> escalations.due(c, now, BATCH));
+      due = Reads.read(database, c -> escalations.due(c, now, BATCH));
       for (EscalationStore.Escalation e : due) {
         boolean done = database.inTransaction(c ->
             escalations.markDone(c, e.alertId(), e.stepIndex())

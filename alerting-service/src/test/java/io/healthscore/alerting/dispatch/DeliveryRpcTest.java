@@ -13,6 +13,7 @@ import io.grpc.stub.StreamObserver;
 import io.healthscore.runtime.error.ApiErrors;
 import io.healthscore.runtime.error.FieldViolation;
 import io.healthscore.runtime.testing.InProcessGrpc;
+import io.healthscore.v1.AlertEventKind;
 import io.healthscore.v1.AlertingServiceGrpc;
 import io.healthscore.v1.Channel;
 import io.healthscore.v1.ChannelType;
@@ -219,18 +220,26 @@ class DeliveryRpcTest {
 
   @Test
   void aSlowSubscriberGetsEveryEventInOrder() {
-    List<Long> cursors = new ArrayList<>();
-    for (int i = 1; i <= 600; i++) {
-      cursors.add(fixture.raise("b" + i, List.of()));
-    }
+    // More than one page (256) of the server's reads, appended in one transaction.
+    List<Long> cursors =
+        fixture.db.inTransaction(
+            tx -> {
+              List<Long> appended = new ArrayList<>();
+              for (int i = 1; i <= 300; i++) {
+                appended.add(fixture.module.outbox().append(
+                    tx, DeliveryFixture.event("b" + i, AlertEventKind.ALERT_EVENT_KIND_OPENED), List.of()));
+              }
+              return appended;
+            });
+    fixture.module.outbox().wakeUp();
     // The client asks for one message at a time; the server must wait for it each time.
     Subscriber slow = Subscriber.open(grpc, 0, 1);
     DeliveryFixture.await("first event", () -> slow.cursors().size() == 1);
     assertEquals(1, slow.cursors().size(), "no event beyond what was requested");
-    while (slow.cursors().size() < 600) {
+    while (slow.cursors().size() < 300) {
       int had = slow.cursors().size();
-      slow.request(7);
-      DeliveryFixture.await("more events", () -> slow.cursors().size() == Math.min(600, had + 7));
+      slow.request(29);
+      DeliveryFixture.await("more events", () -> slow.cursors().size() == Math.min(300, had + 29));
     }
     assertEquals(cursors, slow.cursors());
     slow.cancel();
