@@ -31,7 +31,7 @@ public record SignalsSettings(
   public static final int DEFAULT_MAX_BATCH_SIGNALS = 10_000;
   public static final int DEFAULT_FEED_RETENTION_DAYS = 7;
   public static final Duration DEFAULT_FEED_COALESCE_WINDOW = Duration.ofMillis(200);
-  public static final int DEFAULT_STREAM_WINDOW = 2;
+  public static final int DEFAULT_STREAM_WINDOW = 4;
 
   public SignalsSettings {
     if (maxBatchSignals < 1) {

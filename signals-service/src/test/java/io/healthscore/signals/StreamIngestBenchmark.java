@@ -39,7 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
  * before timing, so the client's cost is framing only.
  *
  * <p>mvn -B -o -Pbenchmark test -Dtest=StreamIngestBenchmark (from signals-service/); knobs:
- * -Dbench.streams=4 -Dbench.window=8 -Dbench.batches=600.
+ * -Dbench.streams=4 -Dbench.window=8 -Dbench.batches=600 -Dbench.serverWindow=4 (HEALTHSCORE_STREAM_WINDOW).
  */
 @Tag("benchmark")
 class StreamIngestBenchmark {
@@ -48,6 +48,8 @@ class StreamIngestBenchmark {
   private static final int STREAMS = Integer.getInteger("bench.streams", 4);
   private static final int WINDOW = Integer.getInteger("bench.window", 8);
   private static final int BATCHES = Integer.getInteger("bench.batches", 600);
+  private static final int SERVER_WINDOW =
+      Integer.getInteger("bench.serverWindow", SignalsSettings.DEFAULT_STREAM_WINDOW);
 
   @TempDir Path dir;
 
@@ -175,7 +177,9 @@ class StreamIngestBenchmark {
   @Test
   void streamIngestAgainstAnEmptySink() throws Exception {
     ServiceConfig config =
-        TestSignalsServer.config(dir.resolve("data"), Map.of()).withGrpcPort(0).withMetricsPort(0);
+        TestSignalsServer.config(dir.resolve("data"), Map.of(SignalsSettings.STREAM_WINDOW, String.valueOf(SERVER_WINDOW)))
+            .withGrpcPort(0)
+            .withMetricsPort(0);
     Metrics sinkMetrics = new Metrics("sink");
     ServiceServer sink =
         ServiceServer.builder(config.withDataDir(dir.resolve("sink")), sinkMetrics).addService(new Sink()).build().start();
@@ -187,7 +191,7 @@ class StreamIngestBenchmark {
       for (int a = 0; a < ACCOUNTS; a++) {
         accounts.addAccounts(Account.newBuilder().setAccountId("acct-" + a));
       }
-      SignalServiceGrpc.newBlockingStub(toSignals).upsertAccounts(accounts.build());
+      SignalServiceGrpc.newBlockingStub(toSignals).withDeadlineAfter(2, TimeUnit.MINUTES).upsertAccounts(accounts.build());
 
       // Warm both paths up (JIT, connections, pools) with batches of their own.
       run(toSink, batches("warm-sink", BATCHES / 4));
@@ -199,11 +203,11 @@ class StreamIngestBenchmark {
       List<byte[]> ingestBatches = batches("ingest", BATCHES);
       double ingestRate = run(toSignals, ingestBatches);
       System.out.printf(
-          "StreamSignals benchmark: %d streams x window %d, %d batches of %d signals%n"
+          "StreamSignals benchmark: %d streams x window %d (server window %d), %d batches of %d signals%n"
               + "  empty sink:        %,.0f signals/s%n"
               + "  durable ingest:    %,.0f signals/s%n"
               + "  ingest / sink:     %.1f%%%n",
-          STREAMS, WINDOW, BATCHES, BATCH_SIZE, sinkRate, ingestRate, 100 * ingestRate / sinkRate);
+          STREAMS, WINDOW, SERVER_WINDOW, BATCHES, BATCH_SIZE, sinkRate, ingestRate, 100 * ingestRate / sinkRate);
     } finally {
       toSignals.shutdownNow();
       toSink.shutdownNow();
