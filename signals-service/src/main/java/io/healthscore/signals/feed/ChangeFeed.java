@@ -229,11 +229,6 @@ public final class ChangeFeed implements ChangeListener, AutoCloseable {
     return store;
   }
 
-  /** Number of open WatchChanges streams. */
-  public int watchCount() {
-    return watches.size();
-  }
-
   private double pendingAccounts() {
     synchronized (lock) {
       return pending.size();

@@ -39,10 +39,6 @@ public final class AccountDirectory {
     parentById.put(accountId, parentAccountId);
   }
 
-  public int size() {
-    return parentById.size();
-  }
-
   /**
    * The ids among {@code accountIds} that are neither in memory nor in the store (written by
    * another replica since this one loaded); the ones found in the store are remembered.

@@ -1,7 +1,4 @@
 package io.healthscore.signals.store;
 
 /** ListAccounts filters; an empty string matches every account. */
-public record AccountFilter(String segment, String lifecycleStage, String owner, String parentAccountId) {
-
-  public static final AccountFilter NONE = new AccountFilter("", "", "", "");
-}
+public record AccountFilter(String segment, String lifecycleStage, String owner, String parentAccountId) {}

@@ -44,10 +44,4 @@ public record AccountRecord(
   public boolean hasParent() {
     return !parentAccountId.isEmpty();
   }
-
-  public AccountRecord withTimes(Instant created, Instant updated) {
-    return new AccountRecord(
-        accountId, name, segment, lifecycleStage, parentAccountId, plan, licenses, mrr, contractStart,
-        renewalDate, billingPeriod, owner, attributes, created, updated);
-  }
 }
