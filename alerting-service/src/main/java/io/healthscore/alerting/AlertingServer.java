@@ -11,6 +11,7 @@ import io.healthscore.alerting.engine.RuleEvaluator;
 import io.healthscore.alerting.engine.ScoreStore;
 import io.healthscore.alerting.engine.SignalsReader;
 import io.healthscore.alerting.feed.AccountReconciler;
+import io.healthscore.alerting.feed.EvaluationSweep;
 import io.healthscore.alerting.feed.ScoresFeedConsumer;
 import io.healthscore.alerting.feed.SignalsFeedConsumer;
 import io.healthscore.alerting.playbook.EscalationScheduler;
@@ -52,10 +53,10 @@ public final class AlertingServer implements AutoCloseable {
   static final String MIGRATION_OWNER = "alerting-core";
 
   private final ServiceServer server;
-  private final Database database;
   private final ScoresFeedConsumer scoresFeed;
   private final SignalsFeedConsumer signalsFeed;
   private final EscalationScheduler escalations;
+  private final EvaluationSweep sweep;
   private final RuleStore rules;
   private final DeliveryModule delivery;
   private final boolean followFeeds;
@@ -76,7 +77,7 @@ public final class AlertingServer implements AutoCloseable {
       ownedChannels.add(scoringChannel);
     }
     Metrics metrics = new Metrics(config.serviceName());
-    database = Database.open(config);
+    Database database = Database.open(config);
     database.migrate(MIGRATIONS, MIGRATION_OWNER);
     DeliveryModule delivery = DeliveryModule.create(database, config, metrics.registry());
     AlertEventSink sink = new OutboxSink(delivery.outbox());
@@ -103,6 +104,7 @@ public final class AlertingServer implements AutoCloseable {
         signals, new OutcomeJudge(alerts), reconciler, sink, refreshGauges, settings.feedMaxBackoff());
     escalations = new EscalationScheduler(database, escalationStore, lifecycle, sink, clock,
         settings.escalationScanInterval());
+    sweep = new EvaluationSweep(database, reconciler, sink, settings.sweepInterval());
     followFeeds = b.followFeeds;
 
     config.configDir().ifPresent(dir -> loadRules(RuleYaml.loadDirectory(dir), validator));
@@ -115,6 +117,7 @@ public final class AlertingServer implements AutoCloseable {
         .onDrain(scoresFeed::close)
         .onDrain(signalsFeed::close)
         .onDrain(escalations::close)
+        .onDrain(sweep::close)
         .onDrain(delivery::close)
         .onStop(() -> ownedChannels.forEach(ch -> {
           ch.shutdownNow();
@@ -144,12 +147,13 @@ public final class AlertingServer implements AutoCloseable {
     return new Builder(config);
   }
 
-  /** Starts delivery, the feeds (unless disabled), the escalation scheduler and the gRPC server. */
+  /** Starts delivery, the feeds and sweep (unless feeds are disabled), escalations and the gRPC server. */
   public AlertingServer start() {
     delivery.start();
     if (followFeeds) {
       scoresFeed.start();
       signalsFeed.start();
+      sweep.start();
     }
     escalations.start();
     server.start();
@@ -179,8 +183,9 @@ public final class AlertingServer implements AutoCloseable {
     return escalations;
   }
 
-  public Database database() {
-    return database;
+  /** The periodic re-evaluation; tests run it with a moved clock. */
+  public EvaluationSweep sweep() {
+    return sweep;
   }
 
   /** Graceful stop: feeds and delivery first, then calls drain, then the database closes. */

@@ -15,20 +15,28 @@ import java.time.Duration;
  *     to signals-service
  * @param feedMaxBackoff HEALTHSCORE_ALERTING_FEED_MAX_BACKOFF (default 10s): longest wait between
  *     reconnects of the score and signal feeds
+ * @param sweepInterval HEALTHSCORE_ALERTING_SWEEP_INTERVAL (default 1h): how often every known
+ *     account is evaluated again for conditions that change with time alone
  */
 public record AlertingSettings(
-    Duration escalationScanInterval, Duration accountCacheTtl, Duration callDeadline, Duration feedMaxBackoff) {
+    Duration escalationScanInterval,
+    Duration accountCacheTtl,
+    Duration callDeadline,
+    Duration feedMaxBackoff,
+    Duration sweepInterval) {
   public static final String ESCALATION_SCAN = "HEALTHSCORE_ALERTING_ESCALATION_SCAN";
   public static final String ACCOUNT_CACHE_TTL = "HEALTHSCORE_ALERTING_ACCOUNT_CACHE_TTL";
   public static final String CALL_DEADLINE = "HEALTHSCORE_ALERTING_CALL_DEADLINE";
   public static final String FEED_MAX_BACKOFF = "HEALTHSCORE_ALERTING_FEED_MAX_BACKOFF";
+  public static final String SWEEP_INTERVAL = "HEALTHSCORE_ALERTING_SWEEP_INTERVAL";
 
   public static AlertingSettings from(ServiceConfig config) {
     return new AlertingSettings(
         positive(config, ESCALATION_SCAN, Duration.ofSeconds(30)),
         positive(config, ACCOUNT_CACHE_TTL, Duration.ofMinutes(5)),
         positive(config, CALL_DEADLINE, Duration.ofSeconds(10)),
-        positive(config, FEED_MAX_BACKOFF, Duration.ofSeconds(10)));
+        positive(config, FEED_MAX_BACKOFF, Duration.ofSeconds(10)),
+        positive(config, SWEEP_INTERVAL, Duration.ofHours(1)));
   }
 
   private static Duration positive(ServiceConfig config, String name, Duration defaultValue) {

@@ -443,6 +443,21 @@ class AlertingServiceTest {
   }
 
   @Test
+  void theSweepCatchesConditionsThatTimeAloneMakesTrue() {
+    putRule("rule_id: quiet\ncondition: {signal: {kind: SIGNAL_CONDITION_KIND_NO_ACTIVITY, days: 30}}");
+    h.signals.putFeatures("acme", Map.of("logins.days_since_last", 10.0), Map.of());
+    h.score("acme", 8);
+    assertEquals(0, alertsOf("quiet").size());
+    h.clock.advance(Duration.ofDays(21));
+    h.signals.putFeatures("acme", Map.of("logins.days_since_last", 31.0), Map.of());
+    assertEquals(1, h.server.sweep().run(), "one known account");
+    Alert quiet = alertsOf("quiet").get(0);
+    assertEquals("no activity for 31 days", quiet.getReason());
+    assertEquals(1, h.server.sweep().run());
+    assertEquals(1, alertsOf("quiet").size(), "sweeping again raises nothing new");
+  }
+
+  @Test
   void renewalRiskReadsTheAccountAndForgetsItWhenItChanges() {
     putRule("rule_id: renewal\ncondition: {renewal_risk: {within_days: 60}}\nscope: {min_mrr: 1000}");
     h.signals.putAccount(Account.newBuilder().setAccountId("acme").setOwner("ana").setMrr(4000)

@@ -1,0 +1,108 @@
+package io.healthscore.alerting.feed;
+
+import io.healthscore.alerting.alert.AlertEventSink;
+import io.healthscore.alerting.support.Reads;
+import io.healthscore.runtime.db.Database;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Re-evaluates every known account now and then. Some conditions change with time alone: no
+ * activity for N days becomes true precisely because nothing arrives on the feeds, a renewal date
+ * comes within reach, a score drop leaves its window. Known accounts are those with a score or an
+ * alert.
+ */
+public final class EvaluationSweep implements AutoCloseable {
+  private static final Logger LOG = Logger.getLogger(EvaluationSweep.class.getName());
+  private static final int BATCH = 200;
+
+  private final Database database;
+  private final AccountReconciler reconciler;
+  private final AlertEventSink sink;
+  private final Duration interval;
+  private ScheduledExecutorService executor;
+
+  public EvaluationSweep(Database database, AccountReconciler reconciler, AlertEventSink sink, Duration interval) {
+    this.database = database;
+    this.reconciler = reconciler;
+    this.sink = sink;
+    this.interval = interval;
+  }
+
+  public synchronized void start() {
+    executor = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "alerting-sweep");
+      t.setDaemon(true);
+      return t;
+    });
+    executor.scheduleWithFixedDelay(() -> {
+      try {
+        run();
+      } catch (RuntimeException e) {
+        LOG.log(Level.WARNING, "evaluation sweep failed; retrying at the next sweep", e);
+      }
+    }, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** Evaluates every known account once, a batch per transaction; returns how many were evaluated. */
+  public int run() {
+    int evaluated = 0;
+    String after = "";
+    while (true) {
+      List<String> accounts = nextAccounts(after);
+      if (accounts.isEmpty()) {
+        return evaluated;
+      }
+      boolean appended;
+      reconciler.lock().lock();
+      try {
+        appended = database.inTransaction(c -> {
+          boolean any = false;
+          for (String account : accounts) {
+            any |= reconciler.reconcile(c, account);
+          }
+          return any;
+        });
+      } finally {
+        reconciler.lock().unlock();
+      }
+      if (appended) {
+        sink.wakeUp();
+      }
+      evaluated += accounts.size();
+      after = accounts.get(accounts.size() - 1);
+    }
+  }
+
+  private List<String> nextAccounts(String after) {
+    return Reads.read(database, c -> {
+      List<String> accounts = new ArrayList<>();
+      try (PreparedStatement s = c.prepareStatement(
+          "SELECT account_id FROM (SELECT account_id FROM alert_account_scores UNION SELECT account_id FROM alerts) k "
+              + "WHERE account_id > ? ORDER BY account_id LIMIT " + BATCH)) {
+        s.setString(1, after);
+        try (ResultSet rs = s.executeQuery()) {
+          while (rs.next()) {
+            accounts.add(rs.getString(1));
+          }
+        }
+      }
+      return accounts;
+    });
+  }
+
+  @Override
+  public synchronized void close() {
+    if (executor != null) {
+      executor.shutdownNow();
+    }
+  }
+}
