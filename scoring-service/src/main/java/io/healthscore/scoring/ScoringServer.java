@@ -70,7 +70,6 @@ public final class ScoringServer implements AutoCloseable {
   private final RescoreJobs rescores;
   private final OverrideExpiry overrideExpiry;
   private final ScoreChangeLog changes;
-  private final ScoreCache cache;
   private final ScoringSettings settings;
   private final Clock clock;
   private final ScheduledExecutorService housekeeping =
@@ -103,7 +102,7 @@ public final class ScoringServer implements AutoCloseable {
     ModelRegistry models = new ModelRegistry(modelStore);
     SignalsClient signals = new SignalsClient(signalsChannel, settings.signalsDeadline());
     this.directory = new AccountDirectory(signals);
-    this.cache = new ScoreCache(settings.cacheSize(), metrics.registry());
+    ScoreCache cache = new ScoreCache(settings.cacheSize(), metrics.registry());
     Scorer scorer =
         new Scorer(scorecards, models, directory, signals, scores, history, overrides, changes, cache, settings, clock);
     this.admin = new ScorecardAdmin(scorecardStore, scorecards, clock);
@@ -224,17 +223,9 @@ public final class ScoringServer implements AutoCloseable {
     return server.metricsPort();
   }
 
-  public Metrics metrics() {
-    return metrics;
-  }
-
   /** The cursor of the last signals change applied (tests, diagnostics). */
   public long appliedSignalsCursor() {
     return feed.appliedCursor();
-  }
-
-  public ScoreCache cache() {
-    return cache;
   }
 
   public OverrideExpiry overrideExpiry() {

@@ -1,6 +1,5 @@
 package io.healthscore.scoring.api;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.Timestamps;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -689,14 +688,5 @@ public final class ScoringServiceImpl extends ScoringServiceGrpc.ScoringServiceI
   private static <T> void reply(StreamObserver<T> out, T response) {
     out.onNext(response);
     out.onCompleted();
-  }
-
-  /** Parses a stored report (kept for model listings). */
-  static CalibrationReport report(StoredModel m) {
-    try {
-      return CalibrationReport.parseFrom(m.report());
-    } catch (InvalidProtocolBufferException e) {
-      throw new IllegalStateException("stored calibration report is corrupt", e);
-    }
   }
 }

@@ -36,19 +36,6 @@ public final class ScoreCache {
     cache.put(score.key(), score);
   }
 
-  public void invalidate(ScoreKey key) {
-    cache.invalidate(key);
-  }
-
-  public void invalidateAll() {
-    cache.invalidateAll();
-  }
-
-  public long size() {
-    cache.cleanUp();
-    return cache.estimatedSize();
-  }
-
   /** Runs and times a recomputation. */
   public <T> T timeRecompute(Supplier<T> work) {
     return recompute.record(work);

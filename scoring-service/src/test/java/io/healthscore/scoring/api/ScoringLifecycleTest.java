@@ -63,10 +63,11 @@ class ScoringLifecycleTest {
 
   @Test
   void restartResumesFromTheStoredCursorAndServesStoredScores() {
-    h.signals.putAccount(FakeSignalService.account("a1", "smb", 100));
-    h.signals.putAccount(FakeSignalService.account("a2", "smb", 100));
+    // Features first, so each account's first score already has them.
     h.signals.setFeatures("a1", Map.of(TestScorecards.FEATURE, 80.0));
     h.signals.setFeatures("a2", Map.of(TestScorecards.FEATURE, 10.0));
+    h.signals.putAccount(FakeSignalService.account("a1", "smb", 100));
+    h.signals.putAccount(FakeSignalService.account("a2", "smb", 100));
     h.awaitFeedCaughtUp();
     assertEquals(8.2, score("a1").getScore(), 1e-6);
 

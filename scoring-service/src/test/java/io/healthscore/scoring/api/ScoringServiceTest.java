@@ -71,10 +71,13 @@ class ScoringServiceTest {
     h.close();
   }
 
-  /** Creates an account with logins and waits until its score reflects them. */
+  /**
+   * Creates an account with logins and waits until its score reflects them. Features go first so
+   * the account's first score already has them (no no-data score before).
+   */
   HealthScore scored(String id, String segment, double mrr, double logins) {
-    h.signals.putAccount(FakeSignalService.account(id, segment, mrr));
     h.signals.setFeatures(id, Map.of(TestScorecards.FEATURE, logins));
+    h.signals.putAccount(FakeSignalService.account(id, segment, mrr));
     h.awaitFeedCaughtUp();
     return score(id);
   }
