@@ -164,10 +164,6 @@ public final class AlertingServer implements AutoCloseable {
     return server;
   }
 
-  public int grpcPort() {
-    return server.grpcPort();
-  }
-
   /** The score feed consumer; tests feed it changes directly when the feeds are not followed. */
   public ScoresFeedConsumer scoresFeed() {
     return scoresFeed;
