@@ -75,7 +75,10 @@ abstract class FeedFollower<T> implements AutoCloseable {
         if (closed) {
           break;
         }
-        LOG.log(Level.WARNING, name + " feed interrupted, reconnecting: " + e, e);
+        // One line per reconnect: an upstream that is down for a while must not flood the log.
+        Throwable cause = e.getCause() != null ? e.getCause() : e;
+        LOG.warning(name + " feed interrupted, reconnecting: " + cause);
+        LOG.log(Level.FINE, name + " feed failure", e);
       } finally {
         context.cancel(null);
         if (reader != null) {
