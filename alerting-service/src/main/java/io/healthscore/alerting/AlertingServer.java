@@ -164,6 +164,11 @@ public final class AlertingServer implements AutoCloseable {
     return server;
   }
 
+  /** The gRPC port (the chosen one when configured as 0). */
+  public int grpcPort() {
+    return server.grpcPort();
+  }
+
   /** The score feed consumer; tests feed it changes directly when the feeds are not followed. */
   public ScoresFeedConsumer scoresFeed() {
     return scoresFeed;
