@@ -5,6 +5,7 @@ import io.grpc.stub.StreamObserver;
 import io.healthscore.runtime.error.InvalidArgumentException;
 import io.healthscore.runtime.error.NotFoundException;
 import io.healthscore.runtime.error.Violations;
+import io.healthscore.signals.features.FeatureHorizon;
 import io.healthscore.signals.feed.ChangeFeed;
 import io.healthscore.signals.features.FeatureReader;
 import io.healthscore.signals.store.AccountDirectory;
@@ -236,12 +237,12 @@ public final class SignalServiceImpl extends SignalServiceGrpc.SignalServiceImpl
   @Override
   public void getFeatures(GetFeaturesRequest request, StreamObserver<GetFeaturesResponse> out) {
     requireId(request.getAccountId(), "account_id");
-    Instant asOf = asOf(request.hasAsOf(), request.getAsOf());
+    FeatureHorizon horizon = horizon(request.hasAsOf(), request.getAsOf());
     AccountRecord account =
         deps.accounts()
             .find(request.getAccountId())
             .orElseThrow(() -> new NotFoundException("account '" + request.getAccountId() + "' not found"));
-    reply(out, ProtoMapping.toProto(account.accountId(), asOf, deps.features().featuresOf(account, asOf)));
+    reply(out, ProtoMapping.toProto(account.accountId(), horizon.asOf(), deps.features().featuresOf(account, horizon)));
   }
 
   @Override
@@ -254,7 +255,7 @@ public final class SignalServiceImpl extends SignalServiceGrpc.SignalServiceImpl
       }
     }
     v.throwIfAny("invalid feature request");
-    Instant asOf = asOf(request.hasAsOf(), request.getAsOf());
+    FeatureHorizon horizon = horizon(request.hasAsOf(), request.getAsOf());
     Map<String, AccountRecord> found = deps.accounts().findAll(new LinkedHashSet<>(ids));
     BatchGetFeaturesResponse.Builder response = BatchGetFeaturesResponse.newBuilder();
     for (String id : ids) {
@@ -262,7 +263,7 @@ public final class SignalServiceImpl extends SignalServiceGrpc.SignalServiceImpl
       if (account == null) {
         response.addMissingAccountIds(id);
       } else {
-        response.addAccounts(ProtoMapping.toProto(id, asOf, deps.features().featuresOf(account, asOf)));
+        response.addAccounts(ProtoMapping.toProto(id, horizon.asOf(), deps.features().featuresOf(account, horizon)));
       }
     }
     reply(out, response.build());
@@ -280,14 +281,15 @@ public final class SignalServiceImpl extends SignalServiceGrpc.SignalServiceImpl
             ProtoMapping::toWatchResponse);
   }
 
-  private Instant asOf(boolean present, Timestamp asOf) {
+  /** Live features without as_of; point-in-time features (whole days before its day) with it. */
+  private FeatureHorizon horizon(boolean present, Timestamp asOf) {
     if (!present) {
-      return deps.clock().instant();
+      return FeatureHorizon.live(deps.clock().instant());
     }
     if (!ProtoMapping.isValid(asOf)) {
       throw InvalidArgumentException.forField("as_of", "must be a valid timestamp");
     }
-    return ProtoMapping.toInstant(asOf);
+    return FeatureHorizon.pointInTime(ProtoMapping.toInstant(asOf));
   }
 
   private static int pageSize(int requested, int defaultSize, int maxSize) {

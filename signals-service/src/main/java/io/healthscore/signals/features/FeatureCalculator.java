@@ -10,31 +10,26 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Turns an account and its daily rollups into point-in-time features. docs/features.md defines
- * every name; the rule that keeps the future out: features as of a moment use only the UTC days
- * strictly before that moment's day, so the result never depends on when during the day it is asked.
+ * Turns an account and its daily rollups into features. docs/features.md defines every name; the
+ * {@link FeatureHorizon} says which days count: live features include today's partial day, features
+ * as of an explicit moment only the UTC days strictly before its day.
  */
 public final class FeatureCalculator {
   /** The windows, in days, of the count/sum/mean features. */
   public static final int[] WINDOWS = {7, 30, 60, 90};
 
-  static final long MILLIS_PER_DAY = 86_400_000L;
-
-  /** The UTC day features as of {@code asOf} stop before (exclusive). */
-  public static long asOfDay(Instant asOf) {
-    return Math.floorDiv(asOf.toEpochMilli(), MILLIS_PER_DAY);
-  }
+  static final long MILLIS_PER_DAY = FeatureHorizon.MILLIS_PER_DAY;
 
   /**
    * Computes the features.
    *
-   * @param rollups the account's rollups; days at or after the as-of day are ignored
-   * @param mrrChange90d sum of outcome mrr_delta over the 90 days before the as-of day
+   * @param rollups the account's rollups; days at or after the horizon's end day are ignored
+   * @param mrrChange90d sum of outcome mrr_delta over the horizon's 90-day window
    * @param children number of accounts whose parent is this one
    */
   public Features compute(
-      AccountRecord account, List<DailyRollup> rollups, double mrrChange90d, long children, Instant asOf) {
-    long day = asOfDay(asOf);
+      AccountRecord account, List<DailyRollup> rollups, double mrrChange90d, long children, FeatureHorizon horizon) {
+    long day = horizon.endDay();
     Map<String, List<DailyRollup>> byMetric = new TreeMap<>();
     for (DailyRollup r : rollups) {
       if (r.epochDay() < day) {
@@ -44,35 +39,34 @@ public final class FeatureCalculator {
     Map<String, Double> numbers = new HashMap<>();
     Map<String, String> labels = new HashMap<>();
     Map<Long, Long> peakUsersByDay = new HashMap<>();
-    byMetric.forEach((metric, days) -> metricFeatures(metric, days, day, numbers, labels, peakUsersByDay));
-    accountFeatures(account, asOf, day, mrrChange90d, children, peakUsersByDay, numbers);
+    byMetric.forEach((metric, days) -> metricFeatures(metric, days, horizon, numbers, labels, peakUsersByDay));
+    accountFeatures(account, horizon.asOf(), mrrChange90d, children, peakUsersByDay, numbers);
     return new Features(numbers, labels);
   }
 
   private static void metricFeatures(
       String metric,
       List<DailyRollup> days,
-      long asOfDay,
+      FeatureHorizon horizon,
       Map<String, Double> numbers,
       Map<String, String> labels,
       Map<Long, Long> peakUsersByDay) {
-    DailyRollup first = days.get(0);
+    long endDay = horizon.endDay();
+    long firstAtMillis = Long.MAX_VALUE;
     DailyRollup last = days.get(0);
     for (DailyRollup r : days) {
-      if (r.epochDay() < first.epochDay()) {
-        first = r;
-      }
+      firstAtMillis = Math.min(firstAtMillis, r.firstAtMillis());
       if (r.epochDay() > last.epochDay()) {
         last = r;
       }
-      if (r.epochDay() >= asOfDay - 30) {
+      if (r.epochDay() >= endDay - 30) {
         peakUsersByDay.merge(r.epochDay(), r.distinctUsers(), Math::max);
       }
     }
     // A metric carries numbers or labels; its latest signal decides which when both occur.
     boolean labelled = last.lastLabel() != null;
     for (int window : WINDOWS) {
-      Window w = Window.of(days, asOfDay - window, asOfDay);
+      Window w = Window.of(days, endDay - window, endDay);
       numbers.put(metric + ".count_" + window + "d", (double) w.count);
       if (!labelled) {
         numbers.put(metric + ".sum_" + window + "d", w.sum);
@@ -82,8 +76,8 @@ public final class FeatureCalculator {
       }
     }
     if (!labelled) {
-      Window recent = Window.of(days, asOfDay - 30, asOfDay);
-      Window earlier = Window.of(days, asOfDay - 60, asOfDay - 30);
+      Window recent = Window.of(days, endDay - 30, endDay);
+      Window earlier = Window.of(days, endDay - 60, endDay - 30);
       if (earlier.count > 0 && earlier.sum != 0) {
         numbers.put(metric + ".trend_30d", recent.sum / earlier.sum - 1);
       }
@@ -91,15 +85,22 @@ public final class FeatureCalculator {
     } else {
       labels.put(metric, last.lastLabel());
     }
-    numbers.put(metric + ".days_since_last", (double) (asOfDay - last.epochDay()));
-    numbers.put(metric + ".days_since_first", (double) (asOfDay - first.epochDay()));
-    numbers.put(metric + ".peak_daily_users_30d", (double) Window.of(days, asOfDay - 30, asOfDay).peakUsers);
+    numbers.put(metric + ".days_since_last", daysBefore(horizon, last.lastAtMillis()));
+    numbers.put(metric + ".days_since_first", daysBefore(horizon, firstAtMillis));
+    numbers.put(metric + ".peak_daily_users_30d", (double) Window.of(days, endDay - 30, endDay).peakUsers);
+  }
+
+  /**
+   * Fractional days from {@code millis} to the end of the data seen; 0 for a signal dated after it
+   * (a producer's clock slightly ahead).
+   */
+  private static double daysBefore(FeatureHorizon horizon, long millis) {
+    return Math.max(0, horizon.cutoffMillis() - millis) / (double) MILLIS_PER_DAY;
   }
 
   private static void accountFeatures(
       AccountRecord account,
       Instant asOf,
-      long asOfDay,
       double mrrChange90d,
       long children,
       Map<Long, Long> peakUsersByDay,

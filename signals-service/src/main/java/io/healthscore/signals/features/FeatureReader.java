@@ -4,7 +4,6 @@ import io.healthscore.signals.ingest.IngestEngine;
 import io.healthscore.signals.store.AccountRecord;
 import io.healthscore.signals.store.AccountStore;
 import io.healthscore.signals.store.OutcomeStore;
-import java.time.Instant;
 
 /** Gathers what {@link FeatureCalculator} needs for an account from the engine and the stores. */
 public final class FeatureReader {
@@ -21,20 +20,16 @@ public final class FeatureReader {
     this.accounts = accounts;
   }
 
-  public Features featuresOf(AccountRecord account, Instant asOf) {
-    long day = FeatureCalculator.asOfDay(asOf);
-    long dayStartMillis = day * FeatureCalculator.MILLIS_PER_DAY;
+  public Features featuresOf(AccountRecord account, FeatureHorizon horizon) {
     double mrrChange =
         outcomes.sumMrrDelta(
-            account.accountId(),
-            dayStartMillis - MRR_CHANGE_DAYS * FeatureCalculator.MILLIS_PER_DAY,
-            dayStartMillis);
+            account.accountId(), horizon.windowStartMillis(MRR_CHANGE_DAYS), horizon.endMillis());
     return calculator.compute(
         account,
         // From day 0: days_since_first needs the first day the metric ever had data.
-        engine.rollups(account.accountId(), 0, day),
+        engine.rollups(account.accountId(), 0, horizon.endDay()),
         mrrChange,
         accounts.countChildren(account.accountId()),
-        asOf);
+        horizon);
   }
 }

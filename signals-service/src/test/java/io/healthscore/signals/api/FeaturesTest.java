@@ -6,6 +6,7 @@ import static io.healthscore.signals.TestSignalsServer.ts;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -94,8 +95,9 @@ class FeaturesTest {
     assertEquals(3, f.getFeaturesOrThrow("logins.count_30d"));
     assertEquals(10, f.getFeaturesOrThrow("logins.sum_30d"));
     assertEquals(3, f.getFeaturesOrThrow("logins.last"));
-    assertEquals(1, f.getFeaturesOrThrow("logins.days_since_last"));
-    assertEquals(10, f.getFeaturesOrThrow("logins.days_since_first"));
+    // Fractional days from the start of as_of's day: the last login was 20 hours before it.
+    assertEquals(20.0 / 24, f.getFeaturesOrThrow("logins.days_since_last"), 1e-9);
+    assertEquals(10, f.getFeaturesOrThrow("logins.days_since_first"), 1e-9);
     assertEquals("strong", f.getLabelsOrThrow("csm.champion"));
     assertEquals(-50, f.getFeaturesOrThrow("account.mrr_change_90d"));
     assertEquals(300, f.getFeaturesOrThrow("account.mrr"));
@@ -108,6 +110,38 @@ class FeaturesTest {
     assertEquals(200, f.getFeaturesOrThrow("logins.sum_7d"));
     assertEquals("lost", f.getLabelsOrThrow("csm.champion"));
     assertEquals(950, f.getFeaturesOrThrow("account.mrr_change_90d"));
+  }
+
+  @Test
+  void liveFeaturesSeeASignalAtOnceWhileAnExplicitAsOfWaitsForTheDayToEnd() {
+    signals.createAccounts("live");
+    Instant longAgo = Instant.now().minus(Duration.ofDays(40));
+    signals.blocking()
+        .ingestSignals(
+            IngestSignalsRequest.newBuilder()
+                .addSignals(number("pf-old", "live", "billing.payment_failed", 1, longAgo))
+                .build());
+    GetFeaturesRequest live = GetFeaturesRequest.newBuilder().setAccountId("live").build();
+    assertEquals(0, signals.blocking().getFeatures(live).getFeaturesOrThrow("billing.payment_failed.count_30d"));
+
+    Instant now = Instant.now();
+    signals.blocking()
+        .ingestSignals(
+            IngestSignalsRequest.newBuilder()
+                .addSignals(number("pf-now", "live", "billing.payment_failed", 1, now))
+                .build());
+    GetFeaturesResponse after = signals.blocking().getFeatures(live);
+    assertEquals(1, after.getFeaturesOrThrow("billing.payment_failed.count_30d"));
+    assertEquals(2, after.getFeaturesOrThrow("billing.payment_failed.count_90d"));
+    double sinceLast = after.getFeaturesOrThrow("billing.payment_failed.days_since_last");
+    assertTrue(sinceLast >= 0 && sinceLast < 1.0 / 24, "days_since_last " + sinceLast);
+
+    // An explicit as_of is point in time: only whole days before its day, so today's signal is not
+    // seen yet (the same as_of must always give the same features, as learning relies on).
+    GetFeaturesResponse asOfNow =
+        signals.blocking().getFeatures(live.toBuilder().setAsOf(ts(now)).build());
+    assertEquals(0, asOfNow.getFeaturesOrThrow("billing.payment_failed.count_30d"));
+    assertTrue(asOfNow.getFeaturesOrThrow("billing.payment_failed.days_since_last") > 30);
   }
 
   @Test

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 
 class FeatureCalculatorTest {
   private static final Instant AS_OF = Instant.parse("2026-03-31T12:00:00Z");
-  private static final long D = FeatureCalculator.asOfDay(AS_OF);
+  private static final long D = FeatureHorizon.pointInTime(AS_OF).endDay();
 
   private static DailyRollup numeric(String metric, long daysBefore, long count, double sum, double last, long users) {
     long day = D - daysBefore;
@@ -46,7 +46,7 @@ class FeatureCalculatorTest {
           labelled("csm.champion", 10, "strong", 1),
           labelled("csm.champion", 3, "lost", 1));
 
-  private final Features features = new FeatureCalculator().compute(account(10), ROLLUPS, 75, 2, AS_OF);
+  private final Features features = new FeatureCalculator().compute(account(10), ROLLUPS, 75, 2, FeatureHorizon.pointInTime(AS_OF));
 
   private double f(String name) {
     Double value = features.numbers().get(name);
@@ -75,6 +75,24 @@ class FeatureCalculatorTest {
   void trendCompareTheLastThirtyDaysWithTheThirtyBefore() {
     assertEquals(44.0 / 20 - 1, f("logins.trend_30d"), 1e-12);
     assertFalse(features.numbers().containsKey("exports.trend_30d"), "no earlier data, no trend");
+  }
+
+  @Test
+  void liveFeaturesIncludeTodayAndMeasureRecencyFromNow() {
+    Features live = new FeatureCalculator().compute(account(10), ROLLUPS, 0, 0, FeatureHorizon.live(AS_OF));
+    Map<String, Double> n = live.numbers();
+    // Windows are today and the days before it: [D-6, D] for 7 days; later days still ignored.
+    assertEquals(103, n.get("logins.count_7d"));
+    assertEquals(1014, n.get("logins.sum_7d"));
+    assertEquals(106, n.get("logins.count_30d"));
+    assertEquals(1044.0 / 20 - 1, n.get("logins.trend_30d"), 1e-12);
+    assertEquals(7, n.get("logins.last"));
+    // Today's rollup's last signal is at midnight, AS_OF is noon: half a day.
+    assertEquals(0.5, n.get("logins.days_since_last"), 1e-12);
+    assertEquals(80.5, n.get("logins.days_since_first"), 1e-12);
+    assertEquals(50, n.get("logins.peak_daily_users_30d"));
+    // Unchanged metrics without data today: recency still counts from now.
+    assertEquals(2.5, n.get("exports.days_since_last"), 1e-12);
   }
 
   @Test
@@ -114,7 +132,7 @@ class FeatureCalculatorTest {
   @Test
   void meanIsAbsentForAnEmptyWindowWhileCountAndSumAreZero() {
     assertEquals(0, f("exports.count_7d") - 2);
-    Features later = new FeatureCalculator().compute(account(0), ROLLUPS, 0, 0, AS_OF.plus(Duration.ofDays(20)));
+    Features later = new FeatureCalculator().compute(account(0), ROLLUPS, 0, 0, FeatureHorizon.pointInTime(AS_OF.plus(Duration.ofDays(20))));
     assertEquals(0, later.numbers().get("exports.count_7d"));
     assertEquals(0, later.numbers().get("exports.sum_7d"));
     assertFalse(later.numbers().containsKey("exports.mean_7d"));
