@@ -80,7 +80,7 @@ public final class DemoData {
     List<Account> accounts = new ArrayList<>();
     for (int i = 0; i < count; i++) {
       String segment = SEGMENTS[i % SEGMENTS.length];
-      long licenses = segment.equals("enterprise") ? 200 : segment.equals("mid-market") ? 60 : 15;
+      long licenses = segment.equals("enterprise") ? 60 : segment.equals("mid-market") ? 25 : 10;
       int tenureDays = 100 + (i * 37) % 500;
       accounts.add(
           Account.newBuilder()
@@ -90,7 +90,7 @@ public final class DemoData {
               .setLifecycleStage(tenureDays < 120 ? "onboarding" : "adoption")
               .setPlan(segment.equals("enterprise") ? "enterprise" : "growth")
               .setLicenses(licenses)
-              .setMrr(licenses * (segment.equals("smb") ? 40 : 55))
+              .setMrr(licenses * (segment.equals("enterprise") ? 150 : segment.equals("mid-market") ? 90 : 60))
               .setContractStart(ts(now.minus(Duration.ofDays(tenureDays))))
               .setRenewalDate(ts(now.plus(Duration.ofDays(20 + (i * 53) % 340))))
               .setBillingPeriod(i % 2 == 0 ? BillingPeriod.BILLING_PERIOD_ANNUAL : BillingPeriod.BILLING_PERIOD_MONTHLY)

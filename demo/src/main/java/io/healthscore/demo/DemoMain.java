@@ -23,6 +23,8 @@ public final class DemoMain {
     Path dataRoot = Path.of(System.getenv().getOrDefault("HEALTHSCORE_DATA_DIR", "data/demo"));
     // The story's signals carry fresh event ids on every run, so it starts from empty stores.
     deleteRecursively(dataRoot);
+    Path log = DemoLogging.toFile(dataRoot);
+    System.out.println("healthscore demo: service logs (alerts of the log channel too) go to " + log);
     Map<String, String> env = new HashMap<>(System.getenv());
     env.putIfAbsent("HEALTHSCORE_CONFIG_DIR", Files.isDirectory(Path.of("config")) ? "config" : "");
     // The demo's webhook receiver listens on loopback, which webhooks may not reach by default.

@@ -54,7 +54,6 @@ import java.util.function.BooleanSupplier;
  */
 public final class DemoScenario implements AutoCloseable {
   static final String WEBHOOK_SECRET = "demo-secret";
-  private static final int BATCH = 5_000;
 
   private final PrintStream out;
   private final ManagedChannel signalsChannel;
@@ -98,11 +97,11 @@ public final class DemoScenario implements AutoCloseable {
 
     out.printf("== 2. %d accounts with 90 days of signals%n", accountCount);
     signals().upsertAccounts(UpsertAccountsRequest.newBuilder().addAllAccounts(accounts).build());
-    List<Signal> all = new ArrayList<>();
+    // One atomic batch per account, so each account is scored on its whole history at once.
+    long accepted = 0;
     for (int i = 0; i < accounts.size(); i++) {
-      all.addAll(data.history(accounts.get(i), DemoData.profileOf(i)));
+      accepted += ingest(data.history(accounts.get(i), DemoData.profileOf(i)));
     }
-    long accepted = ingest(all);
     out.printf("  %,d signals stored%n", accepted);
 
     out.println("== 3. Scores");
@@ -166,17 +165,10 @@ public final class DemoScenario implements AutoCloseable {
     explained.getLinesList().stream().limit(5).forEach(line -> out.println("    " + line));
   }
 
-  private long ingest(List<Signal> signals) {
-    long accepted = 0;
-    for (int from = 0; from < signals.size(); from += BATCH) {
-      IngestSignalsResponse response = signals().ingestSignals(IngestSignalsRequest.newBuilder()
-          .addAllSignals(signals.subList(from, Math.min(signals.size(), from + BATCH))).build());
-      if (response.getRejectedCount() > 0) {
-        throw new IllegalStateException("demo signal rejected: " + response.getRejected(0));
-      }
-      accepted += response.getAccepted();
-    }
-    return accepted;
+  private long ingest(List<Signal> batch) {
+    IngestSignalsResponse response = signals().ingestSignals(
+        IngestSignalsRequest.newBuilder().addAllSignals(batch).setAtomic(true).build());
+    return response.getAccepted();
   }
 
   private List<HealthScore> scores(List<String> ids) {
