@@ -24,11 +24,17 @@ public final class FeatureCalculator {
    * Computes the features.
    *
    * @param rollups the account's rollups; days at or after the horizon's end day are ignored
+   * @param users distinct users of the account, for windows within the last 30 days of the horizon
    * @param mrrChange90d sum of outcome mrr_delta over the horizon's 90-day window
    * @param children number of accounts whose parent is this one
    */
   public Features compute(
-      AccountRecord account, List<DailyRollup> rollups, double mrrChange90d, long children, FeatureHorizon horizon) {
+      AccountRecord account,
+      List<DailyRollup> rollups,
+      DistinctUsers users,
+      double mrrChange90d,
+      long children,
+      FeatureHorizon horizon) {
     long day = horizon.endDay();
     Map<String, List<DailyRollup>> byMetric = new TreeMap<>();
     for (DailyRollup r : rollups) {
@@ -39,8 +45,17 @@ public final class FeatureCalculator {
     Map<String, Double> numbers = new HashMap<>();
     Map<String, String> labels = new HashMap<>();
     Map<Long, Long> peakUsersByDay = new HashMap<>();
-    byMetric.forEach((metric, days) -> metricFeatures(metric, days, horizon, numbers, labels, peakUsersByDay));
+    byMetric.forEach(
+        (metric, days) -> {
+          metricFeatures(metric, days, horizon, numbers, labels, peakUsersByDay);
+          numbers.put(metric + ".distinct_users_30d", (double) users.count(metric, day - 30, day));
+        });
     accountFeatures(account, horizon.asOf(), mrrChange90d, children, peakUsersByDay, numbers);
+    long activeUsers = users.count(null, day - 30, day);
+    numbers.put("account.active_users_30d", (double) activeUsers);
+    if (account.licenses() > 0) {
+      numbers.put("account.license_utilization", (double) activeUsers / account.licenses());
+    }
     return new Features(numbers, labels);
   }
 
@@ -125,9 +140,6 @@ public final class FeatureCalculator {
       peakUsers = Math.max(peakUsers, users);
     }
     numbers.put("account.peak_daily_users_30d", (double) peakUsers);
-    if (account.licenses() > 0) {
-      numbers.put("account.license_utilization", (double) peakUsers / account.licenses());
-    }
   }
 
   /** Totals of the rollups with a day in [fromDay, toDay). */

@@ -372,6 +372,24 @@ public final class IngestEngine implements AutoCloseable {
    * ordered by metric, then day.
    */
   public List<DailyRollup> rollups(String accountId, long fromEpochDayInclusive, long toEpochDayExclusive) {
+    return read(accountId, fromEpochDayInclusive, toEpochDayExclusive, toEpochDayExclusive).rollups();
+  }
+
+  /**
+   * Exact number of distinct users (non-empty user ids) of the account over the days [fromDay,
+   * toDayExclusive), of one metric or, when {@code metricOrNull} is null, of all: the union of the
+   * per-day user sets, stored and in memory.
+   */
+  public long distinctUsers(String accountId, String metricOrNull, long fromDay, long toDayExclusive) {
+    return read(accountId, fromDay, toDayExclusive, fromDay).distinctUsers(metricOrNull, fromDay, toDayExclusive);
+  }
+
+  /**
+   * Rollups of the account with a day in [from, to), as {@link #rollups}, together with the user
+   * sets of the days from {@code usersFromDay} on, in one read.
+   */
+  public AccountRollups read(
+      String accountId, long fromEpochDayInclusive, long toEpochDayExclusive, long usersFromDay) {
     // Memory first, then SQL: a checkpoint that commits in between is then seen in SQL, and its
     // checkpoint id on the rows tells which in-memory changes they already contain.
     List<Long> deltaIds = new ArrayList<>();
@@ -387,15 +405,17 @@ public final class IngestEngine implements AutoCloseable {
     List<RollupStore.Key> withUsers = new ArrayList<>();
     for (List<HotRollup> delta : deltas) {
       for (HotRollup r : delta) {
-        if (r.users != null) {
+        if (r.users != null && r.epochDay < usersFromDay) {
           withUsers.add(new RollupStore.Key(r.metric, r.epochDay));
         }
       }
     }
     RollupStore.Snapshot stored =
-        store.read(accountId, fromEpochDayInclusive, toEpochDayExclusive, withUsers);
+        store.read(accountId, fromEpochDayInclusive, toEpochDayExclusive, usersFromDay, withUsers);
     Map<RollupStore.Key, StoredRollup> merged = new HashMap<>(stored.rollups());
-    Map<RollupStore.Key, LongHashSet> newUsers = new HashMap<>();
+    // Whole user sets (stored plus memory) of the rollups that need them; the stored ones are
+    // private copies, merged into in place.
+    Map<RollupStore.Key, LongHashSet> users = new HashMap<>();
     for (int d = 0; d < deltas.size(); d++) {
       long deltaId = deltaIds.get(d);
       for (HotRollup hot : deltas.get(d)) {
@@ -407,29 +427,28 @@ public final class IngestEngine implements AutoCloseable {
         StoredRollup before = merged.get(key);
         merged.put(key, before == null ? StoredRollup.of(hot) : before.followedBy(hot, before.distinctUsers()));
         if (hot.users != null) {
-          LongHashSet storedUsers = stored.users().get(key);
-          LongHashSet fresh = newUsers.computeIfAbsent(key, k -> new LongHashSet());
-          for (long user : hot.users.toArray()) {
-            if (storedUsers == null || !storedUsers.contains(user)) {
-              fresh.add(user);
-            }
+          LongHashSet set = users.get(key);
+          if (set == null) {
+            set = stored.users().getOrDefault(key, new LongHashSet());
+            users.put(key, set);
           }
+          set.addAll(hot.users);
         }
       }
     }
+    stored.users().forEach(users::putIfAbsent);
     List<DailyRollup> result = new ArrayList<>(merged.size());
     for (Map.Entry<RollupStore.Key, StoredRollup> e : merged.entrySet()) {
       StoredRollup r = e.getValue();
-      LongHashSet fresh = newUsers.get(e.getKey());
-      if (fresh != null) {
-        StoredRollup row = stored.rollups().get(e.getKey());
-        long distinct = (row == null ? 0 : row.distinctUsers()) + fresh.size();
-        r = r.withDistinctUsers(distinct);
+      LongHashSet set = users.get(e.getKey());
+      if (set != null) {
+        r = r.withDistinctUsers(set.size());
       }
       result.add(r.toDailyRollup(accountId));
     }
     result.sort(Comparator.comparing(DailyRollup::metric).thenComparingLong(DailyRollup::epochDay));
-    return result;
+    users.keySet().removeIf(k -> k.epochDay() < usersFromDay);
+    return new AccountRollups(result, users, usersFromDay);
   }
 
   /** Every metric the account has received, sorted. */

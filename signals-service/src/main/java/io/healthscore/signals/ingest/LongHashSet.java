@@ -15,6 +15,14 @@ final class LongHashSet {
     return insert(slots, value);
   }
 
+  void addAll(LongHashSet other) {
+    for (long v : other.slots) {
+      if (v != 0) {
+        add(v);
+      }
+    }
+  }
+
   boolean contains(long value) {
     int mask = slots.length - 1;
     for (int i = spread(value) & mask; ; i = (i + 1) & mask) {

@@ -64,7 +64,8 @@ final class RollupStore {
 
   private static final String SELECT_ROLLUPS =
       "SELECT metric, epoch_day, signal_count, numeric_count, value_sum, value_min, value_max,"
-          + " last_value, last_label, first_at_millis, last_at_millis, distinct_users, checkpoint_id"
+          + " last_value, last_label, first_at_millis, last_at_millis, distinct_users, checkpoint_id,"
+          + " CASE WHEN epoch_day >= ? THEN user_hashes END"
           + " FROM ingest_rollups WHERE account_id = ? AND epoch_day >= ? AND epoch_day < ?";
 
   private static final String SELECT_USERS =
@@ -240,20 +241,23 @@ final class RollupStore {
   record Snapshot(Map<Key, StoredRollup> rollups, Map<Key, LongHashSet> users) {}
 
   /**
-   * The account's stored rollups with a day in [from, to), and the stored users of the rollups in
-   * {@code usersWanted} (those with in-memory users to merge), read in one repeatable-read
-   * transaction so that a checkpoint committing meanwhile cannot be half seen.
+   * The account's stored rollups with a day in [from, to), and the stored users of the rollups with
+   * a day from {@code usersFromDay} on and of those in {@code usersWanted} (those with in-memory
+   * users to merge), read in one repeatable-read transaction so that a checkpoint committing
+   * meanwhile cannot be half seen.
    */
-  Snapshot read(String accountId, long fromDay, long toDay, List<Key> usersWanted) {
+  Snapshot read(String accountId, long fromDay, long toDay, long usersFromDay, List<Key> usersWanted) {
     try (Connection c = db.dataSource().getConnection()) {
       c.setAutoCommit(false);
       c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
       try {
         Map<Key, StoredRollup> rollups = new HashMap<>();
+        Map<Key, LongHashSet> users = new HashMap<>();
         try (PreparedStatement s = c.prepareStatement(SELECT_ROLLUPS)) {
-          s.setString(1, accountId);
-          s.setLong(2, fromDay);
-          s.setLong(3, toDay);
+          s.setLong(1, usersFromDay);
+          s.setString(2, accountId);
+          s.setLong(3, fromDay);
+          s.setLong(4, toDay);
           try (ResultSet rs = s.executeQuery()) {
             while (rs.next()) {
               StoredRollup r =
@@ -261,14 +265,18 @@ final class RollupStore {
                       rs.getString(1), rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getDouble(5),
                       rs.getDouble(6), rs.getDouble(7), rs.getDouble(8), rs.getString(9),
                       rs.getLong(10), rs.getLong(11), rs.getLong(12), rs.getLong(13));
-              rollups.put(new Key(r.metric(), r.epochDay()), r);
+              Key key = new Key(r.metric(), r.epochDay());
+              rollups.put(key, r);
+              byte[] hashes = rs.getBytes(14);
+              if (hashes != null) {
+                users.put(key, decodeUsers(hashes));
+              }
             }
           }
         }
-        Map<Key, LongHashSet> users = new HashMap<>();
         try (PreparedStatement s = c.prepareStatement(SELECT_USERS)) {
           for (Key key : usersWanted) {
-            if (!rollups.containsKey(key)) {
+            if (!rollups.containsKey(key) || users.containsKey(key)) {
               continue;
             }
             s.setString(1, accountId);

@@ -53,6 +53,8 @@ class FeaturesTest {
                 .addSignals(number("s2", "acme", "logins", 3, PAST.minus(Duration.ofHours(20))).toBuilder().setUserId("u2"))
                 .addSignals(number("s3", "acme", "logins", 5, PAST.minus(Duration.ofDays(10))).toBuilder().setUserId("u1"))
                 .addSignals(label("s4", "acme", "csm.champion", "strong", PAST.minus(Duration.ofDays(3))))
+                .addSignals(number("s5", "acme", "exports", 1, PAST.minus(Duration.ofDays(2))).toBuilder().setUserId("u1"))
+                .addSignals(number("s6", "acme", "exports", 1, PAST.minus(Duration.ofDays(2))).toBuilder().setUserId("u3"))
                 // After the as-of moment: must not count.
                 .addSignals(number("late1", "acme", "logins", 100, PAST.plus(Duration.ofMinutes(1))))
                 .addSignals(number("late2", "acme", "logins", 100, PAST.plus(Duration.ofDays(5))))
@@ -102,6 +104,16 @@ class FeaturesTest {
     assertEquals(-50, f.getFeaturesOrThrow("account.mrr_change_90d"));
     assertEquals(300, f.getFeaturesOrThrow("account.mrr"));
     assertEquals(1, f.getFeaturesOrThrow("account.children"));
+  }
+
+  @Test
+  void distinctUsersCountAUserOnceAcrossDaysAndMetrics() {
+    GetFeaturesResponse f = features(PAST);
+    assertEquals(2, f.getFeaturesOrThrow("logins.distinct_users_30d"), "u1 on two days, u2");
+    assertEquals(2, f.getFeaturesOrThrow("exports.distinct_users_30d"));
+    assertEquals(3, f.getFeaturesOrThrow("account.active_users_30d"), "u1 in both metrics once");
+    assertEquals(0.75, f.getFeaturesOrThrow("account.license_utilization"), 1e-12);
+    assertEquals(2, f.getFeaturesOrThrow("account.peak_daily_users_30d"));
   }
 
   @Test

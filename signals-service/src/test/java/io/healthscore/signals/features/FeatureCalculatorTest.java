@@ -46,7 +46,35 @@ class FeatureCalculatorTest {
           labelled("csm.champion", 10, "strong", 1),
           labelled("csm.champion", 3, "lost", 1));
 
-  private final Features features = new FeatureCalculator().compute(account(10), ROLLUPS, 75, 2, FeatureHorizon.pointInTime(AS_OF));
+  /** A user active on a day in a metric. */
+  private record UserDay(String metric, long day, String user) {}
+
+  private static UserDay user(String metric, long daysBefore, String user) {
+    return new UserDay(metric, D - daysBefore, user);
+  }
+
+  private static final List<UserDay> USER_DAYS =
+      List.of(
+          user("logins", 1, "u1"),
+          user("logins", 1, "u2"),
+          user("logins", 5, "u1"),
+          user("logins", 20, "u3"),
+          user("logins", 45, "u9"),
+          user("logins", 0, "u7"),
+          user("exports", 2, "u1"),
+          user("exports", 2, "u4"));
+
+  /** Distinct users as the engine counts them: the union over the window's days (and metrics). */
+  private static final DistinctUsers USERS =
+      (metric, from, to) ->
+          USER_DAYS.stream()
+              .filter(u -> u.day() >= from && u.day() < to && (metric == null || metric.equals(u.metric())))
+              .map(UserDay::user)
+              .distinct()
+              .count();
+
+  private final Features features =
+      new FeatureCalculator().compute(account(10), ROLLUPS, USERS, 75, 2, FeatureHorizon.pointInTime(AS_OF));
 
   private double f(String name) {
     Double value = features.numbers().get(name);
@@ -79,7 +107,7 @@ class FeatureCalculatorTest {
 
   @Test
   void liveFeaturesIncludeTodayAndMeasureRecencyFromNow() {
-    Features live = new FeatureCalculator().compute(account(10), ROLLUPS, 0, 0, FeatureHorizon.live(AS_OF));
+    Features live = new FeatureCalculator().compute(account(10), ROLLUPS, USERS, 0, 0, FeatureHorizon.live(AS_OF));
     Map<String, Double> n = live.numbers();
     // Windows are today and the days before it: [D-6, D] for 7 days; later days still ignored.
     assertEquals(103, n.get("logins.count_7d"));
@@ -91,6 +119,8 @@ class FeatureCalculatorTest {
     assertEquals(0.5, n.get("logins.days_since_last"), 1e-12);
     assertEquals(80.5, n.get("logins.days_since_first"), 1e-12);
     assertEquals(50, n.get("logins.peak_daily_users_30d"));
+    assertEquals(4, n.get("logins.distinct_users_30d"), "today's u7 counts live");
+    assertEquals(5, n.get("account.active_users_30d"));
     // Unchanged metrics without data today: recency still counts from now.
     assertEquals(2.5, n.get("exports.days_since_last"), 1e-12);
   }
@@ -102,6 +132,13 @@ class FeatureCalculatorTest {
     assertEquals(6, f("logins.last"));
     assertEquals(5, f("logins.peak_daily_users_30d"));
     assertEquals(2, f("exports.peak_daily_users_30d"));
+  }
+
+  @Test
+  void distinctUsersCountEachUserOnceOverTheWindowAndAcrossMetrics() {
+    assertEquals(3, f("logins.distinct_users_30d"), "u1 on two days once; u9 is older than 30 days");
+    assertEquals(2, f("exports.distinct_users_30d"));
+    assertEquals(4, f("account.active_users_30d"), "u1 in both metrics once");
   }
 
   @Test
@@ -126,13 +163,13 @@ class FeatureCalculatorTest {
     assertEquals(10, f("account.licenses"));
     assertEquals(2, f("account.children"));
     assertEquals(5, f("account.peak_daily_users_30d"));
-    assertEquals(0.5, f("account.license_utilization"));
+    assertEquals(0.4, f("account.license_utilization"), 1e-12, "active users over licenses");
   }
 
   @Test
   void meanIsAbsentForAnEmptyWindowWhileCountAndSumAreZero() {
     assertEquals(0, f("exports.count_7d") - 2);
-    Features later = new FeatureCalculator().compute(account(0), ROLLUPS, 0, 0, FeatureHorizon.pointInTime(AS_OF.plus(Duration.ofDays(20))));
+    Features later = new FeatureCalculator().compute(account(0), ROLLUPS, USERS, 0, 0, FeatureHorizon.pointInTime(AS_OF.plus(Duration.ofDays(20))));
     assertEquals(0, later.numbers().get("exports.count_7d"));
     assertEquals(0, later.numbers().get("exports.sum_7d"));
     assertFalse(later.numbers().containsKey("exports.mean_7d"));

@@ -159,6 +159,46 @@ abstract class IngestEngineContract {
   }
 
   @Test
+  void countsDistinctUsersExactlyAcrossDaysMetricsAndCheckpoints() {
+    IngestEngine engine = open(dir.resolve("wal"));
+    long t = DAY_20000;
+    engine.ingest(
+        List.of(
+            number("d1", "acme", "u1", "logins", 1, t),
+            number("d2", "acme", "u2", "logins", 1, t),
+            number("d3", "acme", "u1", "logins", 1, t + DAY),
+            number("d4", "acme", "u3", "logins", 1, t + DAY),
+            number("d5", "acme", "u1", "exports", 1, t + DAY),
+            number("d6", "acme", "u4", "exports", 1, t + DAY),
+            number("d7", "other", "u9", "logins", 1, t)));
+    engine.checkpoint();
+    // In memory only, on top of stored days: a new user, and known ones again.
+    engine.ingest(
+        List.of(
+            number("e1", "acme", "u5", "logins", 1, t + 2 * DAY),
+            number("e2", "acme", "u2", "logins", 1, t + 2 * DAY),
+            number("e3", "acme", "u4", "logins", 1, t + DAY),
+            number("e4", "acme", "u1", "exports", 1, t + 2 * DAY)));
+
+    assertEquals(5, engine.distinctUsers("acme", "logins", 20_000, 20_003), "u1 u2 u3 u4 u5, each once");
+    assertEquals(2, engine.distinctUsers("acme", "exports", 20_000, 20_003));
+    assertEquals(5, engine.distinctUsers("acme", null, 20_000, 20_003));
+    assertEquals(3, engine.distinctUsers("acme", "logins", 20_001, 20_002), "stored u1 u3 plus u4 in memory");
+    assertEquals(2, engine.distinctUsers("acme", "logins", 20_000, 20_001));
+    assertEquals(0, engine.distinctUsers("acme", "logins", 20_003, 20_010));
+
+    AccountRollups read = engine.read("acme", 0, 20_003, 20_001);
+    assertEquals(5, read.distinctUsers(null, 20_001, 20_003), "u1 u3 u4 on day 20001, u2 u5 on 20002");
+    assertThrows(IllegalArgumentException.class, () -> read.distinctUsers(null, 20_000, 20_003));
+    assertEquals(3, read.rollups().stream().filter(r -> r.metric().equals("logins") && r.epochDay() == 20_001)
+        .findFirst().orElseThrow().distinctUsers());
+
+    engine.checkpoint();
+    assertEquals(5, engine.distinctUsers("acme", "logins", 20_000, 20_003), "the same once stored");
+    assertEquals(5, engine.distinctUsers("acme", null, 20_000, 20_003));
+  }
+
+  @Test
   void labelsAreCountedWithoutTouchingNumbers() {
     IngestEngine engine = open(dir.resolve("wal"));
     long t = DAY_20000;
