@@ -1,5 +1,6 @@
 package io.healthscore.alerting.engine;
 
+import io.healthscore.alerting.support.Times;
 import io.healthscore.v1.Account;
 import io.healthscore.v1.Band;
 import io.healthscore.v1.BandTransitionCondition;
@@ -195,8 +196,7 @@ public final class RuleEvaluator {
     if (account.isEmpty() || !account.get().hasRenewalDate()) {
       return Optional.empty();
     }
-    Instant renewal = Instant.ofEpochSecond(
-        account.get().getRenewalDate().getSeconds(), account.get().getRenewalDate().getNanos());
+    Instant renewal = Times.toInstant(account.get().getRenewalDate());
     double days = Duration.between(ctx.now(), renewal).toMinutes() / (24.0 * 60);
     if (days < 0 || days > c.getWithinDays()) {
       return Optional.empty();
@@ -220,7 +220,7 @@ public final class RuleEvaluator {
       case SIGNAL_CONDITION_KIND_CHAMPION_LOST -> absentPerson(labels, metric(c, "csm.champion"), "champion");
       case SIGNAL_CONDITION_KIND_SPONSOR_LOST ->
           absentPerson(labels, metric(c, "csm.executive_sponsor"), "executive sponsor");
-      case SIGNAL_CONDITION_KIND_NO_ACTIVITY -> noActivity(f, c.getMetric(), days);
+      case SIGNAL_CONDITION_KIND_NO_ACTIVITY -> noActivity(f, c.getMetric(), days, ctx);
       case SIGNAL_CONDITION_KIND_UNSPECIFIED, UNRECOGNIZED -> Optional.empty();
     };
   }
@@ -270,8 +270,12 @@ public final class RuleEvaluator {
     return Optional.of(who + " " + label.trim().toLowerCase(Locale.ROOT));
   }
 
-  /** No signal of the metric (of any metric when none is named) for at least {@code days}. */
-  private static Optional<String> noActivity(Map<String, Double> f, String metric, int days) {
+  /**
+   * No signal of the metric (of any metric when none is named) for at least {@code days}. With no
+   * such signal on record the account itself must be at least {@code days} old: a new account has
+   * simply not sent anything yet, and alerting on it would page on every onboarding and backfill.
+   */
+  private static Optional<String> noActivity(Map<String, Double> f, String metric, int days, EvaluationContext ctx) {
     OptionalDouble since;
     if (!metric.isEmpty()) {
       Double d = f.get(metric + ".days_since_last");
@@ -282,13 +286,30 @@ public final class RuleEvaluator {
           .mapToDouble(Map.Entry::getValue)
           .min();
     }
-    if (since.isPresent() && since.getAsDouble() < days) {
+    String what = metric.isEmpty() ? "no activity" : "no " + metric;
+    if (since.isPresent()) {
+      return since.getAsDouble() < days
+          ? Optional.empty()
+          : Optional.of(String.format(Locale.ROOT, "%s for %.0f days", what, since.getAsDouble()));
+    }
+    Optional<Account> account = ctx.account();
+    if (account.isEmpty()) {
       return Optional.empty();
     }
-    String what = metric.isEmpty() ? "no activity" : "no " + metric;
-    return Optional.of(since.isPresent()
-        ? String.format(Locale.ROOT, "%s for %.0f days", what, since.getAsDouble())
-        : what + " on record");
+    Account a = account.get();
+    // Silence counts from the later of creation and contract start; unknown age never counts as silent.
+    boolean fromContract = a.hasContractStart()
+        && (!a.hasCreateTime() || Times.toInstant(a.getContractStart()).isAfter(Times.toInstant(a.getCreateTime())));
+    if (!fromContract && !a.hasCreateTime()) {
+      return Optional.empty();
+    }
+    Instant start = Times.toInstant(fromContract ? a.getContractStart() : a.getCreateTime());
+    double ageDays = Duration.between(start, ctx.now()).toMinutes() / (24.0 * 60);
+    if (ageDays < days) {
+      return Optional.empty();
+    }
+    return Optional.of(String.format(Locale.ROOT, "%s on record in the %.0f days since the %s",
+        what, Math.floor(ageDays), fromContract ? "contract started" : "account was created"));
   }
 
   private static String bandName(Band band) {

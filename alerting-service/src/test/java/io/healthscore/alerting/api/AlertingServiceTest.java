@@ -458,6 +458,20 @@ class AlertingServiceTest {
   }
 
   @Test
+  void aNewAccountWithoutSignalsIsNotSilentUntilItIsOlderThanTheWindow() {
+    putRule("rule_id: quiet\ncondition: {signal: {kind: SIGNAL_CONDITION_KIND_NO_ACTIVITY, days: 21}}");
+    h.signals.putAccount(Account.newBuilder().setAccountId("fresh").setOwner("ana")
+        .setCreateTime(Times.toTimestamp(h.clock.instant())).build());
+    h.signalsChanged("fresh", ChangeKind.CHANGE_KIND_ACCOUNT);
+    h.score("fresh", 5);
+    assertEquals(0, alertsOf("quiet").size(), "onboarding raises nothing before the first signals");
+    h.clock.advance(Duration.ofDays(22));
+    h.server.sweep().run();
+    Alert quiet = alertsOf("quiet").get(0);
+    assertEquals("no activity on record in the 22 days since the account was created", quiet.getReason());
+  }
+
+  @Test
   void renewalRiskReadsTheAccountAndForgetsItWhenItChanges() {
     putRule("rule_id: renewal\ncondition: {renewal_risk: {within_days: 60}}\nscope: {min_mrr: 1000}");
     h.signals.putAccount(Account.newBuilder().setAccountId("acme").setOwner("ana").setMrr(4000)

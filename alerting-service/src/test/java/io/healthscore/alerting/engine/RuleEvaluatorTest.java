@@ -217,6 +217,46 @@ class RuleEvaluatorTest {
   }
 
   @Test
+  void noActivityWithoutSignalsWaitsUntilTheAccountIsOlderThanTheWindow() {
+    String yaml = "condition: {signal: {kind: SIGNAL_CONDITION_KIND_NO_ACTIVITY, days: 21}}";
+    Ctx young = new Ctx().features(Map.of("account.mrr", 100.0), Map.of());
+    young.account = Account.newBuilder().setCreateTime(Times.toTimestamp(NOW.minus(Duration.ofMinutes(1))))
+        .setContractStart(Times.toTimestamp(NOW.minus(Duration.ofDays(400)))).build();
+    assertFalse(holds(yaml, young), "created a minute ago: an old contract start does not make it silent");
+
+    Ctx old = new Ctx().features(Map.of("account.mrr", 100.0), Map.of());
+    old.account = Account.newBuilder().setCreateTime(Times.toTimestamp(NOW.minus(Duration.ofDays(22)))).build();
+    Evaluation e = evaluator.evaluate(rule(yaml), old, false);
+    assertTrue(e.holds(), "22 days old and never a signal");
+    assertEquals("no activity on record in the 22 days since the account was created", e.reason());
+
+    Ctx newContract = new Ctx().features(Map.of(), Map.of());
+    newContract.account = Account.newBuilder().setCreateTime(Times.toTimestamp(NOW.minus(Duration.ofDays(300))))
+        .setContractStart(Times.toTimestamp(NOW.minus(Duration.ofDays(5)))).build();
+    assertFalse(holds(yaml, newContract), "the later contract start restarts the window");
+    newContract.account = newContract.account.toBuilder()
+        .setContractStart(Times.toTimestamp(NOW.minus(Duration.ofDays(21)))).build();
+    assertEquals("no activity on record in the 21 days since the contract started",
+        evaluator.evaluate(rule(yaml), newContract, false).reason());
+
+    Ctx ageUnknown = new Ctx().features(Map.of(), Map.of());
+    ageUnknown.account = Account.newBuilder().setAccountId("acme").build();
+    assertFalse(holds(yaml, ageUnknown), "no creation or contract time: age unknown, never silent");
+    assertFalse(holds(yaml, new Ctx().features(Map.of(), Map.of())), "account unknown to signals-service");
+
+    Ctx youngButStale = new Ctx().features(Map.of("logins.days_since_last", 60.0), Map.of());
+    youngButStale.account = young.account;
+    assertTrue(holds(yaml, youngButStale), "backfilled signals 60 days old are silence on record");
+    Ctx namedMetric = new Ctx().features(Map.of("tickets.days_since_last", 1.0), Map.of());
+    namedMetric.account = young.account;
+    assertFalse(holds("condition: {signal: {kind: SIGNAL_CONDITION_KIND_NO_ACTIVITY, days: 21, metric: logins}}",
+        namedMetric), "no login yet on a young account");
+    namedMetric.account = old.account;
+    assertTrue(holds("condition: {signal: {kind: SIGNAL_CONDITION_KIND_NO_ACTIVITY, days: 21, metric: logins}}",
+        namedMetric), "never a login in 22 days");
+  }
+
+  @Test
   void allOfNeedsEveryConditionAnyOfOne() {
     Ctx ctx = new Ctx().score(3, Band.BAND_RED, Band.BAND_YELLOW)
         .features(Map.of(), Map.of("csm.champion", "lost"));
