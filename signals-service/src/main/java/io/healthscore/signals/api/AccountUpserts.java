@@ -8,7 +8,7 @@ import io.healthscore.signals.feed.ChangeFeed;
 import io.healthscore.signals.store.AccountDirectory;
 import io.healthscore.signals.store.AccountRecord;
 import io.healthscore.signals.store.AccountStore;
-import io.healthscore.signals.store.ChangeKind;
+import io.healthscore.signals.store.ChangeEntry;
 import io.healthscore.v1.Account;
 import io.healthscore.v1.BillingPeriod;
 import io.healthscore.v1.UpsertAccountsResponse;
@@ -82,9 +82,9 @@ public final class AccountUpserts {
     List<AccountRecord> created = new ArrayList<>();
     List<AccountRecord> updated = new ArrayList<>();
     merged.forEach((id, record) -> (existing.containsKey(id) ? updated : created).add(record));
-    store.write(created, updated);
+    List<ChangeEntry> entries = store.write(created, updated, feed.store(), now);
     merged.forEach((id, record) -> directory.put(id, record.parentAccountId()));
-    feed.recordAndAwait(merged.keySet(), ChangeKind.ACCOUNT);
+    feed.published(entries);
     return UpsertAccountsResponse.newBuilder().setCreated(created.size()).setUpdated(updated.size()).build();
   }
 
@@ -95,9 +95,10 @@ public final class AccountUpserts {
       return;
     }
     Instant now = clock.instant();
-    store.write(missing.stream().map(id -> AccountRecord.bare(id, now)).toList(), List.of());
+    List<ChangeEntry> entries =
+        store.write(missing.stream().map(id -> AccountRecord.bare(id, now)).toList(), List.of(), feed.store(), now);
     missing.forEach(id -> directory.put(id, ""));
-    feed.recordAndAwait(missing, ChangeKind.ACCOUNT);
+    feed.published(entries);
   }
 
   private static List<FieldDescriptor> maskFields(FieldMask mask, Violations violations) {

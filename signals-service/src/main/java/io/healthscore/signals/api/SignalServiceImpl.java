@@ -12,7 +12,7 @@ import io.healthscore.signals.store.AccountDirectory;
 import io.healthscore.signals.store.AccountFilter;
 import io.healthscore.signals.store.AccountRecord;
 import io.healthscore.signals.store.AccountStore;
-import io.healthscore.signals.store.ChangeKind;
+import io.healthscore.signals.store.ChangeFeedStore;
 import io.healthscore.signals.store.OutcomeRecord;
 import io.healthscore.signals.store.OutcomeStore;
 import io.healthscore.v1.BatchGetFeaturesRequest;
@@ -41,7 +41,6 @@ import io.healthscore.v1.WatchChangesResponse;
 import com.google.protobuf.Timestamp;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -180,11 +179,12 @@ public final class SignalServiceImpl extends SignalServiceGrpc.SignalServiceImpl
     if (!unknown.isEmpty()) {
       deps.upserts().createBare(unknown);
     }
-    List<OutcomeRecord> recorded =
-        deps.outcomes().insertNew(outcomes.stream().map(ProtoMapping::toRecord).toList(), deps.clock().instant());
-    Set<String> changed = new HashSet<>();
-    recorded.forEach(o -> changed.add(o.accountId()));
-    deps.feed().recordAndAwait(changed, ChangeKind.OUTCOME);
+    ChangeFeedStore.Written<List<OutcomeRecord>> written =
+        deps.outcomes()
+            .insertNew(
+                outcomes.stream().map(ProtoMapping::toRecord).toList(), deps.clock().instant(), deps.feed().store());
+    deps.feed().published(written.entries());
+    List<OutcomeRecord> recorded = written.result();
     reply(
         out,
         RecordOutcomesResponse.newBuilder()

@@ -25,6 +25,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -34,8 +35,9 @@ import java.util.logging.Logger;
  * table from a single writer thread (so cursors are written in order), and serves watchers.
  *
  * <p>Signals reach it through {@link ChangeListener} once durable (and again for batches replayed
- * from the write-ahead log, so delivery is at-least-once); account upserts and outcomes through
- * {@link #recordAndAwait}, which returns once their entries are stored. Watchers always read the
+ * from the write-ahead log, so delivery is at-least-once). Account upserts and outcomes write their
+ * entries in their own transaction (ChangeFeedStore#inTransactionWithEntries, so a crash cannot keep
+ * the change and lose its entry) and hand them to {@link #published}. Watchers always read the
  * table in cursor order, woken when this writer commits or, for entries other replicas wrote, by a
  * once-a-second poll; replay and live delivery are one path, so nothing falls between them.
  */
@@ -54,7 +56,7 @@ public final class ChangeFeed implements ChangeListener, AutoCloseable {
   private final Object lock = new Object();
   /** Changes not yet written, by account, in arrival order; guarded by {@code lock}. */
   private Map<String, Pending> pending = new LinkedHashMap<>();
-  private volatile long lastCursor;
+  private final AtomicLong lastCursor;
   private volatile Thread writerThread;
   private volatile boolean closed;
 
@@ -64,7 +66,7 @@ public final class ChangeFeed implements ChangeListener, AutoCloseable {
     this.store = store;
     this.retention = retention;
     this.clock = clock;
-    this.lastCursor = store.lastCursor();
+    this.lastCursor = new AtomicLong(store.lastCursor());
     this.writer =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -88,7 +90,7 @@ public final class ChangeFeed implements ChangeListener, AutoCloseable {
     Gauge.builder("healthscore.change.feed.pending.accounts", this, ChangeFeed::pendingAccounts)
         .description("Accounts with changes waiting for the next feed write")
         .register(registry);
-    Gauge.builder("healthscore.change.feed.cursor", this, f -> f.lastCursor)
+    Gauge.builder("healthscore.change.feed.cursor", this, f -> f.lastCursor.get())
         .description("Greatest change feed cursor this replica knows of")
         .register(registry);
     long windowMillis = window.toMillis();
@@ -106,17 +108,18 @@ public final class ChangeFeed implements ChangeListener, AutoCloseable {
     }
   }
 
-  /** Records a change of each account and returns once their feed entries are stored. */
-  public void recordAndAwait(Set<String> accountIds, ChangeKind kind) {
-    if (accountIds.isEmpty()) {
+  /** Wakes watchers for entries committed outside the writer (with their change, in one transaction). */
+  public void published(List<ChangeEntry> entries) {
+    if (entries.isEmpty()) {
       return;
     }
-    synchronized (lock) {
-      for (String account : accountIds) {
-        pendingOf(account).add(kind, Set.of());
-      }
-    }
-    flush();
+    lastCursor.accumulateAndGet(entries.get(entries.size() - 1).cursor(), Math::max);
+    watches.forEach(ChangeWatch::wake);
+  }
+
+  /** The table the feed appends to, for writes that add their entries in their own transaction. */
+  public ChangeFeedStore store() {
+    return store;
   }
 
   private Pending pendingOf(String accountId) {
@@ -175,7 +178,7 @@ public final class ChangeFeed implements ChangeListener, AutoCloseable {
     }
     long now = System.nanoTime();
     batch.values().forEach(p -> lag.record(now - p.firstNanos, TimeUnit.NANOSECONDS));
-    lastCursor = stored.get(stored.size() - 1).cursor();
+    lastCursor.accumulateAndGet(stored.get(stored.size() - 1).cursor(), Math::max);
     watches.forEach(ChangeWatch::wake);
   }
 
@@ -183,8 +186,7 @@ public final class ChangeFeed implements ChangeListener, AutoCloseable {
   private void pollOtherWriters() {
     try {
       long latest = store.lastCursor();
-      if (latest > lastCursor) {
-        lastCursor = latest;
+      if (latest > lastCursor.getAndAccumulate(latest, Math::max)) {
         watches.forEach(ChangeWatch::wake);
       }
     } catch (RuntimeException e) {
@@ -222,11 +224,7 @@ public final class ChangeFeed implements ChangeListener, AutoCloseable {
   }
 
   long lastCursor() {
-    return lastCursor;
-  }
-
-  ChangeFeedStore store() {
-    return store;
+    return lastCursor.get();
   }
 
   private double pendingAccounts() {

@@ -106,66 +106,75 @@ public final class AccountStore {
     }
   }
 
-  /** Inserts {@code created} and replaces {@code updated} (attributes included) in one transaction. */
-  public void write(List<AccountRecord> created, List<AccountRecord> updated) {
-    Sql.inTransaction(
-        dataSource,
-        c -> {
-          if (!created.isEmpty()) {
-            try (PreparedStatement ps =
-                c.prepareStatement(
-                    "INSERT INTO accounts (" + COLUMNS + ") VALUES (" + Sql.placeholders(14) + ")")) {
-              for (AccountRecord a : created) {
-                bindAll(ps, a);
-                ps.addBatch();
-              }
-              ps.executeBatch();
-            }
+  /**
+   * Inserts {@code created} and replaces {@code updated} (attributes included) and appends a
+   * CHANGE_KIND_ACCOUNT feed entry for each, in one transaction; returns the feed entries.
+   */
+  public List<ChangeEntry> write(
+      List<AccountRecord> created, List<AccountRecord> updated, ChangeFeedStore feed, Instant changeTime) {
+    List<String> ids = new ArrayList<>();
+    created.forEach(a -> ids.add(a.accountId()));
+    updated.forEach(a -> ids.add(a.accountId()));
+    return feed.inTransactionWithEntries(c -> write(c, created, updated), written -> ids, ChangeKind.ACCOUNT, changeTime)
+        .entries();
+  }
+
+  private static Void write(Connection c, List<AccountRecord> created, List<AccountRecord> updated)
+      throws SQLException {
+    if (!created.isEmpty()) {
+      try (PreparedStatement ps =
+          c.prepareStatement(
+              "INSERT INTO accounts (" + COLUMNS + ") VALUES (" + Sql.placeholders(14) + ")")) {
+        for (AccountRecord a : created) {
+          bindAll(ps, a);
+          ps.addBatch();
+        }
+        ps.executeBatch();
+      }
+    }
+    if (!updated.isEmpty()) {
+      try (PreparedStatement ps =
+          c.prepareStatement(
+              "UPDATE accounts SET name = ?, segment = ?, lifecycle_stage = ?, parent_account_id = ?,"
+                  + " plan = ?, licenses = ?, mrr = ?, contract_start_millis = ?,"
+                  + " renewal_date_millis = ?, billing_period = ?, owner_id = ?,"
+                  + " create_time_millis = ?, update_time_millis = ? WHERE account_id = ?")) {
+        for (AccountRecord a : updated) {
+          bindFields(ps, 1, a);
+          ps.setString(14, a.accountId());
+          ps.addBatch();
+        }
+        ps.executeBatch();
+      }
+      try (PreparedStatement ps =
+          c.prepareStatement("DELETE FROM account_attributes WHERE account_id = ?")) {
+        for (AccountRecord a : updated) {
+          ps.setString(1, a.accountId());
+          ps.addBatch();
+        }
+        ps.executeBatch();
+      }
+    }
+    try (PreparedStatement ps =
+        c.prepareStatement(
+            "INSERT INTO account_attributes (account_id, attr_key, attr_value) VALUES (?, ?, ?)")) {
+      boolean any = false;
+      for (List<AccountRecord> group : List.of(created, updated)) {
+        for (AccountRecord a : group) {
+          for (Map.Entry<String, String> e : a.attributes().entrySet()) {
+            ps.setString(1, a.accountId());
+            ps.setString(2, e.getKey());
+            ps.setString(3, e.getValue());
+            ps.addBatch();
+            any = true;
           }
-          if (!updated.isEmpty()) {
-            try (PreparedStatement ps =
-                c.prepareStatement(
-                    "UPDATE accounts SET name = ?, segment = ?, lifecycle_stage = ?, parent_account_id = ?,"
-                        + " plan = ?, licenses = ?, mrr = ?, contract_start_millis = ?,"
-                        + " renewal_date_millis = ?, billing_period = ?, owner_id = ?,"
-                        + " create_time_millis = ?, update_time_millis = ? WHERE account_id = ?")) {
-              for (AccountRecord a : updated) {
-                bindFields(ps, 1, a);
-                ps.setString(14, a.accountId());
-                ps.addBatch();
-              }
-              ps.executeBatch();
-            }
-            try (PreparedStatement ps =
-                c.prepareStatement("DELETE FROM account_attributes WHERE account_id = ?")) {
-              for (AccountRecord a : updated) {
-                ps.setString(1, a.accountId());
-                ps.addBatch();
-              }
-              ps.executeBatch();
-            }
-          }
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "INSERT INTO account_attributes (account_id, attr_key, attr_value) VALUES (?, ?, ?)")) {
-            boolean any = false;
-            for (List<AccountRecord> group : List.of(created, updated)) {
-              for (AccountRecord a : group) {
-                for (Map.Entry<String, String> e : a.attributes().entrySet()) {
-                  ps.setString(1, a.accountId());
-                  ps.setString(2, e.getKey());
-                  ps.setString(3, e.getValue());
-                  ps.addBatch();
-                  any = true;
-                }
-              }
-            }
-            if (any) {
-              ps.executeBatch();
-            }
-          }
-          return null;
-        });
+        }
+      }
+      if (any) {
+        ps.executeBatch();
+      }
+    }
+    return null;
   }
 
   /** Calls {@code consumer} with (account id, parent account id or "") for every account. */

@@ -10,8 +10,14 @@ import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import javax.sql.DataSource;
 
 /**
@@ -23,6 +29,11 @@ import javax.sql.DataSource;
 public final class ChangeFeedStore {
   private final DataSource dataSource;
   private final boolean lockOnAppend;
+  /**
+   * Held from an append until its transaction commits, so that within this process cursors commit
+   * in order (on PostgreSQL the table lock does the same across replicas).
+   */
+  private final ReentrantLock appendLock = new ReentrantLock();
 
   public ChangeFeedStore(Database db) {
     this.dataSource = db.dataSource();
@@ -34,7 +45,41 @@ public final class ChangeFeedStore {
     if (changes.isEmpty()) {
       return List.of();
     }
-    return Sql.inTransaction(dataSource, c -> append(c, changes, changeTime));
+    return withAppendLock(() -> Sql.inTransaction(dataSource, c -> append(c, changes, changeTime)));
+  }
+
+  /** What a write that records its own feed entries returns: its result and the entries. */
+  public record Written<T>(T result, List<ChangeEntry> entries) {}
+
+  /**
+   * Runs {@code work} and, in the same transaction, appends one entry of {@code kind} for each
+   * account id it returns: the data and its feed entries commit together or not at all, so a crash
+   * can never keep the change and lose its entry.
+   */
+  <T> Written<T> inTransactionWithEntries(
+      Sql.Work<T> work, Function<T, Collection<String>> changedAccounts, ChangeKind kind, Instant changeTime) {
+    return withAppendLock(
+        () ->
+            Sql.inTransaction(
+                dataSource,
+                c -> {
+                  T result = work.run(c);
+                  List<PendingChange> changes = new ArrayList<>();
+                  for (String account : new LinkedHashSet<>(changedAccounts.apply(result))) {
+                    changes.add(new PendingChange(account, Set.of(kind), Set.of()));
+                  }
+                  List<ChangeEntry> entries = changes.isEmpty() ? List.of() : append(c, changes, changeTime);
+                  return new Written<>(result, entries);
+                }));
+  }
+
+  private <T> T withAppendLock(Supplier<T> append) {
+    appendLock.lock();
+    try {
+      return append.get();
+    } finally {
+      appendLock.unlock();
+    }
   }
 
   private List<ChangeEntry> append(Connection c, List<PendingChange> changes, Instant changeTime)

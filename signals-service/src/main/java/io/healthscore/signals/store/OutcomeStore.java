@@ -26,13 +26,19 @@ public final class OutcomeStore {
   }
 
   /**
-   * Stores the outcomes whose event id is new and returns them; outcomes seen before (in the store
-   * or earlier in the list) are dropped.
+   * Stores the outcomes whose event id is new and, in the same transaction, a CHANGE_KIND_OUTCOME
+   * feed entry for each of their accounts; returns the new outcomes and the entries. Outcomes seen
+   * before (in the store or earlier in the list) are dropped.
    */
-  public List<OutcomeRecord> insertNew(List<OutcomeRecord> outcomes, Instant now) {
+  public ChangeFeedStore.Written<List<OutcomeRecord>> insertNew(
+      List<OutcomeRecord> outcomes, Instant now, ChangeFeedStore feed) {
     for (int attempt = 1; ; attempt++) {
       try {
-        return Sql.inTransaction(dataSource, c -> insertNew(c, outcomes, now));
+        return feed.inTransactionWithEntries(
+            c -> insertNew(c, outcomes, now),
+            fresh -> fresh.stream().map(OutcomeRecord::accountId).toList(),
+            ChangeKind.OUTCOME,
+            now);
       } catch (StoreException e) {
         // A concurrent call stored one of the same event ids first: the retry sees it as a duplicate.
         if (attempt >= MAX_ATTEMPTS || !Sql.isUniqueViolation(e)) {

@@ -1,6 +1,7 @@
 package io.healthscore.signals.store;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -10,6 +11,7 @@ import io.healthscore.runtime.testing.PostgresTestSupport;
 import io.healthscore.signals.SignalsServer;
 import io.healthscore.signals.store.OutcomeRecord.OutcomeKind;
 import java.nio.file.Path;
+import java.sql.PreparedStatement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumSet;
@@ -58,14 +60,19 @@ class StoresTest {
   @ParameterizedTest
   @ValueSource(strings = {"h2", "postgresql"})
   void accountsRoundTripListAndCountChildren(String kind) {
-    AccountStore store = new AccountStore(open(kind));
-    store.write(List.of(account("p", "", "ent"), account("c1", "p", "smb"), account("c2", "p", "ent")), List.of());
+    Database db = open(kind);
+    AccountStore store = new AccountStore(db);
+    ChangeFeedStore feed = new ChangeFeedStore(db);
+    List<ChangeEntry> entries =
+        store.write(List.of(account("p", "", "ent"), account("c1", "p", "smb"), account("c2", "p", "ent")), List.of(), feed, T);
+    assertEquals(List.of("p", "c1", "c2"), entries.stream().map(ChangeEntry::accountId).toList());
+    assertEquals(entries, feed.after(0, 10), "the entries are committed with the accounts");
     assertEquals(account("c1", "p", "smb"), store.find("c1").orElseThrow());
     AccountRecord changed =
         new AccountRecord(
             "c1", "Renamed", "smb", "renewal", "p", "gold", 7, 1, null, T.plusSeconds(5),
             AccountRecord.BillingPeriod.ANNUAL, "", Map.of("region", "us"), T, T.plusSeconds(9));
-    store.write(List.of(), List.of(changed));
+    store.write(List.of(), List.of(changed), feed, T);
     assertEquals(changed, store.find("c1").orElseThrow());
     assertEquals(2, store.countChildren("p"));
     assertEquals(
@@ -83,15 +90,52 @@ class StoresTest {
   @ParameterizedTest
   @ValueSource(strings = {"h2", "postgresql"})
   void outcomesAreStoredOncePerEventIdAndSummed(String kind) {
-    OutcomeStore store = new OutcomeStore(open(kind));
+    Database db = open(kind);
+    OutcomeStore store = new OutcomeStore(db);
+    ChangeFeedStore feed = new ChangeFeedStore(db);
     OutcomeRecord a = new OutcomeRecord("e1", "acc", OutcomeKind.EXPANDED, T, 100);
     OutcomeRecord b = new OutcomeRecord("e2", "acc", OutcomeKind.CONTRACTED, T.plus(Duration.ofDays(1)), -30);
-    assertEquals(List.of(a, b), store.insertNew(List.of(a, b, a), T));
-    assertEquals(List.of(), store.insertNew(List.of(b), T));
+    ChangeFeedStore.Written<List<OutcomeRecord>> first = store.insertNew(List.of(a, b, a), T, feed);
+    assertEquals(List.of(a, b), first.result());
+    assertEquals(List.of("acc"), first.entries().stream().map(ChangeEntry::accountId).toList(), "one entry per account");
+    assertEquals(Set.of(ChangeKind.OUTCOME), first.entries().get(0).kinds());
+    ChangeFeedStore.Written<List<OutcomeRecord>> again = store.insertNew(List.of(b), T, feed);
+    assertEquals(List.of(), again.result());
+    assertEquals(List.of(), again.entries(), "nothing new, no entry");
+    assertEquals(first.entries(), feed.after(0, 10));
     assertEquals(List.of(a, b), store.list("", null, null, null, 10));
     assertEquals(List.of(b), store.list("acc", null, null, new OutcomeStore.Position(T.toEpochMilli(), "e1"), 10));
     assertEquals(70, store.sumMrrDelta("acc", T.toEpochMilli(), T.plus(Duration.ofDays(2)).toEpochMilli()));
     assertEquals(100, store.sumMrrDelta("acc", 0, T.plus(Duration.ofHours(1)).toEpochMilli()));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"h2", "postgresql"})
+  void aChangeAndItsFeedEntryCommitTogetherOrNotAtAll(String kind) {
+    Database db = open(kind);
+    ChangeFeedStore feed = new ChangeFeedStore(db);
+    OutcomeStore outcomes = new OutcomeStore(db);
+    // The change is written, then appending its entry fails (as a crash there would): nothing stays.
+    assertThrows(
+        IllegalStateException.class,
+        () ->
+            feed.inTransactionWithEntries(
+                c -> {
+                  try (PreparedStatement ps =
+                      c.prepareStatement(
+                          "INSERT INTO outcomes (event_id, account_id, outcome_type, occurred_at_millis,"
+                              + " mrr_delta, recorded_at_millis) VALUES ('x1', 'acc', 'EXPANDED', 0, 1, 0)")) {
+                    ps.executeUpdate();
+                  }
+                  return List.of("acc");
+                },
+                accounts -> {
+                  throw new IllegalStateException("failed between the change and its entry");
+                },
+                ChangeKind.OUTCOME,
+                T));
+    assertEquals(List.of(), outcomes.list("", null, null, null, 10), "the change was rolled back with its entry");
+    assertEquals(List.of(), feed.after(0, 10));
   }
 
   @ParameterizedTest
