@@ -5,21 +5,30 @@ import io.healthscore.v1.Band;
 import java.nio.ByteBuffer;
 
 /**
- * Stores a ComputedScore in the score table and reads it back. Layout (version 1): score, band,
- * coverage, proactive share, computed-at, no-data, the raw values and the stale bits. The engine's
- * per-scorecard extras are not reachable from here, so a score read back explains percentile
- * measures and input ages from its values alone until it is recomputed.
+ * Stores a ComputedScore in the score table and reads it back, so that a score read after a
+ * restart explains exactly as it did when computed.
+ *
+ * <p>Layout: format byte, score, band, coverage, proactive share, computed-at, no-data, the raw
+ * values, the stale bits (one long per 64 measures), then (format 2) the engine's extra slots:
+ * their count (-1 for none) and the floats. Rows written in format 1 have no extras; they decode
+ * with none, which explains percentile measures and input ages as missing until recomputed.
  */
 public final class ComputedScoreCodec {
-  private static final byte VERSION = 1;
+  private static final byte WITHOUT_EXTRAS = 1;
+  private static final byte CURRENT = 2;
 
   private ComputedScoreCodec() {}
 
   public static byte[] encode(ComputedScore s) {
     float[] values = s.values();
-    int maskWords = (values.length + 63) >>> 6;
-    ByteBuffer b = ByteBuffer.allocate(1 + 4 + 4 + 4 + 4 + 8 + 1 + 4 + 4 * values.length + 8 * maskWords);
-    b.put(VERSION);
+    long[] mask = s.staleMask();
+    float[] extras = s.extras();
+    int maskWords = words(values.length);
+    int extrasLength = extras == null ? 0 : extras.length;
+    ByteBuffer b =
+        ByteBuffer.allocate(
+            1 + 4 + 4 + 4 + 4 + 8 + 1 + 4 + 4 * values.length + 8 * maskWords + 4 + 4 * extrasLength);
+    b.put(CURRENT);
     b.putFloat(s.score());
     b.putInt(s.computedBand().getNumber());
     b.putFloat(s.coverage());
@@ -31,35 +40,19 @@ public final class ComputedScoreCodec {
       b.putFloat(v);
     }
     for (int w = 0; w < maskWords; w++) {
-      long word = 0;
-      for (int bit = 0; bit < 64 && w * 64 + bit < values.length; bit++) {
-        if (s.isStale(w * 64 + bit)) {
-          word |= 1L << bit;
-        }
-      }
-      b.putLong(word);
+      b.putLong(mask == null ? 0 : mask[w]);
+    }
+    b.putInt(extras == null ? -1 : extras.length);
+    for (int i = 0; i < extrasLength; i++) {
+      b.putFloat(extras[i]);
     }
     return b.array();
-  }
-
-  /** The stale bits of a score, or null when no input was stale. */
-  public static long[] staleMask(ComputedScore s) {
-    int n = s.values().length;
-    long[] mask = new long[(n + 63) >>> 6];
-    boolean any = false;
-    for (int i = 0; i < n; i++) {
-      if (s.isStale(i)) {
-        mask[i >>> 6] |= 1L << i;
-        any = true;
-      }
-    }
-    return any ? mask : null;
   }
 
   public static ComputedScore decode(String scorecardId, long version, byte[] bytes) {
     ByteBuffer b = ByteBuffer.wrap(bytes);
     byte format = b.get();
-    if (format != VERSION) {
+    if (format != WITHOUT_EXTRAS && format != CURRENT) {
       throw new IllegalStateException("unknown stored score format " + format);
     }
     float score = b.getFloat();
@@ -72,13 +65,27 @@ public final class ComputedScoreCodec {
     for (int i = 0; i < values.length; i++) {
       values[i] = b.getFloat();
     }
-    long[] mask = new long[(values.length + 63) >>> 6];
+    long[] mask = new long[words(values.length)];
     boolean anyStale = false;
     for (int w = 0; w < mask.length; w++) {
       mask[w] = b.getLong();
       anyStale |= mask[w] != 0;
     }
+    float[] extras = null;
+    if (format == CURRENT) {
+      int extrasLength = b.getInt();
+      if (extrasLength >= 0) {
+        extras = new float[extrasLength];
+        for (int i = 0; i < extrasLength; i++) {
+          extras[i] = b.getFloat();
+        }
+      }
+    }
     return new ComputedScore(
-        scorecardId, version, score, band, coverage, proactive, at, noData, values, anyStale ? mask : null, null);
+        scorecardId, version, score, band, coverage, proactive, at, noData, values, anyStale ? mask : null, extras);
+  }
+
+  private static int words(int measures) {
+    return (measures + 63) >>> 6;
   }
 }

@@ -109,7 +109,8 @@ public final class Scorer {
       return cached;
     }
     CachedScore stored = loadStored(account, card);
-    if (stored != null) {
+    // A row of an older scorecard version does not fit this version's measures: compute it anew.
+    if (stored != null && stored.computed().version() == card.version()) {
       cache.put(stored);
       return stored;
     }
@@ -391,6 +392,6 @@ public final class Scorer {
   static ComputedScore withScore(ComputedScore c, float score, Band band) {
     return new ComputedScore(
         c.scorecardId(), c.version(), score, band, c.coverage(), c.proactiveShare(), c.computedAtMillis(),
-        false, c.values(), ComputedScoreCodec.staleMask(c), null);
+        false, c.values(), c.staleMask(), c.extras());
   }
 }
