@@ -479,13 +479,13 @@ public final class ScoringServiceImpl extends ScoringServiceGrpc.ScoringServiceI
 
   @java.lang.Override
   public void calibrate(CalibrateRequest request, StreamObserver<CalibrateResponse> out) {
-    int horizon = horizon(request.getHorizonDays(), request.getScorecardId().isEmpty());
     Set<String> callerScopes = AuthInterceptor.SCOPES.get();
     if (request.getActivate() && callerScopes != null && !Scope.allows(callerScopes, Scope.SCORES_WRITE)) {
       throw Status.PERMISSION_DENIED
           .withDescription("activate needs scope '" + Scope.SCORES_WRITE + "'")
           .asRuntimeException();
     }
+    int horizon = horizon(request.getHorizonDays(), request.getScorecardId().isEmpty());
     CompiledScorecard card = scorecard(request.getScorecardId());
     List<LabeledSnapshot> samples = samples(horizon, Long.MIN_VALUE, Long.MAX_VALUE);
     CalibrationResult result = Calibrator.calibrate(card, samples, horizon, CALIBRATION_SEED);
