@@ -118,10 +118,25 @@ public final class AlertSender {
       return SendResult.rejected(status, "HTTP " + status + ": redirect to " + location + " not followed");
     }
     String error = "HTTP " + status + (response.body().isEmpty() ? "" : ": " + response.body());
-    if (status == 408 || status == 429 || status >= 500) {
+    if (status == 429 || status == 503) {
+      return SendResult.retry(status, error, retryAfterSeconds(response));
+    }
+    if (status == 408 || status >= 500) {
       return SendResult.retry(status, error);
     }
     return SendResult.rejected(status, error);
+  }
+
+  /**
+   * The {@code Retry-After} header in its seconds form; the HTTP-date form and anything else that is
+   * not a non-negative whole number is ignored (the backoff alone then decides).
+   */
+  static Optional<Duration> retryAfterSeconds(HttpResponse<?> response) {
+    Optional<String> value = response.headers().firstValue("Retry-After").map(String::trim);
+    if (value.isEmpty() || !value.get().matches("[0-9]{1,9}")) {
+      return Optional.empty();
+    }
+    return Optional.of(Duration.ofSeconds(Long.parseLong(value.get())));
   }
 
   private static SendResult failure(Throwable cause, Duration timeout) {

@@ -7,7 +7,8 @@ import java.util.regex.Pattern;
 
 /** The rules a channel must meet before it is stored; fills in the documented defaults. */
 final class ChannelValidation {
-  static final int DEFAULT_MAX_ATTEMPTS = 8;
+  /** Enough, with the default backoff, to outlast a receiver outage of an hour (docs/delivery.md). */
+  static final int DEFAULT_MAX_ATTEMPTS = 30;
   static final int DEFAULT_TIMEOUT_MS = 5000;
   private static final Pattern ID = Pattern.compile("[a-z0-9_-]{1,64}");
   private static final int MAX_NAME_LENGTH = 200;

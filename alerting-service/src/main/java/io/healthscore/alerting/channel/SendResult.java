@@ -1,13 +1,18 @@
 package io.healthscore.alerting.channel;
 
+import java.time.Duration;
+import java.util.Optional;
+
 /**
  * What one attempt to deliver did.
  *
  * @param outcome delivered, worth retrying, or refused for good
  * @param httpStatus the receiver's HTTP status, 0 when there was no response
  * @param error what went wrong, empty when delivered
+ * @param retryAfter how long the receiver asked us to wait (its {@code Retry-After} in seconds on a
+ *     429 or 503), empty when it did not say
  */
-public record SendResult(Outcome outcome, int httpStatus, String error) {
+public record SendResult(Outcome outcome, int httpStatus, String error, Optional<Duration> retryAfter) {
 
   /** How the dispatcher treats the attempt. */
   public enum Outcome {
@@ -23,15 +28,20 @@ public record SendResult(Outcome outcome, int httpStatus, String error) {
   }
 
   public static SendResult delivered(int httpStatus) {
-    return new SendResult(Outcome.DELIVERED, httpStatus, "");
+    return new SendResult(Outcome.DELIVERED, httpStatus, "", Optional.empty());
   }
 
   public static SendResult retry(int httpStatus, String error) {
-    return new SendResult(Outcome.RETRY, httpStatus, error);
+    return new SendResult(Outcome.RETRY, httpStatus, error, Optional.empty());
+  }
+
+  /** A failure worth retrying, not before {@code retryAfter} when the receiver named a wait. */
+  public static SendResult retry(int httpStatus, String error, Optional<Duration> retryAfter) {
+    return new SendResult(Outcome.RETRY, httpStatus, error, retryAfter);
   }
 
   public static SendResult rejected(int httpStatus, String error) {
-    return new SendResult(Outcome.REJECTED, httpStatus, error);
+    return new SendResult(Outcome.REJECTED, httpStatus, error, Optional.empty());
   }
 
   public boolean delivered() {

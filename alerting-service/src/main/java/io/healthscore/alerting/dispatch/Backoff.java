@@ -1,13 +1,15 @@
 package io.healthscore.alerting.dispatch;
 
 import java.time.Duration;
+import java.util.Optional;
 import java.util.function.DoubleSupplier;
 
 /**
  * Exponential backoff with full jitter: after a delivery failed {@code n} times before, the next
  * attempt waits a uniformly random time between zero and min(cap, base × 2^n). The randomness
  * spreads the retries of many deliveries that failed together (a receiver outage) over the window
- * instead of sending them back in one burst.
+ * instead of sending them back in one burst. A wait the receiver asked for (Retry-After) is a floor
+ * under the drawn time, so we never come back sooner than asked, but never later than the cap.
  */
 final class Backoff {
   private final Duration base;
@@ -35,5 +37,15 @@ final class Backoff {
   /** The wait before the next attempt. */
   Duration delay(int previousAttempts) {
     return Duration.ofMillis((long) (random.getAsDouble() * ceiling(previousAttempts).toMillis()));
+  }
+
+  /** The wait before the next attempt when the receiver may have asked for one (Retry-After). */
+  Duration delay(int previousAttempts, Optional<Duration> asked) {
+    Duration drawn = delay(previousAttempts);
+    if (asked.isEmpty()) {
+      return drawn;
+    }
+    Duration floor = asked.get().compareTo(cap) > 0 ? cap : asked.get();
+    return floor.compareTo(drawn) > 0 ? floor : drawn;
   }
 }

@@ -161,7 +161,7 @@ final class Dispatcher implements AutoCloseable {
         int attempts = claim.attempts() + 1;
         int maxAttempts = channel.map(Channel::getMaxAttempts).orElse(1);
         boolean dead = attempts >= maxAttempts;
-        long next = now + backoff.delay(claim.attempts()).toMillis();
+        long next = now + backoff.delay(claim.attempts(), result.retryAfter()).toMillis();
         String error =
             dead ? result.error() + " (gave up after " + attempts + " attempts)" : result.error();
         store.markFailed(claim.deliveryId(), owner, error, dead, next);

@@ -58,7 +58,7 @@ class ChannelStoreTest {
     Channel stored = store.put(webhook());
     assertEquals("", stored.getSecret());
     assertTrue(stored.getHasSecret());
-    assertEquals(8, stored.getMaxAttempts());
+    assertEquals(30, stored.getMaxAttempts());
     assertEquals(5000, stored.getTimeoutMs());
     assertEquals("ops-hook", stored.getName());
     assertEquals(stored, store.get("ops-hook").orElseThrow());

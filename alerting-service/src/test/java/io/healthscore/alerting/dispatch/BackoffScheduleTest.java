@@ -48,23 +48,26 @@ class BackoffScheduleTest {
     }
   }
 
+  private static Dispatcher dispatcher(DeliveryFixture fixture, DeliveryStore store, Clock clock) {
+    UrlGuard guard = new UrlGuard(List.of("127.0.0.1"));
+    return new Dispatcher(
+        store,
+        new ChannelStore(fixture.db, guard),
+        new AlertSender(guard, clock),
+        new Backoff(Duration.ofSeconds(1), Duration.ofMinutes(10), () -> 0.5),
+        new DeliveryMetrics(new SimpleMeterRegistry()),
+        new DeliverySettings(Duration.ofSeconds(1), Duration.ofMinutes(10), 1, Duration.ofSeconds(1), Duration.ofSeconds(30)),
+        clock);
+  }
+
   @Test
   void eachFailureWaitsLongerUntilTheLastAttemptDeadLetters() throws Exception {
     ManualClock clock = new ManualClock();
     try (WebhookReceiver receiver = new WebhookReceiver().failFirst(100, 503);
         DeliveryFixture fixture = DeliveryFixture.embedded(dir, Map.of())) {
       fixture.webhook("ops", receiver.url("/hook"), 5, 5000);
-      UrlGuard guard = new UrlGuard(List.of("127.0.0.1"));
       DeliveryStore store = new DeliveryStore(fixture.db);
-      Dispatcher dispatcher =
-          new Dispatcher(
-              store,
-              new ChannelStore(fixture.db, guard),
-              new AlertSender(guard, clock),
-              new Backoff(Duration.ofSeconds(1), Duration.ofMinutes(10), () -> 0.5),
-              new DeliveryMetrics(new SimpleMeterRegistry()),
-              new DeliverySettings(Duration.ofSeconds(1), Duration.ofMinutes(10), 1, Duration.ofSeconds(1), Duration.ofSeconds(30)),
-              clock);
+      Dispatcher dispatcher = dispatcher(fixture, store, clock);
       // Appended "now" by the real clock; move the test clock past it.
       long cursor = fixture.raise("a1", List.of("ops"));
       String id = cursor + "-ops";
@@ -92,5 +95,29 @@ class BackoffScheduleTest {
       assertEquals(5, dead.getAttempts());
       assertEquals(5, receiver.requests().size());
     }
+  }
+
+  /** The wait written after one failed attempt whose answer carried {@code retryAfter}. */
+  private long firstWait(int status, String retryAfter) throws Exception {
+    ManualClock clock = new ManualClock();
+    try (WebhookReceiver receiver = new WebhookReceiver().failFirst(100, status).retryAfter(retryAfter);
+        DeliveryFixture fixture = DeliveryFixture.embedded(dir.resolve(status + "-" + retryAfter.length()), Map.of())) {
+      fixture.webhook("ops", receiver.url("/hook"), 5, 5000);
+      DeliveryStore store = new DeliveryStore(fixture.db);
+      long cursor = fixture.raise("a1", List.of("ops"));
+      clock.set(System.currentTimeMillis() + 1000);
+      long now = clock.millis();
+      assertEquals(1, dispatcher(fixture, store, clock).dispatchDue());
+      return Timestamps.toMillis(store.get(cursor + "-ops").orElseThrow().getNextAttemptTime()) - now;
+    }
+  }
+
+  @Test
+  void aRetryAfterInSecondsOnTooManyRequestsOrUnavailableIsHonoured() throws Exception {
+    assertEquals(120_000L, firstWait(429, "120"), "429 asked for two minutes");
+    assertEquals(30_000L, firstWait(503, " 30 "), "503 asked for 30 s");
+    assertEquals(600_000L, firstWait(503, "86400"), "a day is cut to the 10 minute cap");
+    assertEquals(500L, firstWait(503, "Wed, 21 Oct 2026 07:28:00 GMT"), "the date form is ignored: half of 1 s");
+    assertEquals(500L, firstWait(500, "120"), "only 429 and 503 carry a wait we read");
   }
 }

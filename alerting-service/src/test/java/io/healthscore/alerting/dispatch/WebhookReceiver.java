@@ -17,7 +17,8 @@ import java.util.stream.Collectors;
 
 /**
  * A webhook receiver on 127.0.0.1 for tests. It answers {@code failStatus} to the first
- * {@code failFirst} requests, then {@code 200}; it can also hold each answer for a while, and
+ * {@code failFirst} requests, then {@code 200}; it can also name a Retry-After with each failure,
+ * hold each answer for a while, and
  * it records every request. It also notes whether two requests with the same idempotency key were
  * ever in flight at once, which a correct dispatcher never causes.
  */
@@ -37,6 +38,7 @@ final class WebhookReceiver implements AutoCloseable {
   private volatile int failFirst;
   private volatile int failStatus = 503;
   private volatile Duration delay = Duration.ZERO;
+  private volatile String retryAfter;
 
   WebhookReceiver() throws IOException {
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
@@ -56,6 +58,12 @@ final class WebhookReceiver implements AutoCloseable {
   WebhookReceiver failFirst(int n, int status) {
     this.failFirst = n;
     this.failStatus = status;
+    return this;
+  }
+
+  /** Sends this Retry-After header with every failure. */
+  WebhookReceiver retryAfter(String value) {
+    this.retryAfter = value;
     return this;
   }
 
@@ -81,6 +89,9 @@ final class WebhookReceiver implements AutoCloseable {
       }
       int status = answered.getAndIncrement() < failFirst ? failStatus : 200;
       byte[] answer = (status == 200 ? "ok" : "unavailable").getBytes(StandardCharsets.UTF_8);
+      if (status != 200 && retryAfter != null) {
+        exchange.getResponseHeaders().add("Retry-After", retryAfter);
+      }
       exchange.sendResponseHeaders(status, answer.length);
       exchange.getResponseBody().write(answer);
     } catch (InterruptedException e) {
