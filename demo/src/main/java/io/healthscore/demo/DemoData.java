@@ -167,7 +167,7 @@ public final class DemoData {
     return out;
   }
 
-  /** A bad week for a healthy account: payments fail, the champion leaves, usage collapses. */
+  /** A bad week for a healthy account: payments fail, champion and sponsor leave, tickets pile up. */
   public List<Signal> downturn(String accountId) {
     Instant at = now.minusSeconds(60);
     List<Signal> out = new ArrayList<>();
@@ -181,6 +181,10 @@ public final class DemoData {
     out.add(number(accountId, "csm.strategic_alignment", 1, at));
     out.add(number(accountId, "survey.nps", 1, at));
     out.add(number(accountId, "survey.csat", 1, at));
+    for (int i = 0; i < 6; i++) {
+      out.add(number(accountId, "support.tickets_opened", 1, at.plusSeconds(10 + i)));
+      out.add(number(accountId, "support.sla_met", 0, at.plusSeconds(20 + i)));
+    }
     return out;
   }
 

@@ -5,6 +5,7 @@ import io.healthscore.runtime.client.Channels;
 import io.healthscore.runtime.client.Deadlines;
 import io.healthscore.v1.Account;
 import io.healthscore.v1.AlertingServiceGrpc;
+import io.healthscore.v1.AnyOfCondition;
 import io.healthscore.v1.AlertingServiceGrpc.AlertingServiceBlockingStub;
 import io.healthscore.v1.Band;
 import io.healthscore.v1.BandTransitionCondition;
@@ -29,6 +30,7 @@ import io.healthscore.v1.PlaybookStep;
 import io.healthscore.v1.PutChannelRequest;
 import io.healthscore.v1.PutRuleRequest;
 import io.healthscore.v1.RetentionForecast;
+import io.healthscore.v1.ScoreDropCondition;
 import io.healthscore.v1.Rule;
 import io.healthscore.v1.ScoringServiceGrpc;
 import io.healthscore.v1.ScoringServiceGrpc.ScoringServiceBlockingStub;
@@ -85,15 +87,18 @@ public final class DemoScenario implements AutoCloseable {
         .setUrl(webhook.url()).setSecret(WEBHOOK_SECRET)).build());
     alerting().putRule(PutRuleRequest.newBuilder().setRule(Rule.newBuilder()
         .setRuleId("demo-health-turned").setName("Healthy account turned")
-        .setDescription("A green account left the green band.")
+        .setDescription("A green account left the green band, or any score fell 1.5 points in a week.")
         .setSeverity(Severity.SEVERITY_CRITICAL)
-        .setCondition(Condition.newBuilder().setBandTransition(BandTransitionCondition.newBuilder()
-            .addFrom(Band.BAND_GREEN).addTo(Band.BAND_YELLOW).addTo(Band.BAND_RED)))
+        .setCondition(Condition.newBuilder().setAnyOf(AnyOfCondition.newBuilder()
+            .addConditions(Condition.newBuilder().setBandTransition(BandTransitionCondition.newBuilder()
+                .addFrom(Band.BAND_GREEN).addTo(Band.BAND_YELLOW).addTo(Band.BAND_RED)))
+            .addConditions(Condition.newBuilder().setScoreDrop(ScoreDropCondition.newBuilder()
+                .setPoints(1.5).setWithinDays(7)))))
         .addPlaybook(PlaybookStep.newBuilder().setNotify(NotifyStep.newBuilder().setChannelId("demo-webhook")))
         .addPlaybook(PlaybookStep.newBuilder().setCreateTask(CreateTaskStep.newBuilder()
             .setTitle("Call the sponsor: payments failing and champion gone").setDueInDays(2))))
         .build());
-    out.printf("  channel demo-webhook -> %s%n  rule demo-health-turned: green -> yellow/red%n", webhook.url());
+    out.printf("  channel demo-webhook -> %s%n  rule demo-health-turned: green -> yellow/red, or a drop of 1.5 in 7 days%n", webhook.url());
 
     out.printf("== 2. %d accounts with 90 days of signals%n", accountCount);
     signals().upsertAccounts(UpsertAccountsRequest.newBuilder().addAllAccounts(accounts).build());
@@ -132,9 +137,7 @@ public final class DemoScenario implements AutoCloseable {
     explain(target);
 
     out.println("== 5. Alerts, deliveries and tasks");
-    if (after.getBand() != Band.BAND_GREEN) {
-      await("the alert to reach the webhook", Duration.ofSeconds(60), () -> !webhook.deliveries().isEmpty());
-    }
+    await("the alert to reach the webhook", Duration.ofSeconds(60), () -> !webhook.deliveries().isEmpty());
     alerting().listAlerts(ListAlertsRequest.newBuilder().setAccountId(target).build()).getAlertsList()
         .forEach(a -> out.printf("  alert %s [%s, %s] %s%n", a.getRuleId(), a.getSeverity(), a.getState(), a.getReason()));
     for (Task t : alerting().listTasks(ListTasksRequest.newBuilder().setAccountId(target).build()).getTasksList()) {
