@@ -106,7 +106,7 @@ public final class ScoringServer implements AutoCloseable {
     Scorer scorer =
         new Scorer(scorecards, models, directory, signals, scores, history, overrides, changes, cache, settings, clock);
     this.admin = new ScorecardAdmin(scorecardStore, scorecards, clock);
-    this.rescores = new RescoreJobs(directory, signals, scorer, scorecards, clock, settings.distributionSample());
+    this.rescores = new RescoreJobs(directory, signals, scorer, scores, scorecards, clock, settings.distributionSample());
     this.feed = new SignalsFeedConsumer(signalsChannel, cursors, directory, signals, scorer, metrics.registry());
     this.overrideExpiry = new OverrideExpiry(overrides, scorecards, directory, scorer);
     ScoringServiceImpl service =

@@ -216,11 +216,14 @@ public final class ScoringServiceImpl extends ScoringServiceGrpc.ScoringServiceI
     reply(out, response.build());
   }
 
-  /** A listed row as served: the live score when the scorecard is active, else the stored row. */
+  /**
+   * A listed row as served: the live score when the scorecard is active and applies to the account,
+   * else the stored row (a row a rescore is about to remove is not computed again).
+   */
   private HealthScore storedView(StoredScore row) {
     var card = scorecards.get(row.scorecardId());
     var account = directory.cached(row.accountId());
-    if (card.isPresent() && account.isPresent()) {
+    if (card.isPresent() && account.isPresent() && scorecards.applies(card.get(), account.get())) {
       return scorer.view(scorer.current(account.get(), card.get()));
     }
     HealthScore.Builder b =

@@ -36,6 +36,11 @@ public final class ScoreCache {
     cache.put(score.key(), score);
   }
 
+  /** Drops a score that no longer applies. */
+  public void invalidate(ScoreKey key) {
+    cache.invalidate(key);
+  }
+
   /** Runs and times a recomputation. */
   public <T> T timeRecompute(Supplier<T> work) {
     return recompute.record(work);

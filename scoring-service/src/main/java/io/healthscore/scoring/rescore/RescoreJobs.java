@@ -8,14 +8,17 @@ import io.healthscore.scoring.feed.AccountInfo;
 import io.healthscore.scoring.feed.SignalsClient;
 import io.healthscore.scoring.scoring.ScorecardRegistry;
 import io.healthscore.scoring.scoring.Scorer;
+import io.healthscore.scoring.store.ScoreStore;
 import io.healthscore.v1.Measure;
 import io.healthscore.v1.RescoreState;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -37,6 +40,7 @@ public final class RescoreJobs implements AutoCloseable {
   private final AccountDirectory directory;
   private final SignalsClient signals;
   private final Scorer scorer;
+  private final ScoreStore scores;
   private final ScorecardRegistry scorecards;
   private final Clock clock;
   private final int distributionSample;
@@ -53,12 +57,14 @@ public final class RescoreJobs implements AutoCloseable {
       AccountDirectory directory,
       SignalsClient signals,
       Scorer scorer,
+      ScoreStore scores,
       ScorecardRegistry scorecards,
       Clock clock,
       int distributionSample) {
     this.directory = directory;
     this.signals = signals;
     this.scorer = scorer;
+    this.scores = scores;
     this.scorecards = scorecards;
     this.clock = clock;
     this.distributionSample = distributionSample;
@@ -79,8 +85,10 @@ public final class RescoreJobs implements AutoCloseable {
   }
 
   /**
-   * After a scorecard changed: cancels a running job of that scorecard and rescores the accounts
-   * it applies to on all their scorecards (a new scorecard may change which one is primary).
+   * After a scorecard changed: cancels a running job of that scorecard and rescores, on all their
+   * scorecards, the accounts it applies to and those it scored before (a new scorecard may change
+   * which one is primary; one whose segments or stages changed leaves scores that no longer apply,
+   * which the rescore removes, and accounts that fall back to the default scorecard).
    */
   public synchronized RescoreJob restartFor(String scorecardId) {
     for (RescoreJob running : jobs.values()) {
@@ -89,11 +97,6 @@ public final class RescoreJobs implements AutoCloseable {
       }
     }
     return launch(scorecardId, true);
-  }
-
-  /** How many accounts a scorecard applies to now. */
-  public long applicableAccounts(String scorecardId) {
-    return accountsInScope(scorecardId).size();
   }
 
   public synchronized Optional<RescoreJob> get(String id) {
@@ -120,6 +123,15 @@ public final class RescoreJobs implements AutoCloseable {
       jobs.remove(oldest);
     }
     List<AccountInfo> accounts = accountsInScope(scorecardId);
+    if (allScorecardsOfAccounts) {
+      Set<String> inScope = new HashSet<>();
+      accounts.forEach(a -> inScope.add(a.accountId()));
+      for (String id : scores.accountIds(scorecardId)) {
+        if (!inScope.contains(id)) {
+          directory.cached(id).ifPresent(accounts::add);
+        }
+      }
+    }
     job.setTotal(accounts.size());
     String filter = scorecardId.isEmpty() || allScorecardsOfAccounts ? null : scorecardId;
     executor.execute(() -> run(job, accounts, filter));

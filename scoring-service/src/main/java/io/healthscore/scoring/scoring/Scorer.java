@@ -56,6 +56,12 @@ public final class Scorer {
   private record Decision(
       CachedScore entry, ScoreChange change, HistoryPoint point, StoredScore row) {}
 
+  /** The scorecards that apply to an account now; its scores on any other are removed. */
+  private record Applicable(String accountId, Set<String> scorecardIds) {}
+
+  /** A batch's decisions and, when applicability was checked, what applies to each account. */
+  private record Batch(List<Decision> decisions, List<Applicable> applicable) {}
+
   private final ScorecardRegistry scorecards;
   private final ModelRegistry models;
   private final AccountDirectory directory;
@@ -141,9 +147,10 @@ public final class Scorer {
 
   /**
    * Recomputes the snapshots' scores (only {@code onlyScorecardId}'s when not null) and, after
-   * them, their parents' roll-ups. {@code forceStore} also rewrites score rows whose change is not
-   * material (after a scorecard or account change). {@code extra} commits with the changes.
-   * Returns how many material changes were published.
+   * them, their parents' roll-ups. {@code forceStore} (after a scorecard or account change) also
+   * rewrites score rows whose change is not material and, when every scorecard is recomputed,
+   * removes the accounts' scores on scorecards that no longer apply to them. {@code extra} commits
+   * with the changes. Returns how many material changes were published.
    */
   public int recompute(
       List<AccountSnapshot> snapshots, String onlyScorecardId, boolean forceStore, TransactionExtra extra) {
@@ -179,13 +186,19 @@ public final class Scorer {
         });
   }
 
-  private List<Decision> decideAll(
+  private Batch decideAll(
       List<AccountSnapshot> snapshots, String onlyScorecardId, boolean forceStore, long now) {
     List<Decision> decisions = new ArrayList<>();
+    List<Applicable> applicable = new ArrayList<>();
     for (AccountSnapshot s : snapshots) {
       AccountInfo info =
           new AccountInfo(s.accountId(), s.segment(), s.lifecycleStage(), s.parentAccountId(), s.owner(), s.mrr());
       List<CompiledScorecard> cards = scorecards.scorecardsFor(info);
+      if (forceStore && onlyScorecardId == null) {
+        Set<String> ids = new LinkedHashSet<>();
+        cards.forEach(c -> ids.add(c.id()));
+        applicable.add(new Applicable(info.accountId(), ids));
+      }
       for (int i = 0; i < cards.size(); i++) {
         CompiledScorecard card = cards.get(i);
         if (onlyScorecardId != null && !onlyScorecardId.equals(card.id())) {
@@ -205,7 +218,7 @@ public final class Scorer {
             decide(info, card, i == 0, rolledUp, computed, prev, overrideInForce(info.accountId(), card.id()), forceStore, now));
       }
     }
-    return decisions;
+    return new Batch(decisions, applicable);
   }
 
   /**
@@ -226,13 +239,13 @@ public final class Scorer {
             newOverride,
             true,
             clock.millis());
-    persist(List.of(d), overrideWrite);
+    persist(new Batch(List.of(d), List.of()), overrideWrite);
     return ScoreViews.view(d.entry(), newOverride);
   }
 
   /** Commits an override write that changes no score (its scorecard no longer applies). */
   public void applyOverrideWithoutScore(TransactionExtra overrideWrite) {
-    persist(List.of(), overrideWrite);
+    persist(new Batch(List.of(), List.of()), overrideWrite);
   }
 
   private Decision decide(
@@ -294,8 +307,9 @@ public final class Scorer {
         e.storedOverride(), e.computed().computedAtMillis(), ComputedScoreCodec.encode(e.computed()));
   }
 
-  /** Commits the decisions' writes in one transaction, then updates the cache. */
-  private int persist(List<Decision> decisions, TransactionExtra extra) {
+  /** Commits the batch's writes and removals in one transaction, then updates the cache. */
+  private int persist(Batch batch, TransactionExtra extra) {
+    List<Decision> decisions = batch.decisions();
     List<StoredScore> rows = new ArrayList<>();
     int changed = 0;
     for (Decision d : decisions) {
@@ -320,10 +334,20 @@ public final class Scorer {
             }
           }
           history.append(c, points);
+          for (Applicable a : batch.applicable()) {
+            scores.deleteExcept(c, a.accountId(), a.scorecardIds());
+          }
           scores.upsert(c, rows);
           extra.run(c);
           return null;
         });
+    for (Applicable a : batch.applicable()) {
+      for (CompiledScorecard card : scorecards.all()) {
+        if (!a.scorecardIds().contains(card.id())) {
+          cache.invalidate(new ScoreKey(a.accountId(), card.id()));
+        }
+      }
+    }
     for (Decision d : decisions) {
       cache.put(d.entry());
     }

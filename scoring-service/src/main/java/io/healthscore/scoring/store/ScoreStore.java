@@ -11,6 +11,7 @@ import java.sql.Types;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -78,14 +79,41 @@ public final class ScoreStore {
     }
   }
 
-  /** Removes an account's score on a scorecard that no longer applies to it. */
-  public void delete(Connection c, String accountId, String scorecardId) throws SQLException {
-    try (PreparedStatement s =
-        c.prepareStatement("DELETE FROM scores WHERE account_id = ? AND scorecard_id = ?")) {
-      s.setString(1, accountId);
-      s.setString(2, scorecardId);
+  /**
+   * Removes the account's scores on every scorecard but {@code keep} (those that still apply to
+   * it), inside the caller's transaction.
+   */
+  public void deleteExcept(Connection c, String accountId, Set<String> keep) throws SQLException {
+    StringBuilder sql = new StringBuilder("DELETE FROM scores WHERE account_id = ?");
+    if (!keep.isEmpty()) {
+      sql.append(" AND scorecard_id NOT IN (").append("?, ".repeat(keep.size() - 1)).append("?)");
+    }
+    try (PreparedStatement s = c.prepareStatement(sql.toString())) {
+      int i = 1;
+      s.setString(i++, accountId);
+      for (String id : keep) {
+        s.setString(i++, id);
+      }
       s.executeUpdate();
     }
+  }
+
+  /** The accounts with a stored score on the scorecard. */
+  public List<String> accountIds(String scorecardId) {
+    return database.inTransaction(
+        c -> {
+          List<String> ids = new ArrayList<>();
+          try (PreparedStatement s = c.prepareStatement("SELECT account_id FROM scores WHERE scorecard_id = ?")) {
+            s.setString(1, scorecardId);
+            s.setFetchSize(1000);
+            try (ResultSet rs = s.executeQuery()) {
+              while (rs.next()) {
+                ids.add(rs.getString(1));
+              }
+            }
+          }
+          return ids;
+        });
   }
 
   public Optional<StoredScore> get(String accountId, String scorecardId) {
@@ -103,26 +131,6 @@ public final class ScoreStore {
         return rs.next() ? Optional.of(read(rs)) : Optional.empty();
       }
     }
-  }
-
-  /** Every stored score of one account, primary first. */
-  public List<StoredScore> forAccount(String accountId) {
-    return database.inTransaction(
-        c -> {
-          List<StoredScore> result = new ArrayList<>();
-          try (PreparedStatement s =
-              c.prepareStatement(
-                  "SELECT " + COLUMNS + " FROM scores WHERE account_id = ?"
-                      + " ORDER BY is_primary DESC, scorecard_id")) {
-            s.setString(1, accountId);
-            try (ResultSet rs = s.executeQuery()) {
-              while (rs.next()) {
-                result.add(read(rs));
-              }
-            }
-          }
-          return result;
-        });
   }
 
   /** One page matching the query, in its order. */

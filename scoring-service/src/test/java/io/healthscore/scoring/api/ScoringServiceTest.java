@@ -335,6 +335,46 @@ class ScoringServiceTest {
     assertEquals(List.of("scorecard_id"), fields(() -> h.stub().getScorecard(GetScorecardRequest.getDefaultInstance())));
   }
 
+  /** account:scorecard of every listed score, in list order (by account id: equal scores). */
+  List<String> listed(String scorecardId) {
+    return h.stub().listScores(ListScoresRequest.newBuilder().setScorecardId(scorecardId).build()).getScoresList()
+        .stream().map(s -> s.getAccountId() + ":" + s.getScorecardId()).toList();
+  }
+
+  @Test
+  void scoresOnScorecardsThatNoLongerApplyAreRemoved() {
+    Scorecard regional =
+        TestScorecards.logins("regional").toBuilder().setIsDefault(false).setPriority(10)
+            .addSegments("smb").addSegments("mid").build();
+    h.stub().putScorecard(PutScorecardRequest.newBuilder().setScorecard(regional).build());
+    scored("a1", "smb", 100, 50);
+    scored("a2", "mid", 100, 50);
+    scored("a3", "ent", 100, 50);
+    assertEquals(List.of("a1:regional", "a2:regional", "a3:logins"), listed(""));
+    assertEquals(List.of("a3:logins"), listed(CARD));
+
+    // The account moves to a segment the regional scorecard does not cover: the default catches it.
+    h.signals.putAccount(FakeSignalService.account("a1", "ent", 100));
+    h.awaitFeedCaughtUp();
+    assertEquals(List.of("a1:logins", "a2:regional", "a3:logins"), listed(""));
+    assertEquals(List.of("a2:regional"), listed("regional"));
+    assertEquals(1, h.stub().listScores(ListScoresRequest.newBuilder().setScorecardId("regional").build()).getTotalSize());
+    assertEquals(Status.Code.NOT_FOUND, code(() -> h.stub().getScore(
+        GetScoreRequest.newBuilder().setAccountId("a1").setScorecardId("regional").build())));
+    assertEquals("logins", score("a1").getScorecardId());
+
+    // The scorecard drops a segment: its scores there go, and those accounts fall back to the default.
+    PutScorecardResponse narrowed = h.stub().putScorecard(PutScorecardRequest.newBuilder()
+        .setScorecard(regional.toBuilder().clearSegments().addSegments("smb")).build());
+    assertEquals(1, narrowed.getAccountsAffected()); // a2, which it scored before
+    await("regional scores removed", () -> listed("regional").isEmpty());
+    await("a2 on the default", () -> listed(CARD).equals(List.of("a1:logins", "a2:logins", "a3:logins")));
+    assertEquals(List.of("a1:logins", "a2:logins", "a3:logins"), listed(""));
+    assertTrue(score("a2").getPrimary());
+    assertEquals(Status.Code.NOT_FOUND, code(() -> h.stub().getScore(
+        GetScoreRequest.newBuilder().setAccountId("a2").setScorecardId("regional").build())));
+  }
+
   @Test
   void validateScorecardPreviewsWithoutActivating() {
     scored("a1", "smb", 100, 10); // red

@@ -99,10 +99,17 @@ class ScoringStoresTest {
         ScoreOrder.SCORE_ORDER_MRR_AT_RISK_DESC, 10, null);
     assertEquals(List.of("b", "a", "d"), store.page(risk).stream().map(StoredScore::accountId).toList());
     db.inTransaction(c -> {
-      store.delete(c, "d", "card");
+      store.deleteExcept(c, "d", Set.of("other"));
+      store.deleteExcept(c, "a", Set.of("other", "card"));
       return null;
     });
     assertTrue(store.get("d", "card").isEmpty());
+    assertEquals(List.of("a", "b", "c"), store.accountIds("card").stream().sorted().toList());
+    db.inTransaction(c -> {
+      store.deleteExcept(c, "c", Set.of());
+      return null;
+    });
+    assertEquals(List.of("a", "b"), store.accountIds("card").stream().sorted().toList());
   }
 
   @ParameterizedTest
