@@ -152,7 +152,8 @@ public final class AlertLifecycle {
     Alert acknowledged = alert.toBuilder()
         .setState(AlertState.ALERT_STATE_ACKNOWLEDGED)
         .setAcknowledgedAt(Times.toTimestamp(clock.millis()))
-        .setNote(note(note, actor))
+        .setAcknowledgedBy(actor)
+        .setNote(note)
         .build();
     alerts.update(c, acknowledged);
     escalations.cancelAll(c, alertId);
@@ -185,7 +186,8 @@ public final class AlertLifecycle {
     Alert resolved = alert.toBuilder()
         .setState(AlertState.ALERT_STATE_RESOLVED)
         .setResolvedAt(Times.toTimestamp(clock.millis()))
-        .setNote(note(note, actor))
+        .setResolvedBy(actor)
+        .setNote(note)
         .build();
     alerts.update(c, resolved);
     escalations.cancelAll(c, alert.getAlertId());
@@ -222,13 +224,6 @@ public final class AlertLifecycle {
         .setIdempotencyKey(alert.getAlertId() + "/" + kind.name() + keySuffix)
         .build();
     sink.append(c, event, channels);
-  }
-
-  private static String note(String note, String actor) {
-    if (actor.isEmpty()) {
-      return note;
-    }
-    return note.isEmpty() ? "by " + actor : note + " (by " + actor + ")";
   }
 
   private static String truncate(String s, int max) {

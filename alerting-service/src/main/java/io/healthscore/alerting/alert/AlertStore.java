@@ -26,7 +26,8 @@ import java.util.OptionalLong;
 public final class AlertStore {
   private static final String COLUMNS =
       "alert_id, rule_id, account_id, dedup_key, state, severity, reason, opened_ms, acknowledged_ms, "
-          + "resolved_ms, note, assignee, rule_version, scorecard_id, score, band, verdict, lead_time_days, escalated";
+          + "resolved_ms, note, assignee, rule_version, scorecard_id, score, band, verdict, lead_time_days, escalated, "
+          + "acknowledged_by, resolved_by";
 
   /** A page of alerts and the token of the next one ("" on the last page). */
   public record Page(List<Alert> alerts, String nextPageToken) {}
@@ -37,7 +38,7 @@ public final class AlertStore {
 
   public void insert(Connection c, Alert a) throws SQLException {
     try (PreparedStatement s = c.prepareStatement("INSERT INTO alerts (" + COLUMNS
-        + ", open_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+        + ", open_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
       s.setString(1, a.getAlertId());
       s.setString(2, a.getRuleId());
       s.setString(3, a.getAccountId());
@@ -57,15 +58,18 @@ public final class AlertStore {
       s.setInt(17, a.getVerdictValue());
       Rows.setNullableDouble(s, 18, a.hasLeadTimeDays() ? a.getLeadTimeDays() : null);
       s.setBoolean(19, a.getEscalated());
-      s.setString(20, a.getState() == AlertState.ALERT_STATE_RESOLVED ? null : a.getDedupKey());
+      s.setString(20, a.getAcknowledgedBy());
+      s.setString(21, a.getResolvedBy());
+      s.setString(22, a.getState() == AlertState.ALERT_STATE_RESOLVED ? null : a.getDedupKey());
       s.executeUpdate();
     }
   }
 
-  /** Writes the alert's mutable fields: state, times, note, escalation and verdict. */
+  /** Writes the alert's mutable fields: state, times, note, actors, escalation and verdict. */
   public void update(Connection c, Alert a) throws SQLException {
     try (PreparedStatement s = c.prepareStatement("UPDATE alerts SET state = ?, acknowledged_ms = ?, resolved_ms = ?, "
-        + "note = ?, escalated = ?, verdict = ?, lead_time_days = ?, open_key = ? WHERE alert_id = ?")) {
+        + "note = ?, escalated = ?, verdict = ?, lead_time_days = ?, open_key = ?, acknowledged_by = ?, "
+        + "resolved_by = ? WHERE alert_id = ?")) {
       s.setInt(1, a.getStateValue());
       Rows.setNullableLong(s, 2, a.hasAcknowledgedAt() ? Times.toMillis(a.getAcknowledgedAt()) : null);
       Rows.setNullableLong(s, 3, a.hasResolvedAt() ? Times.toMillis(a.getResolvedAt()) : null);
@@ -74,7 +78,9 @@ public final class AlertStore {
       s.setInt(6, a.getVerdictValue());
       Rows.setNullableDouble(s, 7, a.hasLeadTimeDays() ? a.getLeadTimeDays() : null);
       s.setString(8, a.getState() == AlertState.ALERT_STATE_RESOLVED ? null : a.getDedupKey());
-      s.setString(9, a.getAlertId());
+      s.setString(9, a.getAcknowledgedBy());
+      s.setString(10, a.getResolvedBy());
+      s.setString(11, a.getAlertId());
       s.executeUpdate();
     }
   }
@@ -208,7 +214,9 @@ public final class AlertStore {
         .setScorecardId(rs.getString("scorecard_id"))
         .setBand(Band.forNumber(rs.getInt("band")))
         .setVerdict(AlertVerdict.forNumber(rs.getInt("verdict")))
-        .setEscalated(rs.getBoolean("escalated"));
+        .setEscalated(rs.getBoolean("escalated"))
+        .setAcknowledgedBy(rs.getString("acknowledged_by"))
+        .setResolvedBy(rs.getString("resolved_by"));
     Long ack = Rows.nullableLong(rs, "acknowledged_ms");
     if (ack != null) {
       a.setAcknowledgedAt(Times.toTimestamp(ack));

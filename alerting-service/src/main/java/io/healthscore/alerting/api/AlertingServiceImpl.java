@@ -74,6 +74,8 @@ import java.util.Set;
 public final class AlertingServiceImpl extends AlertingServiceGrpc.AlertingServiceImplBase {
   static final int DEFAULT_PAGE_SIZE = 100;
   static final int MAX_PAGE_SIZE = 1000;
+  /** The width of the acknowledged_by and resolved_by columns. */
+  static final int MAX_ACTOR_LENGTH = 256;
 
   private final Database database;
   private final RuleStore rules;
@@ -167,7 +169,7 @@ public final class AlertingServiceImpl extends AlertingServiceGrpc.AlertingServi
 
   @Override
   public void acknowledgeAlert(AcknowledgeAlertRequest request, StreamObserver<AcknowledgeAlertResponse> out) {
-    requireId(request.getAlertId(), "alert_id");
+    checkAlertChange(request.getAlertId(), request.getActor());
     var alert = database.inTransaction(c ->
         lifecycle.acknowledge(c, request.getAlertId(), request.getNote(), request.getActor(), id -> ruleOf(c, id)));
     sink.wakeUp();
@@ -176,7 +178,7 @@ public final class AlertingServiceImpl extends AlertingServiceGrpc.AlertingServi
 
   @Override
   public void resolveAlert(ResolveAlertRequest request, StreamObserver<ResolveAlertResponse> out) {
-    requireId(request.getAlertId(), "alert_id");
+    checkAlertChange(request.getAlertId(), request.getActor());
     var alert = database.inTransaction(c ->
         lifecycle.resolve(c, request.getAlertId(), request.getNote(), request.getActor(), id -> ruleOf(c, id)));
     sink.wakeUp();
@@ -274,6 +276,14 @@ public final class AlertingServiceImpl extends AlertingServiceGrpc.AlertingServi
       return DEFAULT_PAGE_SIZE;
     }
     return Math.min(requested, MAX_PAGE_SIZE);
+  }
+
+  /** An acknowledge or resolve names the alert, and an actor that fits its column. */
+  private static void checkAlertChange(String alertId, String actor) {
+    Violations v = new Violations();
+    v.check(!alertId.isEmpty(), "alert_id", "is required");
+    v.check(actor.length() <= MAX_ACTOR_LENGTH, "actor", "must be at most " + MAX_ACTOR_LENGTH + " characters");
+    v.throwIfAny("invalid alert change");
   }
 
   private static void requireId(String id, String field) {

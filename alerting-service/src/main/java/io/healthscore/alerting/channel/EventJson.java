@@ -43,7 +43,13 @@ public final class EventJson {
     }
     node.put("band", shortName(alert.getBand().name(), "BAND_"));
     node.put("escalated", alert.getEscalated());
+    node.put("acknowledged_by", emptyAsNull(alert.getAcknowledgedBy()));
+    node.put("resolved_by", emptyAsNull(alert.getResolvedBy()));
     return node.toString();
+  }
+
+  private static String emptyAsNull(String s) {
+    return s.isEmpty() ? null : s;
   }
 
   /** "ALERT_EVENT_KIND_OPENED" → "opened"; unset values become "unspecified". */

@@ -205,7 +205,8 @@ class AlertingServiceTest {
     h.score("acme", 6);
     Alert resolved = alertsOf("red").get(0);
     assertEquals(AlertState.ALERT_STATE_RESOLVED, resolved.getState());
-    assertEquals("condition cleared: condition does not hold on scorecard default (by system)", resolved.getNote());
+    assertEquals("condition cleared: condition does not hold on scorecard default", resolved.getNote());
+    assertEquals("system", resolved.getResolvedBy());
     assertTrue(resolved.hasResolvedAt());
     assertEquals(AlertState.ALERT_STATE_OPEN, alertsOf("red-sticky").get(0).getState());
   }
@@ -261,10 +262,17 @@ class AlertingServiceTest {
     putRule(RED_RULE);
     h.score("acme", 3);
     String id = alertsOf("red").get(0).getAlertId();
+    StatusRuntimeException longActor = assertThrows(StatusRuntimeException.class, () -> h.stub.acknowledgeAlert(
+        AcknowledgeAlertRequest.newBuilder().setAlertId(id).setActor("a".repeat(257)).build()));
+    assertEquals(Status.Code.INVALID_ARGUMENT, longActor.getStatus().getCode());
+    assertEquals(List.of("actor"), ApiErrors.fieldViolations(longActor).stream().map(FieldViolation::field).toList());
+    assertEquals(AlertState.ALERT_STATE_OPEN, alertsOf("red").get(0).getState(), "nothing changed");
     Alert acked = h.stub.acknowledgeAlert(AcknowledgeAlertRequest.newBuilder().setAlertId(id).setNote("calling them")
         .setActor("ana").build()).getAlert();
     assertEquals(AlertState.ALERT_STATE_ACKNOWLEDGED, acked.getState());
-    assertEquals("calling them (by ana)", acked.getNote());
+    assertEquals("calling them", acked.getNote(), "the note as given; the actor has a field of its own");
+    assertEquals("ana", acked.getAcknowledgedBy());
+    assertEquals("", acked.getResolvedBy());
     assertTrue(acked.hasAcknowledgedAt());
     Alert again = h.stub.acknowledgeAlert(AcknowledgeAlertRequest.newBuilder().setAlertId(id).setNote("x").build())
         .getAlert();
@@ -272,10 +280,13 @@ class AlertingServiceTest {
     h.score("acme", 2);
     assertEquals(1, alertsOf("red").size(), "an acknowledged alert still deduplicates");
 
-    Alert resolved = h.stub.resolveAlert(ResolveAlertRequest.newBuilder().setAlertId(id).setNote("saved").build())
-        .getAlert();
+    Alert resolved = h.stub.resolveAlert(ResolveAlertRequest.newBuilder().setAlertId(id).setNote("saved")
+        .setActor("bo").build()).getAlert();
     assertEquals(AlertState.ALERT_STATE_RESOLVED, resolved.getState());
     assertEquals("saved", resolved.getNote());
+    assertEquals("ana", resolved.getAcknowledgedBy(), "who acknowledged stays on record");
+    assertEquals("bo", resolved.getResolvedBy());
+    assertEquals(resolved, alertsOf("red").get(0), "both actors are stored and listed");
     assertEquals(Status.Code.FAILED_PRECONDITION,
         code(() -> h.stub.resolveAlert(ResolveAlertRequest.newBuilder().setAlertId(id).build())));
     assertEquals(Status.Code.FAILED_PRECONDITION,
