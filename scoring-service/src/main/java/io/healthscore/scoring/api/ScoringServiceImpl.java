@@ -3,13 +3,14 @@ package io.healthscore.scoring.api;
 import com.google.protobuf.util.Timestamps;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
 import io.healthscore.runtime.auth.AuthInterceptor;
 import io.healthscore.runtime.auth.Scope;
-import io.grpc.stub.StreamObserver;
 import io.healthscore.runtime.error.FailedPreconditionException;
 import io.healthscore.runtime.error.InvalidArgumentException;
 import io.healthscore.runtime.error.NotFoundException;
 import io.healthscore.runtime.error.Violations;
+import io.healthscore.scoring.DaemonThreads;
 import io.healthscore.scoring.cache.CachedScore;
 import io.healthscore.scoring.engine.AccountSnapshot;
 import io.healthscore.scoring.engine.Bands;
@@ -47,7 +48,56 @@ import io.healthscore.scoring.store.ScoreStore;
 import io.healthscore.scoring.store.ScorecardStore;
 import io.healthscore.scoring.store.StoredModel;
 import io.healthscore.scoring.store.StoredScore;
-import io.healthscore.v1.*;
+import io.healthscore.v1.BacktestReport;
+import io.healthscore.v1.BacktestRequest;
+import io.healthscore.v1.BacktestResponse;
+import io.healthscore.v1.Band;
+import io.healthscore.v1.BatchGetScoresRequest;
+import io.healthscore.v1.BatchGetScoresResponse;
+import io.healthscore.v1.CalibrateRequest;
+import io.healthscore.v1.CalibrateResponse;
+import io.healthscore.v1.CalibrationReport;
+import io.healthscore.v1.CancelRescoreRequest;
+import io.healthscore.v1.CancelRescoreResponse;
+import io.healthscore.v1.ClearOverrideRequest;
+import io.healthscore.v1.ClearOverrideResponse;
+import io.healthscore.v1.Driver;
+import io.healthscore.v1.ExplainScoreRequest;
+import io.healthscore.v1.ExplainScoreResponse;
+import io.healthscore.v1.ForecastGrouping;
+import io.healthscore.v1.ForecastRetentionRequest;
+import io.healthscore.v1.ForecastRetentionResponse;
+import io.healthscore.v1.GetRescoreRequest;
+import io.healthscore.v1.GetRescoreResponse;
+import io.healthscore.v1.GetScoreHistoryRequest;
+import io.healthscore.v1.GetScoreHistoryResponse;
+import io.healthscore.v1.GetScoreRequest;
+import io.healthscore.v1.GetScoreResponse;
+import io.healthscore.v1.GetScorecardRequest;
+import io.healthscore.v1.GetScorecardResponse;
+import io.healthscore.v1.HealthScore;
+import io.healthscore.v1.ListScorecardsRequest;
+import io.healthscore.v1.ListScorecardsResponse;
+import io.healthscore.v1.ListScoresRequest;
+import io.healthscore.v1.ListScoresResponse;
+import io.healthscore.v1.Measure;
+import io.healthscore.v1.Outcome;
+import io.healthscore.v1.OutcomeType;
+import io.healthscore.v1.PutScorecardRequest;
+import io.healthscore.v1.PutScorecardResponse;
+import io.healthscore.v1.ScoreDistribution;
+import io.healthscore.v1.ScoreOrder;
+import io.healthscore.v1.ScorePoint;
+import io.healthscore.v1.Scorecard;
+import io.healthscore.v1.ScoringServiceGrpc;
+import io.healthscore.v1.SetOverrideRequest;
+import io.healthscore.v1.SetOverrideResponse;
+import io.healthscore.v1.StartRescoreRequest;
+import io.healthscore.v1.StartRescoreResponse;
+import io.healthscore.v1.ValidateScorecardRequest;
+import io.healthscore.v1.ValidateScorecardResponse;
+import io.healthscore.v1.WatchScoresRequest;
+import io.healthscore.v1.WatchScoresResponse;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -56,6 +106,7 @@ import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -91,12 +142,7 @@ public final class ScoringServiceImpl extends ScoringServiceGrpc.ScoringServiceI
   private final Clock clock;
   private final Set<ScoreWatch> watches = ConcurrentHashMap.newKeySet();
   private final ExecutorService watchExecutor =
-      Executors.newCachedThreadPool(
-          r -> {
-            Thread t = new Thread(r, "watch-scores");
-            t.setDaemon(true);
-            return t;
-          });
+      Executors.newCachedThreadPool(DaemonThreads.named("watch-scores"));
 
   public ScoringServiceImpl(
       ScorecardAdmin admin,
@@ -131,7 +177,7 @@ public final class ScoringServiceImpl extends ScoringServiceGrpc.ScoringServiceI
 
   // ---- reads ----
 
-  @java.lang.Override
+  @Override
   public void getScore(GetScoreRequest request, StreamObserver<GetScoreResponse> out) {
     requireId(request.getAccountId(), "account_id");
     AccountInfo account = account(request.getAccountId());
@@ -139,7 +185,7 @@ public final class ScoringServiceImpl extends ScoringServiceGrpc.ScoringServiceI
     reply(out, GetScoreResponse.newBuilder().setScore(scorer.view(score)).build());
   }
 
-  @java.lang.Override
+  @Override
   public void batchGetScores(BatchGetScoresRequest request, StreamObserver<BatchGetScoresResponse> out) {
     Violations v = new Violations();
     v.check(request.getAccountIdsCount() > 0, "account_ids", "must name at least one account");
@@ -167,7 +213,7 @@ public final class ScoringServiceImpl extends ScoringServiceGrpc.ScoringServiceI
     reply(out, response.build());
   }
 
-  @java.lang.Override
+  @Override
   public void listScores(ListScoresRequest request, StreamObserver<ListScoresResponse> out) {
     Violations v = new Violations();
     v.check(request.getPageSize() >= 0, "page_size", "must not be negative");
@@ -189,7 +235,7 @@ public final class ScoringServiceImpl extends ScoringServiceGrpc.ScoringServiceI
         request.getOrder() == ScoreOrder.SCORE_ORDER_UNSPECIFIED ? ScoreOrder.SCORE_ORDER_SCORE_ASC : request.getOrder();
     String fingerprint =
         Integer.toHexString(
-            List.of(request.getScorecardId(), new java.util.TreeSet<>(bands).toString(), request.getSegment(),
+            List.of(request.getScorecardId(), new TreeSet<>(bands).toString(), request.getSegment(),
                     String.valueOf(request.hasMinScore() ? request.getMinScore() : null),
                     String.valueOf(request.hasMaxScore() ? request.getMaxScore() : null), order.name())
                 .hashCode());
@@ -246,7 +292,7 @@ public final class ScoringServiceImpl extends ScoringServiceGrpc.ScoringServiceI
     return b.build();
   }
 
-  @java.lang.Override
+  @Override
   public void getScoreHistory(GetScoreHistoryRequest request, StreamObserver<GetScoreHistoryResponse> out) {
     Violations v = new Violations();
     v.check(!request.getAccountId().isEmpty(), "account_id", "is required");
@@ -274,7 +320,7 @@ public final class ScoringServiceImpl extends ScoringServiceGrpc.ScoringServiceI
     reply(out, response.build());
   }
 
-  @java.lang.Override
+  @Override
   public void explainScore(ExplainScoreRequest request, StreamObserver<ExplainScoreResponse> out) {
     requireId(request.getAccountId(), "account_id");
     AccountInfo account = account(request.getAccountId());
@@ -295,7 +341,7 @@ public final class ScoringServiceImpl extends ScoringServiceGrpc.ScoringServiceI
     reply(out, response.build());
   }
 
-  @java.lang.Override
+  @Override
   public void watchScores(WatchScoresRequest request, StreamObserver<WatchScoresResponse> out) {
     if (request.getAfterCursor() < 0) {
       throw InvalidArgumentException.forField("after_cursor", "must not be negative");
@@ -322,7 +368,7 @@ public final class ScoringServiceImpl extends ScoringServiceGrpc.ScoringServiceI
 
   // ---- scorecards ----
 
-  @java.lang.Override
+  @Override
   public void putScorecard(PutScorecardRequest request, StreamObserver<PutScorecardResponse> out) {
     if (!request.hasScorecard()) {
       throw InvalidArgumentException.forField("scorecard", "is required");
@@ -337,7 +383,7 @@ public final class ScoringServiceImpl extends ScoringServiceGrpc.ScoringServiceI
             .build());
   }
 
-  @java.lang.Override
+  @Override
   public void getScorecard(GetScorecardRequest request, StreamObserver<GetScorecardResponse> out) {
     Violations v = new Violations();
     v.check(!request.getScorecardId().isEmpty(), "scorecard_id", "is required");
@@ -355,12 +401,12 @@ public final class ScoringServiceImpl extends ScoringServiceGrpc.ScoringServiceI
     reply(out, GetScorecardResponse.newBuilder().setScorecard(sc).build());
   }
 
-  @java.lang.Override
+  @Override
   public void listScorecards(ListScorecardsRequest request, StreamObserver<ListScorecardsResponse> out) {
     reply(out, ListScorecardsResponse.newBuilder().addAllScorecards(scorecardStore.listLatest()).build());
   }
 
-  @java.lang.Override
+  @Override
   public void validateScorecard(ValidateScorecardRequest request, StreamObserver<ValidateScorecardResponse> out) {
     Violations v = new Violations();
     v.check(request.hasScorecard(), "scorecard", "is required");
@@ -425,7 +471,7 @@ public final class ScoringServiceImpl extends ScoringServiceGrpc.ScoringServiceI
 
   // ---- overrides ----
 
-  @java.lang.Override
+  @Override
   public void setOverride(SetOverrideRequest request, StreamObserver<SetOverrideResponse> out) {
     long now = clock.millis();
     Violations v = new Violations();
@@ -459,7 +505,7 @@ public final class ScoringServiceImpl extends ScoringServiceGrpc.ScoringServiceI
     reply(out, SetOverrideResponse.newBuilder().setScore(score).build());
   }
 
-  @java.lang.Override
+  @Override
   public void clearOverride(ClearOverrideRequest request, StreamObserver<ClearOverrideResponse> out) {
     requireId(request.getAccountId(), "account_id");
     AccountInfo account = account(request.getAccountId());
@@ -480,7 +526,7 @@ public final class ScoringServiceImpl extends ScoringServiceGrpc.ScoringServiceI
 
   // ---- learning ----
 
-  @java.lang.Override
+  @Override
   public void calibrate(CalibrateRequest request, StreamObserver<CalibrateResponse> out) {
     Set<String> callerScopes = AuthInterceptor.SCOPES.get();
     if (request.getActivate() && callerScopes != null && !Scope.allows(callerScopes, Scope.SCORES_WRITE)) {
@@ -505,7 +551,7 @@ public final class ScoringServiceImpl extends ScoringServiceGrpc.ScoringServiceI
     reply(out, CalibrateResponse.newBuilder().setReport(report).build());
   }
 
-  @java.lang.Override
+  @Override
   public void backtest(BacktestRequest request, StreamObserver<BacktestResponse> out) {
     Violations v = new Violations();
     v.check(!request.getScorecardId().isEmpty() || !request.getModelId().isEmpty(), "scorecard_id",
@@ -534,7 +580,7 @@ public final class ScoringServiceImpl extends ScoringServiceGrpc.ScoringServiceI
     reply(out, BacktestResponse.newBuilder().setReport(report).build());
   }
 
-  @java.lang.Override
+  @Override
   public void forecastRetention(ForecastRetentionRequest request, StreamObserver<ForecastRetentionResponse> out) {
     Violations v = new Violations();
     v.check(request.getPeriodDays() >= 0 && request.getPeriodDays() <= 730, "period_days", "must be between 1 and 730");
@@ -627,7 +673,7 @@ public final class ScoringServiceImpl extends ScoringServiceGrpc.ScoringServiceI
 
   // ---- rescoring ----
 
-  @java.lang.Override
+  @Override
   public void startRescore(StartRescoreRequest request, StreamObserver<StartRescoreResponse> out) {
     if (!request.getScorecardId().isEmpty()) {
       scorecard(request.getScorecardId());
@@ -637,21 +683,17 @@ public final class ScoringServiceImpl extends ScoringServiceGrpc.ScoringServiceI
     reply(out, StartRescoreResponse.newBuilder().setRescore(rescores.start(request.getScorecardId()).toProto()).build());
   }
 
-  @java.lang.Override
+  @Override
   public void getRescore(GetRescoreRequest request, StreamObserver<GetRescoreResponse> out) {
     requireId(request.getRescoreId(), "rescore_id");
-    RescoreJob job =
-        rescores.get(request.getRescoreId())
-            .orElseThrow(() -> new NotFoundException("rescore " + request.getRescoreId() + " not found"));
+    RescoreJob job = rescores.get(request.getRescoreId()).orElseThrow(() -> rescoreNotFound(request.getRescoreId()));
     reply(out, GetRescoreResponse.newBuilder().setRescore(job.toProto()).build());
   }
 
-  @java.lang.Override
+  @Override
   public void cancelRescore(CancelRescoreRequest request, StreamObserver<CancelRescoreResponse> out) {
     requireId(request.getRescoreId(), "rescore_id");
-    RescoreJob job =
-        rescores.cancel(request.getRescoreId())
-            .orElseThrow(() -> new NotFoundException("rescore " + request.getRescoreId() + " not found"));
+    RescoreJob job = rescores.cancel(request.getRescoreId()).orElseThrow(() -> rescoreNotFound(request.getRescoreId()));
     reply(out, CancelRescoreResponse.newBuilder().setRescore(job.toProto()).build());
   }
 
@@ -680,6 +722,10 @@ public final class ScoringServiceImpl extends ScoringServiceGrpc.ScoringServiceI
               + ": it does not apply to segment '" + account.segment() + "', stage '" + account.lifecycleStage() + "'");
     }
     return card;
+  }
+
+  private static NotFoundException rescoreNotFound(String rescoreId) {
+    return new NotFoundException("rescore " + rescoreId + " not found");
   }
 
   private static void requireId(String value, String field) {

@@ -5,6 +5,7 @@ import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.healthscore.runtime.db.CursorStore;
+import io.healthscore.scoring.DaemonThreads;
 import io.healthscore.scoring.engine.AccountSnapshot;
 import io.healthscore.scoring.scoring.Scorer;
 import io.healthscore.v1.AccountChange;
@@ -91,8 +92,7 @@ public final class SignalsFeedConsumer implements AutoCloseable {
       return;
     }
     running = true;
-    worker = new Thread(this::run, "signals-feed");
-    worker.setDaemon(true);
+    worker = DaemonThreads.named("signals-feed").newThread(this::run);
     worker.start();
   }
 

@@ -1,5 +1,6 @@
 package io.healthscore.scoring.rescore;
 
+import io.healthscore.scoring.DaemonThreads;
 import io.healthscore.scoring.engine.AccountSnapshot;
 import io.healthscore.scoring.engine.CompiledScorecard;
 import io.healthscore.scoring.engine.SegmentDistributions;
@@ -46,12 +47,7 @@ public final class RescoreJobs implements AutoCloseable {
   private final int distributionSample;
   private final Map<String, RescoreJob> jobs = new LinkedHashMap<>();
   private final ExecutorService executor =
-      Executors.newCachedThreadPool(
-          r -> {
-            Thread t = new Thread(r, "rescore");
-            t.setDaemon(true);
-            return t;
-          });
+      Executors.newCachedThreadPool(DaemonThreads.named("rescore"));
 
   public RescoreJobs(
       AccountDirectory directory,

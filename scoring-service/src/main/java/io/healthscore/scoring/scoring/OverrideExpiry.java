@@ -1,5 +1,6 @@
 package io.healthscore.scoring.scoring;
 
+import io.healthscore.scoring.DaemonThreads;
 import io.healthscore.scoring.engine.CompiledScorecard;
 import io.healthscore.scoring.feed.AccountDirectory;
 import io.healthscore.scoring.feed.AccountInfo;
@@ -25,12 +26,7 @@ public final class OverrideExpiry implements AutoCloseable {
   private final AccountDirectory directory;
   private final Scorer scorer;
   private final ScheduledExecutorService timer =
-      Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread t = new Thread(r, "override-expiry");
-            t.setDaemon(true);
-            return t;
-          });
+      Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("override-expiry"));
 
   public OverrideExpiry(
       OverrideStore overrides, ScorecardRegistry scorecards, AccountDirectory directory, Scorer scorer) {
