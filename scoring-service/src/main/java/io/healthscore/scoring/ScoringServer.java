@@ -18,6 +18,7 @@ import io.healthscore.scoring.scorecard.ScorecardTemplates;
 import io.healthscore.scoring.scorecard.ScorecardYaml;
 import io.healthscore.scoring.scoring.ModelRegistry;
 import io.healthscore.scoring.scoring.OverrideExpiry;
+import io.healthscore.scoring.scoring.ScoreMetrics;
 import io.healthscore.scoring.scoring.ScorecardAdmin;
 import io.healthscore.scoring.scoring.ScorecardRegistry;
 import io.healthscore.scoring.scoring.Scorer;
@@ -73,12 +74,7 @@ public final class ScoringServer implements AutoCloseable {
   private final ScoringSettings settings;
   private final Clock clock;
   private final ScheduledExecutorService housekeeping =
-      Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread t = new Thread(r, "score-changes-prune");
-            t.setDaemon(true);
-            return t;
-          });
+      Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("score-changes-prune"));
 
   private ScoringServer(
       ServiceConfig config,
@@ -104,7 +100,9 @@ public final class ScoringServer implements AutoCloseable {
     this.directory = new AccountDirectory(signals);
     ScoreCache cache = new ScoreCache(settings.cacheSize(), metrics.registry());
     Scorer scorer =
-        new Scorer(scorecards, models, directory, signals, scores, history, overrides, changes, cache, settings, clock);
+        new Scorer(
+            scorecards, models, directory, signals, scores, history, overrides, changes, cache,
+            new ScoreMetrics(metrics.registry()), settings, clock);
     this.admin = new ScorecardAdmin(scorecardStore, scorecards, clock);
     this.rescores = new RescoreJobs(directory, signals, scorer, scores, scorecards, clock, settings.distributionSample());
     this.feed = new SignalsFeedConsumer(signalsChannel, cursors, directory, signals, scorer, metrics.registry());

@@ -1,5 +1,6 @@
 package io.healthscore.scoring.feed;
 
+import com.google.protobuf.util.Timestamps;
 import io.grpc.Channel;
 import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
@@ -55,6 +56,12 @@ public final class SignalsFeedConsumer implements AutoCloseable {
   private final SignalsClient signals;
   private final Scorer scorer;
   private final AtomicLong applied = new AtomicLong();
+  /** The highest cursor signals-service has sent us. */
+  private final AtomicLong received = new AtomicLong();
+  /** When the oldest change of the batch being applied was recorded; 0 when none is applied. */
+  private volatile long applyingSinceMillis;
+  /** The current stream's changes received and not yet taken into a batch. */
+  private volatile BlockingQueue<Item> pending = new LinkedBlockingQueue<>();
   private final Counter changesApplied;
   private final Counter reconnects;
   private volatile boolean running;
@@ -74,6 +81,7 @@ public final class SignalsFeedConsumer implements AutoCloseable {
     this.signals = signals;
     this.scorer = scorer;
     this.applied.set(cursors.load(CONSUMER));
+    this.received.set(applied.get());
     this.changesApplied =
         Counter.builder("healthscore.feed.changes.applied")
             .description("Account changes from signals-service applied to scores")
@@ -84,6 +92,13 @@ public final class SignalsFeedConsumer implements AutoCloseable {
             .register(registry);
     Gauge.builder("healthscore.feed.cursor", applied, AtomicLong::get)
         .description("Cursor of the last applied signals change")
+        .register(registry);
+    Gauge.builder("healthscore.feed.cursor.lag", this, f -> Math.max(0, f.received.get() - f.applied.get()))
+        .description("Highest signals cursor received minus the cursor applied (0 when caught up)")
+        .register(registry);
+    Gauge.builder("healthscore.feed.lag", this, SignalsFeedConsumer::lagSeconds)
+        .description("Age of the oldest signals change received and not yet applied (0 when caught up)")
+        .baseUnit("seconds")
         .register(registry);
   }
 
@@ -105,6 +120,7 @@ public final class SignalsFeedConsumer implements AutoCloseable {
     long backoffMillis = 100;
     while (running) {
       BlockingQueue<Item> queue = new LinkedBlockingQueue<>();
+      pending = queue;
       try {
         open(applied.get(), queue);
         boolean healthy = follow(queue);
@@ -151,6 +167,7 @@ public final class SignalsFeedConsumer implements AutoCloseable {
               @Override
               public void onNext(WatchChangesResponse value) {
                 queue.add(new Item(value.getChange(), null));
+                received.accumulateAndGet(value.getChange().getCursor(), Math::max);
               }
 
               @Override
@@ -211,6 +228,15 @@ public final class SignalsFeedConsumer implements AutoCloseable {
 
   /** Refreshes edited accounts, rescores every account named and stores the cursor with it. */
   void apply(List<AccountChange> batch) {
+    applyingSinceMillis = Math.max(1, Timestamps.toMillis(batch.get(0).getChangeTime()));
+    try {
+      applyBatch(batch);
+    } finally {
+      applyingSinceMillis = 0;
+    }
+  }
+
+  private void applyBatch(List<AccountChange> batch) {
     long last = batch.get(batch.size() - 1).getCursor();
     Set<String> ids = new LinkedHashSet<>();
     boolean accountsEdited = false;
@@ -233,6 +259,23 @@ public final class SignalsFeedConsumer implements AutoCloseable {
     }
     applied.set(last);
     changesApplied.increment(batch.size());
+  }
+
+  /**
+   * Seconds since the oldest change received and not applied yet was recorded by signals-service:
+   * the batch being applied, else the next one waiting. Changes signals-service has not sent yet
+   * (beyond the flow-control window) do not show here.
+   */
+  private double lagSeconds() {
+    long since = applyingSinceMillis;
+    if (since == 0) {
+      Item next = pending.peek();
+      if (next == null || next.change() == null) {
+        return 0;
+      }
+      since = Timestamps.toMillis(next.change().getChangeTime());
+    }
+    return Math.max(0, System.currentTimeMillis() - since) / 1000.0;
   }
 
   @Override

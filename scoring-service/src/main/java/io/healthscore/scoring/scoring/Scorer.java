@@ -71,6 +71,7 @@ public final class Scorer {
   private final OverrideStore overrides;
   private final ScoreChangeLog changes;
   private final ScoreCache cache;
+  private final ScoreMetrics metrics;
   private final ScoringSettings settings;
   private final Clock clock;
 
@@ -84,6 +85,7 @@ public final class Scorer {
       OverrideStore overrides,
       ScoreChangeLog changes,
       ScoreCache cache,
+      ScoreMetrics metrics,
       ScoringSettings settings,
       Clock clock) {
     this.scorecards = scorecards;
@@ -95,6 +97,7 @@ public final class Scorer {
     this.overrides = overrides;
     this.changes = changes;
     this.cache = cache;
+    this.metrics = metrics;
     this.settings = settings;
     this.clock = clock;
   }
@@ -123,7 +126,7 @@ public final class Scorer {
     recompute(signals.currentSnapshots(List.of(account)), card.id(), false, TransactionExtra.NONE);
     CachedScore computed = cache.get(key);
     if (computed == null) {
-      // Evicted at once by a tiny cache, or the account vanished: compute without caching.
+      // Evicted at once by a tiny cache: serve the row just stored.
       computed = loadStored(account, card);
     }
     if (computed == null) {
@@ -154,7 +157,7 @@ public final class Scorer {
    */
   public int recompute(
       List<AccountSnapshot> snapshots, String onlyScorecardId, boolean forceStore, TransactionExtra extra) {
-    return cache.timeRecompute(
+    return metrics.timeRecompute(
         () -> {
           long now = clock.millis();
           List<AccountSnapshot> leaves = new ArrayList<>();
@@ -351,6 +354,7 @@ public final class Scorer {
     for (Decision d : decisions) {
       cache.put(d.entry());
     }
+    metrics.published(changed);
     return changed;
   }
 

@@ -1,0 +1,129 @@
+package io.healthscore.scoring.api;
+
+import static io.healthscore.scoring.support.ScoringHarness.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.healthscore.scoring.support.FakeSignalService;
+import io.healthscore.scoring.support.ScoringHarness;
+import io.healthscore.scoring.support.TestScorecards;
+import io.healthscore.v1.GetScoreRequest;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.OptionalDouble;
+import java.util.concurrent.CountDownLatch;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The operational metrics, read the way Prometheus reads them: GET /metrics on the metrics port. */
+class ScoringMetricsTest {
+  @TempDir Path dir;
+  ScoringHarness h;
+
+  @BeforeEach
+  void start() {
+    // A cache of two scores, so that five accounts evict some.
+    h = new ScoringHarness(dir.resolve("data"), Map.of("HEALTHSCORE_SCORE_CACHE_SIZE", "2"))
+        .withScorecard(TestScorecards.logins("logins"))
+        .start();
+  }
+
+  @AfterEach
+  void stop() {
+    h.close();
+  }
+
+  String scrape() {
+    try {
+      HttpResponse<String> r =
+          HttpClient.newHttpClient()
+              .send(
+                  HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + h.server().metricsPort() + "/metrics")).build(),
+                  HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, r.statusCode());
+      return r.body();
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  /** The value of the first sample of {@code name} whose labels contain every given fragment. */
+  static OptionalDouble sample(String text, String name, String... labels) {
+    Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + "(\\{[^}]*\\})? (\\S+)$").matcher(text);
+    while (m.find()) {
+      String l = m.group(1) == null ? "" : m.group(1);
+      boolean all = true;
+      for (String label : labels) {
+        all &= l.contains(label);
+      }
+      if (all) {
+        return OptionalDouble.of(Double.parseDouble(m.group(2)));
+      }
+    }
+    return OptionalDouble.empty();
+  }
+
+  static double value(String text, String name, String... labels) {
+    return sample(text, name, labels).orElseThrow(() -> new AssertionError("no sample " + name + " " + String.join(",", labels)));
+  }
+
+  @Test
+  void cacheRecomputePublishingAndFeedLagAreExported() {
+    for (int i = 1; i <= 5; i++) {
+      h.signals.setFeatures("a" + i, Map.of(TestScorecards.FEATURE, 10.0 * i));
+      h.signals.putAccount(FakeSignalService.account("a" + i, "smb", 100));
+    }
+    h.awaitFeedCaughtUp();
+    for (int i = 0; i < 3; i++) {
+      h.stub().getScore(GetScoreRequest.newBuilder().setAccountId("a5").build());
+    }
+    await("an eviction", () -> sample(scrape(), "cache_evictions_total", "cache=\"scores\"").orElse(0) > 0);
+
+    String text = scrape();
+    double size = value(text, "cache_size", "cache=\"scores\"");
+    assertTrue(size >= 1 && size <= 2, "cache_size " + size);
+    assertTrue(value(text, "cache_gets_total", "cache=\"scores\"", "result=\"hit\"") >= 2);
+    assertTrue(value(text, "cache_gets_total", "cache=\"scores\"", "result=\"miss\"") >= 5);
+    assertTrue(value(text, "healthscore_score_recompute_seconds_count") >= 1);
+    // SLO buckets, not Micrometer's default spread.
+    assertTrue(sample(text, "healthscore_score_recompute_seconds_bucket", "le=\"0.1\"").isPresent(), text);
+    assertTrue(sample(text, "healthscore_score_recompute_seconds_bucket", "le=\"1.0\"").isPresent());
+    assertEquals(13, text.lines().filter(l -> l.startsWith("healthscore_score_recompute_seconds_bucket")).count());
+    // Five first scores, each a material change.
+    assertEquals(5, value(text, "healthscore_score_changes_published_total"));
+    assertEquals(h.signals.lastCursor(), value(text, "healthscore_feed_cursor"));
+    assertEquals(0, value(text, "healthscore_feed_cursor_lag"));
+    assertEquals(0, value(text, "healthscore_feed_lag_seconds"));
+    assertTrue(sample(text, "healthscore_feed_changes_applied_total").isPresent());
+    assertTrue(sample(text, "healthscore_feed_reconnects_total").isPresent());
+  }
+
+  @Test
+  void feedLagShowsWhileChangesWaitToBeApplied() {
+    h.signals.putAccount(FakeSignalService.account("a1", "smb", 100));
+    h.awaitFeedCaughtUp();
+    CountDownLatch gate = new CountDownLatch(1);
+    h.signals.featureGate = gate; // the next batch waits for its features
+    try {
+      h.signals.setFeatures("a1", Map.of(TestScorecards.FEATURE, 80.0));
+      h.signals.setFeatures("a1", Map.of(TestScorecards.FEATURE, 90.0));
+      await("lag", () -> sample(scrape(), "healthscore_feed_cursor_lag").orElse(0) >= 1);
+      await("lag in seconds", () -> sample(scrape(), "healthscore_feed_lag_seconds").orElse(0) > 0);
+    } finally {
+      gate.countDown();
+      h.signals.featureGate = null;
+    }
+    h.awaitFeedCaughtUp();
+    await("caught up", () -> sample(scrape(), "healthscore_feed_cursor_lag").orElse(-1) == 0);
+    assertEquals(0, value(scrape(), "healthscore_feed_lag_seconds"));
+    assertEquals(9.1, h.stub().getScore(GetScoreRequest.newBuilder().setAccountId("a1").build()).getScore().getScore(), 1e-6);
+  }
+}
