@@ -30,37 +30,36 @@ public final class SignalValidator {
    */
   public boolean validate(Signal s, int index, TimeWindow window, List<SignalViolation> out) {
     int before = out.size();
-    String prefix = "signals[" + index + "].";
-    checkId(s.getEventId(), index, prefix, "event_id", out);
-    checkId(s.getAccountId(), index, prefix, "account_id", out);
-    checkMetric(s.getMetric(), index, prefix, out);
+    checkId(s.getEventId(), index, "event_id", out);
+    checkId(s.getAccountId(), index, "account_id", out);
+    checkMetric(s.getMetric(), index, out);
     if (s.getUserId().length() > MAX_ID_LENGTH) {
-      out.add(violation(index, prefix, "user_id", "must be at most " + MAX_ID_LENGTH + " characters"));
+      out.add(violation(index, "user_id", "must be at most " + MAX_ID_LENGTH + " characters"));
     }
     if (s.getSource().length() > MAX_ID_LENGTH) {
-      out.add(violation(index, prefix, "source", "must be at most " + MAX_ID_LENGTH + " characters"));
+      out.add(violation(index, "source", "must be at most " + MAX_ID_LENGTH + " characters"));
     }
     switch (s.getValueCase()) {
       case NUMBER -> {
         if (!Double.isFinite(s.getNumber())) {
-          out.add(violation(index, prefix, "number", "must be finite"));
+          out.add(violation(index, "number", "must be finite"));
         }
       }
       case LABEL -> {
         if (s.getLabel().length() > MAX_LABEL_LENGTH) {
           out.add(
-              violation(index, prefix, "label", "must be at most " + MAX_LABEL_LENGTH + " characters"));
+              violation(index, "label", "must be at most " + MAX_LABEL_LENGTH + " characters"));
         }
       }
-      default -> out.add(violation(index, prefix, "value", "must set number or label"));
+      default -> out.add(violation(index, "value", "must set number or label"));
     }
     if (!s.hasOccurredAt()) {
-      out.add(violation(index, prefix, "occurred_at", "is required"));
+      out.add(violation(index, "occurred_at", "is required"));
     } else {
       long seconds = s.getOccurredAt().getSeconds();
       int nanos = s.getOccurredAt().getNanos();
       if (nanos < 0 || nanos > 999_999_999) {
-        out.add(violation(index, prefix, "occurred_at", "must be a valid timestamp"));
+        out.add(violation(index, "occurred_at", "must be a valid timestamp"));
       } else {
         // Compare seconds first: multiplying an absurd value by 1000 would overflow.
         boolean ahead = seconds > window.latestMillis() / 1000 + 1;
@@ -71,50 +70,64 @@ public final class SignalValidator {
           back = millis < window.earliestMillis();
         }
         if (ahead) {
-          out.add(violation(index, prefix, "occurred_at", "must not be more than a day ahead"));
+          out.add(violation(index, "occurred_at", "must not be more than a day ahead"));
         } else if (back) {
-          out.add(violation(index, prefix, "occurred_at", "must not be more than ten years back"));
+          out.add(violation(index, "occurred_at", "must not be more than ten years back"));
         }
       }
     }
     return out.size() == before;
   }
 
-  private static void checkId(String value, int index, String prefix, String field, List<SignalViolation> out) {
+  private static void checkId(String value, int index, String field, List<SignalViolation> out) {
     if (value.isEmpty()) {
-      out.add(violation(index, prefix, field, "must not be empty"));
+      out.add(violation(index, field, "must not be empty"));
     } else if (value.length() > MAX_ID_LENGTH) {
-      out.add(violation(index, prefix, field, "must be at most " + MAX_ID_LENGTH + " characters"));
+      out.add(violation(index, field, "must be at most " + MAX_ID_LENGTH + " characters"));
     }
   }
 
-  private static void checkMetric(String metric, int index, String prefix, List<SignalViolation> out) {
+  private static void checkMetric(String metric, int index, List<SignalViolation> out) {
     if (metric.isEmpty()) {
-      out.add(violation(index, prefix, "metric", "must not be empty"));
+      out.add(violation(index, "metric", "must not be empty"));
       return;
     }
     if (metric.length() > MAX_ID_LENGTH) {
-      out.add(violation(index, prefix, "metric", "must be at most " + MAX_ID_LENGTH + " characters"));
+      out.add(violation(index, "metric", "must be at most " + MAX_ID_LENGTH + " characters"));
       return;
     }
     if (!isMetricName(metric)) {
-      out.add(violation(index, prefix, "metric", "must contain only a-z, 0-9, '_' and '.'"));
+      out.add(violation(index, "metric", "must contain only a-z, 0-9, '_' and '.'"));
     }
   }
 
-  /** Whether every character is in [a-z0-9_.]; a loop, not a regex, since it runs per signal. */
+  /** METRIC_CHARS[c] tells whether ASCII character c may appear in a metric name. */
+  private static final boolean[] METRIC_CHARS = new boolean[128];
+
+  static {
+    for (char c = 'a'; c <= 'z'; c++) {
+      METRIC_CHARS[c] = true;
+    }
+    for (char c = '0'; c <= '9'; c++) {
+      METRIC_CHARS[c] = true;
+    }
+    METRIC_CHARS['_'] = true;
+    METRIC_CHARS['.'] = true;
+  }
+
+  /** Whether every character is in [a-z0-9_.]; a table lookup per character, not a regex. */
   static boolean isMetricName(String metric) {
     for (int i = 0; i < metric.length(); i++) {
       char c = metric.charAt(i);
-      boolean ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.';
-      if (!ok) {
+      if (c >= 128 || !METRIC_CHARS[c]) {
         return false;
       }
     }
     return true;
   }
 
-  private static SignalViolation violation(int index, String prefix, String field, String reason) {
-    return new SignalViolation(index, prefix + field, reason, field);
+  /** The field path is built only here: valid signals (nearly all) allocate nothing. */
+  private static SignalViolation violation(int index, String field, String reason) {
+    return new SignalViolation(index, "signals[" + index + "]." + field, reason, field);
   }
 }

@@ -23,6 +23,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -101,8 +102,20 @@ public final class ChangeFeed implements ChangeListener, AutoCloseable {
         this::deleteExpiredQuietly, 0, RETENTION_SWEEP_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
   }
 
+  /**
+   * Gathers the changes on the feed's writer thread, not the caller's (the ingest engine's log
+   * writer, which every ingest waits for). A {@link #flush} submitted later runs after it.
+   */
   @Override
   public void onSignals(Map<String, Set<String>> metricsByAccount) {
+    try {
+      writer.execute(() -> gather(metricsByAccount));
+    } catch (RejectedExecutionException e) {
+      gather(metricsByAccount); // closing: keep the change for the final flush
+    }
+  }
+
+  private void gather(Map<String, Set<String>> metricsByAccount) {
     synchronized (lock) {
       metricsByAccount.forEach((account, metrics) -> pendingOf(account).add(ChangeKind.SIGNALS, metrics));
     }

@@ -8,9 +8,11 @@ public interface ChangeListener {
 
   /**
    * Called once a batch is durable, and again at start for batches replayed from the write-ahead
-   * log: delivery is at-least-once.
+   * log: delivery is at-least-once. Called on the engine's log writer thread, which every ingest
+   * waits for: return quickly (hand the work to another thread; a later {@link #flush} must still
+   * see it).
    *
-   * @param metricsByAccount the metrics that received signals, by account id
+   * @param metricsByAccount the metrics that received signals, by account id; not changed afterwards
    */
   void onSignals(Map<String, Set<String>> metricsByAccount);
 

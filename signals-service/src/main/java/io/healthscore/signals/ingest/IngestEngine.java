@@ -10,6 +10,7 @@ import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -23,6 +24,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.UnaryOperator;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -41,7 +43,7 @@ import java.util.logging.Logger;
 public final class IngestEngine implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(IngestEngine.class.getName());
   private static final long MILLIS_PER_DAY = 86_400_000L;
-  private static final PreparedBatch END_OF_INPUT = PreparedBatch.prepare(List.of());
+  private static final PreparedBatch END_OF_INPUT = PreparedBatch.prepare(List.of(), UnaryOperator.identity());
 
   /** Rollups and event ids of a checkpoint interval that ended, waiting to be written. */
   private record FrozenInterval(RollupDelta delta, long[] ids, int idCount, long replayFromSegment) {}
@@ -199,7 +201,7 @@ public final class IngestEngine implements AutoCloseable {
     }
     checkHealthy();
     awaitCapacity();
-    PreparedBatch batch = PreparedBatch.prepare(signals);
+    PreparedBatch batch = PreparedBatch.prepare(signals, metricNames);
     synchronized (queueLock) {
       if (closed) {
         throw new IllegalStateException("ingest engine is closed");
@@ -273,7 +275,6 @@ public final class IngestEngine implements AutoCloseable {
   }
 
   private void writeGroup(List<PreparedBatch> group) {
-    Map<String, Set<String>> changed = new HashMap<>();
     synchronized (walLock) {
       if (failure != null) {
         group.forEach(b -> b.done.completeExceptionally(failure));
@@ -303,7 +304,7 @@ public final class IngestEngine implements AutoCloseable {
       }
       synchronized (deltaLock) {
         for (PreparedBatch batch : group) {
-          apply(batch, changed);
+          apply(batch);
         }
         activeRollups = active.rollupCount();
       }
@@ -313,9 +314,12 @@ public final class IngestEngine implements AutoCloseable {
       }
       // Told while the log is still held, so a checkpoint cannot delete segments before the
       // listener heard of them.
-      if (!changed.isEmpty()) {
+      for (PreparedBatch batch : group) {
+        if (batch.duplicates == batch.size()) {
+          continue;
+        }
         try {
-          listener.onSignals(changed);
+          listener.onSignals(batch.acceptedMetricsByAccount());
         } catch (RuntimeException e) {
           LOG.log(Level.WARNING, "change listener failed; signals are stored", e);
         }
@@ -342,21 +346,23 @@ public final class IngestEngine implements AutoCloseable {
     }
   }
 
-  private void apply(PreparedBatch batch, Map<String, Set<String>> changed) {
-    String lastAccount = null;
-    Set<String> lastMetrics = null;
+  /** Adds the batch's new signals to the active rollups, looking up each account once per batch. */
+  private void apply(PreparedBatch batch) {
+    List<HashMap<String, HotRollup>> rollupsByRef =
+        new ArrayList<>(Collections.nCopies(batch.strings.length, null));
     for (int i = 0; i < batch.size(); i++) {
       if (batch.duplicate[i]) {
         continue;
       }
-      SignalRecord s = batch.signals.get(i);
-      active.add(s.accountId(), s.metric(), s.isLabel(), s.number(), s.label(), s.occurredAtMillis(),
-          batch.userHashes[i], sequence++);
-      if (!s.accountId().equals(lastAccount)) {
-        lastAccount = s.accountId();
-        lastMetrics = changed.computeIfAbsent(lastAccount, a -> new HashSet<>());
+      int account = batch.accountRefs[i];
+      HashMap<String, HotRollup> metrics = rollupsByRef.get(account);
+      if (metrics == null) {
+        metrics = active.metricsOf(batch.strings[account]);
+        rollupsByRef.set(account, metrics);
       }
-      lastMetrics.add(s.metric());
+      SignalRecord s = batch.signals.get(i);
+      active.add(metrics, batch.strings[batch.metricRefs[i]], s.isLabel(), s.number(), s.label(),
+          s.occurredAtMillis(), batch.userHashes[i], sequence++);
     }
   }
 

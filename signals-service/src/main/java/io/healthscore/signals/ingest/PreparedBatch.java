@@ -1,8 +1,14 @@
 package io.healthscore.signals.ingest;
 
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.UnaryOperator;
 
 /**
  * A batch made ready for the log by the calling thread, so that the single log writer only decides
@@ -24,61 +30,134 @@ final class PreparedBatch {
   final long[] userHashes;
   final ByteSink body;
   final boolean[] duplicate;
+  /** The batch's distinct account, metric and label strings, metrics shared engine-wide. */
+  final String[] strings;
+  /** Per signal, the index in {@code strings} of its account and of its metric. */
+  final int[] accountRefs;
+  final int[] metricRefs;
+  /**
+   * The metrics each account receives in this batch, worked out here on the caller's thread so the
+   * single writer does not have to; exact when no signal turns out to be a duplicate.
+   */
+  final Map<String, Set<String>> metricsByAccount;
   final CompletableFuture<IngestResult> done = new CompletableFuture<>();
   int duplicates;
 
-  private PreparedBatch(List<SignalRecord> signals) {
+  private PreparedBatch(
+      List<SignalRecord> signals, long[] idHashes, long[] userHashes, ByteSink body, String[] strings,
+      int[] accountRefs, int[] metricRefs, Map<String, Set<String>> metricsByAccount) {
     this.signals = signals;
-    int n = signals.size();
-    this.idHashes = new long[2 * n];
-    this.userHashes = new long[n];
-    this.duplicate = new boolean[n];
-    this.body = new ByteSink(64 + n * 48);
+    this.idHashes = idHashes;
+    this.userHashes = userHashes;
+    this.duplicate = new boolean[signals.size()];
+    this.body = body;
+    this.strings = strings;
+    this.accountRefs = accountRefs;
+    this.metricRefs = metricRefs;
+    this.metricsByAccount = metricsByAccount;
   }
 
-  static PreparedBatch prepare(List<SignalRecord> signals) {
-    PreparedBatch batch = new PreparedBatch(signals);
+  /**
+   * Hashes and encodes {@code signals}; {@code metricNames} gives the shared instance of each
+   * metric name, so that the writer's map lookups compare metric names by identity.
+   */
+  static PreparedBatch prepare(List<SignalRecord> signals, UnaryOperator<String> metricNames) {
     int n = signals.size();
+    // Sized for a distinct account per signal, so that it does not grow while filling.
+    HashMap<String, Integer> dictionary = new HashMap<>(2 * n + 16);
+    List<String> distinct = new ArrayList<>();
+    int[] accountRefs = new int[n];
+    int[] metricRefs = new int[n];
     long[] scratch = new long[2];
-    HashMap<String, Integer> dictionary = new HashMap<>();
     ByteSink strings = new ByteSink(256);
     ByteSink records = new ByteSink(n * 48);
+    long[] idHashes = new long[2 * n];
+    long[] userHashes = new long[n];
     for (int i = 0; i < n; i++) {
       SignalRecord s = signals.get(i);
-      SignalHashing.hash128(s.eventId(), batch.idHashes, 2 * i);
+      SignalHashing.hash128(s.eventId(), idHashes, 2 * i);
       boolean hasUser = !s.userId().isEmpty();
       long userHash = hasUser ? SignalHashing.hash64(s.userId(), scratch) : 0;
-      batch.userHashes[i] = userHash;
-      records.putLong(batch.idHashes[2 * i]);
-      records.putLong(batch.idHashes[2 * i + 1]);
-      records.putVarLong(ref(dictionary, strings, s.accountId()));
-      records.putVarLong(ref(dictionary, strings, s.metric()));
+      userHashes[i] = userHash;
+      records.putLong(idHashes[2 * i]);
+      records.putLong(idHashes[2 * i + 1]);
+      accountRefs[i] = ref(dictionary, distinct, strings, s.accountId(), UnaryOperator.identity());
+      metricRefs[i] = ref(dictionary, distinct, strings, s.metric(), metricNames);
+      records.putVarLong(accountRefs[i]);
+      records.putVarLong(metricRefs[i]);
       records.putByte((s.isLabel() ? FLAG_LABEL : 0) | (hasUser ? FLAG_USER : 0));
       if (hasUser) {
         records.putLong(userHash);
       }
       if (s.isLabel()) {
-        records.putVarLong(ref(dictionary, strings, s.label()));
+        records.putVarLong(ref(dictionary, distinct, strings, s.label(), UnaryOperator.identity()));
       } else {
         records.putDouble(s.number());
       }
       records.putLong(s.occurredAtMillis());
     }
-    batch.body.putVarLong(dictionary.size());
-    batch.body.put(strings.array(), 0, strings.size());
-    batch.body.put(records.array(), 0, records.size());
-    return batch;
+    String[] distinctStrings = distinct.toArray(new String[0]);
+    ByteSink body = new ByteSink(16 + strings.size() + records.size());
+    body.putVarLong(distinct.size());
+    body.put(strings.array(), 0, strings.size());
+    body.put(records.array(), 0, records.size());
+    return new PreparedBatch(
+        signals, idHashes, userHashes, body, distinctStrings, accountRefs, metricRefs,
+        metricsByAccount(distinctStrings, accountRefs, metricRefs, null));
   }
 
-  private static int ref(HashMap<String, Integer> dictionary, ByteSink strings, String s) {
+  private static int ref(
+      HashMap<String, Integer> dictionary, List<String> distinct, ByteSink strings, String s,
+      UnaryOperator<String> shared) {
     Integer known = dictionary.get(s);
     if (known != null) {
       return known;
     }
-    int index = dictionary.size();
+    int index = distinct.size();
     dictionary.put(s, index);
+    distinct.add(shared.apply(s));
     strings.putString(s);
     return index;
+  }
+
+  /**
+   * The metrics each account received, from the signals not flagged in {@code skip} (none when
+   * null), keyed by account id; the sets are not to be modified.
+   */
+  static Map<String, Set<String>> metricsByAccount(
+      String[] strings, int[] accountRefs, int[] metricRefs, boolean[] skip) {
+    Map<String, Set<String>> result = new HashMap<>(2 * accountRefs.length + 16);
+    List<Set<String>> byRef = new ArrayList<>(Collections.nCopies(strings.length, null));
+    for (int i = 0; i < accountRefs.length; i++) {
+      if (skip != null && skip[i]) {
+        continue;
+      }
+      int account = accountRefs[i];
+      String metric = strings[metricRefs[i]];
+      Set<String> metrics = byRef.get(account);
+      if (metrics == null) {
+        // Most accounts get one metric per batch: a one-element set until a second shows up.
+        metrics = Set.of(metric);
+      } else if (metrics.contains(metric)) {
+        continue;
+      } else {
+        if (!(metrics instanceof HashSet)) {
+          metrics = new HashSet<>(metrics);
+        }
+        metrics.add(metric);
+      }
+      byRef.set(account, metrics);
+      result.put(strings[account], metrics);
+    }
+    return result;
+  }
+
+  /** The metrics each account received from the signals that are not duplicates. */
+  Map<String, Set<String>> acceptedMetricsByAccount() {
+    if (duplicates == 0) {
+      return metricsByAccount;
+    }
+    return metricsByAccount(strings, accountRefs, metricRefs, duplicate);
   }
 
   int size() {

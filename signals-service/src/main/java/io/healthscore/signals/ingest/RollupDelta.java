@@ -39,12 +39,30 @@ final class RollupDelta {
       long occurredAtMillis,
       long userHash,
       long sequence) {
-    long day = Math.floorDiv(occurredAtMillis, MILLIS_PER_DAY);
+    add(metricsOf(accountId), metric, isLabel, number, label, occurredAtMillis, userHash, sequence);
+  }
+
+  /** The account's rollups by metric (created empty if new), to add many signals of it with one lookup. */
+  HashMap<String, HotRollup> metricsOf(String accountId) {
     HashMap<String, HotRollup> metrics = accounts.get(accountId);
     if (metrics == null) {
       metrics = new HashMap<>();
       accounts.put(accountId, metrics);
     }
+    return metrics;
+  }
+
+  /** Adds a signal to one account's rollups, {@code metrics} from {@link #metricsOf}. */
+  void add(
+      HashMap<String, HotRollup> metrics,
+      String metric,
+      boolean isLabel,
+      double number,
+      String label,
+      long occurredAtMillis,
+      long userHash,
+      long sequence) {
+    long day = Math.floorDiv(occurredAtMillis, MILLIS_PER_DAY);
     HotRollup first = metrics.get(metric);
     HotRollup rollup = first;
     while (rollup != null && rollup.epochDay != day) {

@@ -17,6 +17,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -92,7 +93,7 @@ class IngestEngineBenchmark {
       return parallel(
           batches,
           batch -> {
-            PreparedBatch prepared = PreparedBatch.prepare(batch);
+            PreparedBatch prepared = PreparedBatch.prepare(batch, UnaryOperator.identity());
             ByteSink record = new ByteSink(prepared.body.size() + 64);
             WalBatchCodec.append(record, prepared, 20_000);
             synchronized (channel) {

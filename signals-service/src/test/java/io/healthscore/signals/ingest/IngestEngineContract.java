@@ -421,6 +421,21 @@ abstract class IngestEngineContract {
   }
 
   @Test
+  void tellsTheListenerOnlyAboutSignalsThatWereNotDuplicates() {
+    IngestEngine engine = open(dir.resolve("wal"));
+    engine.ingest(List.of(number("m1", "acme", "", "a", 1, DAY_20000)));
+    listener.calls.clear();
+    engine.ingest(
+        List.of(
+            number("m1", "acme", "", "a", 1, DAY_20000),
+            number("m2", "beta", "", "b", 1, DAY_20000),
+            number("m3", "beta", "", "c", 1, DAY_20000)));
+    assertEquals(List.of(Map.of("beta", Set.of("b", "c"))), listener.calls);
+    engine.ingest(List.of(number("m2", "beta", "", "b", 1, DAY_20000)));
+    assertEquals(1, listener.calls.size(), "a batch of duplicates only changes nothing");
+  }
+
+  @Test
   void forgetsEventIdsAfterTheRetention() {
     Path wal = dir.resolve("wal");
     MutableClock clock = new MutableClock(Instant.parse("2025-01-01T00:00:00Z"));

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 
 class WalBatchCodecTest {
@@ -19,7 +20,7 @@ class WalBatchCodecTest {
             new SignalRecord("e1", "acme", "u1", "logins", false, 2.5, null, 1_000, "app"),
             new SignalRecord("e2", "acmé-ünïcode-账户", "", "plan", true, 0, "gold ✓", 2_000, "crm"),
             new SignalRecord("e3", "acme", "u1", "logins", false, -1, null, 3_000, "app"));
-    PreparedBatch batch = PreparedBatch.prepare(signals);
+    PreparedBatch batch = PreparedBatch.prepare(signals, UnaryOperator.identity());
     batch.duplicate[2] = true;
     ByteSink out = new ByteSink(16);
     WalBatchCodec.append(out, batch, 20_123);
@@ -41,7 +42,8 @@ class WalBatchCodecTest {
   @Test
   void rejectsATruncatedRecord() {
     PreparedBatch batch =
-        PreparedBatch.prepare(List.of(new SignalRecord("e1", "a", "", "m", false, 1, null, 1, "s")));
+        PreparedBatch.prepare(
+            List.of(new SignalRecord("e1", "a", "", "m", false, 1, null, 1, "s")), UnaryOperator.identity());
     ByteSink out = new ByteSink(16);
     WalBatchCodec.append(out, batch, 1);
     int payload = out.size() - WriteAheadLog.RECORD_HEADER;
