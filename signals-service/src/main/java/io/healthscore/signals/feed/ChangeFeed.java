@@ -13,11 +13,11 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -274,7 +274,8 @@ public final class ChangeFeed implements ChangeListener, AutoCloseable {
   private static final class Pending {
     final long firstNanos;
     final EnumSet<ChangeKind> kinds = EnumSet.noneOf(ChangeKind.class);
-    final Set<String> metrics = new TreeSet<>();
+    /** Unordered here (the store sorts them); metric names are shared instances, so adds are cheap. */
+    final Set<String> metrics = new HashSet<>();
 
     Pending(long firstNanos) {
       this.firstNanos = firstNanos;
