@@ -6,10 +6,11 @@ import io.healthscore.v1.ComponentScore;
 import io.healthscore.v1.Driver;
 import io.healthscore.v1.HealthScore;
 import io.healthscore.v1.Measure;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * Turns a computed score into components, drivers and sentences.
@@ -183,21 +184,70 @@ public final class ScoreExplainer {
     if (Math.abs(impact) < 0.05) {
       return "0.0";
     }
-    return String.format(Locale.ROOT, "%+.1f", impact);
+    String s = fixed(impact, 1);
+    return impact > 0 ? "+" + s : s;
   }
 
   static String percent(double share) {
-    return String.format(Locale.ROOT, "%.0f%%", share * 100);
+    return fixed(share * 100, 0) + "%";
   }
 
   /** Up to two decimals, without trailing zeros. */
   static String number(double v) {
-    String s = String.format(Locale.ROOT, Math.abs(v) >= 100 ? "%.0f" : "%.2f", v);
-    if (s.contains(".")) {
-      s = s.replaceAll("0+$", "").replaceAll("\\.$", "");
+    String s = fixed(v, Math.abs(v) >= 100 ? 0 : 2);
+    if (s.indexOf('.') >= 0) {
+      int end = s.length();
+      while (s.charAt(end - 1) == '0') {
+        end--;
+      }
+      if (s.charAt(end - 1) == '.') {
+        end--;
+      }
+      s = s.substring(0, end);
     }
     return s.equals("-0") ? "0" : s;
   }
+
+  /**
+   * {@code String.format(Locale.ROOT, "%.<decimals>f", v)} without a Formatter per call (which
+   * parses the pattern and builds locale symbols each time; it dominated explaining a score). Like
+   * the Formatter it rounds half up the shortest decimal digits that identify the double, and keeps
+   * the sign of a negative value that rounds to zero.
+   */
+  static String fixed(double v, int decimals) {
+    if (Double.isNaN(v)) {
+      return "NaN";
+    }
+    if (Double.isInfinite(v)) {
+      return v > 0 ? "Infinity" : "-Infinity";
+    }
+    boolean negative = Double.compare(v, 0.0) < 0;
+    long unit = POWERS_OF_TEN[decimals];
+    double scaled = Math.abs(v) * unit;
+    double fraction = scaled - Math.floor(scaled);
+    if (scaled >= 1e15 || Math.abs(fraction - 0.5) < 1e-6) {
+      // Near a tie (or beyond a long's exact range) only the decimal digits decide: round those.
+      String s = new BigDecimal(Double.toString(v)).setScale(decimals, RoundingMode.HALF_UP).toPlainString();
+      return negative && s.charAt(0) != '-' ? "-" + s : s;
+    }
+    long rounded = (long) Math.floor(scaled + 0.5);
+    StringBuilder b = new StringBuilder(24);
+    if (negative) {
+      b.append('-');
+    }
+    b.append(rounded / unit);
+    if (decimals > 0) {
+      String digits = Long.toString(rounded % unit);
+      b.append('.');
+      for (int i = digits.length(); i < decimals; i++) {
+        b.append('0');
+      }
+      b.append(digits);
+    }
+    return b.toString();
+  }
+
+  private static final long[] POWERS_OF_TEN = {1, 10, 100, 1000};
 
   /**
    * A short paragraph: score, band, coverage, the measures pulling the score down and holding it
@@ -205,7 +255,7 @@ public final class ScoreExplainer {
    */
   public static String summary(HealthScore score) {
     StringBuilder s = new StringBuilder();
-    s.append("Score ").append(String.format(Locale.ROOT, "%.1f", score.getScore()))
+    s.append("Score ").append(fixed(score.getScore(), 1))
         .append(" (").append(bandName(score.getBand())).append(") on scorecard ")
         .append(score.getScorecardId()).append(" v").append(score.getScorecardVersion())
         .append(", coverage ").append(percent(score.getCoverage())).append('.');
@@ -214,7 +264,7 @@ public final class ScoreExplainer {
     }
     if (score.hasOverride()) {
       s.append(" Set by hand (computed ")
-          .append(String.format(Locale.ROOT, "%.1f", score.getComputedScore()))
+          .append(fixed(score.getComputedScore(), 1))
           .append(", ").append(bandName(score.getComputedBand())).append(")");
       if (!score.getOverride().getReason().isEmpty()) {
         s.append(": ").append(score.getOverride().getReason());

@@ -20,19 +20,10 @@ public final class ScoreViews {
 
   /** The score as served, with {@code override} applied when it is not null. */
   public static HealthScore view(CachedScore e, OverrideRecord override) {
+    // The explanation already carries the computed score, band, coverage and computed_at.
     HealthScore.Builder b = ScoreExplainer.explain(e.scorecard(), e.computed(), e.previous());
-    double computed = e.computed().score();
-    Band computedBand = e.computed().computedBand();
     b.setAccountId(e.accountId())
-        .setScorecardId(e.scorecard().id())
         .setScorecardVersion(e.computed().version())
-        .setComputedScore(computed)
-        .setComputedBand(computedBand)
-        .setScore(computed)
-        .setBand(computedBand)
-        .setCoverage(e.computed().coverage())
-        .setNoData(e.computed().noData())
-        .setComputedAt(Timestamps.fromMillis(e.computed().computedAtMillis()))
         .setPrimary(e.primary())
         .setRolledUp(e.rolledUp())
         .setTrend(trend(e));
@@ -43,7 +34,7 @@ public final class ScoreViews {
     }
     if (override != null) {
       b.setOverride(toProto(override));
-      b.setScore(shownScore(computed, override)).setBand(override.band());
+      b.setScore(shownScore(e.computed().score(), override)).setBand(override.band());
     } else {
       b.clearOverride();
     }

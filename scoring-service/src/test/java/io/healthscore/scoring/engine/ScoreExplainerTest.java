@@ -17,8 +17,11 @@ import io.healthscore.v1.Driver;
 import io.healthscore.v1.GoalMapping;
 import io.healthscore.v1.HealthScore;
 import io.healthscore.v1.MeasureKind;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class ScoreExplainerTest {
@@ -120,5 +123,42 @@ class ScoreExplainerTest {
     CompiledScorecard sc = compiled(linear("logins", "logins.count_30d", 0, 40).setName("Logins in 30 days"));
     HealthScore h = ScoreExplainer.explain(sc, sc.score(account(Map.of("logins.count_30d", 30.0)), ctx(), Band.BAND_UNSPECIFIED), null).build();
     assertEquals("+2.3: logins in 30 days at 30 (7.5/10)", h.getDrivers(0).getSentence());
+  }
+
+  /** The formatting without a Formatter per call writes exactly what String.format wrote. */
+  @Test
+  void numbersAreWrittenAsStringFormatWritesThem() {
+    Random r = new Random(7);
+    List<Double> values = new ArrayList<>(List.of(
+        0.0, -0.0, 0.05, -0.05, 0.049999, 0.15, 0.25, 0.35, -0.15, -0.25, 1.005, 2.675, 99.995, 99.994, 100.0,
+        100.5, 101.5, -100.5, 0.125, 0.375, 1e-7, -1e-7, 1e7, 123456789.5, 5.5, 9.95, -9.95, 0.995, -0.005,
+        Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY));
+    for (int i = 0; i < 200_000; i++) {
+      double v = switch (i % 4) {
+        case 0 -> (r.nextDouble() - 0.5) * 20; // impacts and points
+        case 1 -> r.nextDouble(); // shares
+        case 2 -> (r.nextDouble() - 0.5) * 2000; // raw values
+        default -> Math.round(r.nextDouble() * 100_000) / 1000.0 + (r.nextBoolean() ? 0.0005 : 0); // ties
+      };
+      values.add(v);
+      values.add((float) v + 0.0); // raw values come from floats
+    }
+    for (double v : values) {
+      assertEquals(String.format(Locale.ROOT, "%.1f", v), ScoreExplainer.fixed(v, 1), "fixed1 " + v);
+      assertEquals(referenceNumber(v), ScoreExplainer.number(v), "number " + v);
+      assertEquals(String.format(Locale.ROOT, "%.0f%%", v * 100), ScoreExplainer.percent(v), "percent " + v);
+      if (!Double.isNaN(v)) {
+        String signed = Math.abs(v) < 0.05 ? "0.0" : String.format(Locale.ROOT, "%+.1f", v);
+        assertEquals(signed, ScoreExplainer.signed(v), "signed " + v);
+      }
+    }
+  }
+
+  private static String referenceNumber(double v) {
+    String s = String.format(Locale.ROOT, Math.abs(v) >= 100 ? "%.0f" : "%.2f", v);
+    if (s.contains(".")) {
+      s = s.replaceAll("0+$", "").replaceAll("\\.$", "");
+    }
+    return s.equals("-0") ? "0" : s;
   }
 }
