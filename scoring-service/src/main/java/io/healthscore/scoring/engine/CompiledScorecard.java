@@ -32,6 +32,7 @@ public final class CompiledScorecard {
 
   /** Score of an account without fresh data. */
   public static final float NEUTRAL_SCORE = 5.5f;
+  private static final String ACCOUNT_FEATURE_PREFIX = "account.";
 
   static final byte THRESHOLDS = 1;
   static final byte LINEAR = 2;
@@ -348,7 +349,9 @@ public final class CompiledScorecard {
     double[] childWeight = new double[nodeCount];
     double[] childWeighted = new double[nodeCount];
     double rootPoints = aggregate(points, childWeight, childWeighted);
-    boolean noData = coverage <= 0 || Double.isNaN(rootPoints);
+    // Account attributes alone (tenure, licences, MRR) are no evidence of health: an account that
+    // has sent no signal yet must not turn red before its first data arrives.
+    boolean noData = coverage <= 0 || Double.isNaN(rootPoints) || !hasSignals(f, labels);
     float score;
     float proactiveShare = 0;
     if (noData) {
@@ -377,6 +380,19 @@ public final class CompiledScorecard {
         values,
         staleMask,
         extras);
+  }
+
+  /** True when any feature or label comes from a signal rather than from the account record. */
+  static boolean hasSignals(Map<String, Double> features, Map<String, String> labels) {
+    if (!labels.isEmpty()) {
+      return true;
+    }
+    for (String name : features.keySet()) {
+      if (!name.startsWith(ACCOUNT_FEATURE_PREFIX)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Maps 0..10 points onto the 1..10 score. */

@@ -64,6 +64,24 @@ class MissingDataTest {
   }
 
   @Test
+  void accountAttributesWithoutAnySignalAreNoData() {
+    CompiledScorecard sc =
+        compiled(linear("seats", "account.license_utilization", 0, 1), linear("usage", "logins.count_30d", 0, 30));
+    ComputedScore onboarding =
+        sc.score(account(Map.of("account.license_utilization", 0.0, "account.tenure_days", 3.0)), ctx(),
+            Band.BAND_UNSPECIFIED);
+    assertTrue(onboarding.noData(), "no signal yet: not red, but no data");
+    assertEquals(5.5, onboarding.score(), EPS);
+    assertEquals(0, onboarding.coverage(), EPS);
+
+    ComputedScore firstSignal =
+        sc.score(account(Map.of("account.license_utilization", 0.0, "logins.count_30d", 3.0)), ctx(),
+            Band.BAND_UNSPECIFIED);
+    assertFalse(firstSignal.noData());
+    assertEquals(1 + 0.9 * (0 + 1) / 2, firstSignal.score(), EPS);
+  }
+
+  @Test
   void staleManualInputIsMissingAndFlagged() {
     CompiledScorecard sc =
         compiled(
