@@ -90,8 +90,7 @@ public final class AlertingServer implements AutoCloseable {
     AlertLifecycle lifecycle = new AlertLifecycle(alerts, new RuleEvaluator(),
         new PlaybookRunner(tasks, escalationStore), escalationStore, sink, clock, metrics.registry());
     ScoreStore scores = new ScoreStore(database);
-    SignalsReader signals = new SignalsReader(
-        SignalServiceGrpc.newBlockingStub(signalsChannel), settings.callDeadline(), settings.accountCacheTtl());
+    SignalsReader signals = new SignalsReader(signalsChannel, settings.callDeadline(), settings.accountCacheTtl());
     AccountReconciler reconciler = new AccountReconciler(rules, scores, signals, lifecycle, clock);
     RuleQualityReport quality = new RuleQualityReport(database);
     RuleQualityGauges gauges = new RuleQualityGauges(metrics.registry());

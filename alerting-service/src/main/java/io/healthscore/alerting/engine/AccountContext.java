@@ -33,6 +33,13 @@ public final class AccountContext implements EvaluationContext {
     this.signals = signals;
   }
 
+  /** A context whose features were read beforehand, e.g. for a whole feed batch at once. */
+  public AccountContext(String accountId, Instant now, Connection connection, ScoreStore scores, SignalsReader signals,
+      Optional<GetFeaturesResponse> features) {
+    this(accountId, now, connection, scores, signals);
+    this.features = features;
+  }
+
   @Override
   public String accountId() {
     return accountId;

@@ -2,6 +2,8 @@ package io.healthscore.alerting.engine;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.google.common.util.concurrent.ListenableFuture;
+import io.grpc.Channel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.healthscore.v1.Account;
@@ -11,11 +13,18 @@ import io.healthscore.v1.GetFeaturesResponse;
 import io.healthscore.v1.ListOutcomesRequest;
 import io.healthscore.v1.ListOutcomesResponse;
 import io.healthscore.v1.Outcome;
+import io.healthscore.v1.SignalServiceGrpc;
 import io.healthscore.v1.SignalServiceGrpc.SignalServiceBlockingStub;
+import io.healthscore.v1.SignalServiceGrpc.SignalServiceFutureStub;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -25,12 +34,20 @@ import java.util.concurrent.TimeUnit;
  * back and the change is evaluated again later instead of being judged on missing data.
  */
 public final class SignalsReader {
+  /**
+   * GetFeatures calls in flight at once when many accounts are read together: enough to hide the
+   * round trips of a feed batch, few enough not to swamp signals-service.
+   */
+  static final int MAX_CONCURRENT_READS = 16;
+
   private final SignalServiceBlockingStub stub;
+  private final SignalServiceFutureStub futureStub;
   private final Duration deadline;
   private final Cache<String, Optional<Account>> accounts;
 
-  public SignalsReader(SignalServiceBlockingStub stub, Duration deadline, Duration accountCacheTtl) {
-    this.stub = stub;
+  public SignalsReader(Channel signals, Duration deadline, Duration accountCacheTtl) {
+    this.stub = SignalServiceGrpc.newBlockingStub(signals);
+    this.futureStub = SignalServiceGrpc.newFutureStub(signals);
     this.deadline = deadline;
     this.accounts = Caffeine.newBuilder()
         .maximumSize(100_000)
@@ -68,6 +85,43 @@ public final class SignalsReader {
         return Optional.empty();
       }
       throw e;
+    }
+  }
+
+  /**
+   * The features of every account, read up to {@value #MAX_CONCURRENT_READS} at a time rather than
+   * one round trip after another. Unknown accounts map to empty; any other failure throws.
+   */
+  public Map<String, Optional<GetFeaturesResponse>> features(Collection<String> accountIds) {
+    List<String> ids = List.copyOf(new LinkedHashSet<>(accountIds));
+    Map<String, Optional<GetFeaturesResponse>> features = new HashMap<>();
+    for (int from = 0; from < ids.size(); from += MAX_CONCURRENT_READS) {
+      List<String> window = ids.subList(from, Math.min(ids.size(), from + MAX_CONCURRENT_READS));
+      List<ListenableFuture<GetFeaturesResponse>> calls = new ArrayList<>();
+      for (String id : window) {
+        calls.add(futureStub.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
+            .getFeatures(GetFeaturesRequest.newBuilder().setAccountId(id).build()));
+      }
+      for (int i = 0; i < window.size(); i++) {
+        features.put(window.get(i), awaitFeatures(calls.get(i)));
+      }
+    }
+    return features;
+  }
+
+  private static Optional<GetFeaturesResponse> awaitFeatures(ListenableFuture<GetFeaturesResponse> call) {
+    try {
+      return Optional.of(call.get());
+    } catch (InterruptedException e) {
+      call.cancel(true);
+      Thread.currentThread().interrupt();
+      throw Status.CANCELLED.withDescription("interrupted while reading features").asRuntimeException();
+    } catch (ExecutionException e) {
+      Status status = Status.fromThrowable(e.getCause());
+      if (status.getCode() == Status.Code.NOT_FOUND) {
+        return Optional.empty();
+      }
+      throw status.asRuntimeException();
     }
   }
 

@@ -7,7 +7,12 @@ import io.healthscore.alerting.engine.SignalsReader;
 import io.healthscore.alerting.rule.RuleStore;
 import java.sql.Connection;
 import java.sql.SQLException;
+import io.healthscore.v1.Condition;
+import io.healthscore.v1.GetFeaturesResponse;
 import java.time.Clock;
+import java.util.Collection;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -40,7 +45,40 @@ public final class AccountReconciler {
 
   /** Evaluates the account; returns true when alert events were appended. */
   public boolean reconcile(Connection c, String accountId) throws SQLException {
-    AccountContext ctx = new AccountContext(accountId, clock.instant(), c, scores, signals);
+    return reconcile(c, accountId, Prefetched.NONE);
+  }
+
+  /** Evaluates the account with what {@link #prefetch} read; returns true when events were appended. */
+  public boolean reconcile(Connection c, String accountId, Prefetched prefetched) throws SQLException {
+    Optional<GetFeaturesResponse> features = prefetched.features().get(accountId);
+    AccountContext ctx = features == null
+        ? new AccountContext(accountId, clock.instant(), c, scores, signals)
+        : new AccountContext(accountId, clock.instant(), c, scores, signals, features);
     return lifecycle.reconcile(c, rules.list(c), ctx);
+  }
+
+  /**
+   * Reads the features of the accounts a batch will evaluate, concurrently, when an enabled rule
+   * has a signal condition (otherwise nothing). Call it before taking {@link #lock()}: one round
+   * trip after another inside the lock made every feed batch, and the other feed waiting on it,
+   * as slow as the sum of its GetFeatures calls.
+   */
+  public Prefetched prefetch(Collection<String> accountIds) {
+    boolean needed = rules.list().stream().anyMatch(r -> !r.getDisabled() && readsFeatures(r.getCondition()));
+    return needed ? new Prefetched(signals.features(accountIds)) : Prefetched.NONE;
+  }
+
+  private static boolean readsFeatures(Condition condition) {
+    return switch (condition.getKindCase()) {
+      case SIGNAL -> true;
+      case ALL_OF -> condition.getAllOf().getConditionsList().stream().anyMatch(AccountReconciler::readsFeatures);
+      case ANY_OF -> condition.getAnyOf().getConditionsList().stream().anyMatch(AccountReconciler::readsFeatures);
+      default -> false;
+    };
+  }
+
+  /** Features read ahead of a batch, by account; an account not in the map is read when asked. */
+  public record Prefetched(Map<String, Optional<GetFeaturesResponse>> features) {
+    public static final Prefetched NONE = new Prefetched(Map.of());
   }
 }

@@ -61,13 +61,14 @@ public final class EvaluationSweep implements AutoCloseable {
       if (accounts.isEmpty()) {
         return evaluated;
       }
+      AccountReconciler.Prefetched prefetched = reconciler.prefetch(accounts);
       boolean appended;
       reconciler.lock().lock();
       try {
         appended = database.inTransaction(c -> {
           boolean any = false;
           for (String account : accounts) {
-            any |= reconciler.reconcile(c, account);
+            any |= reconciler.reconcile(c, account, prefetched);
           }
           return any;
         });

@@ -61,16 +61,16 @@ public final class ScoresFeedConsumer extends FeedFollower<ScoreChange> {
 
   @Override
   public void handle(List<ScoreChange> batch) {
+    AccountReconciler.Prefetched prefetched =
+        reconciler.prefetch(batch.stream().map(ScoresFeedConsumer::accountOf).toList());
     boolean appended;
     reconciler.lock().lock();
     try {
       appended = database.inTransaction(c -> {
         boolean any = false;
         for (ScoreChange change : batch) {
-          String account =
-              change.getAccountId().isEmpty() ? change.getCurrent().getAccountId() : change.getAccountId();
           scores.record(c, change);
-          any |= reconciler.reconcile(c, account);
+          any |= reconciler.reconcile(c, accountOf(change), prefetched);
         }
         cursors.save(c, CONSUMER, batch.get(batch.size() - 1).getCursor());
         return any;
@@ -81,5 +81,9 @@ public final class ScoresFeedConsumer extends FeedFollower<ScoreChange> {
     if (appended) {
       sink.wakeUp();
     }
+  }
+
+  private static String accountOf(ScoreChange change) {
+    return change.getAccountId().isEmpty() ? change.getCurrent().getAccountId() : change.getAccountId();
   }
 }

@@ -82,6 +82,8 @@ public final class SignalsFeedConsumer extends FeedFollower<AccountChange> {
         outcomes.computeIfAbsent(change.getAccountId(), signals::outcomes);
       }
     }
+    AccountReconciler.Prefetched prefetched =
+        reconciler.prefetch(batch.stream().map(AccountChange::getAccountId).toList());
     int[] judged = new int[1];
     boolean appended;
     reconciler.lock().lock();
@@ -94,7 +96,7 @@ public final class SignalsFeedConsumer extends FeedFollower<AccountChange> {
           if (accountOutcomes != null) {
             judged[0] += judge.judge(c, change.getAccountId(), accountOutcomes);
           }
-          any |= reconciler.reconcile(c, change.getAccountId());
+          any |= reconciler.reconcile(c, change.getAccountId(), prefetched);
         }
         cursors.save(c, CONSUMER, batch.get(batch.size() - 1).getCursor());
         return any;
