@@ -1,0 +1,142 @@
+package io.healthscore.runtime.stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.CallOptions;
+import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
+import io.grpc.Server;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.Status;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.ServerCalls;
+import io.healthscore.runtime.config.ServiceConfig;
+import io.healthscore.runtime.db.CursorStore;
+import io.healthscore.runtime.db.Database;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class StreamFollowerTest {
+  private static final String CONSUMER = "test.feed";
+  private static final long LAST = 30;
+  /** The first call fails with UNAVAILABLE after this cursor, as a restarting server would. */
+  private static final long OUTAGE_AT = 12;
+
+  private static final MethodDescriptor.Marshaller<Long> LONGS =
+      new MethodDescriptor.Marshaller<>() {
+        @Override
+        public InputStream stream(Long value) {
+          return new ByteArrayInputStream(ByteBuffer.allocate(8).putLong(value).array());
+        }
+
+        @Override
+        public Long parse(InputStream stream) {
+          try {
+            return ByteBuffer.wrap(stream.readAllBytes()).getLong();
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        }
+      };
+  private static final MethodDescriptor<Long, Long> FOLLOW =
+      MethodDescriptor.<Long, Long>newBuilder()
+          .setType(MethodDescriptor.MethodType.SERVER_STREAMING)
+          .setFullMethodName("test.Feed/Follow")
+          .setRequestMarshaller(LONGS)
+          .setResponseMarshaller(LONGS)
+          .build();
+
+  @TempDir Path dataDir;
+  private final List<Long> requestedAfter = new CopyOnWriteArrayList<>();
+  private final List<Long> handled = new CopyOnWriteArrayList<>();
+  private Server server;
+  private ManagedChannel channel;
+  private Database db;
+  private CursorStore cursors;
+
+  @BeforeEach
+  void start() throws IOException {
+    String name = InProcessServerBuilder.generateName();
+    server =
+        InProcessServerBuilder.forName(name)
+            .addService(
+                ServerServiceDefinition.builder("test.Feed")
+                    .addMethod(
+                        FOLLOW,
+                        ServerCalls.asyncServerStreamingCall(
+                            (after, out) -> {
+                              boolean first = requestedAfter.isEmpty();
+                              requestedAfter.add(after);
+                              long until = first ? OUTAGE_AT : LAST;
+                              for (long c = after + 1; c <= until; c++) {
+                                out.onNext(c);
+                              }
+                              if (first) {
+                                out.onError(Status.UNAVAILABLE.withDescription("restarting").asRuntimeException());
+                              }
+                              // later calls stay open, like a live stream with nothing new
+                            }))
+                    .build())
+            .build()
+            .start();
+    channel = InProcessChannelBuilder.forName(name).build();
+    db = Database.open(ServiceConfig.fromMap("follow-test", 0, 0, Map.of()).withDataDir(dataDir));
+    cursors = new CursorStore(db);
+  }
+
+  @AfterEach
+  void stop() {
+    channel.shutdownNow();
+    server.shutdownNow();
+    db.close();
+  }
+
+  @Test
+  void resumesFromTheStoredCursorAfterStreamAndHandlerFailures() {
+    cursors.save(CONSUMER, 5);
+    AtomicBoolean failedOnce = new AtomicBoolean();
+    StreamFollower<Long> follower =
+        StreamFollower.<Long>builder(
+                CONSUMER,
+                cursors,
+                (after, observer) -> ClientCalls.asyncServerStreamingCall(channel.newCall(FOLLOW, CallOptions.DEFAULT), after, observer),
+                batch -> {
+                  if (batch.contains(20L) && failedOnce.compareAndSet(false, true)) {
+                    throw new IllegalStateException("database busy"); // nothing of the batch applied
+                  }
+                  handled.addAll(batch);
+                  cursors.save(CONSUMER, batch.get(batch.size() - 1));
+                })
+            .window(4)
+            .maxBatch(3)
+            .backoff(Duration.ofMillis(1), Duration.ofMillis(5))
+            .build();
+    try (follower) {
+      follower.start();
+      CursorStreamHubTest.await(() -> cursors.load(CONSUMER) == LAST);
+    }
+    assertEquals(LongStream.rangeClosed(6, LAST).boxed().toList(), handled);
+    assertEquals(5L, requestedAfter.get(0));
+    assertEquals(OUTAGE_AT, requestedAfter.get(1));
+    assertTrue(failedOnce.get());
+    assertEquals(3, requestedAfter.size(), "one reconnect per failure: " + requestedAfter);
+    assertTrue(requestedAfter.get(2) >= OUTAGE_AT && requestedAfter.get(2) < 20, "resumed before 20: " + requestedAfter);
+  }
+}
