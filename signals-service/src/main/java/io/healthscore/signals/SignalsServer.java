@@ -1,5 +1,6 @@
 package io.healthscore.signals;
 
+import io.healthscore.runtime.concurrent.DaemonThreads;
 import io.healthscore.runtime.config.ServiceConfig;
 import io.healthscore.runtime.db.Database;
 import io.healthscore.runtime.metrics.Metrics;
@@ -91,12 +92,7 @@ public final class SignalsServer implements AutoCloseable {
       IngestEngine engine = IngestEngine.open(IngestSettings.fromConfig(config), db, feed, metrics.registry());
       opened.push(engine);
       ExecutorService ingestWorkers =
-          Executors.newCachedThreadPool(
-              r -> {
-                Thread t = new Thread(r, "signals-ingest");
-                t.setDaemon(true);
-                return t;
-              });
+          Executors.newCachedThreadPool(DaemonThreads.named("signals-ingest"));
       opened.push(ingestWorkers::shutdown);
       IngestMetrics ingestMetrics = new IngestMetrics(metrics.registry());
       AccountUpserts upserts =

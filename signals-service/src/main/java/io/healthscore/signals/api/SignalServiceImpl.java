@@ -1,7 +1,7 @@
 package io.healthscore.signals.api;
 
-import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.healthscore.runtime.api.PageTokens;
 import io.healthscore.runtime.error.InvalidArgumentException;
 import io.healthscore.runtime.error.NotFoundException;
 import io.healthscore.runtime.error.Violations;
@@ -104,7 +104,7 @@ public final class SignalServiceImpl extends SignalServiceGrpc.SignalServiceImpl
   @Override
   public void listAccounts(ListAccountsRequest request, StreamObserver<ListAccountsResponse> out) {
     int pageSize = pageSize(request.getPageSize(), DEFAULT_ACCOUNT_PAGE, MAX_ACCOUNT_PAGE);
-    String after = request.getPageToken().isEmpty() ? "" : PageTokens.decode(ACCOUNTS_TOKEN, request.getPageToken());
+    String after = PageTokens.decode(ACCOUNTS_TOKEN, request.getPageToken()).map(p -> p.text(0)).orElse("");
     AccountFilter filter =
         new AccountFilter(
             request.getSegment(), request.getLifecycleStage(), request.getOwner(), request.getParentAccountId());
@@ -204,16 +204,10 @@ public final class SignalServiceImpl extends SignalServiceGrpc.SignalServiceImpl
       v.check(ProtoMapping.isValid(request.getEndTime()), "end_time", "must be a valid timestamp");
     }
     v.throwIfAny("invalid outcome listing");
-    OutcomeStore.Position after = null;
-    if (!request.getPageToken().isEmpty()) {
-      String position = PageTokens.decode(OUTCOMES_TOKEN, request.getPageToken());
-      int colon = position.indexOf(':');
-      try {
-        after = new OutcomeStore.Position(Long.parseLong(position.substring(0, colon)), position.substring(colon + 1));
-      } catch (RuntimeException e) {
-        throw PageTokens.invalid();
-      }
-    }
+    OutcomeStore.Position after =
+        PageTokens.decode(OUTCOMES_TOKEN, request.getPageToken())
+            .map(p -> new OutcomeStore.Position(p.number(0), p.text(1)))
+            .orElse(null);
     List<OutcomeRecord> page =
         deps.outcomes()
             .list(
@@ -229,7 +223,7 @@ public final class SignalServiceImpl extends SignalServiceGrpc.SignalServiceImpl
     if (page.size() > pageSize) {
       OutcomeRecord last = page.get(pageSize - 1);
       response.setNextPageToken(
-          PageTokens.encode(OUTCOMES_TOKEN, last.occurredAt().toEpochMilli() + ":" + last.eventId()));
+          PageTokens.encode(OUTCOMES_TOKEN, last.occurredAt().toEpochMilli(), last.eventId()));
     }
     reply(out, response.build());
   }
@@ -277,7 +271,7 @@ public final class SignalServiceImpl extends SignalServiceGrpc.SignalServiceImpl
     deps.feed()
         .watch(
             request.getAfterCursor(),
-            (ServerCallStreamObserver<WatchChangesResponse>) out,
+            out,
             ProtoMapping::toWatchResponse);
   }
 

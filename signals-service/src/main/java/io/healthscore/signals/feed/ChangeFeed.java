@@ -1,6 +1,9 @@
 package io.healthscore.signals.feed;
 
-import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import io.healthscore.runtime.concurrent.DaemonThreads;
+import io.healthscore.runtime.stream.CursorLog;
+import io.healthscore.runtime.stream.CursorStreamHub;
 import io.healthscore.signals.ingest.ChangeListener;
 import io.healthscore.signals.store.ChangeEntry;
 import io.healthscore.signals.store.ChangeFeedStore;
@@ -18,9 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
@@ -51,15 +52,13 @@ public final class ChangeFeed implements ChangeListener, AutoCloseable {
   private final Duration retention;
   private final Clock clock;
   private final ScheduledExecutorService writer;
-  private final ExecutorService watchExecutor;
-  private final Set<ChangeWatch<?>> watches = ConcurrentHashMap.newKeySet();
+  private final CursorStreamHub<ChangeEntry> watches;
   private final Timer lag;
   private final Object lock = new Object();
   /** Changes not yet written, by account, in arrival order; guarded by {@code lock}. */
   private Map<String, Pending> pending = new LinkedHashMap<>();
   private final AtomicLong lastCursor;
   private volatile Thread writerThread;
-  private volatile boolean closed;
 
   /** Starts the writer; {@code window} is how long changes of one account are gathered. */
   public ChangeFeed(
@@ -71,18 +70,11 @@ public final class ChangeFeed implements ChangeListener, AutoCloseable {
     this.writer =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
-              Thread t = new Thread(r, "change-feed-writer");
-              t.setDaemon(true);
+              Thread t = DaemonThreads.named("change-feed-writer").newThread(r);
               writerThread = t;
               return t;
             });
-    this.watchExecutor =
-        Executors.newCachedThreadPool(
-            r -> {
-              Thread t = new Thread(r, "change-feed-watch");
-              t.setDaemon(true);
-              return t;
-            });
+    this.watches = new CursorStreamHub<>("change-feed-watch", new FeedLog());
     this.lag =
         Timer.builder("healthscore.change.feed.lag")
             .description("Time from a change being recorded to its feed entry being stored")
@@ -127,7 +119,7 @@ public final class ChangeFeed implements ChangeListener, AutoCloseable {
       return;
     }
     lastCursor.accumulateAndGet(entries.get(entries.size() - 1).cursor(), Math::max);
-    watches.forEach(ChangeWatch::wake);
+    watches.wakeAll();
   }
 
   /** The table the feed appends to, for writes that add their entries in their own transaction. */
@@ -192,7 +184,7 @@ public final class ChangeFeed implements ChangeListener, AutoCloseable {
     long now = System.nanoTime();
     batch.values().forEach(p -> lag.record(now - p.firstNanos, TimeUnit.NANOSECONDS));
     lastCursor.accumulateAndGet(stored.get(stored.size() - 1).cursor(), Math::max);
-    watches.forEach(ChangeWatch::wake);
+    watches.wakeAll();
   }
 
   /** Notices entries other replicas sharing the database appended. */
@@ -200,7 +192,7 @@ public final class ChangeFeed implements ChangeListener, AutoCloseable {
     try {
       long latest = store.lastCursor();
       if (latest > lastCursor.getAndAccumulate(latest, Math::max)) {
-        watches.forEach(ChangeWatch::wake);
+        watches.wakeAll();
       }
     } catch (RuntimeException e) {
       LOG.log(Level.WARNING, "cannot read the change feed's last cursor", e);
@@ -222,22 +214,8 @@ public final class ChangeFeed implements ChangeListener, AutoCloseable {
    * Streams entries after {@code afterCursor} to {@code observer}, then follows new ones, until the
    * call is cancelled or the feed drains.
    */
-  public <T> void watch(
-      long afterCursor, ServerCallStreamObserver<T> observer, Function<ChangeEntry, T> toMessage) {
-    ChangeWatch<T> watch = new ChangeWatch<>(observer, afterCursor, this, toMessage, watchExecutor);
-    watches.add(watch);
-    if (closed) {
-      watch.end();
-    }
-    watch.start();
-  }
-
-  void forget(ChangeWatch<?> watch) {
-    watches.remove(watch);
-  }
-
-  long lastCursor() {
-    return lastCursor.get();
+  public <T> void watch(long afterCursor, StreamObserver<T> observer, Function<ChangeEntry, T> toMessage) {
+    watches.open(afterCursor, observer, toMessage);
   }
 
   private double pendingAccounts() {
@@ -248,8 +226,7 @@ public final class ChangeFeed implements ChangeListener, AutoCloseable {
 
   /** Ends every watch stream cleanly (OK) so clients reconnect with their last cursor. */
   public void endWatches() {
-    closed = true;
-    watches.forEach(ChangeWatch::end);
+    watches.endAll();
   }
 
   /** Ends watches, stores what is gathered and stops the writer. */
@@ -260,13 +237,30 @@ public final class ChangeFeed implements ChangeListener, AutoCloseable {
       flush();
     } finally {
       writer.shutdown();
-      watchExecutor.shutdown();
+      watches.close();
       try {
         writer.awaitTermination(5, TimeUnit.SECONDS);
-        watchExecutor.awaitTermination(5, TimeUnit.SECONDS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
+    }
+  }
+
+  /** The table as watches read it; the in-memory last cursor spares a read when nothing is new. */
+  private final class FeedLog implements CursorLog<ChangeEntry> {
+    @Override
+    public List<ChangeEntry> after(long cursor, int limit) {
+      return store.after(cursor, limit);
+    }
+
+    @Override
+    public long cursorOf(ChangeEntry entry) {
+      return entry.cursor();
+    }
+
+    @Override
+    public long lastCursor() {
+      return lastCursor.get();
     }
   }
 

@@ -1,5 +1,6 @@
 package io.healthscore.signals.ingest;
 
+import io.healthscore.runtime.concurrent.DaemonThreads;
 import io.healthscore.runtime.db.Database;
 import io.healthscore.runtime.error.ResourceExhaustedException;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -103,15 +104,9 @@ public final class IngestEngine implements AutoCloseable {
     this.rememberedIds = ids.size();
     this.wal = new WriteAheadLog(settings.walDir(), firstNewSegment, settings.fsync());
     this.meters = new IngestMeters(registry, this::hotRollups, () -> rememberedIds);
-    this.writer = new Thread(this::writeLoop, "signals-ingest-wal-writer");
-    this.writer.setDaemon(true);
+    this.writer = DaemonThreads.named("signals-ingest-wal-writer").newThread(this::writeLoop);
     this.checkpointer =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "signals-ingest-checkpoint");
-              t.setDaemon(true);
-              return t;
-            });
+        Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("signals-ingest-checkpoint"));
   }
 
   /**
