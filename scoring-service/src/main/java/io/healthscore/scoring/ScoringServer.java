@@ -2,6 +2,7 @@ package io.healthscore.scoring;
 
 import io.grpc.ManagedChannel;
 import io.grpc.ServerServiceDefinition;
+import io.healthscore.runtime.concurrent.DaemonThreads;
 import io.healthscore.runtime.config.ServiceConfig;
 import io.healthscore.runtime.db.CursorStore;
 import io.healthscore.runtime.db.Database;

@@ -2,15 +2,16 @@ package io.healthscore.scoring.api;
 
 import com.google.protobuf.util.Timestamps;
 import io.grpc.Status;
-import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.healthscore.runtime.api.PageTokens;
 import io.healthscore.runtime.auth.AuthInterceptor;
 import io.healthscore.runtime.auth.Scope;
 import io.healthscore.runtime.error.FailedPreconditionException;
 import io.healthscore.runtime.error.InvalidArgumentException;
 import io.healthscore.runtime.error.NotFoundException;
 import io.healthscore.runtime.error.Violations;
-import io.healthscore.scoring.DaemonThreads;
+import io.healthscore.runtime.stream.CursorLog;
+import io.healthscore.runtime.stream.CursorStreamHub;
 import io.healthscore.scoring.cache.CachedScore;
 import io.healthscore.scoring.engine.AccountSnapshot;
 import io.healthscore.scoring.engine.Bands;
@@ -80,6 +81,7 @@ import io.healthscore.v1.ListScorecardsRequest;
 import io.healthscore.v1.ListScorecardsResponse;
 import io.healthscore.v1.ListScoresRequest;
 import io.healthscore.v1.ListScoresResponse;
+import io.healthscore.v1.ScoreChange;
 import io.healthscore.v1.Measure;
 import io.healthscore.v1.Outcome;
 import io.healthscore.v1.OutcomeType;
@@ -107,9 +109,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 
 /**
  * Every ScoringService RPC. Handlers validate, then delegate: reads to the Scorer (cache, store,
@@ -119,6 +118,7 @@ import java.util.concurrent.Executors;
 public final class ScoringServiceImpl extends ScoringServiceGrpc.ScoringServiceImplBase {
   static final int MAX_BATCH = 1000;
   static final int DEFAULT_PAGE = 100;
+  private static final String SCORES_TOKEN = "scores";
   static final int DEFAULT_HISTORY_PAGE = 1000;
   static final int MAX_PREVIEW = 10_000;
   static final int DEFAULT_HORIZON_DAYS = 90;
@@ -140,9 +140,7 @@ public final class ScoringServiceImpl extends ScoringServiceGrpc.ScoringServiceI
   private final ScoreChangeLog changes;
   private final RescoreJobs rescores;
   private final Clock clock;
-  private final Set<ScoreWatch> watches = ConcurrentHashMap.newKeySet();
-  private final ExecutorService watchExecutor =
-      Executors.newCachedThreadPool(DaemonThreads.named("watch-scores"));
+  private final CursorStreamHub<ScoreChange> watches;
 
   public ScoringServiceImpl(
       ScorecardAdmin admin,
@@ -171,6 +169,8 @@ public final class ScoringServiceImpl extends ScoringServiceGrpc.ScoringServiceI
     this.modelStore = modelStore;
     this.models = models;
     this.changes = changes;
+    this.watches = new CursorStreamHub<>("watch-scores", changeLog(changes));
+    changes.addListener(watches::wakeAll);
     this.rescores = rescores;
     this.clock = clock;
   }
@@ -248,7 +248,9 @@ public final class ScoringServiceImpl extends ScoringServiceGrpc.ScoringServiceI
             request.hasMaxScore() ? request.getMaxScore() : Double.NaN,
             order,
             size + 1,
-            PageToken.decode(request.getPageToken(), fingerprint));
+            PageTokens.decode(SCORES_TOKEN, request.getPageToken())
+                .map(p -> scorePosition(p, fingerprint))
+                .orElse(null));
     List<StoredScore> rows = scores.page(base);
     ListScoresResponse.Builder response = ListScoresResponse.newBuilder().setTotalSize(scores.count(base));
     for (int i = 0; i < Math.min(size, rows.size()); i++) {
@@ -257,9 +259,17 @@ public final class ScoringServiceImpl extends ScoringServiceGrpc.ScoringServiceI
     if (rows.size() > size) {
       StoredScore last = rows.get(size - 1);
       response.setNextPageToken(
-          PageToken.encode(fingerprint, new ScoreQuery.Position(ScoreStore.sortValue(last, order), last.accountId())));
+          PageTokens.encode(SCORES_TOKEN, fingerprint, ScoreStore.sortValue(last, order), last.accountId()));
     }
     reply(out, response.build());
+  }
+
+  /** Where the previous ListScores page ended; its filters and order must be the request's. */
+  private static ScoreQuery.Position scorePosition(PageTokens.Position token, String fingerprint) {
+    if (!token.text(0).equals(fingerprint)) {
+      throw PageTokens.invalid("belongs to a query with other filters or order");
+    }
+    return new ScoreQuery.Position(token.decimal(1), token.text(2));
   }
 
   /**
@@ -346,24 +356,33 @@ public final class ScoringServiceImpl extends ScoringServiceGrpc.ScoringServiceI
     if (request.getAfterCursor() < 0) {
       throw InvalidArgumentException.forField("after_cursor", "must not be negative");
     }
-    ScoreWatch[] self = new ScoreWatch[1];
-    self[0] =
-        new ScoreWatch(
-            (ServerCallStreamObserver<WatchScoresResponse>) out,
-            request.getAfterCursor(),
-            changes,
-            watchExecutor,
-            () -> watches.remove(self[0]));
-    watches.add(self[0]);
-    self[0].start();
+    watches.open(
+        request.getAfterCursor(), out, change -> WatchScoresResponse.newBuilder().setChange(change).build());
+  }
+
+  /** The score change log as WatchScores streams read it. */
+  private static CursorLog<ScoreChange> changeLog(ScoreChangeLog changes) {
+    return new CursorLog<>() {
+      @Override
+      public List<ScoreChange> after(long cursor, int limit) {
+        return changes.read(cursor, limit);
+      }
+
+      @Override
+      public long cursorOf(ScoreChange change) {
+        return change.getCursor();
+      }
+
+      @Override
+      public long lastCursor() {
+        return changes.lastCursor();
+      }
+    };
   }
 
   /** Ends every WatchScores stream normally so clients reconnect elsewhere (server draining). */
   public void closeWatches() {
-    for (ScoreWatch w : List.copyOf(watches)) {
-      w.complete();
-    }
-    watchExecutor.shutdown();
+    watches.close();
   }
 
   // ---- scorecards ----

@@ -2,11 +2,8 @@ package io.healthscore.scoring.feed;
 
 import com.google.protobuf.util.Timestamps;
 import io.grpc.Channel;
-import io.grpc.Status;
-import io.grpc.stub.ClientCallStreamObserver;
-import io.grpc.stub.ClientResponseObserver;
 import io.healthscore.runtime.db.CursorStore;
-import io.healthscore.scoring.DaemonThreads;
+import io.healthscore.runtime.stream.StreamFollower;
 import io.healthscore.scoring.engine.AccountSnapshot;
 import io.healthscore.scoring.scoring.Scorer;
 import io.healthscore.v1.AccountChange;
@@ -22,12 +19,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * Follows signals-service's change feed and rescores the accounts it names.
@@ -36,37 +29,29 @@ import java.util.logging.Logger;
  * resumes exactly after the last applied change: nothing is recomputed twice and nothing made
  * while scoring-service was down is missed. Changes are taken in batches (up to 1000 accounts),
  * their features read with BatchGetFeatures, and account edits refresh the account directory
- * first. The stream is flow-controlled (at most {@link #WINDOW} changes in flight), carries a
- * deadline after which it is reopened, and is reopened with exponential backoff after errors.
+ * first. The shared {@link StreamFollower} keeps at most {@link #WINDOW} changes in flight and
+ * reopens the stream after errors with exponential backoff; each stream carries a deadline after
+ * which it is reopened.
  */
 public final class SignalsFeedConsumer implements AutoCloseable {
   public static final String CONSUMER = "scoring-service.signals-feed";
   static final int WINDOW = 2000;
   static final int MAX_BATCH = SignalsClient.MAX_BATCH;
-  private static final Logger LOG = Logger.getLogger(SignalsFeedConsumer.class.getName());
   private static final Duration STREAM_DEADLINE = Duration.ofMinutes(5);
+  private static final Duration INITIAL_BACKOFF = Duration.ofMillis(100);
   private static final Duration MAX_BACKOFF = Duration.ofSeconds(10);
 
-  /** A change or the end of the stream (error or completion). */
-  private record Item(AccountChange change, Status end) {}
-
-  private final SignalServiceGrpc.SignalServiceStub stub;
   private final CursorStore cursors;
   private final AccountDirectory directory;
   private final SignalsClient signals;
   private final Scorer scorer;
+  private final StreamFollower<WatchChangesResponse> follower;
   private final AtomicLong applied = new AtomicLong();
   /** The highest cursor signals-service has sent us. */
   private final AtomicLong received = new AtomicLong();
   /** When the oldest change of the batch being applied was recorded; 0 when none is applied. */
   private volatile long applyingSinceMillis;
-  /** The current stream's changes received and not yet taken into a batch. */
-  private volatile BlockingQueue<Item> pending = new LinkedBlockingQueue<>();
   private final Counter changesApplied;
-  private final Counter reconnects;
-  private volatile boolean running;
-  private volatile ClientCallStreamObserver<WatchChangesRequest> currentCall;
-  private Thread worker;
 
   public SignalsFeedConsumer(
       Channel channel,
@@ -75,7 +60,7 @@ public final class SignalsFeedConsumer implements AutoCloseable {
       SignalsClient signals,
       Scorer scorer,
       MeterRegistry registry) {
-    this.stub = SignalServiceGrpc.newStub(channel);
+    SignalServiceGrpc.SignalServiceStub stub = SignalServiceGrpc.newStub(channel);
     this.cursors = cursors;
     this.directory = directory;
     this.signals = signals;
@@ -86,10 +71,24 @@ public final class SignalsFeedConsumer implements AutoCloseable {
         Counter.builder("healthscore.feed.changes.applied")
             .description("Account changes from signals-service applied to scores")
             .register(registry);
-    this.reconnects =
+    Counter reconnects =
         Counter.builder("healthscore.feed.reconnects")
             .description("Times the signals change feed was reopened after an error")
             .register(registry);
+    this.follower =
+        StreamFollower.<WatchChangesResponse>builder(
+                CONSUMER,
+                cursors,
+                (after, observer) ->
+                    stub.withDeadlineAfter(STREAM_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+                        .watchChanges(WatchChangesRequest.newBuilder().setAfterCursor(after).build(), observer),
+                batch -> apply(batch.stream().map(WatchChangesResponse::getChange).toList()))
+            .window(WINDOW)
+            .maxBatch(MAX_BATCH)
+            .backoff(INITIAL_BACKOFF, MAX_BACKOFF)
+            .onReceived(r -> received.accumulateAndGet(r.getChange().getCursor(), Math::max))
+            .onReconnect(reconnects::increment)
+            .build();
     Gauge.builder("healthscore.feed.cursor", applied, AtomicLong::get)
         .description("Cursor of the last applied signals change")
         .register(registry);
@@ -102,128 +101,13 @@ public final class SignalsFeedConsumer implements AutoCloseable {
         .register(registry);
   }
 
-  public synchronized void start() {
-    if (running) {
-      return;
-    }
-    running = true;
-    worker = DaemonThreads.named("signals-feed").newThread(this::run);
-    worker.start();
+  public void start() {
+    follower.start();
   }
 
   /** The cursor of the last change whose effects are stored. */
   public long appliedCursor() {
     return applied.get();
-  }
-
-  private void run() {
-    long backoffMillis = 100;
-    while (running) {
-      BlockingQueue<Item> queue = new LinkedBlockingQueue<>();
-      pending = queue;
-      try {
-        open(applied.get(), queue);
-        boolean healthy = follow(queue);
-        if (healthy) {
-          backoffMillis = 100;
-          continue;
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      } catch (RuntimeException e) {
-        LOG.log(Level.WARNING, "applying signals changes failed; retrying", e);
-      } finally {
-        ClientCallStreamObserver<WatchChangesRequest> call = currentCall;
-        if (call != null) {
-          call.cancel("reconnecting", null);
-        }
-      }
-      if (!running) {
-        return;
-      }
-      reconnects.increment();
-      try {
-        Thread.sleep(backoffMillis);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      }
-      backoffMillis = Math.min(MAX_BACKOFF.toMillis(), backoffMillis * 2);
-    }
-  }
-
-  private void open(long afterCursor, BlockingQueue<Item> queue) {
-    stub.withDeadlineAfter(STREAM_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
-        .watchChanges(
-            WatchChangesRequest.newBuilder().setAfterCursor(afterCursor).build(),
-            new ClientResponseObserver<WatchChangesRequest, WatchChangesResponse>() {
-              @Override
-              public void beforeStart(ClientCallStreamObserver<WatchChangesRequest> call) {
-                currentCall = call;
-                call.disableAutoRequestWithInitial(WINDOW);
-              }
-
-              @Override
-              public void onNext(WatchChangesResponse value) {
-                queue.add(new Item(value.getChange(), null));
-                received.accumulateAndGet(value.getChange().getCursor(), Math::max);
-              }
-
-              @Override
-              public void onError(Throwable t) {
-                queue.add(new Item(null, Status.fromThrowable(t)));
-              }
-
-              @Override
-              public void onCompleted() {
-                queue.add(new Item(null, Status.OK));
-              }
-            });
-  }
-
-  /**
-   * Applies batches until the stream ends. True when it ended normally (deadline or completion,
-   * reopen at once), false after an error (back off first).
-   */
-  private boolean follow(BlockingQueue<Item> queue) throws InterruptedException {
-    while (running) {
-      Item first = queue.poll(200, TimeUnit.MILLISECONDS);
-      if (first == null) {
-        continue;
-      }
-      List<AccountChange> batch = new ArrayList<>();
-      Status end = first.end();
-      if (end == null) {
-        batch.add(first.change());
-        // Take what already arrived, up to a batch, without waiting for more.
-        Item next;
-        while (batch.size() < MAX_BATCH && (next = queue.poll()) != null) {
-          if (next.end() != null) {
-            end = next.end();
-            break;
-          }
-          batch.add(next.change());
-        }
-      }
-      if (!batch.isEmpty()) {
-        apply(batch);
-        ClientCallStreamObserver<WatchChangesRequest> call = currentCall;
-        if (call != null && end == null) {
-          call.request(batch.size());
-        }
-      }
-      if (end != null) {
-        if (end.isOk() || end.getCode() == Status.Code.DEADLINE_EXCEEDED) {
-          return true;
-        }
-        if (running) {
-          LOG.warning("signals change feed ended: " + end);
-        }
-        return false;
-      }
-    }
-    return true;
   }
 
   /** Refreshes edited accounts, rescores every account named and stores the cursor with it. */
@@ -269,32 +153,20 @@ public final class SignalsFeedConsumer implements AutoCloseable {
   private double lagSeconds() {
     long since = applyingSinceMillis;
     if (since == 0) {
-      Item next = pending.peek();
-      if (next == null || next.change() == null) {
+      since =
+          follower
+              .oldestWaiting()
+              .map(r -> Timestamps.toMillis(r.getChange().getChangeTime()))
+              .orElse(0L);
+      if (since == 0) {
         return 0;
       }
-      since = Timestamps.toMillis(next.change().getChangeTime());
     }
     return Math.max(0, System.currentTimeMillis() - since) / 1000.0;
   }
 
   @Override
   public void close() {
-    Thread w;
-    synchronized (this) {
-      running = false;
-      w = worker;
-    }
-    ClientCallStreamObserver<WatchChangesRequest> call = currentCall;
-    if (call != null) {
-      call.cancel("scoring-service stopping", null);
-    }
-    if (w != null) {
-      try {
-        w.join(TimeUnit.SECONDS.toMillis(10));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
+    follower.close();
   }
 }

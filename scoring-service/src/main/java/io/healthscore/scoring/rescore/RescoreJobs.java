@@ -1,6 +1,6 @@
 package io.healthscore.scoring.rescore;
 
-import io.healthscore.scoring.DaemonThreads;
+import io.healthscore.runtime.concurrent.DaemonThreads;
 import io.healthscore.scoring.engine.AccountSnapshot;
 import io.healthscore.scoring.engine.CompiledScorecard;
 import io.healthscore.scoring.engine.SegmentDistributions;
