@@ -1,6 +1,8 @@
 package io.healthscore.runtime.stream;
 
 import java.util.List;
+import java.util.function.LongSupplier;
+import java.util.function.ToLongFunction;
 
 /**
  * A stored log of entries with strictly increasing cursors, as the resumable streams read it. The
@@ -20,5 +22,31 @@ public interface CursorLog<E> {
    */
   default long lastCursor() {
     return Long.MAX_VALUE;
+  }
+
+  /** Reads a page of entries after a cursor, as {@link #after}. */
+  @FunctionalInterface
+  interface Reader<E> {
+    List<E> after(long cursor, int limit);
+  }
+
+  /** A log made of a store's read, the entries' cursor and an in-memory newest cursor. */
+  static <E> CursorLog<E> of(Reader<E> reader, ToLongFunction<E> cursorOf, LongSupplier lastCursor) {
+    return new CursorLog<>() {
+      @Override
+      public List<E> after(long cursor, int limit) {
+        return reader.after(cursor, limit);
+      }
+
+      @Override
+      public long cursorOf(E entry) {
+        return cursorOf.applyAsLong(entry);
+      }
+
+      @Override
+      public long lastCursor() {
+        return lastCursor.getAsLong();
+      }
+    };
   }
 }

@@ -169,7 +169,9 @@ public final class ScoringServiceImpl extends ScoringServiceGrpc.ScoringServiceI
     this.modelStore = modelStore;
     this.models = models;
     this.changes = changes;
-    this.watches = new CursorStreamHub<>("watch-scores", changeLog(changes));
+    this.watches =
+        new CursorStreamHub<>(
+            "watch-scores", CursorLog.of(changes::read, ScoreChange::getCursor, changes::lastCursor));
     changes.addListener(watches::wakeAll);
     this.rescores = rescores;
     this.clock = clock;
@@ -358,26 +360,6 @@ public final class ScoringServiceImpl extends ScoringServiceGrpc.ScoringServiceI
     }
     watches.open(
         request.getAfterCursor(), out, change -> WatchScoresResponse.newBuilder().setChange(change).build());
-  }
-
-  /** The score change log as WatchScores streams read it. */
-  private static CursorLog<ScoreChange> changeLog(ScoreChangeLog changes) {
-    return new CursorLog<>() {
-      @Override
-      public List<ScoreChange> after(long cursor, int limit) {
-        return changes.read(cursor, limit);
-      }
-
-      @Override
-      public long cursorOf(ScoreChange change) {
-        return change.getCursor();
-      }
-
-      @Override
-      public long lastCursor() {
-        return changes.lastCursor();
-      }
-    };
   }
 
   /** Ends every WatchScores stream normally so clients reconnect elsewhere (server draining). */

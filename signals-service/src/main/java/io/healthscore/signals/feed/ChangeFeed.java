@@ -74,7 +74,10 @@ public final class ChangeFeed implements ChangeListener, AutoCloseable {
               writerThread = t;
               return t;
             });
-    this.watches = new CursorStreamHub<>("change-feed-watch", new FeedLog());
+    // The in-memory last cursor spares watches a read when nothing is new.
+    this.watches =
+        new CursorStreamHub<>(
+            "change-feed-watch", CursorLog.of(store::after, ChangeEntry::cursor, lastCursor::get));
     this.lag =
         Timer.builder("healthscore.change.feed.lag")
             .description("Time from a change being recorded to its feed entry being stored")
@@ -243,24 +246,6 @@ public final class ChangeFeed implements ChangeListener, AutoCloseable {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
-    }
-  }
-
-  /** The table as watches read it; the in-memory last cursor spares a read when nothing is new. */
-  private final class FeedLog implements CursorLog<ChangeEntry> {
-    @Override
-    public List<ChangeEntry> after(long cursor, int limit) {
-      return store.after(cursor, limit);
-    }
-
-    @Override
-    public long cursorOf(ChangeEntry entry) {
-      return entry.cursor();
-    }
-
-    @Override
-    public long lastCursor() {
-      return lastCursor.get();
     }
   }
 
