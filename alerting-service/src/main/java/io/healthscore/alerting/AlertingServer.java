@@ -31,10 +31,16 @@ import io.healthscore.runtime.db.Database;
 import io.healthscore.runtime.error.Violations;
 import io.healthscore.runtime.metrics.Metrics;
 import io.healthscore.runtime.server.ServiceServer;
+import io.healthscore.runtime.stream.StreamFollower;
 import io.healthscore.v1.Rule;
 import io.healthscore.v1.ScoringServiceGrpc;
 import io.healthscore.v1.SignalServiceGrpc;
+import io.healthscore.v1.WatchChangesRequest;
+import io.healthscore.v1.WatchChangesResponse;
+import io.healthscore.v1.WatchScoresRequest;
+import io.healthscore.v1.WatchScoresResponse;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -55,6 +61,8 @@ public final class AlertingServer implements AutoCloseable {
   private final ServiceServer server;
   private final ScoresFeedConsumer scoresFeed;
   private final SignalsFeedConsumer signalsFeed;
+  /** The WatchScores and WatchChanges streams the consumers apply. */
+  private final List<StreamFollower<?>> feedFollowers;
   private final EscalationScheduler escalations;
   private final EvaluationSweep sweep;
   private final RuleStore rules;
@@ -97,10 +105,18 @@ public final class AlertingServer implements AutoCloseable {
     Runnable refreshGauges = () -> gauges.update(
         quality.compute(rules.list().stream().map(Rule::getRuleId).toList(), ""));
     CursorStore cursors = new CursorStore(database);
-    scoresFeed = new ScoresFeedConsumer(database, cursors, ScoringServiceGrpc.newBlockingStub(scoringChannel),
-        scores, reconciler, sink, settings.feedMaxBackoff());
-    signalsFeed = new SignalsFeedConsumer(database, cursors, SignalServiceGrpc.newBlockingStub(signalsChannel),
-        signals, new OutcomeJudge(alerts), reconciler, sink, refreshGauges, settings.feedMaxBackoff());
+    scoresFeed = new ScoresFeedConsumer(database, cursors, scores, reconciler, sink);
+    signalsFeed = new SignalsFeedConsumer(database, cursors, signals, new OutcomeJudge(alerts), reconciler, sink,
+        refreshGauges);
+    ScoringServiceGrpc.ScoringServiceStub scoring = ScoringServiceGrpc.newStub(scoringChannel);
+    SignalServiceGrpc.SignalServiceStub signalsStream = SignalServiceGrpc.newStub(signalsChannel);
+    feedFollowers = List.of(
+        AlertingServer.<WatchScoresResponse>feedFollower(ScoresFeedConsumer.CONSUMER, cursors, settings,
+            (after, o) -> scoring.watchScores(WatchScoresRequest.newBuilder().setAfterCursor(after).build(), o),
+            batch -> scoresFeed.handle(batch.stream().map(WatchScoresResponse::getChange).toList())),
+        AlertingServer.<WatchChangesResponse>feedFollower(SignalsFeedConsumer.CONSUMER, cursors, settings,
+            (after, o) -> signalsStream.watchChanges(WatchChangesRequest.newBuilder().setAfterCursor(after).build(), o),
+            batch -> signalsFeed.handle(batch.stream().map(WatchChangesResponse::getChange).toList())));
     escalations = new EscalationScheduler(database, escalationStore, lifecycle, sink, clock,
         settings.escalationScanInterval());
     sweep = new EvaluationSweep(database, reconciler, sink, settings.sweepInterval());
@@ -113,8 +129,7 @@ public final class AlertingServer implements AutoCloseable {
         .addService(new AlertingServiceImpl(database, rules, validator, alerts, lifecycle, tasks, quality, gauges,
             sink, delivery.api(), clock))
         .methodScopes(AlertingScopes.TABLE)
-        .onDrain(scoresFeed::close)
-        .onDrain(signalsFeed::close)
+        .onDrain(() -> feedFollowers.forEach(StreamFollower::close))
         .onDrain(escalations::close)
         .onDrain(sweep::close)
         .onDrain(delivery::close)
@@ -150,13 +165,20 @@ public final class AlertingServer implements AutoCloseable {
   public AlertingServer start() {
     delivery.start();
     if (followFeeds) {
-      scoresFeed.start();
-      signalsFeed.start();
+      feedFollowers.forEach(StreamFollower::start);
       sweep.start();
     }
     escalations.start();
     server.start();
     return this;
+  }
+
+  /** Follows one upstream feed; a batch and its cursor commit together in the consumer. */
+  private static <T> StreamFollower<T> feedFollower(String consumer, CursorStore cursors, AlertingSettings settings,
+      StreamFollower.Opener<T> opener, StreamFollower.Handler<T> handler) {
+    return StreamFollower.builder(consumer, cursors, opener, handler)
+        .backoff(Duration.ofMillis(200), settings.feedMaxBackoff())
+        .build();
   }
 
   public ServiceServer server() {

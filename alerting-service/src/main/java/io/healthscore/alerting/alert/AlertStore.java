@@ -2,19 +2,17 @@ package io.healthscore.alerting.alert;
 
 import io.healthscore.alerting.support.Rows;
 import io.healthscore.alerting.support.Times;
-import io.healthscore.runtime.error.InvalidArgumentException;
+import io.healthscore.runtime.api.PageTokens;
 import io.healthscore.v1.Alert;
 import io.healthscore.v1.AlertState;
 import io.healthscore.v1.AlertVerdict;
 import io.healthscore.v1.Band;
 import io.healthscore.v1.Severity;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -24,6 +22,7 @@ import java.util.OptionalLong;
  * column), not only a check in code, so two replicas or a replayed change cannot raise it twice.
  */
 public final class AlertStore {
+  private static final String PAGE_LISTING = "alerts";
   private static final String COLUMNS =
       "alert_id, rule_id, account_id, dedup_key, state, severity, reason, opened_ms, acknowledged_ms, "
           + "resolved_ms, note, assignee, rule_version, scorecard_id, score, band, verdict, lead_time_days, escalated, "
@@ -142,12 +141,13 @@ public final class AlertStore {
       sql.append(" AND severity >= ?");
       args.add(filter.minSeverity().getNumber());
     }
-    if (!pageToken.isEmpty()) {
-      Cursor after = Cursor.decode(pageToken);
+    Optional<PageTokens.Position> after = PageTokens.decode(PAGE_LISTING, pageToken);
+    if (after.isPresent()) {
+      long openedMs = after.get().number(0);
       sql.append(" AND (opened_ms < ? OR (opened_ms = ? AND alert_id < ?))");
-      args.add(after.openedMs());
-      args.add(after.openedMs());
-      args.add(after.alertId());
+      args.add(openedMs);
+      args.add(openedMs);
+      args.add(after.get().text(1));
     }
     sql.append(" ORDER BY opened_ms DESC, alert_id DESC LIMIT ").append(pageSize + 1);
     List<Alert> alerts = query(c, sql.toString(), args.toArray());
@@ -156,31 +156,13 @@ public final class AlertStore {
     }
     List<Alert> page = alerts.subList(0, pageSize);
     Alert last = page.get(pageSize - 1);
-    return new Page(List.copyOf(page), new Cursor(Times.toMillis(last.getOpenedAt()), last.getAlertId()).encode());
+    return new Page(List.copyOf(page), PageTokens.encode(PAGE_LISTING, Times.toMillis(last.getOpenedAt()), last.getAlertId()));
   }
 
   private static void addEquals(StringBuilder sql, List<Object> args, String column, String value) {
     if (!value.isEmpty()) {
       sql.append(" AND ").append(column).append(" = ?");
       args.add(value);
-    }
-  }
-
-  /** Where a page ended, opaque to clients. */
-  private record Cursor(long openedMs, String alertId) {
-    String encode() {
-      return Base64.getUrlEncoder().withoutPadding()
-          .encodeToString((openedMs + ":" + alertId).getBytes(StandardCharsets.UTF_8));
-    }
-
-    static Cursor decode(String token) {
-      try {
-        String text = new String(Base64.getUrlDecoder().decode(token), StandardCharsets.UTF_8);
-        int colon = text.indexOf(':');
-        return new Cursor(Long.parseLong(text.substring(0, colon)), text.substring(colon + 1));
-      } catch (IllegalArgumentException | IndexOutOfBoundsException e) {
-        throw InvalidArgumentException.forField("page_token", "is not a token from a previous page");
-      }
     }
   }
 

@@ -4,6 +4,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.JsonFormat;
 import com.google.protobuf.util.Timestamps;
 import io.healthscore.runtime.db.Database;
+import io.healthscore.runtime.stream.CursorLog;
 import io.healthscore.v1.AlertEvent;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -15,14 +16,14 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * The table of alert events in cursor order: written by the outbox, replayed by SubscribeAlerts,
+ * The table of alert events in cursor order: written by the outbox, streamed by SubscribeAlerts,
  * and read by the dispatcher for what it sends.
  *
  * <p>Appends lock the single counter row first and hold the lock until the caller commits, so
  * events become visible in cursor order and a reader that has seen cursor N never later finds an
  * event below N. Alerts are rare next to signals, so serialising their transactions costs little.
  */
-final class AlertEventLog {
+final class AlertEventLog implements CursorLog<AlertEvent> {
   private static final JsonFormat.Printer PRINTER = JsonFormat.printer().omittingInsignificantWhitespace();
   private static final JsonFormat.Parser PARSER = JsonFormat.parser().ignoringUnknownFields();
 
@@ -114,7 +115,8 @@ final class AlertEventLog {
   }
 
   /** Up to {@code limit} events after {@code cursor}, in cursor order. */
-  List<AlertEvent> readAfter(long cursor, int limit) {
+  @Override
+  public List<AlertEvent> after(long cursor, int limit) {
     return db.inTransaction(
         c -> {
           List<AlertEvent> events = new ArrayList<>();
@@ -131,6 +133,11 @@ final class AlertEventLog {
           }
           return events;
         });
+  }
+
+  @Override
+  public long cursorOf(AlertEvent event) {
+    return event.getCursor();
   }
 
   static AlertEvent parse(String json) {

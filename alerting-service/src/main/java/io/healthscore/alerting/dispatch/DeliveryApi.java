@@ -5,6 +5,7 @@ import io.grpc.stub.StreamObserver;
 import io.healthscore.alerting.channel.AlertSender;
 import io.healthscore.alerting.channel.ChannelStore;
 import io.healthscore.alerting.channel.SendResult;
+import io.healthscore.runtime.stream.CursorStreamHub;
 import io.healthscore.runtime.error.InvalidArgumentException;
 import io.healthscore.runtime.error.NotFoundException;
 import io.healthscore.v1.Alert;
@@ -42,7 +43,7 @@ public final class DeliveryApi {
 
   private final ChannelStore channels;
   private final DeliveryStore deliveries;
-  private final AlertStreams streams;
+  private final CursorStreamHub<AlertEvent> streams;
   private final AlertSender sender;
   private final Runnable wakeDispatcher;
   private final Clock clock;
@@ -50,7 +51,7 @@ public final class DeliveryApi {
   DeliveryApi(
       ChannelStore channels,
       DeliveryStore deliveries,
-      AlertStreams streams,
+      CursorStreamHub<AlertEvent> streams,
       AlertSender sender,
       Runnable wakeDispatcher,
       Clock clock) {
@@ -82,7 +83,7 @@ public final class DeliveryApi {
   public TestChannelResponse testChannel(TestChannelRequest request) {
     Channel channel = existingChannel(request.getChannelId());
     if (channel.getType() == ChannelType.CHANNEL_TYPE_GRPC_STREAM) {
-      boolean listening = streams.subscriberCount() > 0;
+      boolean listening = streams.activeCount() > 0;
       return TestChannelResponse.newBuilder()
           .setDelivered(listening)
           .setError(listening ? "" : "no SubscribeAlerts stream is open on this replica")
@@ -134,7 +135,10 @@ public final class DeliveryApi {
     if (request.getAfterCursor() < 0) {
       throw InvalidArgumentException.forField("after_cursor", "must be 0 or more");
     }
-    streams.subscribe(request.getAfterCursor(), responseObserver);
+    streams.open(
+        request.getAfterCursor(),
+        responseObserver,
+        event -> SubscribeAlertsResponse.newBuilder().setEvent(event).build());
   }
 
   /** Deliveries newest first, filtered by state and channel; page_size 1 to 1000, default 100. */
@@ -147,7 +151,7 @@ public final class DeliveryApi {
     }
     int pageSize =
         request.getPageSize() == 0 ? DEFAULT_PAGE_SIZE : Math.min(request.getPageSize(), MAX_PAGE_SIZE);
-    Optional<PageToken> after = PageToken.decode(request.getPageToken(), "page_token");
+    Optional<PageToken> after = PageToken.decode(request.getPageToken());
     // One row more than asked tells whether another page follows.
     List<Delivery> rows = deliveries.list(request.getState(), request.getChannelId(), after, pageSize + 1);
     ListDeliveriesResponse.Builder response = ListDeliveriesResponse.newBuilder();

@@ -4,13 +4,19 @@ import io.healthscore.alerting.channel.AlertSender;
 import io.healthscore.alerting.channel.ChannelConfigLoader;
 import io.healthscore.alerting.channel.ChannelStore;
 import io.healthscore.alerting.channel.UrlGuard;
+import io.healthscore.runtime.concurrent.DaemonThreads;
 import io.healthscore.runtime.config.ServiceConfig;
 import io.healthscore.runtime.db.Database;
 import io.healthscore.runtime.db.SqlDialect;
+import io.healthscore.runtime.stream.CursorStreamHub;
+import io.healthscore.v1.AlertEvent;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
 /**
@@ -27,7 +33,9 @@ public final class DeliveryModule implements AutoCloseable {
   private final ChannelStore channels;
   private final DeliveryStore deliveries;
   private final Dispatcher dispatcher;
-  private final AlertStreams streams;
+  /** The SubscribeAlerts streams, woken after each append and on a poll for other replicas' appends. */
+  private final CursorStreamHub<AlertEvent> streams;
+  private final ScheduledExecutorService streamPoll;
   private final Outbox outbox;
   private final DeliveryApi api;
 
@@ -51,14 +59,17 @@ public final class DeliveryModule implements AutoCloseable {
             new DeliveryMetrics(registry),
             settings,
             clock);
-    this.streams = new AlertStreams(log, settings.pollInterval());
+    this.streams = new CursorStreamHub<>("alert-stream", log);
+    this.streamPoll = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("alert-stream-poll"));
+    long pollMs = settings.pollInterval().toMillis();
+    streamPoll.scheduleWithFixedDelay(streams::wakeAll, pollMs, pollMs, TimeUnit.MILLISECONDS);
     this.outbox =
         new Outbox(
             log,
             deliveries,
             () -> {
               dispatcher.wakeUp();
-              streams.wakeUp();
+              streams.wakeAll();
             },
             clock);
     this.api = new DeliveryApi(channels, deliveries, streams, sender, dispatcher::wakeUp, clock);
@@ -117,6 +128,7 @@ public final class DeliveryModule implements AutoCloseable {
   /** Stops the dispatcher (waiting briefly for sends in flight) and ends every SubscribeAlerts stream. */
   @Override
   public void close() {
+    streamPoll.shutdownNow();
     streams.close();
     dispatcher.stop(Duration.ofSeconds(5));
   }

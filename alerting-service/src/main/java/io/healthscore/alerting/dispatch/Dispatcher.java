@@ -3,6 +3,7 @@ package io.healthscore.alerting.dispatch;
 import io.healthscore.alerting.channel.AlertSender;
 import io.healthscore.alerting.channel.ChannelStore;
 import io.healthscore.alerting.channel.SendResult;
+import io.healthscore.runtime.concurrent.DaemonThreads;
 import io.healthscore.v1.Channel;
 import io.healthscore.v1.ChannelType;
 import java.time.Clock;
@@ -70,8 +71,7 @@ final class Dispatcher implements AutoCloseable {
     }
     running = true;
     for (int i = 0; i < settings.threads(); i++) {
-      Thread t = new Thread(this::run, "alert-dispatcher-" + i);
-      t.setDaemon(true);
+      Thread t = DaemonThreads.named("alert-dispatcher-" + i).newThread(this::run);
       threads.add(t);
       t.start();
     }

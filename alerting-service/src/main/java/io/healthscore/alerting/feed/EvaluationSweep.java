@@ -2,6 +2,7 @@ package io.healthscore.alerting.feed;
 
 import io.healthscore.alerting.alert.AlertEventSink;
 import io.healthscore.alerting.support.Reads;
+import io.healthscore.runtime.concurrent.DaemonThreads;
 import io.healthscore.runtime.db.Database;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -38,11 +39,7 @@ public final class EvaluationSweep implements AutoCloseable {
   }
 
   public synchronized void start() {
-    executor = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "alerting-sweep");
-      t.setDaemon(true);
-      return t;
-    });
+    executor = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("alerting-sweep"));
     executor.scheduleWithFixedDelay(() -> {
       try {
         run();

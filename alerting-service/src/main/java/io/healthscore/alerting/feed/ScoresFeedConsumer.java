@@ -5,53 +5,29 @@ import io.healthscore.alerting.engine.ScoreStore;
 import io.healthscore.runtime.db.CursorStore;
 import io.healthscore.runtime.db.Database;
 import io.healthscore.v1.ScoreChange;
-import io.healthscore.v1.ScoringServiceGrpc.ScoringServiceBlockingStub;
-import io.healthscore.v1.WatchScoresRequest;
-import io.healthscore.v1.WatchScoresResponse;
-import java.time.Duration;
-import java.util.Iterator;
 import java.util.List;
 
 /**
- * Follows scoring-service's WatchScores: each change is stored (latest score, history point) and the
- * account's rules are evaluated; a batch of changes and its cursor commit together.
+ * Applies scoring-service's WatchScores changes: each change is stored (latest score, history
+ * point) and the account's rules are evaluated; a batch of changes and its cursor commit together,
+ * so the stream's follower (wired in AlertingServer) resumes after the last batch applied.
  */
-public final class ScoresFeedConsumer extends FeedFollower<ScoreChange> {
+public final class ScoresFeedConsumer {
   public static final String CONSUMER = "alerting.scores";
 
   private final Database database;
-  private final ScoringServiceBlockingStub scoring;
   private final ScoreStore scores;
   private final AccountReconciler reconciler;
   private final CursorStore cursors;
   private final AlertEventSink sink;
 
-  public ScoresFeedConsumer(Database database, CursorStore cursors, ScoringServiceBlockingStub scoring,
-      ScoreStore scores, AccountReconciler reconciler, AlertEventSink sink, Duration maxBackoff) {
-    super(CONSUMER, cursors, maxBackoff);
+  public ScoresFeedConsumer(Database database, CursorStore cursors, ScoreStore scores, AccountReconciler reconciler,
+      AlertEventSink sink) {
     this.database = database;
     this.cursors = cursors;
-    this.scoring = scoring;
     this.scores = scores;
     this.reconciler = reconciler;
     this.sink = sink;
-  }
-
-  @Override
-  Iterator<ScoreChange> open(long cursor) {
-    Iterator<WatchScoresResponse> stream =
-        scoring.watchScores(WatchScoresRequest.newBuilder().setAfterCursor(cursor).build());
-    return new Iterator<>() {
-      @Override
-      public boolean hasNext() {
-        return stream.hasNext();
-      }
-
-      @Override
-      public ScoreChange next() {
-        return stream.next().getChange();
-      }
-    };
   }
 
   /** Applies one change; tests drive the consumer this way when it does not follow the stream. */
@@ -59,7 +35,7 @@ public final class ScoresFeedConsumer extends FeedFollower<ScoreChange> {
     handle(List.of(change));
   }
 
-  @Override
+  /** Applies changes in one transaction that also saves the last change's cursor. */
   public void handle(List<ScoreChange> batch) {
     AccountReconciler.Prefetched prefetched =
         reconciler.prefetch(batch.stream().map(ScoresFeedConsumer::accountOf).toList());

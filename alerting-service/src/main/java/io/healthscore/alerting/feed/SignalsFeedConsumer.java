@@ -8,39 +8,31 @@ import io.healthscore.runtime.db.Database;
 import io.healthscore.v1.AccountChange;
 import io.healthscore.v1.ChangeKind;
 import io.healthscore.v1.Outcome;
-import io.healthscore.v1.SignalServiceGrpc.SignalServiceBlockingStub;
-import io.healthscore.v1.WatchChangesRequest;
-import io.healthscore.v1.WatchChangesResponse;
-import java.time.Duration;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Follows signals-service's WatchChanges: an edited account is dropped from the account cache, a new
+ * Applies signals-service's WatchChanges: an edited account is dropped from the account cache, a new
  * outcome judges the account's earlier alerts, and the account's rules are evaluated again (signal
- * conditions, renewal dates, scope); a batch of changes and its cursor commit together.
+ * conditions, renewal dates, scope); a batch of changes and its cursor commit together, so the
+ * stream's follower (wired in AlertingServer) resumes after the last batch applied.
  */
-public final class SignalsFeedConsumer extends FeedFollower<AccountChange> {
+public final class SignalsFeedConsumer {
   public static final String CONSUMER = "alerting.signals";
 
   private final Database database;
   private final CursorStore cursors;
-  private final SignalServiceBlockingStub signalsStream;
   private final SignalsReader signals;
   private final OutcomeJudge judge;
   private final AccountReconciler reconciler;
   private final AlertEventSink sink;
   private final Runnable verdictsChanged;
 
-  public SignalsFeedConsumer(Database database, CursorStore cursors, SignalServiceBlockingStub signalsStream,
-      SignalsReader signals, OutcomeJudge judge, AccountReconciler reconciler, AlertEventSink sink,
-      Runnable verdictsChanged, Duration maxBackoff) {
-    super(CONSUMER, cursors, maxBackoff);
+  public SignalsFeedConsumer(Database database, CursorStore cursors, SignalsReader signals, OutcomeJudge judge,
+      AccountReconciler reconciler, AlertEventSink sink, Runnable verdictsChanged) {
     this.database = database;
     this.cursors = cursors;
-    this.signalsStream = signalsStream;
     this.signals = signals;
     this.judge = judge;
     this.reconciler = reconciler;
@@ -48,29 +40,12 @@ public final class SignalsFeedConsumer extends FeedFollower<AccountChange> {
     this.verdictsChanged = verdictsChanged;
   }
 
-  @Override
-  Iterator<AccountChange> open(long cursor) {
-    Iterator<WatchChangesResponse> stream =
-        signalsStream.watchChanges(WatchChangesRequest.newBuilder().setAfterCursor(cursor).build());
-    return new Iterator<>() {
-      @Override
-      public boolean hasNext() {
-        return stream.hasNext();
-      }
-
-      @Override
-      public AccountChange next() {
-        return stream.next().getChange();
-      }
-    };
-  }
-
   /** Applies one change; tests drive the consumer this way when it does not follow the stream. */
   public void handle(AccountChange change) {
     handle(List.of(change));
   }
 
-  @Override
+  /** Applies changes in one transaction that also saves the last change's cursor. */
   public void handle(List<AccountChange> batch) {
     // Read outside the transaction: a slow signals-service must not hold database locks.
     Map<String, List<Outcome>> outcomes = new HashMap<>();

@@ -3,6 +3,7 @@ package io.healthscore.alerting.playbook;
 import io.healthscore.alerting.alert.AlertEventSink;
 import io.healthscore.alerting.alert.AlertLifecycle;
 import io.healthscore.alerting.support.Reads;
+import io.healthscore.runtime.concurrent.DaemonThreads;
 import io.healthscore.runtime.db.Database;
 import java.time.Clock;
 import java.time.Duration;
@@ -41,11 +42,7 @@ public final class EscalationScheduler implements AutoCloseable {
 
   /** Scans every {@code interval} in the background. */
   public synchronized void start() {
-    executor = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "alerting-escalations");
-      t.setDaemon(true);
-      return t;
-    });
+    executor = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("alerting-escalations"));
     executor.scheduleWithFixedDelay(() -> {
       try {
         runDue();

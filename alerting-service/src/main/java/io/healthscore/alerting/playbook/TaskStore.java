@@ -2,21 +2,20 @@ package io.healthscore.alerting.playbook;
 
 import io.healthscore.alerting.support.Rows;
 import io.healthscore.alerting.support.Times;
-import io.healthscore.runtime.error.InvalidArgumentException;
+import io.healthscore.runtime.api.PageTokens;
 import io.healthscore.v1.Task;
 import io.healthscore.v1.TaskState;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 
 /** Playbook tasks: what an account's owner should do about an alert, and by when. */
 public final class TaskStore {
+  private static final String PAGE_LISTING = "tasks";
   private static final String COLUMNS =
       "task_id, alert_id, account_id, assignee, title, description, due_ms, state, complete_ms, note, create_ms";
 
@@ -74,17 +73,10 @@ public final class TaskStore {
       sql.append(" AND account_id = ?");
       args.add(accountId);
     }
-    if (!pageToken.isEmpty()) {
-      long dueMs;
-      String taskId;
-      try {
-        String text = new String(Base64.getUrlDecoder().decode(pageToken), StandardCharsets.UTF_8);
-        int colon = text.indexOf(':');
-        dueMs = Long.parseLong(text.substring(0, colon));
-        taskId = text.substring(colon + 1);
-      } catch (IllegalArgumentException | IndexOutOfBoundsException e) {
-        throw InvalidArgumentException.forField("page_token", "is not a token from a previous page");
-      }
+    Optional<PageTokens.Position> after = PageTokens.decode(PAGE_LISTING, pageToken);
+    if (after.isPresent()) {
+      long dueMs = after.get().number(0);
+      String taskId = after.get().text(1);
       sql.append(" AND (due_ms > ? OR (due_ms = ? AND task_id > ?))");
       args.add(dueMs);
       args.add(dueMs);
@@ -96,8 +88,7 @@ public final class TaskStore {
       return new Page(tasks, "");
     }
     Task last = tasks.get(pageSize - 1);
-    String token = Base64.getUrlEncoder().withoutPadding().encodeToString(
-        (Times.toMillis(last.getDueTime()) + ":" + last.getTaskId()).getBytes(StandardCharsets.UTF_8));
+    String token = PageTokens.encode(PAGE_LISTING, Times.toMillis(last.getDueTime()), last.getTaskId());
     return new Page(List.copyOf(tasks.subList(0, pageSize)), token);
   }
 
