@@ -1,5 +1,6 @@
 package io.healthscore.alerting.channel;
 
+import io.healthscore.alerting.support.Reads;
 import io.healthscore.runtime.db.Database;
 import io.healthscore.v1.Channel;
 import io.healthscore.v1.ChannelType;
@@ -75,7 +76,7 @@ public final class ChannelStore {
 
   /** Every channel without secrets, ordered by id. */
   public List<Channel> list() {
-    return db.inTransaction(
+    return Reads.read(db,
         c -> {
           List<Channel> channels = new ArrayList<>();
           try (PreparedStatement s =
@@ -92,7 +93,7 @@ public final class ChannelStore {
 
   /** The channel including its secret, for signing deliveries; never hand it to a client. */
   public Optional<Channel> withSecret(String channelId) {
-    return db.inTransaction(c -> find(c, channelId));
+    return Reads.read(db, c -> find(c, channelId));
   }
 
   private static Optional<Channel> find(Connection c, String channelId) throws SQLException {

@@ -1,6 +1,7 @@
 package io.healthscore.alerting.dispatch;
 
 import com.google.protobuf.util.Timestamps;
+import io.healthscore.alerting.support.Reads;
 import io.healthscore.runtime.db.Database;
 import io.healthscore.runtime.db.SqlDialect;
 import io.healthscore.runtime.error.FailedPreconditionException;
@@ -181,47 +182,63 @@ final class DeliveryStore {
   }
 
   /**
-   * Records a success. Not conditional on the lease: the receiver has it, whoever sent it. Returns
-   * false when the row was no longer pending (e.g. another dispatcher recorded it first).
+   * One attempt's outcome to record: delivered, or failed and PENDING again at {@code nextAttemptMs}
+   * (DEAD when {@code dead}).
    */
-  boolean markDelivered(String deliveryId) {
-    return db.inTransaction(
-        c -> {
-          try (PreparedStatement s =
-              c.prepareStatement(
-                  "UPDATE alert_deliveries SET state = ?, attempts = attempts + 1, last_error = '', "
-                      + "locked_until_ms = 0, lease_owner = '' WHERE delivery_id = ? AND state = ?")) {
-            s.setInt(1, DeliveryState.DELIVERY_STATE_DELIVERED_VALUE);
-            s.setString(2, deliveryId);
-            s.setInt(3, DeliveryState.DELIVERY_STATE_PENDING_VALUE);
-            return s.executeUpdate() == 1;
-          }
-        });
+  record Attempt(String deliveryId, boolean delivered, String error, boolean dead, long nextAttemptMs) {
+    static Attempt delivered(String deliveryId) {
+      return new Attempt(deliveryId, true, "", false, 0);
+    }
+
+    static Attempt failed(String deliveryId, String error, boolean dead, long nextAttemptMs) {
+      return new Attempt(deliveryId, false, error, dead, nextAttemptMs);
+    }
   }
 
   /**
-   * Records a failed attempt made under {@code owner}'s lease: PENDING again at {@code nextAttemptMs},
-   * or DEAD when {@code dead}. A dispatcher that lost its lease records nothing, so one attempt is
-   * never counted twice.
+   * Records the outcomes of attempts made under {@code owner}'s leases, all in one transaction: on
+   * the embedded database every commit waits for a file sync, so a transaction per delivery made
+   * the dispatcher threads queue on syncs rather than send. A success is recorded whoever holds the
+   * lease (the receiver has it, whoever sent it); a failure only under the sender's lease, so one
+   * attempt is never counted twice. Rows no longer pending (recorded by another dispatcher) are left.
    */
-  boolean markFailed(String deliveryId, String owner, String error, boolean dead, long nextAttemptMs) {
-    return db.inTransaction(
+  void record(List<Attempt> attempts, String owner) {
+    if (attempts.isEmpty()) {
+      return;
+    }
+    db.inTransaction(
         c -> {
-          try (PreparedStatement s =
-              c.prepareStatement(
-                  "UPDATE alert_deliveries SET state = ?, attempts = attempts + 1, last_error = ?, "
-                      + "next_attempt_ms = ?, locked_until_ms = 0, lease_owner = '' "
-                      + "WHERE delivery_id = ? AND state = ? AND lease_owner = ?")) {
-            s.setInt(
-                1,
-                dead ? DeliveryState.DELIVERY_STATE_DEAD_VALUE : DeliveryState.DELIVERY_STATE_PENDING_VALUE);
-            s.setString(2, truncate(error));
-            s.setLong(3, nextAttemptMs);
-            s.setString(4, deliveryId);
-            s.setInt(5, DeliveryState.DELIVERY_STATE_PENDING_VALUE);
-            s.setString(6, owner);
-            return s.executeUpdate() == 1;
+          try (PreparedStatement delivered =
+                  c.prepareStatement(
+                      "UPDATE alert_deliveries SET state = ?, attempts = attempts + 1, last_error = '', "
+                          + "locked_until_ms = 0, lease_owner = '' WHERE delivery_id = ? AND state = ?");
+              PreparedStatement failed =
+                  c.prepareStatement(
+                      "UPDATE alert_deliveries SET state = ?, attempts = attempts + 1, last_error = ?, "
+                          + "next_attempt_ms = ?, locked_until_ms = 0, lease_owner = '' "
+                          + "WHERE delivery_id = ? AND state = ? AND lease_owner = ?")) {
+            for (Attempt a : attempts) {
+              if (a.delivered()) {
+                delivered.setInt(1, DeliveryState.DELIVERY_STATE_DELIVERED_VALUE);
+                delivered.setString(2, a.deliveryId());
+                delivered.setInt(3, DeliveryState.DELIVERY_STATE_PENDING_VALUE);
+                delivered.executeUpdate();
+              } else {
+                failed.setInt(
+                    1,
+                    a.dead()
+                        ? DeliveryState.DELIVERY_STATE_DEAD_VALUE
+                        : DeliveryState.DELIVERY_STATE_PENDING_VALUE);
+                failed.setString(2, truncate(a.error()));
+                failed.setLong(3, a.nextAttemptMs());
+                failed.setString(4, a.deliveryId());
+                failed.setInt(5, DeliveryState.DELIVERY_STATE_PENDING_VALUE);
+                failed.setString(6, owner);
+                failed.executeUpdate();
+              }
+            }
           }
+          return null;
         });
   }
 
@@ -255,7 +272,7 @@ final class DeliveryStore {
   }
 
   Optional<Delivery> get(String deliveryId) {
-    return db.inTransaction(c -> find(c, deliveryId));
+    return Reads.read(db, c -> find(c, deliveryId));
   }
 
   private static Optional<Delivery> find(Connection c, String deliveryId) throws SQLException {
@@ -294,7 +311,7 @@ final class DeliveryStore {
     }
     sql.append(" ORDER BY d.event_cursor DESC, d.channel_id DESC LIMIT ?");
     params.add(limit);
-    return db.inTransaction(
+    return Reads.read(db,
         c -> {
           List<Delivery> deliveries = new ArrayList<>();
           try (PreparedStatement s = c.prepareStatement(sql.toString())) {
@@ -312,7 +329,7 @@ final class DeliveryStore {
   }
 
   Backlog backlog() {
-    return db.inTransaction(
+    return Reads.read(db,
         c -> {
           try (PreparedStatement s =
               c.prepareStatement(
@@ -337,7 +354,7 @@ final class DeliveryStore {
 
   /** When the earliest pending delivery becomes claimable, if any is pending. */
   Optional<Long> nextDueMs() {
-    return db.inTransaction(
+    return Reads.read(db,
         c -> {
           try (PreparedStatement s =
               c.prepareStatement(

@@ -21,9 +21,9 @@ import java.util.logging.Logger;
 
 /**
  * Threads that send what the outbox holds. Each claims a few due deliveries (a lease, see
- * {@link DeliveryStore}), sends them one by one and records each outcome, then claims again; with
- * nothing due it sleeps until the next due time, the poll interval, or {@link #wakeUp()}, whichever
- * comes first. Because a delivery is marked delivered only after the receiver's 2xx, a crash
+ * {@link DeliveryStore}), sends them one by one, records their outcomes in one transaction, then
+ * claims again; with nothing due it sleeps until the next due time, the poll interval, or
+ * {@link #wakeUp()}, whichever comes first. Because a delivery is marked delivered only after the receiver's 2xx, a crash
  * between send and mark sends it again later: at-least-once, with the same idempotency key.
  */
 final class Dispatcher implements AutoCloseable {
@@ -129,18 +129,38 @@ final class Dispatcher implements AutoCloseable {
     }
   }
 
-  /** Claims a batch of due deliveries and makes one attempt for each; returns how many. */
+  /**
+   * Claims a batch of due deliveries, makes one attempt for each and records the outcomes together;
+   * returns how many. A batch that runs long (slow receivers) records what it has before half the
+   * lease margin passes, so no lease runs out on an attempt already made.
+   */
   int dispatchDue() {
     List<DeliveryStore.Claim> claims =
         store.claimDue(CLAIM_BATCH, clock.millis(), owner, settings.leaseMargin().toMillis());
+    List<DeliveryStore.Attempt> attempts = new ArrayList<>();
+    List<Runnable> recorded = new ArrayList<>();
+    long flushAfter = System.nanoTime() + settings.leaseMargin().toNanos() / 2;
     for (DeliveryStore.Claim claim : claims) {
-      deliver(claim);
+      if (System.nanoTime() > flushAfter) {
+        record(attempts, recorded);
+        flushAfter = System.nanoTime() + settings.leaseMargin().toNanos() / 2;
+      }
+      deliver(claim, attempts, recorded);
     }
+    record(attempts, recorded);
     return claims.size();
   }
 
-  /** One attempt for one claimed delivery, and its outcome recorded. */
-  private void deliver(DeliveryStore.Claim claim) {
+  /** Records the attempts, then the metrics that count them as done. */
+  private void record(List<DeliveryStore.Attempt> attempts, List<Runnable> recorded) {
+    store.record(attempts, owner);
+    recorded.forEach(Runnable::run);
+    attempts.clear();
+    recorded.clear();
+  }
+
+  /** One attempt for one claimed delivery; its outcome and metrics are added for recording. */
+  private void deliver(DeliveryStore.Claim claim, List<DeliveryStore.Attempt> attempts, List<Runnable> recorded) {
     Optional<Channel> channel = channels.withSecret(claim.channelId());
     long started = System.nanoTime();
     SendResult result =
@@ -153,23 +173,25 @@ final class Dispatcher implements AutoCloseable {
     long now = clock.millis();
     switch (result.outcome()) {
       case DELIVERED -> {
-        store.markDelivered(claim.deliveryId());
-        metrics.attempt(type, DeliveryMetrics.DELIVERED, took);
-        metrics.delivered(type, Duration.ofMillis(now - claim.createMs()));
+        attempts.add(DeliveryStore.Attempt.delivered(claim.deliveryId()));
+        recorded.add(() -> {
+          metrics.attempt(type, DeliveryMetrics.DELIVERED, took);
+          metrics.delivered(type, Duration.ofMillis(now - claim.createMs()));
+        });
       }
       case RETRY -> {
-        int attempts = claim.attempts() + 1;
+        int tries = claim.attempts() + 1;
         int maxAttempts = channel.map(Channel::getMaxAttempts).orElse(1);
-        boolean dead = attempts >= maxAttempts;
+        boolean dead = tries >= maxAttempts;
         long next = now + backoff.delay(claim.attempts(), result.retryAfter()).toMillis();
         String error =
-            dead ? result.error() + " (gave up after " + attempts + " attempts)" : result.error();
-        store.markFailed(claim.deliveryId(), owner, error, dead, next);
-        metrics.attempt(type, dead ? DeliveryMetrics.DEAD_LETTERED : DeliveryMetrics.FAILED, took);
+            dead ? result.error() + " (gave up after " + tries + " attempts)" : result.error();
+        attempts.add(DeliveryStore.Attempt.failed(claim.deliveryId(), error, dead, next));
+        recorded.add(() -> metrics.attempt(type, dead ? DeliveryMetrics.DEAD_LETTERED : DeliveryMetrics.FAILED, took));
       }
       case REJECTED -> {
-        store.markFailed(claim.deliveryId(), owner, result.error() + " (not retried)", true, now);
-        metrics.attempt(type, DeliveryMetrics.DEAD_LETTERED, took);
+        attempts.add(DeliveryStore.Attempt.failed(claim.deliveryId(), result.error() + " (not retried)", true, now));
+        recorded.add(() -> metrics.attempt(type, DeliveryMetrics.DEAD_LETTERED, took));
       }
     }
   }

@@ -8,6 +8,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.healthscore.v1.Account;
 import io.healthscore.v1.GetAccountRequest;
+import io.healthscore.v1.GetAccountResponse;
 import io.healthscore.v1.GetFeaturesRequest;
 import io.healthscore.v1.GetFeaturesResponse;
 import io.healthscore.v1.ListOutcomesRequest;
@@ -72,6 +73,29 @@ public final class SignalsReader {
     });
   }
 
+  /**
+   * Reads the accounts not in the cache into it, up to {@value #MAX_CONCURRENT_READS} at a time, so
+   * that evaluations that need them (scope filters, the assignee of an opened alert) find them
+   * there instead of making a round trip each. Unknown accounts are cached as empty; any other
+   * failure throws.
+   */
+  public void loadAccounts(Collection<String> accountIds) {
+    List<String> missing = new LinkedHashSet<>(accountIds).stream()
+        .filter(id -> accounts.getIfPresent(id) == null)
+        .toList();
+    for (int from = 0; from < missing.size(); from += MAX_CONCURRENT_READS) {
+      List<String> window = missing.subList(from, Math.min(missing.size(), from + MAX_CONCURRENT_READS));
+      List<ListenableFuture<GetAccountResponse>> calls = new ArrayList<>();
+      for (String id : window) {
+        calls.add(futureStub.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
+            .getAccount(GetAccountRequest.newBuilder().setAccountId(id).build()));
+      }
+      for (int i = 0; i < window.size(); i++) {
+        accounts.put(window.get(i), await(calls.get(i), "accounts").map(GetAccountResponse::getAccount));
+      }
+    }
+  }
+
   /** Forgets the cached account, after the change feed reported it edited. */
   public void invalidate(String accountId) {
     accounts.invalidate(accountId);
@@ -103,19 +127,20 @@ public final class SignalsReader {
             .getFeatures(GetFeaturesRequest.newBuilder().setAccountId(id).build()));
       }
       for (int i = 0; i < window.size(); i++) {
-        features.put(window.get(i), awaitFeatures(calls.get(i)));
+        features.put(window.get(i), await(calls.get(i), "features"));
       }
     }
     return features;
   }
 
-  private static Optional<GetFeaturesResponse> awaitFeatures(ListenableFuture<GetFeaturesResponse> call) {
+  /** The call's answer; empty for NOT_FOUND. */
+  private static <T> Optional<T> await(ListenableFuture<T> call, String what) {
     try {
       return Optional.of(call.get());
     } catch (InterruptedException e) {
       call.cancel(true);
       Thread.currentThread().interrupt();
-      throw Status.CANCELLED.withDescription("interrupted while reading features").asRuntimeException();
+      throw Status.CANCELLED.withDescription("interrupted while reading " + what).asRuntimeException();
     } catch (ExecutionException e) {
       Status status = Status.fromThrowable(e.getCause());
       if (status.getCode() == Status.Code.NOT_FOUND) {

@@ -9,8 +9,10 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import io.healthscore.v1.Condition;
 import io.healthscore.v1.GetFeaturesResponse;
+import io.healthscore.v1.Rule;
 import java.time.Clock;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
@@ -43,28 +45,49 @@ public final class AccountReconciler {
     return lock;
   }
 
-  /** Evaluates the account; returns true when alert events were appended. */
-  public boolean reconcile(Connection c, String accountId) throws SQLException {
-    return reconcile(c, accountId, Prefetched.NONE);
+  /**
+   * Starts evaluating accounts inside the caller's transaction, with the rules read once, here: a
+   * batch of a feed then reads and parses them once instead of once per account.
+   */
+  public Pass begin(Connection c, Prefetched prefetched) throws SQLException {
+    return new Pass(c, rules.list(c), prefetched);
   }
 
-  /** Evaluates the account with what {@link #prefetch} read; returns true when events were appended. */
-  public boolean reconcile(Connection c, String accountId, Prefetched prefetched) throws SQLException {
-    Optional<GetFeaturesResponse> features = prefetched.features().get(accountId);
-    AccountContext ctx = features == null
-        ? new AccountContext(accountId, clock.instant(), c, scores, signals)
-        : new AccountContext(accountId, clock.instant(), c, scores, signals, features);
-    return lifecycle.reconcile(c, rules.list(c), ctx);
+  /** Evaluations inside one transaction with the rules read at its start. */
+  public final class Pass {
+    private final Connection connection;
+    private final List<Rule> rules;
+    private final Prefetched prefetched;
+
+    private Pass(Connection connection, List<Rule> rules, Prefetched prefetched) {
+      this.connection = connection;
+      this.rules = rules;
+      this.prefetched = prefetched;
+    }
+
+    /** Evaluates the account; returns true when alert events were appended. */
+    public boolean reconcile(String accountId) throws SQLException {
+      Optional<GetFeaturesResponse> features = prefetched.features().get(accountId);
+      AccountContext ctx = features == null
+          ? new AccountContext(accountId, clock.instant(), connection, scores, signals)
+          : new AccountContext(accountId, clock.instant(), connection, scores, signals, features);
+      return lifecycle.reconcile(connection, rules, ctx);
+    }
   }
 
   /**
-   * Reads the features of the accounts a batch will evaluate, concurrently, when an enabled rule
-   * has a signal condition (otherwise nothing). Call it before taking {@link #lock()}: one round
-   * trip after another inside the lock made every feed batch, and the other feed waiting on it,
-   * as slow as the sum of its GetFeatures calls.
+   * Reads what a batch's evaluations ask signals-service for, concurrently: the accounts not cached
+   * yet, and the features when an enabled rule has a signal condition. Call it before taking
+   * {@link #lock()}: one round trip after another inside the lock made every feed batch, and the
+   * other feed waiting on it, as slow as the sum of its calls.
    */
   public Prefetched prefetch(Collection<String> accountIds) {
-    boolean needed = rules.list().stream().anyMatch(r -> !r.getDisabled() && readsFeatures(r.getCondition()));
+    List<Rule> enabled = rules.list().stream().filter(r -> !r.getDisabled()).toList();
+    if (enabled.isEmpty()) {
+      return Prefetched.NONE;
+    }
+    signals.loadAccounts(accountIds);
+    boolean needed = enabled.stream().anyMatch(r -> readsFeatures(r.getCondition()));
     return needed ? new Prefetched(signals.features(accountIds)) : Prefetched.NONE;
   }
 

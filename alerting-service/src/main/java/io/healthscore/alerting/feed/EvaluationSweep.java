@@ -63,9 +63,10 @@ public final class EvaluationSweep implements AutoCloseable {
       reconciler.lock().lock();
       try {
         appended = database.inTransaction(c -> {
+          AccountReconciler.Pass pass = reconciler.begin(c, prefetched);
           boolean any = false;
           for (String account : accounts) {
-            any |= reconciler.reconcile(c, account, prefetched);
+            any |= pass.reconcile(account);
           }
           return any;
         });

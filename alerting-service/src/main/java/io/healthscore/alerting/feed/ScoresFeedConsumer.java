@@ -43,10 +43,11 @@ public final class ScoresFeedConsumer {
     reconciler.lock().lock();
     try {
       appended = database.inTransaction(c -> {
+        AccountReconciler.Pass pass = reconciler.begin(c, prefetched);
         boolean any = false;
         for (ScoreChange change : batch) {
           scores.record(c, change);
-          any |= reconciler.reconcile(c, accountOf(change), prefetched);
+          any |= pass.reconcile(accountOf(change));
         }
         cursors.save(c, CONSUMER, batch.get(batch.size() - 1).getCursor());
         return any;

@@ -65,13 +65,14 @@ public final class SignalsFeedConsumer {
     try {
       appended = database.inTransaction(c -> {
         judged[0] = 0;
+        AccountReconciler.Pass pass = reconciler.begin(c, prefetched);
         boolean any = false;
         for (AccountChange change : batch) {
           List<Outcome> accountOutcomes = outcomes.get(change.getAccountId());
           if (accountOutcomes != null) {
             judged[0] += judge.judge(c, change.getAccountId(), accountOutcomes);
           }
-          any |= reconciler.reconcile(c, change.getAccountId(), prefetched);
+          any |= pass.reconcile(change.getAccountId());
         }
         cursors.save(c, CONSUMER, batch.get(batch.size() - 1).getCursor());
         return any;

@@ -97,6 +97,36 @@ class BackoffScheduleTest {
     }
   }
 
+  @Test
+  void theOutcomesOfOneClaimAreRecordedEachAsItWent() throws Exception {
+    ManualClock clock = new ManualClock();
+    try (WebhookReceiver up = new WebhookReceiver();
+        WebhookReceiver down = new WebhookReceiver().failFirst(100, 503);
+        WebhookReceiver gone = new WebhookReceiver().failFirst(100, 404);
+        DeliveryFixture fixture = DeliveryFixture.embedded(dir, Map.of())) {
+      fixture.webhook("up", up.url("/hook"), 5, 5000);
+      fixture.webhook("down", down.url("/hook"), 5, 5000);
+      fixture.webhook("gone", gone.url("/hook"), 5, 5000);
+      DeliveryStore store = new DeliveryStore(fixture.db);
+      long cursor = fixture.raise("a1", List.of("up", "down", "gone"));
+      clock.set(System.currentTimeMillis() + 1000);
+
+      assertEquals(3, dispatcher(fixture, store, clock).dispatchDue(), "one claim takes all three");
+
+      Delivery delivered = store.get(cursor + "-up").orElseThrow();
+      assertEquals(DeliveryState.DELIVERY_STATE_DELIVERED, delivered.getState());
+      assertEquals(1, delivered.getAttempts());
+      Delivery retrying = store.get(cursor + "-down").orElseThrow();
+      assertEquals(DeliveryState.DELIVERY_STATE_PENDING, retrying.getState());
+      assertEquals(1, retrying.getAttempts());
+      assertEquals(clock.millis() + 500, Timestamps.toMillis(retrying.getNextAttemptTime()));
+      Delivery dead = store.get(cursor + "-gone").orElseThrow();
+      assertEquals(DeliveryState.DELIVERY_STATE_DEAD, dead.getState());
+      assertEquals(1, dead.getAttempts());
+      assertEquals(List.of(1, 1, 1), List.of(up.requests().size(), down.requests().size(), gone.requests().size()));
+    }
+  }
+
   /** The wait written after one failed attempt whose answer carried {@code retryAfter}. */
   private long firstWait(int status, String retryAfter) throws Exception {
     ManualClock clock = new ManualClock();

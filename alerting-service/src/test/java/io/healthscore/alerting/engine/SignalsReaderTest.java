@@ -58,6 +58,27 @@ class SignalsReaderTest {
   }
 
   @Test
+  void loadsOnlyTheAccountsNotCachedAndUnknownOnesAsEmpty() throws Exception {
+    FakeSignalService signals = new FakeSignalService(new MutableClock(Instant.parse("2026-03-02T09:00:00Z")));
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < SignalsReader.MAX_CONCURRENT_READS + 5; i++) {
+      ids.add("a" + i);
+      signals.putAccount(Account.newBuilder().setAccountId("a" + i).setOwner("owner" + i).build());
+    }
+    ids.add("unknown");
+    withService(signals, r -> {
+      r.account("a0");
+      r.loadAccounts(ids);
+      assertEquals(ids.size(), signals.accountReads(), "a0 once, then each other account once");
+      assertEquals("owner20", r.account("a20").orElseThrow().getOwner());
+      assertTrue(r.account("unknown").isEmpty());
+      r.loadAccounts(ids);
+      assertEquals(ids.size(), signals.accountReads(), "everything cached: no more reads");
+      return null;
+    });
+  }
+
+  @Test
   void anyOtherFailureThrowsSoTheBatchIsRetried() {
     SignalServiceGrpc.SignalServiceImplBase down = new SignalServiceGrpc.SignalServiceImplBase() {
       @Override
