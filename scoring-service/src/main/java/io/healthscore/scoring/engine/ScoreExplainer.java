@@ -164,7 +164,7 @@ public final class ScoreExplainer {
           + " the previous 30 days";
     }
     if (!ratio && (kind == FeatureNames.Kind.DAYS_SINCE || mapping == CompiledScorecard.DAYS_SINCE)) {
-      return head + number(value) + " days since " + name;
+      return head + days(value) + " since " + name;
     }
     if (ratio) {
       return head + name + " at " + percent(value) + " (" + number(points) + "/10)";
@@ -193,6 +193,15 @@ public final class ScoreExplainer {
   }
 
   /** Up to two decimals, without trailing zeros. */
+  /** Ages read as people say them: "45 days", "1 day", "0.4 days" (under a day keeps one decimal). */
+  static String days(double v) {
+    if (v < 1) {
+      return fixed(v, 1) + " days";
+    }
+    long whole = Math.round(v);
+    return whole + (whole == 1 ? " day" : " days");
+  }
+
   static String number(double v) {
     String s = fixed(v, Math.abs(v) >= 100 ? 0 : 2);
     if (s.indexOf('.') >= 0) {

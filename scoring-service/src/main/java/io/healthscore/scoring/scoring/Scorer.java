@@ -208,7 +208,10 @@ public final class Scorer {
           continue;
         }
         CachedScore prev = previous(info, card);
-        Band prevBand = prev == null ? Band.BAND_UNSPECIFIED : prev.computed().computedBand();
+        // A no-data placeholder's band is no position to hold: the first real score takes its
+        // band from its value alone.
+        Band prevBand =
+            prev == null || prev.computed().noData() ? Band.BAND_UNSPECIFIED : prev.computed().computedBand();
         ScoringContext ctx = new ScoringContext(now, scorecards.distributions(card.id()));
         ComputedScore computed = card.score(s, ctx, prevBand);
         boolean rolledUp = false;

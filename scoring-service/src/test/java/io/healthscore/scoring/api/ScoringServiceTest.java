@@ -130,6 +130,16 @@ class ScoringServiceTest {
   }
 
   @Test
+  void theFirstRealScoreAfterNoDataTakesItsBandFromItsValue() {
+    h.signals.putAccount(FakeSignalService.account("new", "smb", 10));
+    h.awaitFeedCaughtUp();
+    assertEquals(Band.BAND_YELLOW, score("new").getBand()); // the 5.5 placeholder
+    setLogins("new", 32); // 3.88: red, although within the hysteresis margin of the yellow cut-off
+    assertEquals(3.88, score("new").getScore(), 1e-4);
+    assertEquals(Band.BAND_RED, score("new").getBand());
+  }
+
+  @Test
   void feedChangeRecomputesServesNewScoreAndPublishesOnWatch() throws Exception {
     assertEquals(10.0, scored("a1", "smb", 100, 100).getScore(), 1e-6);
     BlockingQueue<ScoreChange> seen = new LinkedBlockingQueue<>();

@@ -161,4 +161,11 @@ class ScoreExplainerTest {
     }
     return s.equals("-0") ? "0" : s;
   }
+
+  @Test
+  void agesReadInWholeDaysFromOneDayOn() {
+    assertEquals("45 days", ScoreExplainer.days(44.71));
+    assertEquals("1 day", ScoreExplainer.days(1.2));
+    assertEquals("0.4 days", ScoreExplainer.days(0.42));
+  }
 }
