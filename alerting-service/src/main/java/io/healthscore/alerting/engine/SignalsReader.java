@@ -3,6 +3,7 @@ package io.healthscore.alerting.engine;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.google.common.util.concurrent.ListenableFuture;
+import com.google.common.util.concurrent.MoreExecutors;
 import io.grpc.Channel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -21,12 +22,15 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * What alerting asks signals-service: accounts (cached, since scope filters and renewal dates read
@@ -74,26 +78,16 @@ public final class SignalsReader {
   }
 
   /**
-   * Reads the accounts not in the cache into it, up to {@value #MAX_CONCURRENT_READS} at a time, so
+   * Reads the accounts not in the cache into it, up to {@value #MAX_CONCURRENT_READS} in flight, so
    * that evaluations that need them (scope filters, the assignee of an opened alert) find them
    * there instead of making a round trip each. Unknown accounts are cached as empty; any other
    * failure throws.
    */
   public void loadAccounts(Collection<String> accountIds) {
-    List<String> missing = new LinkedHashSet<>(accountIds).stream()
-        .filter(id -> accounts.getIfPresent(id) == null)
-        .toList();
-    for (int from = 0; from < missing.size(); from += MAX_CONCURRENT_READS) {
-      List<String> window = missing.subList(from, Math.min(missing.size(), from + MAX_CONCURRENT_READS));
-      List<ListenableFuture<GetAccountResponse>> calls = new ArrayList<>();
-      for (String id : window) {
-        calls.add(futureStub.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
-            .getAccount(GetAccountRequest.newBuilder().setAccountId(id).build()));
-      }
-      for (int i = 0; i < window.size(); i++) {
-        accounts.put(window.get(i), await(calls.get(i), "accounts").map(GetAccountResponse::getAccount));
-      }
-    }
+    List<String> missing = accountIds.stream().filter(id -> accounts.getIfPresent(id) == null).toList();
+    readAll(missing, id -> futureStub.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
+        .getAccount(GetAccountRequest.newBuilder().setAccountId(id).build()), "accounts")
+        .forEach((id, account) -> accounts.put(id, account.map(GetAccountResponse::getAccount)));
   }
 
   /** Forgets the cached account, after the change feed reported it edited. */
@@ -113,24 +107,39 @@ public final class SignalsReader {
   }
 
   /**
-   * The features of every account, read up to {@value #MAX_CONCURRENT_READS} at a time rather than
+   * The features of every account, up to {@value #MAX_CONCURRENT_READS} reads in flight rather than
    * one round trip after another. Unknown accounts map to empty; any other failure throws.
    */
   public Map<String, Optional<GetFeaturesResponse>> features(Collection<String> accountIds) {
-    List<String> ids = List.copyOf(new LinkedHashSet<>(accountIds));
-    Map<String, Optional<GetFeaturesResponse>> features = new HashMap<>();
-    for (int from = 0; from < ids.size(); from += MAX_CONCURRENT_READS) {
-      List<String> window = ids.subList(from, Math.min(ids.size(), from + MAX_CONCURRENT_READS));
-      List<ListenableFuture<GetFeaturesResponse>> calls = new ArrayList<>();
-      for (String id : window) {
-        calls.add(futureStub.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
-            .getFeatures(GetFeaturesRequest.newBuilder().setAccountId(id).build()));
+    return readAll(accountIds, id -> futureStub.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
+        .getFeatures(GetFeaturesRequest.newBuilder().setAccountId(id).build()), "features");
+  }
+
+  /**
+   * Makes {@code call} for each id once, at most {@value #MAX_CONCURRENT_READS} in flight: the next
+   * starts as soon as any ends, so one slow answer does not hold back a whole group. Waits for all.
+   */
+  private static <T> Map<String, Optional<T>> readAll(Collection<String> ids,
+      Function<String, ListenableFuture<T>> call, String what) {
+    Semaphore inFlight = new Semaphore(MAX_CONCURRENT_READS);
+    Map<String, ListenableFuture<T>> calls = new LinkedHashMap<>();
+    for (String id : new LinkedHashSet<>(ids)) {
+      try {
+        inFlight.acquire();
+      } catch (InterruptedException e) {
+        calls.values().forEach(f -> f.cancel(true));
+        Thread.currentThread().interrupt();
+        throw Status.CANCELLED.withDescription("interrupted while reading " + what).asRuntimeException();
       }
-      for (int i = 0; i < window.size(); i++) {
-        features.put(window.get(i), await(calls.get(i), "features"));
-      }
+      ListenableFuture<T> answer = call.apply(id);
+      answer.addListener(inFlight::release, MoreExecutors.directExecutor());
+      calls.put(id, answer);
     }
-    return features;
+    Map<String, Optional<T>> answers = new HashMap<>();
+    for (Map.Entry<String, ListenableFuture<T>> c : calls.entrySet()) {
+      answers.put(c.getKey(), await(c.getValue(), what));
+    }
+    return answers;
   }
 
   /** The call's answer; empty for NOT_FOUND. */
