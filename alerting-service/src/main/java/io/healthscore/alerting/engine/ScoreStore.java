@@ -32,17 +32,24 @@ public final class ScoreStore {
     this.database = database;
   }
 
-  /** Records a score change: the latest score, and the previous and current points. */
+  /**
+   * Records a score change: the latest score, and the previous and current points. A no-data
+   * placeholder (an account without signals yet) is kept as the latest score but is no point of
+   * history and no band to move from, so an account's first real score drops from nothing.
+   */
   public void record(Connection c, ScoreChange change) throws SQLException {
     HealthScore current = change.getCurrent();
     String account = change.getAccountId().isEmpty() ? current.getAccountId() : change.getAccountId();
     String scorecard = change.getScorecardId().isEmpty() ? current.getScorecardId() : change.getScorecardId();
+    HealthScore previous = change.hasPrevious() && !change.getPrevious().getNoData() ? change.getPrevious() : null;
     Band before = Band.BAND_UNSPECIFIED;
     ScoreState stored = load(c, account, scorecard);
-    if (stored != null) {
+    if (current.getNoData()) {
+      before = Band.BAND_UNSPECIFIED;
+    } else if (stored != null && !stored.score().getNoData()) {
       before = stored.score().getBand() != current.getBand() ? stored.score().getBand() : stored.bandBefore();
-    } else if (change.hasPrevious() && change.getPrevious().getBand() != current.getBand()) {
-      before = change.getPrevious().getBand();
+    } else if (previous != null && previous.getBand() != current.getBand()) {
+      before = previous.getBand();
     }
     try (PreparedStatement s = c.prepareStatement(database.dialect().upsertSql(
         "alert_account_scores", List.of("account_id", "scorecard_id"), List.of("body", "band_before")))) {
@@ -52,10 +59,12 @@ public final class ScoreStore {
       s.setInt(4, before.getNumber());
       s.executeUpdate();
     }
+    if (current.getNoData()) {
+      return;
+    }
     long nowMs = pointTime(change, current);
-    if (change.hasPrevious() && change.getPrevious().hasComputedAt()) {
-      insertPoint(c, account, scorecard, Times.toMillis(change.getPrevious().getComputedAt()),
-          change.getPrevious().getScore());
+    if (previous != null && previous.hasComputedAt()) {
+      insertPoint(c, account, scorecard, Times.toMillis(previous.getComputedAt()), previous.getScore());
     }
     insertPoint(c, account, scorecard, nowMs, current.getScore());
     try (PreparedStatement s = c.prepareStatement(
@@ -97,7 +106,10 @@ public final class ScoreStore {
     }
   }
 
-  /** The account's latest score on every scorecard, ordered by scorecard id. */
+  /**
+   * The account's latest real score on every scorecard, ordered by scorecard id; no-data
+   * placeholders are left out, so no rule judges an account before its first signals.
+   */
   public List<ScoreState> scores(Connection c, String account) throws SQLException {
     List<ScoreState> states = new ArrayList<>();
     try (PreparedStatement s = c.prepareStatement(
@@ -105,7 +117,10 @@ public final class ScoreStore {
       s.setString(1, account);
       try (ResultSet rs = s.executeQuery()) {
         while (rs.next()) {
-          states.add(state(rs));
+          ScoreState state = state(rs);
+          if (!state.score().getNoData()) {
+            states.add(state);
+          }
         }
       }
     }

@@ -198,6 +198,23 @@ class AlertingServiceTest {
   }
 
   @Test
+  void theFirstRealScoreAfterNoDataIsNeitherADropNorATransition() {
+    putRule("rule_id: drop\ncondition: {score_drop: {points: 1.5, within_days: 7}}\n");
+    putRule("rule_id: yellow-to-red\ncondition: {band_transition: {from: [BAND_YELLOW], to: [BAND_RED]}}\n");
+    h.noData("fresh");
+    h.clock.advance(Duration.ofMinutes(10));
+    h.score("fresh", 3);
+    assertEquals(0, alertsOf("drop").size(), "5.5 was a placeholder, not a score that fell");
+    assertEquals(0, alertsOf("yellow-to-red").size(), "the placeholder's yellow is no band to move from");
+    h.clock.advance(Duration.ofMinutes(10));
+    h.score("fresh", 4.5);
+    h.clock.advance(Duration.ofMinutes(10));
+    h.score("fresh", 2.5);
+    assertEquals(1, alertsOf("yellow-to-red").size(), "a real yellow to red still alerts");
+    assertEquals(1, alertsOf("drop").size(), "a real drop of 2 still alerts");
+  }
+
+  @Test
   void conditionClearingResolvesTheAlertUnlessTheRuleKeepsItOpen() {
     putRule(RED_RULE);
     putRule(RED_RULE.replace("rule_id: red", "rule_id: red-sticky") + "keep_open_when_cleared: true\n");

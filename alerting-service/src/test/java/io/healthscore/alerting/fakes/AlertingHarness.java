@@ -98,6 +98,14 @@ public final class AlertingHarness implements AutoCloseable {
     return change;
   }
 
+  /** Publishes the no-data placeholder score of an account that has sent no signal yet. */
+  public void noData(String account) {
+    ScoreChange change = scoring.pushNoData(account, "default");
+    if (!followFeeds) {
+      server.scoresFeed().handle(change);
+    }
+  }
+
   /** Publishes a signal-side change of the account and, unless the feeds are followed, hands it over. */
   public void signalsChanged(String account, ChangeKind... kinds) {
     var change = signals.change(account, kinds);

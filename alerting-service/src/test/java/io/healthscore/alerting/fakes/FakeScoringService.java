@@ -37,8 +37,18 @@ public final class FakeScoringService extends ScoringServiceGrpc.ScoringServiceI
     return push(account, scorecard, score, bandOf(score), Trend.getDefaultInstance());
   }
 
+  /** The neutral placeholder scoring-service publishes for an account without signals yet. */
+  public ScoreChange pushNoData(String account, String scorecard) {
+    return push(account, scorecard, 5.5, Band.BAND_YELLOW, Trend.getDefaultInstance(), true);
+  }
+
   /** Publishes the change from the account's previous score to this one; returns it with its cursor. */
-  public synchronized ScoreChange push(String account, String scorecard, double score, Band band, Trend trend) {
+  public ScoreChange push(String account, String scorecard, double score, Band band, Trend trend) {
+    return push(account, scorecard, score, band, trend, false);
+  }
+
+  private synchronized ScoreChange push(
+      String account, String scorecard, double score, Band band, Trend trend, boolean noData) {
     String key = account + "/" + scorecard;
     HealthScore previous = latest.get(key);
     var now = clock.instant();
@@ -49,6 +59,7 @@ public final class FakeScoringService extends ScoringServiceGrpc.ScoringServiceI
         .setBand(band)
         .setTrend(trend)
         .setPrimary(true)
+        .setNoData(noData)
         .setComputedAt(Timestamp.newBuilder().setSeconds(now.getEpochSecond()).setNanos(now.getNano()))
         .build();
     ScoreChange.Builder change = ScoreChange.newBuilder()
