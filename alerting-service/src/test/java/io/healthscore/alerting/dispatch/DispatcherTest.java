@@ -87,7 +87,7 @@ class DispatcherTest {
       assertEquals(1, sends.stream().map(WebhookReceiver.Request::body).distinct().count());
       assertEquals("", d.getLastError());
     }
-    assertEquals(5.0, counter("webhook", "delivered"));
+    await("deliveries counted", () -> counter("webhook", "delivered") == 5.0);
     assertEquals(4.0, counter("webhook", "failed"));
   }
 
@@ -103,7 +103,8 @@ class DispatcherTest {
     assertEquals(3, dead.getAttempts());
     assertTrue(dead.getLastError().startsWith("HTTP 500"), dead.getLastError());
     assertEquals(3, receiver.requests().size());
-    assertEquals(1.0, counter("webhook", "dead_lettered"));
+    // Counted just after the outcome commits, so a reader may see the state first.
+    await("dead-lettered counted", () -> counter("webhook", "dead_lettered") == 1.0);
     await("dead gauge", () -> gauge("healthscore.alert.deliveries.dead") == 1.0);
 
     Delivery queued =
