@@ -214,6 +214,10 @@ public final class ScoringServer implements AutoCloseable {
     }
   }
 
+  public ServiceServer server() {
+    return server;
+  }
+
   public int grpcPort() {
     return server.grpcPort();
   }

@@ -3,7 +3,7 @@ package io.healthscore.scoring;
 import io.grpc.ManagedChannel;
 import io.healthscore.runtime.client.Channels;
 import io.healthscore.runtime.config.ServiceConfig;
-import java.util.concurrent.TimeUnit;
+import io.healthscore.runtime.server.ServiceServer;
 
 /**
  * Runs scoring-service: gRPC on HEALTHSCORE_GRPC_PORT (7002), /metrics on HEALTHSCORE_METRICS_PORT
@@ -15,21 +15,8 @@ public final class ScoringServiceMain {
   public static void main(String[] args) throws InterruptedException {
     ServiceConfig config = ScoringServer.configFromEnv();
     ManagedChannel signals = Channels.forAddress(config.signalsAddr());
-    ScoringServer server = ScoringServer.create(config, signals);
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  server.stop();
-                  signals.shutdown();
-                  try {
-                    signals.awaitTermination(5, TimeUnit.SECONDS);
-                  } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                  }
-                },
-                "graceful-stop"));
-    server.start();
-    server.awaitTermination();
+    ScoringServer scoring = ScoringServer.create(config, signals).start();
+    ServiceServer.runUntilShutdown(scoring.server());
+    signals.shutdownNow();
   }
 }
