@@ -4,11 +4,11 @@ import java.util.Arrays;
 import java.util.Comparator;
 
 /** Area under the ROC curve by ranks (Mann-Whitney U), ties sharing their mean rank. */
-final class Auc {
+public final class Auc {
   private Auc() {}
 
   /** Probability that a random positive ranks above a random negative; NaN without both classes. */
-  static double of(double[] predictor, boolean[] positive) {
+  public static double of(double[] predictor, boolean[] positive) {
     int n = predictor.length;
     Integer[] order = new Integer[n];
     for (int i = 0; i < n; i++) {
