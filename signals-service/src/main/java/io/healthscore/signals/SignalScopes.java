@@ -17,6 +17,7 @@ public final class SignalScopes {
           .require(SignalServiceGrpc.getListOutcomesMethod(), Scope.SIGNALS_READ)
           .require(SignalServiceGrpc.getGetFeaturesMethod(), Scope.SIGNALS_READ)
           .require(SignalServiceGrpc.getBatchGetFeaturesMethod(), Scope.SIGNALS_READ)
+          .require(SignalServiceGrpc.getStreamFeatureSnapshotsMethod(), Scope.SIGNALS_READ)
           .require(SignalServiceGrpc.getWatchChangesMethod(), Scope.SIGNALS_READ)
           .build();
 

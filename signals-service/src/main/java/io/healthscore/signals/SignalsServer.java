@@ -6,6 +6,7 @@ import io.healthscore.runtime.db.Database;
 import io.healthscore.runtime.metrics.Metrics;
 import io.healthscore.runtime.server.ServiceServer;
 import io.healthscore.signals.api.AccountUpserts;
+import io.healthscore.signals.api.FeatureReadMetrics;
 import io.healthscore.signals.api.IngestMetrics;
 import io.healthscore.signals.api.SignalIngestion;
 import io.healthscore.signals.api.SignalServiceImpl;
@@ -94,6 +95,9 @@ public final class SignalsServer implements AutoCloseable {
       ExecutorService ingestWorkers =
           Executors.newCachedThreadPool(DaemonThreads.named("signals-ingest"));
       opened.push(ingestWorkers::shutdown);
+      ExecutorService readWorkers =
+          Executors.newCachedThreadPool(DaemonThreads.named("signals-feature-reads"));
+      opened.push(readWorkers::shutdown);
       IngestMetrics ingestMetrics = new IngestMetrics(metrics.registry());
       AccountUpserts upserts =
           new AccountUpserts(accountStore, directory, feed, clock, settings.maxBatchSignals());
@@ -115,7 +119,10 @@ public final class SignalsServer implements AutoCloseable {
                   clock,
                   settings.maxBatchSignals(),
                   settings.autoCreateAccounts(),
-                  settings.streamWindow()));
+                  settings.streamWindow(),
+                  config.maxInboundMessageBytes(),
+                  readWorkers,
+                  new FeatureReadMetrics(metrics.registry())));
       ServiceServer.Builder builder =
           ServiceServer.builder(config, metrics)
               .addService(service)
@@ -125,6 +132,7 @@ public final class SignalsServer implements AutoCloseable {
               .onStop(engine::close)
               .onStop(feed::close)
               .onStop(() -> shutdownWorkers(ingestWorkers))
+              .onStop(readWorkers::shutdownNow)
               .onStop(db::close);
       ServiceServer server = inProcessName == null ? builder.build() : builder.buildInProcess(inProcessName);
       return new SignalsServer(server, metrics, service, engine, feed);

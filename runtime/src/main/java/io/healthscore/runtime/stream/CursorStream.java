@@ -1,11 +1,10 @@
 package io.healthscore.runtime.stream;
 
 import io.grpc.stub.ServerCallStreamObserver;
+import io.healthscore.runtime.concurrent.SerialRunner;
 import io.healthscore.runtime.error.ApiErrors;
 import java.util.ArrayDeque;
 import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
@@ -15,8 +14,8 @@ import java.util.function.Function;
  * cancel or, cleanly, when its hub ends it. Replay and live delivery are the same read ("what is
  * after the last cursor sent"), so nothing falls between them.
  *
- * <p>All sending happens in {@link #drain}, which the work-in-progress counter keeps to one thread
- * at a time (a StreamObserver must not be called concurrently); {@link #wake} from any thread (new
+ * <p>All sending happens in {@link #pump}, which a {@link SerialRunner} keeps to one thread at a
+ * time (a StreamObserver must not be called concurrently); {@link #wake} from any thread (new
  * entries, transport ready, end) makes it run again.
  */
 final class CursorStream<E, M> {
@@ -25,9 +24,8 @@ final class CursorStream<E, M> {
   private final ServerCallStreamObserver<M> observer;
   private final CursorLog<E> log;
   private final Function<E, M> toMessage;
-  private final Executor executor;
+  private final SerialRunner runner;
   private final Consumer<Object> onFinish;
-  private final AtomicInteger wip = new AtomicInteger();
   private final ArrayDeque<E> page = new ArrayDeque<>();
   private long lastSent;
   private volatile boolean cancelled;
@@ -45,7 +43,7 @@ final class CursorStream<E, M> {
     this.lastSent = afterCursor;
     this.log = log;
     this.toMessage = toMessage;
-    this.executor = executor;
+    this.runner = new SerialRunner(executor, this::pumpOrFail);
     this.onFinish = onFinish;
   }
 
@@ -67,27 +65,14 @@ final class CursorStream<E, M> {
   }
 
   void wake() {
-    if (wip.getAndIncrement() == 0) {
-      try {
-        executor.execute(this::drain);
-      } catch (RejectedExecutionException stopped) {
-        wip.set(0);
-      }
-    }
+    runner.request();
   }
 
-  private void drain() {
-    int missed = 1;
-    while (true) {
-      try {
-        pump();
-      } catch (RuntimeException e) {
-        fail(e);
-      }
-      missed = wip.addAndGet(-missed);
-      if (missed == 0) {
-        return;
-      }
+  private void pumpOrFail() {
+    try {
+      pump();
+    } catch (RuntimeException e) {
+      fail(e);
     }
   }
 

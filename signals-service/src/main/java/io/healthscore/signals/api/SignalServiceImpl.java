@@ -38,7 +38,13 @@ import io.healthscore.v1.UpsertAccountsRequest;
 import io.healthscore.v1.UpsertAccountsResponse;
 import io.healthscore.v1.WatchChangesRequest;
 import io.healthscore.v1.WatchChangesResponse;
-import com.google.protobuf.Timestamp;
+import com.google.protobuf.CodedOutputStream;
+import io.healthscore.runtime.error.ResourceExhaustedException;
+import io.healthscore.signals.features.FeatureSelection;
+import io.healthscore.v1.SnapshotKey;
+import io.healthscore.v1.StreamFeatureSnapshotsRequest;
+import io.healthscore.v1.StreamFeatureSnapshotsResponse;
+import java.util.ArrayList;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.LinkedHashSet;
@@ -55,6 +61,9 @@ public final class SignalServiceImpl extends SignalServiceGrpc.SignalServiceImpl
   static final int DEFAULT_OUTCOME_PAGE = 1000;
   static final int MAX_OUTCOME_PAGE = 10_000;
   static final int MAX_FEATURE_ACCOUNTS = 1000;
+  static final int MAX_SNAPSHOT_KEYS = 1_000_000;
+  /** A request with a million bad keys reports the first ones, not a million violations. */
+  static final int MAX_REPORTED_VIOLATIONS = 100;
   private static final String ACCOUNTS_TOKEN = "accounts";
   private static final String OUTCOMES_TOKEN = "outcomes";
 
@@ -72,7 +81,10 @@ public final class SignalServiceImpl extends SignalServiceGrpc.SignalServiceImpl
       Clock clock,
       int maxBatch,
       boolean autoCreateAccounts,
-      int streamWindow) {}
+      int streamWindow,
+      int maxMessageBytes,
+      ExecutorService readWorkers,
+      FeatureReadMetrics readMetrics) {}
 
   private final Dependencies deps;
   private final AtomicInteger peakStreamBatchesInFlight = new AtomicInteger();
@@ -230,15 +242,25 @@ public final class SignalServiceImpl extends SignalServiceGrpc.SignalServiceImpl
 
   @Override
   public void getFeatures(GetFeaturesRequest request, StreamObserver<GetFeaturesResponse> out) {
-    requireId(request.getAccountId(), "account_id");
-    FeatureHorizon horizon = horizon(request.hasAsOf(), request.getAsOf());
+    Violations v = new Violations();
+    checkId(request.getAccountId(), "account_id", v);
+    FeatureHorizon horizon =
+        FeatureRequests.horizon(request.hasAsOf(), request.getAsOf(), deps.clock().instant(), "as_of", v);
+    FeatureSelection selection = FeatureRequests.selection(request.getProjection(), "projection", v);
+    v.throwIfAny("invalid feature request");
     AccountRecord account =
         deps.accounts()
             .find(request.getAccountId())
             .orElseThrow(() -> new NotFoundException("account '" + request.getAccountId() + "' not found"));
-    reply(out, ProtoMapping.toProto(account.accountId(), horizon.asOf(), deps.features().featuresOf(account, horizon)));
+    reply(
+        out,
+        ProtoMapping.toProto(account.accountId(), horizon.asOf(), deps.features().featuresOf(account, horizon, selection)));
   }
 
+  /**
+   * Accounts in request order until the next one would take the response past the message limit;
+   * the rest are listed in remaining_account_ids (room for all of them is kept) and not computed.
+   */
   @Override
   public void batchGetFeatures(BatchGetFeaturesRequest request, StreamObserver<BatchGetFeaturesResponse> out) {
     List<String> ids = request.getAccountIdsList();
@@ -248,19 +270,64 @@ public final class SignalServiceImpl extends SignalServiceGrpc.SignalServiceImpl
         checkId(ids.get(i), "account_ids[" + i + "]", v);
       }
     }
+    FeatureHorizon horizon =
+        FeatureRequests.horizon(request.hasAsOf(), request.getAsOf(), deps.clock().instant(), "as_of", v);
+    FeatureSelection selection = FeatureRequests.selection(request.getProjection(), "projection", v);
     v.throwIfAny("invalid feature request");
-    FeatureHorizon horizon = horizon(request.hasAsOf(), request.getAsOf());
     Map<String, AccountRecord> found = deps.accounts().findAll(new LinkedHashSet<>(ids));
+    long budget = deps.maxMessageBytes();
+    for (String id : ids) {
+      budget -= CodedOutputStream.computeStringSize(BatchGetFeaturesResponse.REMAINING_ACCOUNT_IDS_FIELD_NUMBER, id);
+    }
     BatchGetFeaturesResponse.Builder response = BatchGetFeaturesResponse.newBuilder();
+    boolean full = false;
     for (String id : ids) {
       AccountRecord account = found.get(id);
-      if (account == null) {
+      if (full) {
+        response.addRemainingAccountIds(id);
+      } else if (account == null) {
         response.addMissingAccountIds(id);
       } else {
-        response.addAccounts(ProtoMapping.toProto(id, horizon.asOf(), deps.features().featuresOf(account, horizon)));
+        GetFeaturesResponse features =
+            ProtoMapping.toProto(id, horizon.asOf(), deps.features().featuresOf(account, horizon, selection));
+        int size = CodedOutputStream.computeMessageSize(BatchGetFeaturesResponse.ACCOUNTS_FIELD_NUMBER, features);
+        if (size > budget) {
+          if (response.getAccountsCount() == 0) {
+            throw new ResourceExhaustedException(
+                "the features of account '" + id + "' alone exceed the message limit of "
+                    + deps.maxMessageBytes() + " bytes; ask for fewer with a projection");
+          }
+          full = true;
+          response.addRemainingAccountIds(id);
+        } else {
+          budget -= size;
+          response.addAccounts(features);
+        }
       }
     }
+    deps.readMetrics().batchAccountsDeferred(response.getRemainingAccountIdsCount());
     reply(out, response.build());
+  }
+
+  @Override
+  public void streamFeatureSnapshots(
+      StreamFeatureSnapshotsRequest request, StreamObserver<StreamFeatureSnapshotsResponse> out) {
+    List<SnapshotKey> keys = request.getKeysList();
+    Violations v = new Violations();
+    List<FeatureHorizon> horizons = new ArrayList<>(keys.size());
+    if (v.check(keys.size() <= MAX_SNAPSHOT_KEYS, "keys", "must hold at most " + MAX_SNAPSHOT_KEYS + " keys")) {
+      Instant now = deps.clock().instant();
+      for (int i = 0; i < keys.size() && v.list().size() < MAX_REPORTED_VIOLATIONS; i++) {
+        SnapshotKey key = keys.get(i);
+        checkId(key.getAccountId(), "keys[" + i + "].account_id", v);
+        // Live keys get their horizon when they are read; null marks them.
+        FeatureHorizon h = FeatureRequests.horizon(key.hasAsOf(), key.getAsOf(), now, "keys[" + i + "].as_of", v);
+        horizons.add(key.hasAsOf() ? h : null);
+      }
+    }
+    FeatureSelection selection = FeatureRequests.selection(request.getProjection(), "projection", v);
+    v.throwIfAny("invalid snapshot request");
+    SnapshotStream.start(out, keys, horizons, selection, deps);
   }
 
   @Override
@@ -273,17 +340,6 @@ public final class SignalServiceImpl extends SignalServiceGrpc.SignalServiceImpl
             request.getAfterCursor(),
             out,
             ProtoMapping::toWatchResponse);
-  }
-
-  /** Live features without as_of; point-in-time features (whole days before its day) with it. */
-  private FeatureHorizon horizon(boolean present, Timestamp asOf) {
-    if (!present) {
-      return FeatureHorizon.live(deps.clock().instant());
-    }
-    if (!ProtoMapping.isValid(asOf)) {
-      throw InvalidArgumentException.forField("as_of", "must be a valid timestamp");
-    }
-    return FeatureHorizon.pointInTime(ProtoMapping.toInstant(asOf));
   }
 
   private static int pageSize(int requested, int defaultSize, int maxSize) {

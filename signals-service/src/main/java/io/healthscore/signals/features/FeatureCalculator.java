@@ -18,10 +18,15 @@ public final class FeatureCalculator {
   /** The windows, in days, of the count/sum/mean features. */
   public static final int[] WINDOWS = {7, 30, 60, 90};
 
+  private static final String[] COUNT_KINDS = kinds("count_");
+  private static final String[] SUM_KINDS = kinds("sum_");
+  private static final String[] MEAN_KINDS = kinds("mean_");
+
   static final long MILLIS_PER_DAY = FeatureHorizon.MILLIS_PER_DAY;
 
   /**
-   * Computes the features.
+   * Computes the features {@code selection} wants: unwanted metrics are skipped, and the
+   * distinct-user unions (the costly part) are taken only for the features that need them.
    *
    * @param rollups the account's rollups; days at or after the horizon's end day are ignored
    * @param users distinct users of the account, for windows within the last 30 days of the horizon
@@ -34,38 +39,71 @@ public final class FeatureCalculator {
       DistinctUsers users,
       double mrrChange90d,
       long children,
-      FeatureHorizon horizon) {
+      FeatureHorizon horizon,
+      FeatureSelection selection) {
     long day = horizon.endDay();
     Map<String, List<DailyRollup>> byMetric = new TreeMap<>();
+    long peakUsers = 0;
     for (DailyRollup r : rollups) {
       if (r.epochDay() < day) {
-        byMetric.computeIfAbsent(r.metric(), m -> new ArrayList<>()).add(r);
+        if (r.epochDay() >= day - 30) {
+          peakUsers = Math.max(peakUsers, r.distinctUsers());
+        }
+        if (selection.wantsMetric(r.metric())) {
+          byMetric.computeIfAbsent(r.metric(), m -> new ArrayList<>()).add(r);
+        }
       }
     }
-    Map<String, Double> numbers = new HashMap<>();
+    Selected numbers = new Selected(selection);
     Map<String, String> labels = new HashMap<>();
-    Map<Long, Long> peakUsersByDay = new HashMap<>();
     byMetric.forEach(
         (metric, days) -> {
-          metricFeatures(metric, days, horizon, numbers, labels, peakUsersByDay);
-          numbers.put(metric + ".distinct_users_30d", (double) users.count(metric, day - 30, day));
+          metricFeatures(metric, days, horizon, numbers, labels, selection);
+          if (selection.wants(metric, "distinct_users_30d")) {
+            numbers.metric(metric, "distinct_users_30d", users.count(metric, day - 30, day));
+          }
         });
-    accountFeatures(account, horizon.asOf(), mrrChange90d, children, peakUsersByDay, numbers);
-    long activeUsers = users.count(null, day - 30, day);
-    numbers.put("account.active_users_30d", (double) activeUsers);
-    if (account.licenses() > 0) {
-      numbers.put("account.license_utilization", (double) activeUsers / account.licenses());
+    accountFeatures(account, horizon.asOf(), mrrChange90d, children, peakUsers, numbers);
+    boolean utilization = account.licenses() > 0 && selection.wantsAccount("account.license_utilization");
+    if (utilization || selection.wantsAccount("account.active_users_30d")) {
+      long activeUsers = users.count(null, day - 30, day);
+      numbers.account("account.active_users_30d", activeUsers);
+      if (utilization) {
+        numbers.account("account.license_utilization", (double) activeUsers / account.licenses());
+      }
     }
-    return new Features(numbers, labels);
+    return new Features(numbers.values, labels);
+  }
+
+  /** The numeric features being built, taking only what the selection wants. */
+  private static final class Selected {
+    final FeatureSelection selection;
+    final Map<String, Double> values = new HashMap<>();
+
+    Selected(FeatureSelection selection) {
+      this.selection = selection;
+    }
+
+    void metric(String metric, String kind, double value) {
+      if (selection.wants(metric, kind)) {
+        values.put(FeatureNames.of(metric, kind), value);
+      }
+    }
+
+    void account(String name, double value) {
+      if (selection.wantsAccount(name)) {
+        values.put(name, value);
+      }
+    }
   }
 
   private static void metricFeatures(
       String metric,
       List<DailyRollup> days,
       FeatureHorizon horizon,
-      Map<String, Double> numbers,
+      Selected numbers,
       Map<String, String> labels,
-      Map<Long, Long> peakUsersByDay) {
+      FeatureSelection selection) {
     long endDay = horizon.endDay();
     long firstAtMillis = Long.MAX_VALUE;
     DailyRollup last = days.get(0);
@@ -74,19 +112,16 @@ public final class FeatureCalculator {
       if (r.epochDay() > last.epochDay()) {
         last = r;
       }
-      if (r.epochDay() >= endDay - 30) {
-        peakUsersByDay.merge(r.epochDay(), r.distinctUsers(), Math::max);
-      }
     }
     // A metric carries numbers or labels; its latest signal decides which when both occur.
     boolean labelled = last.lastLabel() != null;
-    for (int window : WINDOWS) {
-      Window w = Window.of(days, endDay - window, endDay);
-      numbers.put(metric + ".count_" + window + "d", (double) w.count);
+    for (int i = 0; i < WINDOWS.length; i++) {
+      Window w = Window.of(days, endDay - WINDOWS[i], endDay);
+      numbers.metric(metric, COUNT_KINDS[i], w.count);
       if (!labelled) {
-        numbers.put(metric + ".sum_" + window + "d", w.sum);
+        numbers.metric(metric, SUM_KINDS[i], w.sum);
         if (w.count > 0) {
-          numbers.put(metric + ".mean_" + window + "d", w.sum / w.count);
+          numbers.metric(metric, MEAN_KINDS[i], w.sum / w.count);
         }
       }
     }
@@ -94,15 +129,23 @@ public final class FeatureCalculator {
       Window recent = Window.of(days, endDay - 30, endDay);
       Window earlier = Window.of(days, endDay - 60, endDay - 30);
       if (earlier.count > 0 && earlier.sum != 0) {
-        numbers.put(metric + ".trend_30d", recent.sum / earlier.sum - 1);
+        numbers.metric(metric, "trend_30d", recent.sum / earlier.sum - 1);
       }
-      numbers.put(metric + ".last", last.lastValue());
-    } else {
+      numbers.metric(metric, "last", last.lastValue());
+    } else if (selection.wantsLabel(metric)) {
       labels.put(metric, last.lastLabel());
     }
-    numbers.put(metric + ".days_since_last", daysBefore(horizon, last.lastAtMillis()));
-    numbers.put(metric + ".days_since_first", daysBefore(horizon, firstAtMillis));
-    numbers.put(metric + ".peak_daily_users_30d", (double) Window.of(days, endDay - 30, endDay).peakUsers);
+    numbers.metric(metric, "days_since_last", daysBefore(horizon, last.lastAtMillis()));
+    numbers.metric(metric, "days_since_first", daysBefore(horizon, firstAtMillis));
+    numbers.metric(metric, "peak_daily_users_30d", Window.of(days, endDay - 30, endDay).peakUsers);
+  }
+
+  private static String[] kinds(String prefix) {
+    String[] kinds = new String[WINDOWS.length];
+    for (int i = 0; i < WINDOWS.length; i++) {
+      kinds[i] = prefix + WINDOWS[i] + "d";
+    }
+    return kinds;
   }
 
   /**
@@ -118,28 +161,22 @@ public final class FeatureCalculator {
       Instant asOf,
       double mrrChange90d,
       long children,
-      Map<Long, Long> peakUsersByDay,
-      Map<String, Double> numbers) {
+      long peakUsers,
+      Selected numbers) {
     long asOfMillis = asOf.toEpochMilli();
     if (account.contractStart() != null && !account.contractStart().isAfter(asOf)) {
-      numbers.put(
-          "account.tenure_days",
-          (double) Math.floorDiv(asOfMillis - account.contractStart().toEpochMilli(), MILLIS_PER_DAY));
+      numbers.account(
+          "account.tenure_days", Math.floorDiv(asOfMillis - account.contractStart().toEpochMilli(), MILLIS_PER_DAY));
     }
     if (account.renewalDate() != null) {
-      numbers.put(
-          "account.days_to_renewal",
-          (double) Math.floorDiv(account.renewalDate().toEpochMilli() - asOfMillis, MILLIS_PER_DAY));
+      numbers.account(
+          "account.days_to_renewal", Math.floorDiv(account.renewalDate().toEpochMilli() - asOfMillis, MILLIS_PER_DAY));
     }
-    numbers.put("account.mrr", account.mrr());
-    numbers.put("account.mrr_change_90d", mrrChange90d);
-    numbers.put("account.licenses", (double) account.licenses());
-    numbers.put("account.children", (double) children);
-    long peakUsers = 0;
-    for (long users : peakUsersByDay.values()) {
-      peakUsers = Math.max(peakUsers, users);
-    }
-    numbers.put("account.peak_daily_users_30d", (double) peakUsers);
+    numbers.account("account.mrr", account.mrr());
+    numbers.account("account.mrr_change_90d", mrrChange90d);
+    numbers.account("account.licenses", account.licenses());
+    numbers.account("account.children", children);
+    numbers.account("account.peak_daily_users_30d", peakUsers);
   }
 
   /** Totals of the rollups with a day in [fromDay, toDay). */

@@ -152,22 +152,28 @@ public final class OutcomeStore {
         });
   }
 
-  /** Sum of mrr_delta of the account's outcomes that occurred in [fromMillis, toMillis). */
-  public double sumMrrDelta(String accountId, long fromMillis, long toMillis) {
+  /** An outcome's effect on MRR, for sums over windows. */
+  public record MrrDelta(long occurredAtMillis, double mrrDelta) {}
+
+  /** The mrr_delta of every outcome of the account that occurred in [fromMillis, toMillis). */
+  public List<MrrDelta> mrrDeltas(String accountId, long fromMillis, long toMillis) {
     return Sql.read(
         dataSource,
         c -> {
           try (PreparedStatement ps =
               c.prepareStatement(
-                  "SELECT COALESCE(SUM(mrr_delta), 0) FROM outcomes"
+                  "SELECT occurred_at_millis, mrr_delta FROM outcomes"
                       + " WHERE account_id = ? AND occurred_at_millis >= ? AND occurred_at_millis < ?")) {
             ps.setString(1, accountId);
             ps.setLong(2, fromMillis);
             ps.setLong(3, toMillis);
+            List<MrrDelta> deltas = new ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {
-              rs.next();
-              return rs.getDouble(1);
+              while (rs.next()) {
+                deltas.add(new MrrDelta(rs.getLong(1), rs.getDouble(2)));
+              }
             }
+            return deltas;
           }
         });
   }

@@ -74,7 +74,7 @@ class FeatureCalculatorTest {
               .count();
 
   private final Features features =
-      new FeatureCalculator().compute(account(10), ROLLUPS, USERS, 75, 2, FeatureHorizon.pointInTime(AS_OF));
+      new FeatureCalculator().compute(account(10), ROLLUPS, USERS, 75, 2, FeatureHorizon.pointInTime(AS_OF), FeatureSelection.everything());
 
   private double f(String name) {
     Double value = features.numbers().get(name);
@@ -107,7 +107,7 @@ class FeatureCalculatorTest {
 
   @Test
   void liveFeaturesIncludeTodayAndMeasureRecencyFromNow() {
-    Features live = new FeatureCalculator().compute(account(10), ROLLUPS, USERS, 0, 0, FeatureHorizon.live(AS_OF));
+    Features live = new FeatureCalculator().compute(account(10), ROLLUPS, USERS, 0, 0, FeatureHorizon.live(AS_OF), FeatureSelection.everything());
     Map<String, Double> n = live.numbers();
     // Windows are today and the days before it: [D-6, D] for 7 days; later days still ignored.
     assertEquals(103, n.get("logins.count_7d"));
@@ -169,7 +169,7 @@ class FeatureCalculatorTest {
   @Test
   void meanIsAbsentForAnEmptyWindowWhileCountAndSumAreZero() {
     assertEquals(0, f("exports.count_7d") - 2);
-    Features later = new FeatureCalculator().compute(account(0), ROLLUPS, USERS, 0, 0, FeatureHorizon.pointInTime(AS_OF.plus(Duration.ofDays(20))));
+    Features later = new FeatureCalculator().compute(account(0), ROLLUPS, USERS, 0, 0, FeatureHorizon.pointInTime(AS_OF.plus(Duration.ofDays(20))), FeatureSelection.everything());
     assertEquals(0, later.numbers().get("exports.count_7d"));
     assertEquals(0, later.numbers().get("exports.sum_7d"));
     assertFalse(later.numbers().containsKey("exports.mean_7d"));
