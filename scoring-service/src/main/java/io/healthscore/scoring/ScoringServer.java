@@ -11,18 +11,18 @@ import io.healthscore.runtime.server.ServiceServer;
 import io.healthscore.scoring.api.ScoringScopes;
 import io.healthscore.scoring.api.ScoringServiceImpl;
 import io.healthscore.scoring.cache.ScoreCache;
-import io.healthscore.scoring.feed.AccountDirectory;
-import io.healthscore.scoring.feed.SignalsClient;
 import io.healthscore.scoring.feed.SignalsFeedConsumer;
 import io.healthscore.scoring.rescore.RescoreJobs;
 import io.healthscore.scoring.scorecard.ScorecardTemplates;
 import io.healthscore.scoring.scorecard.ScorecardYaml;
+import io.healthscore.scoring.scoring.IsolatingRecompute;
 import io.healthscore.scoring.scoring.ModelRegistry;
 import io.healthscore.scoring.scoring.OverrideExpiry;
 import io.healthscore.scoring.scoring.ScoreMetrics;
 import io.healthscore.scoring.scoring.ScorecardAdmin;
 import io.healthscore.scoring.scoring.ScorecardRegistry;
 import io.healthscore.scoring.scoring.Scorer;
+import io.healthscore.scoring.scoring.SetAsideAccounts;
 import io.healthscore.scoring.scoring.ScoringSettings;
 import io.healthscore.scoring.store.ModelStore;
 import io.healthscore.scoring.store.OverrideStore;
@@ -31,6 +31,9 @@ import io.healthscore.scoring.store.ScoreHistoryStore;
 import io.healthscore.scoring.store.ScoreStore;
 import io.healthscore.scoring.store.ScorecardStore;
 import io.healthscore.scoring.store.ScoringDatabase;
+import io.healthscore.scoring.store.SetAsideStore;
+import io.healthscore.scoring.upstream.AccountDirectory;
+import io.healthscore.scoring.upstream.SignalsClient;
 import io.healthscore.v1.Scorecard;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -69,6 +72,7 @@ public final class ScoringServer implements AutoCloseable {
   private final ScorecardRegistry scorecards;
   private final AccountDirectory directory;
   private final SignalsFeedConsumer feed;
+  private final IsolatingRecompute recompute;
   private final RescoreJobs rescores;
   private final OverrideExpiry overrideExpiry;
   private final ScoreChangeLog changes;
@@ -76,6 +80,8 @@ public final class ScoringServer implements AutoCloseable {
   private final Clock clock;
   private final ScheduledExecutorService housekeeping =
       Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("score-changes-prune"));
+  private final ScheduledExecutorService retries =
+      Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("set-aside-retry"));
 
   private ScoringServer(
       ServiceConfig config,
@@ -105,8 +111,11 @@ public final class ScoringServer implements AutoCloseable {
             scorecards, models, directory, signals, scores, history, overrides, changes, cache,
             new ScoreMetrics(metrics.registry()), settings, clock);
     this.admin = new ScorecardAdmin(scorecardStore, scorecards, clock);
-    this.rescores = new RescoreJobs(directory, signals, scorer, scores, scorecards, clock, settings.distributionSample());
-    this.feed = new SignalsFeedConsumer(signalsChannel, cursors, directory, signals, scorer, metrics.registry());
+    SetAsideAccounts setAside = new SetAsideAccounts(new SetAsideStore(database), clock, metrics.registry());
+    this.recompute = new IsolatingRecompute(scorer, setAside, directory);
+    this.rescores =
+        new RescoreJobs(directory, scorer, recompute, scores, scorecards, clock, settings.distributionSample());
+    this.feed = new SignalsFeedConsumer(signals, cursors, directory, recompute, metrics.registry());
     this.overrideExpiry = new OverrideExpiry(overrides, scorecards, directory, scorer);
     ScoringServiceImpl service =
         new ScoringServiceImpl(
@@ -117,6 +126,7 @@ public final class ScoringServer implements AutoCloseable {
             .addService(service)
             .methodScopes(ScoringScopes.table())
             .onDrain(feed::close)
+            .onDrain(retries::shutdownNow)
             .onDrain(service::closeWatches)
             .onStop(rescores::close)
             .onStop(overrideExpiry::close)
@@ -171,6 +181,7 @@ public final class ScoringServer implements AutoCloseable {
     feed.start();
     overrideExpiry.start(settings.overrideSweep());
     housekeeping.scheduleWithFixedDelay(this::pruneChanges, 1, 60, TimeUnit.MINUTES);
+    retries.scheduleWithFixedDelay(this::retrySetAside, 1, 1, TimeUnit.SECONDS);
     server.start();
     return this;
   }
@@ -204,6 +215,14 @@ public final class ScoringServer implements AutoCloseable {
     Scorecard stored = admin.put(template.toBuilder().setIsDefault(true).build(), "");
     rescores.restartFor(stored.getScorecardId());
     LOG.info("no scorecard configured: installed template '" + DEFAULT_TEMPLATE + "' as the default scorecard");
+  }
+
+  private void retrySetAside() {
+    try {
+      recompute.retryDue();
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "retrying set-aside accounts failed", e);
+    }
   }
 
   private void pruneChanges() {

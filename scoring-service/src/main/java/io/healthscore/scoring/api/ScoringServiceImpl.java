@@ -20,9 +20,6 @@ import io.healthscore.scoring.engine.ComputedScore;
 import io.healthscore.scoring.engine.ScoreExplainer;
 import io.healthscore.scoring.engine.ScoringContext;
 import io.healthscore.scoring.engine.SegmentDistributions;
-import io.healthscore.scoring.feed.AccountDirectory;
-import io.healthscore.scoring.feed.AccountInfo;
-import io.healthscore.scoring.feed.SignalsClient;
 import io.healthscore.scoring.learn.Backtester;
 import io.healthscore.scoring.learn.CalibrationResult;
 import io.healthscore.scoring.learn.Calibrator;
@@ -33,11 +30,12 @@ import io.healthscore.scoring.learn.RetentionForecaster;
 import io.healthscore.scoring.learn.TrainingSet;
 import io.healthscore.scoring.rescore.RescoreJob;
 import io.healthscore.scoring.rescore.RescoreJobs;
+import io.healthscore.scoring.scoring.FeatureDemand;
 import io.healthscore.scoring.scoring.ModelRegistry;
+import io.healthscore.scoring.scoring.ScoreViews;
 import io.healthscore.scoring.scoring.ScorecardAdmin;
 import io.healthscore.scoring.scoring.ScorecardRegistry;
 import io.healthscore.scoring.scoring.Scorer;
-import io.healthscore.scoring.scoring.ScoreViews;
 import io.healthscore.scoring.store.HistoryPoint;
 import io.healthscore.scoring.store.ModelStore;
 import io.healthscore.scoring.store.OverrideRecord;
@@ -49,6 +47,11 @@ import io.healthscore.scoring.store.ScoreStore;
 import io.healthscore.scoring.store.ScorecardStore;
 import io.healthscore.scoring.store.StoredModel;
 import io.healthscore.scoring.store.StoredScore;
+import io.healthscore.scoring.upstream.AccountDirectory;
+import io.healthscore.scoring.upstream.AccountInfo;
+import io.healthscore.scoring.upstream.FeatureSelection;
+import io.healthscore.scoring.upstream.SignalsClient;
+import io.healthscore.scoring.upstream.SignalsFeatureSource;
 import io.healthscore.v1.BacktestReport;
 import io.healthscore.v1.BacktestRequest;
 import io.healthscore.v1.BacktestResponse;
@@ -81,12 +84,12 @@ import io.healthscore.v1.ListScorecardsRequest;
 import io.healthscore.v1.ListScorecardsResponse;
 import io.healthscore.v1.ListScoresRequest;
 import io.healthscore.v1.ListScoresResponse;
-import io.healthscore.v1.ScoreChange;
 import io.healthscore.v1.Measure;
 import io.healthscore.v1.Outcome;
 import io.healthscore.v1.OutcomeType;
 import io.healthscore.v1.PutScorecardRequest;
 import io.healthscore.v1.PutScorecardResponse;
+import io.healthscore.v1.ScoreChange;
 import io.healthscore.v1.ScoreDistribution;
 import io.healthscore.v1.ScoreOrder;
 import io.healthscore.v1.ScorePoint;
@@ -426,7 +429,7 @@ public final class ScoringServiceImpl extends ScoringServiceGrpc.ScoringServiceI
         sample.add(a);
       }
     }
-    List<AccountSnapshot> snapshots = signals.currentSnapshots(sample);
+    List<AccountSnapshot> snapshots = signals.current(sample, FeatureDemand.of(List.of(compiled)));
     ScoringContext ctx = new ScoringContext(clock.millis(), SegmentDistributions.build(compiled, snapshots));
     ScoreDistribution.Builder d = ScoreDistribution.newBuilder();
     long[] histogram = new long[10];
@@ -646,7 +649,7 @@ public final class ScoringServiceImpl extends ScoringServiceGrpc.ScoringServiceI
   }
 
   private List<LabeledSnapshot> samples(int horizon, long start, long end) {
-    SignalsFeatureSource source = new SignalsFeatureSource(signals, directory);
+    SignalsFeatureSource source = new SignalsFeatureSource(signals, signals, directory, FeatureSelection.everything());
     if (source.outcomes().isEmpty()) {
       throw new FailedPreconditionException(
           "no outcomes recorded: record renewals and churns with RecordOutcomes first");

@@ -15,6 +15,7 @@ import io.healthscore.v1.Scorecard;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.LinkedHashSet;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -77,6 +78,8 @@ public final class CompiledScorecard {
   private final int[][] milestoneDue;
   private final int[] percentileMeasures;
   private final int extrasLength;
+  private final Set<String> featuresRead;
+  private final Set<String> labelsRead;
 
   // Component nodes; node 0 is the scorecard itself.
   private final int nodeCount;
@@ -193,6 +196,28 @@ public final class CompiledScorecard {
     }
     this.percentileMeasures = pct.stream().mapToInt(Integer::intValue).toArray();
     this.extrasLength = slots;
+    Set<String> numbers = new LinkedHashSet<>();
+    Set<String> labelNames = new LinkedHashSet<>();
+    for (int m = 0; m < n; m++) {
+      if (!feature[m].isEmpty()) {
+        numbers.add(feature[m]);
+      }
+      if (denominator[m] != null) {
+        numbers.add(denominator[m]);
+      }
+      if (ageFeature[m] != null) {
+        numbers.add(ageFeature[m]);
+      }
+      if (mapping[m] == BOOLEAN) {
+        labelNames.add(feature[m]);
+      }
+      if (mapping[m] == JOURNEY) {
+        numbers.add(FeatureNames.TENURE_DAYS);
+        numbers.addAll(Arrays.asList(milestoneFeature[m]));
+      }
+    }
+    this.featuresRead = Set.copyOf(numbers);
+    this.labelsRead = Set.copyOf(labelNames);
 
     this.nodeCount = nodes.size();
     this.nodeComponent = nodes.toArray(new Component[0]);
@@ -254,6 +279,16 @@ public final class CompiledScorecard {
 
   public Scorecard source() {
     return source;
+  }
+
+  /** Every numeric feature scoring an account on this scorecard reads. */
+  public Set<String> featuresRead() {
+    return featuresRead;
+  }
+
+  /** Every label scoring an account on this scorecard reads (boolean measures). */
+  public Set<String> labelsRead() {
+    return labelsRead;
   }
 
   public String id() {

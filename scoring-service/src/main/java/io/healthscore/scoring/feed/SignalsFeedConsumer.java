@@ -1,15 +1,14 @@
 package io.healthscore.scoring.feed;
 
 import com.google.protobuf.util.Timestamps;
-import io.grpc.Channel;
 import io.healthscore.runtime.db.CursorStore;
 import io.healthscore.runtime.stream.StreamFollower;
-import io.healthscore.scoring.engine.AccountSnapshot;
-import io.healthscore.scoring.scoring.Scorer;
+import io.healthscore.scoring.scoring.IsolatingRecompute;
+import io.healthscore.scoring.upstream.AccountDirectory;
+import io.healthscore.scoring.upstream.AccountInfo;
+import io.healthscore.scoring.upstream.ChangeFeed;
 import io.healthscore.v1.AccountChange;
 import io.healthscore.v1.ChangeKind;
-import io.healthscore.v1.SignalServiceGrpc;
-import io.healthscore.v1.WatchChangesRequest;
 import io.healthscore.v1.WatchChangesResponse;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -19,7 +18,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -29,22 +27,22 @@ import java.util.concurrent.atomic.AtomicLong;
  * resumes exactly after the last applied change: nothing is recomputed twice and nothing made
  * while scoring-service was down is missed. Changes are taken in batches (up to 1000 accounts),
  * their features read with BatchGetFeatures, and account edits refresh the account directory
- * first. The shared {@link StreamFollower} keeps at most {@link #WINDOW} changes in flight and
- * reopens the stream after errors with exponential backoff; each stream carries a deadline after
- * which it is reopened.
+ * first. An account that fails to apply is set aside and retried on its own ({@link
+ * IsolatingRecompute}), so it never holds up the feed; an outage of signals-service fails the
+ * batch, and the shared {@link StreamFollower} reopens the stream from the stored cursor with
+ * exponential backoff. At most {@link #WINDOW} changes are in flight.
  */
 public final class SignalsFeedConsumer implements AutoCloseable {
   public static final String CONSUMER = "scoring-service.signals-feed";
+  private static final String SOURCE = "feed";
   static final int WINDOW = 2000;
-  static final int MAX_BATCH = SignalsClient.MAX_BATCH;
-  private static final Duration STREAM_DEADLINE = Duration.ofMinutes(5);
+  static final int MAX_BATCH = 1000;
   private static final Duration INITIAL_BACKOFF = Duration.ofMillis(100);
   private static final Duration MAX_BACKOFF = Duration.ofSeconds(10);
 
   private final CursorStore cursors;
   private final AccountDirectory directory;
-  private final SignalsClient signals;
-  private final Scorer scorer;
+  private final IsolatingRecompute recompute;
   private final StreamFollower<WatchChangesResponse> follower;
   private final AtomicLong applied = new AtomicLong();
   /** The highest cursor signals-service has sent us. */
@@ -54,17 +52,14 @@ public final class SignalsFeedConsumer implements AutoCloseable {
   private final Counter changesApplied;
 
   public SignalsFeedConsumer(
-      Channel channel,
+      ChangeFeed changeFeed,
       CursorStore cursors,
       AccountDirectory directory,
-      SignalsClient signals,
-      Scorer scorer,
+      IsolatingRecompute recompute,
       MeterRegistry registry) {
-    SignalServiceGrpc.SignalServiceStub stub = SignalServiceGrpc.newStub(channel);
     this.cursors = cursors;
     this.directory = directory;
-    this.signals = signals;
-    this.scorer = scorer;
+    this.recompute = recompute;
     this.applied.set(cursors.load(CONSUMER));
     this.received.set(applied.get());
     this.changesApplied =
@@ -79,9 +74,7 @@ public final class SignalsFeedConsumer implements AutoCloseable {
         StreamFollower.<WatchChangesResponse>builder(
                 CONSUMER,
                 cursors,
-                (after, observer) ->
-                    stub.withDeadlineAfter(STREAM_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
-                        .watchChanges(WatchChangesRequest.newBuilder().setAfterCursor(after).build(), observer),
+                changeFeed::watch,
                 batch -> apply(batch.stream().map(WatchChangesResponse::getChange).toList()))
             .window(WINDOW)
             .maxBatch(MAX_BATCH)
@@ -135,12 +128,7 @@ public final class SignalsFeedConsumer implements AutoCloseable {
     for (String id : ids) {
       directory.get(id).ifPresent(accounts::add);
     }
-    List<AccountSnapshot> snapshots = signals.currentSnapshots(accounts);
-    if (snapshots.isEmpty()) {
-      cursors.save(CONSUMER, last);
-    } else {
-      scorer.recompute(snapshots, null, accountsEdited, c -> cursors.save(c, CONSUMER, last));
-    }
+    recompute.recompute(SOURCE, accounts, null, accountsEdited, c -> cursors.save(c, CONSUMER, last));
     applied.set(last);
     changesApplied.increment(batch.size());
   }

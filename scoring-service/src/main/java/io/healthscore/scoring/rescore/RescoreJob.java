@@ -12,6 +12,7 @@ public final class RescoreJob {
   private final long startMillis;
   private final AtomicLong total = new AtomicLong();
   private final AtomicLong done = new AtomicLong();
+  private final AtomicLong setAside = new AtomicLong();
   private volatile RescoreState state = RescoreState.RESCORE_STATE_RUNNING;
   private volatile boolean cancelRequested;
   private volatile long endMillis;
@@ -52,6 +53,10 @@ public final class RescoreJob {
     done.addAndGet(n);
   }
 
+  void addSetAside(long n) {
+    setAside.addAndGet(n);
+  }
+
   synchronized void finish(RescoreState finalState, String message, long nowMillis) {
     if (state == RescoreState.RESCORE_STATE_RUNNING) {
       state = finalState;
@@ -67,6 +72,7 @@ public final class RescoreJob {
             .setState(state)
             .setTotal(total.get())
             .setDone(done.get())
+            .setSetAside(setAside.get())
             .setStartTime(Timestamps.fromMillis(startMillis))
             .setError(error)
             .setScorecardId(scorecardId);

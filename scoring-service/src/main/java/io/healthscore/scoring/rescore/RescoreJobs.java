@@ -4,12 +4,12 @@ import io.healthscore.runtime.concurrent.DaemonThreads;
 import io.healthscore.scoring.engine.AccountSnapshot;
 import io.healthscore.scoring.engine.CompiledScorecard;
 import io.healthscore.scoring.engine.SegmentDistributions;
-import io.healthscore.scoring.feed.AccountDirectory;
-import io.healthscore.scoring.feed.AccountInfo;
-import io.healthscore.scoring.feed.SignalsClient;
+import io.healthscore.scoring.scoring.IsolatingRecompute;
 import io.healthscore.scoring.scoring.ScorecardRegistry;
 import io.healthscore.scoring.scoring.Scorer;
 import io.healthscore.scoring.store.ScoreStore;
+import io.healthscore.scoring.upstream.AccountDirectory;
+import io.healthscore.scoring.upstream.AccountInfo;
 import io.healthscore.v1.Measure;
 import io.healthscore.v1.RescoreState;
 import java.time.Clock;
@@ -29,7 +29,8 @@ import java.util.logging.Logger;
 
 /**
  * Background rescoring of every account (or those of one scorecard), in batches of 1000, with
- * progress and cancellation. At most one job runs per scorecard: starting another for the same
+ * progress and cancellation. An account that fails to apply is set aside and retried on its own
+ * (counted in the job's set_aside), the job goes on; an outage of signals-service fails the job. At most one job runs per scorecard: starting another for the same
  * scorecard returns the running one; a whole rescore ("" scope) overlaps nothing else. Before
  * scoring, percentile distributions are rebuilt from a sample of accounts. Jobs live in memory
  * (the latest 100 are kept); a restart forgets them, while the scores they stored stay.
@@ -37,10 +38,12 @@ import java.util.logging.Logger;
 public final class RescoreJobs implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(RescoreJobs.class.getName());
   private static final int KEEP = 100;
+  private static final int BATCH = 1000;
+  private static final String SOURCE = "rescore";
 
   private final AccountDirectory directory;
-  private final SignalsClient signals;
   private final Scorer scorer;
+  private final IsolatingRecompute recompute;
   private final ScoreStore scores;
   private final ScorecardRegistry scorecards;
   private final Clock clock;
@@ -51,15 +54,15 @@ public final class RescoreJobs implements AutoCloseable {
 
   public RescoreJobs(
       AccountDirectory directory,
-      SignalsClient signals,
       Scorer scorer,
+      IsolatingRecompute recompute,
       ScoreStore scores,
       ScorecardRegistry scorecards,
       Clock clock,
       int distributionSample) {
     this.directory = directory;
-    this.signals = signals;
     this.scorer = scorer;
+    this.recompute = recompute;
     this.scores = scores;
     this.scorecards = scorecards;
     this.clock = clock;
@@ -148,13 +151,14 @@ public final class RescoreJobs implements AutoCloseable {
   private void run(RescoreJob job, List<AccountInfo> accounts, String filter) {
     try {
       rebuildDistributions(job.scorecardId(), accounts);
-      for (int from = 0; from < accounts.size(); from += SignalsClient.MAX_BATCH) {
+      for (int from = 0; from < accounts.size(); from += BATCH) {
         if (job.cancelRequested()) {
           job.finish(RescoreState.RESCORE_STATE_CANCELLED, "", clock.millis());
           return;
         }
-        List<AccountInfo> batch = accounts.subList(from, Math.min(accounts.size(), from + SignalsClient.MAX_BATCH));
-        scorer.recompute(signals.currentSnapshots(batch), filter, true, Scorer.TransactionExtra.NONE);
+        List<AccountInfo> batch = accounts.subList(from, Math.min(accounts.size(), from + BATCH));
+        List<String> setAside = recompute.recompute(SOURCE, batch, filter, true, Scorer.TransactionExtra.NONE);
+        job.addSetAside(setAside.size());
         job.addDone(batch.size());
       }
       job.finish(
@@ -178,11 +182,35 @@ public final class RescoreJobs implements AutoCloseable {
     if (cards.isEmpty() || distributionSample == 0) {
       return;
     }
-    List<AccountSnapshot> sample =
-        signals.currentSnapshots(accounts.subList(0, Math.min(accounts.size(), distributionSample)));
+    List<AccountSnapshot> sample = readSample(accounts.subList(0, Math.min(accounts.size(), distributionSample)));
     for (CompiledScorecard c : cards) {
       scorecards.setDistributions(c.id(), SegmentDistributions.build(c, sample));
     }
+  }
+
+  /**
+   * The sample's snapshots, batch by batch; a batch that cannot be read (an account of it fails)
+   * is left out of the sample rather than failing the rescore.
+   */
+  private List<AccountSnapshot> readSample(List<AccountInfo> sample) {
+    List<AccountSnapshot> result = new ArrayList<>(sample.size());
+    int skipped = 0;
+    for (int from = 0; from < sample.size(); from += BATCH) {
+      List<AccountInfo> batch = sample.subList(from, Math.min(sample.size(), from + BATCH));
+      try {
+        result.addAll(scorer.readCurrent(batch));
+      } catch (RuntimeException e) {
+        if (IsolatingRecompute.isOutage(e)) {
+          throw e;
+        }
+        skipped += batch.size();
+      }
+    }
+    if (skipped > 0) {
+      int left = skipped;
+      LOG.warning(() -> "percentile sample: " + left + " accounts left out, their features could not be read");
+    }
+    return result;
   }
 
   private static boolean hasPercentile(CompiledScorecard c) {

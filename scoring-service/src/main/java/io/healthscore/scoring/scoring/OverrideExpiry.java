@@ -2,10 +2,10 @@ package io.healthscore.scoring.scoring;
 
 import io.healthscore.runtime.concurrent.DaemonThreads;
 import io.healthscore.scoring.engine.CompiledScorecard;
-import io.healthscore.scoring.feed.AccountDirectory;
-import io.healthscore.scoring.feed.AccountInfo;
 import io.healthscore.scoring.store.OverrideRecord;
 import io.healthscore.scoring.store.OverrideStore;
+import io.healthscore.scoring.upstream.AccountDirectory;
+import io.healthscore.scoring.upstream.AccountInfo;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Executors;

@@ -2,7 +2,7 @@ package io.healthscore.scoring.scoring;
 
 import io.healthscore.scoring.engine.CompiledScorecard;
 import io.healthscore.scoring.engine.SegmentDistributions;
-import io.healthscore.scoring.feed.AccountInfo;
+import io.healthscore.scoring.upstream.AccountInfo;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;

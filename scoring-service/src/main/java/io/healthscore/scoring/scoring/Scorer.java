@@ -10,9 +10,6 @@ import io.healthscore.scoring.engine.CompiledScorecard;
 import io.healthscore.scoring.engine.ComputedScore;
 import io.healthscore.scoring.engine.ParentRollup;
 import io.healthscore.scoring.engine.ScoringContext;
-import io.healthscore.scoring.feed.AccountDirectory;
-import io.healthscore.scoring.feed.AccountInfo;
-import io.healthscore.scoring.feed.SignalsClient;
 import io.healthscore.scoring.store.HistoryPoint;
 import io.healthscore.scoring.store.OverrideRecord;
 import io.healthscore.scoring.store.OverrideStore;
@@ -20,6 +17,9 @@ import io.healthscore.scoring.store.ScoreChangeLog;
 import io.healthscore.scoring.store.ScoreHistoryStore;
 import io.healthscore.scoring.store.ScoreStore;
 import io.healthscore.scoring.store.StoredScore;
+import io.healthscore.scoring.upstream.AccountDirectory;
+import io.healthscore.scoring.upstream.AccountInfo;
+import io.healthscore.scoring.upstream.FeatureReader;
 import io.healthscore.v1.Band;
 import io.healthscore.v1.HealthScore;
 import io.healthscore.v1.ScoreChange;
@@ -65,7 +65,8 @@ public final class Scorer {
   private final ScorecardRegistry scorecards;
   private final ModelRegistry models;
   private final AccountDirectory directory;
-  private final SignalsClient signals;
+  private final FeatureReader features;
+  private final FeatureDemand demand;
   private final ScoreStore scores;
   private final ScoreHistoryStore history;
   private final OverrideStore overrides;
@@ -79,7 +80,7 @@ public final class Scorer {
       ScorecardRegistry scorecards,
       ModelRegistry models,
       AccountDirectory directory,
-      SignalsClient signals,
+      FeatureReader features,
       ScoreStore scores,
       ScoreHistoryStore history,
       OverrideStore overrides,
@@ -91,7 +92,8 @@ public final class Scorer {
     this.scorecards = scorecards;
     this.models = models;
     this.directory = directory;
-    this.signals = signals;
+    this.features = features;
+    this.demand = new FeatureDemand(scorecards);
     this.scores = scores;
     this.history = history;
     this.overrides = overrides;
@@ -104,6 +106,11 @@ public final class Scorer {
 
   public Clock clock() {
     return clock;
+  }
+
+  /** The accounts' current snapshots, with the features the active scorecards read. */
+  public List<AccountSnapshot> readCurrent(List<AccountInfo> accounts) {
+    return features.current(accounts, demand.current());
   }
 
   /**
@@ -123,7 +130,7 @@ public final class Scorer {
       cache.put(stored);
       return stored;
     }
-    recompute(signals.currentSnapshots(List.of(account)), card.id(), false, TransactionExtra.NONE);
+    recompute(readCurrent(List.of(account)), card.id(), false, TransactionExtra.NONE);
     CachedScore computed = cache.get(key);
     if (computed == null) {
       // Evicted at once by a tiny cache: serve the row just stored.
@@ -180,7 +187,7 @@ public final class Scorer {
             directory.cached(id).ifPresent(outsideParents::add);
           }
           if (!outsideParents.isEmpty()) {
-            parents.addAll(signals.currentSnapshots(outsideParents));
+            parents.addAll(readCurrent(outsideParents));
           }
           if (!parents.isEmpty()) {
             published += persist(decideAll(parents, onlyScorecardId, forceStore, now), TransactionExtra.NONE);
@@ -251,7 +258,12 @@ public final class Scorer {
 
   /** Commits an override write that changes no score (its scorecard no longer applies). */
   public void applyOverrideWithoutScore(TransactionExtra overrideWrite) {
-    persist(new Batch(List.of(), List.of()), overrideWrite);
+    commit(overrideWrite);
+  }
+
+  /** Commits writes that change no score, in the order of score commits (e.g. a feed cursor). */
+  public void commit(TransactionExtra extra) {
+    persist(new Batch(List.of(), List.of()), extra);
   }
 
   private Decision decide(

@@ -1,23 +1,19 @@
 package io.healthscore.scoring.api;
 
 import static io.healthscore.scoring.support.ScoringHarness.await;
+import static io.healthscore.scoring.support.MetricsText.sample;
+import static io.healthscore.scoring.support.MetricsText.value;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.healthscore.scoring.support.FakeSignalService;
+import io.healthscore.scoring.support.MetricsText;
 import io.healthscore.scoring.support.ScoringHarness;
 import io.healthscore.scoring.support.TestScorecards;
 import io.healthscore.v1.GetScoreRequest;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.OptionalDouble;
 import java.util.concurrent.CountDownLatch;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -42,37 +38,7 @@ class ScoringMetricsTest {
   }
 
   String scrape() {
-    try {
-      HttpResponse<String> r =
-          HttpClient.newHttpClient()
-              .send(
-                  HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + h.server().metricsPort() + "/metrics")).build(),
-                  HttpResponse.BodyHandlers.ofString());
-      assertEquals(200, r.statusCode());
-      return r.body();
-    } catch (Exception e) {
-      throw new AssertionError(e);
-    }
-  }
-
-  /** The value of the first sample of {@code name} whose labels contain every given fragment. */
-  static OptionalDouble sample(String text, String name, String... labels) {
-    Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + "(\\{[^}]*\\})? (\\S+)$").matcher(text);
-    while (m.find()) {
-      String l = m.group(1) == null ? "" : m.group(1);
-      boolean all = true;
-      for (String label : labels) {
-        all &= l.contains(label);
-      }
-      if (all) {
-        return OptionalDouble.of(Double.parseDouble(m.group(2)));
-      }
-    }
-    return OptionalDouble.empty();
-  }
-
-  static double value(String text, String name, String... labels) {
-    return sample(text, name, labels).orElseThrow(() -> new AssertionError("no sample " + name + " " + String.join(",", labels)));
+    return MetricsText.scrape(h.server().metricsPort());
   }
 
   @Test

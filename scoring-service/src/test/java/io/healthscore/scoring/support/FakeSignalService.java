@@ -9,6 +9,8 @@ import io.healthscore.v1.AccountChange;
 import io.healthscore.v1.BatchGetFeaturesRequest;
 import io.healthscore.v1.BatchGetFeaturesResponse;
 import io.healthscore.v1.ChangeKind;
+import io.healthscore.v1.FeatureProjection;
+import io.healthscore.v1.FeatureSnapshot;
 import io.healthscore.v1.GetAccountRequest;
 import io.healthscore.v1.GetAccountResponse;
 import io.healthscore.v1.GetFeaturesRequest;
@@ -18,13 +20,19 @@ import io.healthscore.v1.ListAccountsResponse;
 import io.healthscore.v1.ListOutcomesRequest;
 import io.healthscore.v1.ListOutcomesResponse;
 import io.healthscore.v1.Outcome;
+import io.healthscore.v1.MetricFeatures;
 import io.healthscore.v1.SignalServiceGrpc;
+import io.healthscore.v1.SnapshotKey;
+import io.healthscore.v1.StreamFeatureSnapshotsRequest;
+import io.healthscore.v1.StreamFeatureSnapshotsResponse;
 import io.healthscore.v1.WatchChangesRequest;
 import io.healthscore.v1.WatchChangesResponse;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
@@ -50,7 +58,23 @@ public final class FakeSignalService extends SignalServiceGrpc.SignalServiceImpl
   public final AtomicInteger batchGetFeaturesCalls = new AtomicInteger();
   public final AtomicInteger featureAccountsServed = new AtomicInteger();
   public final List<String> featureRequestsLog = new CopyOnWriteArrayList<>();
+  /** The projection of every feature read, in order. */
+  public final List<FeatureProjection> projectionsLog = new CopyOnWriteArrayList<>();
+  public final AtomicInteger snapshotStreamCalls = new AtomicInteger();
+  /**
+   * The most bytes of features a BatchGetFeatures or StreamFeatureSnapshots response carries; the
+   * accounts past it are left for the caller to ask again, as signals-service does at its message
+   * limit. At least one account goes out per response.
+   */
+  public volatile int responseByteLimit = 4 * 1024 * 1024;
   public final AtomicInteger watchCalls = new AtomicInteger();
+  /**
+   * Accounts whose features cannot be read: a read that includes one fails with DATA_LOSS, as for
+   * a corrupt rollup.
+   */
+  public final Set<String> unreadable = ConcurrentHashMap.newKeySet();
+  /** When set, every BatchGetFeatures fails with it (an outage). */
+  public volatile Status featureStatus;
   /** When set, BatchGetFeatures waits for it: tests hold a rescore in the middle. */
   public volatile CountDownLatch featureGate;
 
@@ -132,6 +156,45 @@ public final class FakeSignalService extends SignalServiceGrpc.SignalServiceImpl
     return base.toBuilder().setAsOf(asOf).build();
   }
 
+  /** The features and labels of {@code all} that the projection asks for (all when it is empty). */
+  static GetFeaturesResponse project(GetFeaturesResponse all, FeatureProjection p) {
+    if (p.equals(FeatureProjection.getDefaultInstance())) {
+      return all;
+    }
+    GetFeaturesResponse.Builder out = all.toBuilder().clearFeatures().clearLabels();
+    all.getFeaturesMap().forEach((name, value) -> {
+      if (wanted(name, p)) {
+        out.putFeatures(name, value);
+      }
+    });
+    all.getLabelsMap().forEach((name, value) -> {
+      boolean metricWanted = p.getMetricsList().stream().anyMatch(m -> m.getMetric().equals(name));
+      boolean attribute = p.getAccountAttributes() && (name.startsWith("account.") || name.startsWith("attr."));
+      if (p.getLabelsList().contains(name) || metricWanted || attribute) {
+        out.putLabels(name, value);
+      }
+    });
+    return out.build();
+  }
+
+  private static boolean wanted(String feature, FeatureProjection p) {
+    if (p.getNamesList().contains(feature)) {
+      return true;
+    }
+    if (p.getAccountAttributes() && (feature.startsWith("account.") || feature.startsWith("attr."))) {
+      return true;
+    }
+    for (MetricFeatures m : p.getMetricsList()) {
+      if (feature.startsWith(m.getMetric() + ".")) {
+        String kind = feature.substring(m.getMetric().length() + 1);
+        if (m.getKindsList().isEmpty() || m.getKindsList().contains(kind)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
   @Override
   public void getAccount(GetAccountRequest request, StreamObserver<GetAccountResponse> out) {
     Account account = accounts.get(request.getAccountId());
@@ -175,7 +238,8 @@ public final class FakeSignalService extends SignalServiceGrpc.SignalServiceImpl
       out.onError(Status.NOT_FOUND.withDescription("no account").asRuntimeException());
       return;
     }
-    out.onNext(featuresAsOf(request.getAccountId(), request.getAsOf()));
+    projectionsLog.add(request.getProjection());
+    out.onNext(project(featuresAsOf(request.getAccountId(), request.getAsOf()), request.getProjection()));
     out.onCompleted();
   }
 
@@ -195,17 +259,84 @@ public final class FakeSignalService extends SignalServiceGrpc.SignalServiceImpl
       }
     }
     batchGetFeaturesCalls.incrementAndGet();
-    BatchGetFeaturesResponse.Builder response = BatchGetFeaturesResponse.newBuilder();
+    projectionsLog.add(request.getProjection());
+    Status outage = featureStatus;
+    if (outage != null) {
+      out.onError(outage.withDescription("signals-service is down").asRuntimeException());
+      return;
+    }
     for (String id : request.getAccountIdsList()) {
-      featureRequestsLog.add(id);
+      if (unreadable.contains(id)) {
+        out.onError(Status.DATA_LOSS.withDescription("rollups of " + id + " are corrupt").asRuntimeException());
+        return;
+      }
+    }
+    BatchGetFeaturesResponse.Builder response = BatchGetFeaturesResponse.newBuilder();
+    List<String> ids = request.getAccountIdsList();
+    int bytes = 0;
+    for (int i = 0; i < ids.size(); i++) {
+      String id = ids.get(i);
       if (!accounts.containsKey(id)) {
         response.addMissingAccountIds(id);
         continue;
       }
+      GetFeaturesResponse f = project(featuresAsOf(id, request.getAsOf()), request.getProjection());
+      if (response.getAccountsCount() > 0 && bytes + f.getSerializedSize() > responseByteLimit) {
+        response.addAllRemainingAccountIds(ids.subList(i, ids.size()));
+        break;
+      }
+      bytes += f.getSerializedSize();
+      featureRequestsLog.add(id);
       featureAccountsServed.incrementAndGet();
-      response.addAccounts(featuresAsOf(id, request.getAsOf()));
+      response.addAccounts(f);
     }
     out.onNext(response.build());
+    out.onCompleted();
+  }
+
+  /** Parts within {@link #responseByteLimit}, names sent once per stream. */
+  @Override
+  public void streamFeatureSnapshots(
+      StreamFeatureSnapshotsRequest request, StreamObserver<StreamFeatureSnapshotsResponse> out) {
+    snapshotStreamCalls.incrementAndGet();
+    projectionsLog.add(request.getProjection());
+    Map<String, Integer> featureIds = new HashMap<>();
+    Map<String, Integer> labelIds = new HashMap<>();
+    StreamFeatureSnapshotsResponse.Builder part = StreamFeatureSnapshotsResponse.newBuilder();
+    int bytes = 0;
+    for (int i = 0; i < request.getKeysCount(); i++) {
+      SnapshotKey key = request.getKeys(i);
+      if (!accounts.containsKey(key.getAccountId())) {
+        part.addMissingKeyIndexes(i);
+        continue;
+      }
+      featureAccountsServed.incrementAndGet();
+      GetFeaturesResponse f = project(featuresAsOf(key.getAccountId(), key.getAsOf()), request.getProjection());
+      FeatureSnapshot.Builder snapshot = FeatureSnapshot.newBuilder().setKeyIndex(i);
+      f.getFeaturesMap().forEach((name, value) -> {
+        snapshot.addFeatureIds(featureIds.computeIfAbsent(name, n -> {
+          part.addNewFeatureNames(n);
+          return featureIds.size();
+        }));
+        snapshot.addFeatureValues(value);
+      });
+      f.getLabelsMap().forEach((name, value) -> {
+        snapshot.addLabelIds(labelIds.computeIfAbsent(name, n -> {
+          part.addNewLabelNames(n);
+          return labelIds.size();
+        }));
+        snapshot.addLabelValues(value);
+      });
+      FeatureSnapshot built = snapshot.build();
+      if (part.getSnapshotsCount() > 0 && bytes + built.getSerializedSize() > responseByteLimit) {
+        out.onNext(part.build());
+        part.clear();
+        bytes = 0;
+      }
+      part.addSnapshots(built);
+      bytes += built.getSerializedSize();
+    }
+    out.onNext(part.build());
     out.onCompleted();
   }
 

@@ -1,6 +1,5 @@
-package io.healthscore.scoring.feed;
+package io.healthscore.scoring.upstream;
 
-import io.healthscore.v1.Account;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -16,17 +15,17 @@ import java.util.concurrent.ConcurrentHashMap;
  * looked up once with GetAccount.
  */
 public final class AccountDirectory {
-  private final SignalsClient signals;
+  private final AccountSource source;
   private final Map<String, AccountInfo> accounts = new ConcurrentHashMap<>();
   private final Map<String, Set<String>> childrenByParent = new ConcurrentHashMap<>();
 
-  public AccountDirectory(SignalsClient signals) {
-    this.signals = signals;
+  public AccountDirectory(AccountSource source) {
+    this.source = source;
   }
 
   /** Loads every account; returns how many. */
   public int loadAll() {
-    signals.forEachAccount(a -> put(AccountInfo.of(a)));
+    source.forEachAccount(this::put);
     return accounts.size();
   }
 
@@ -46,9 +45,9 @@ public final class AccountDirectory {
 
   /** Reads the account again from signals-service (after it changed). */
   public Optional<AccountInfo> refresh(String accountId) {
-    Optional<Account> fresh = signals.getAccount(accountId);
-    fresh.ifPresent(a -> put(AccountInfo.of(a)));
-    return fresh.map(AccountInfo::of);
+    Optional<AccountInfo> fresh = source.account(accountId);
+    fresh.ifPresent(this::put);
+    return fresh;
   }
 
   /** Adds or replaces an account, keeping the parent index in step. */

@@ -1,0 +1,20 @@
+package io.healthscore.scoring.upstream;
+
+import io.healthscore.scoring.engine.AccountSnapshot;
+import java.util.List;
+import java.util.Optional;
+
+/** Accounts' features as the scorer reads them: only the selected ones, in size-bounded calls. */
+public interface FeatureReader {
+  /**
+   * Current snapshots of the accounts, in their order; accounts signals-service does not know are
+   * left out. Any number of accounts: the reader splits them into calls within the server's limits.
+   */
+  List<AccountSnapshot> current(List<AccountInfo> accounts, FeatureSelection wanted);
+
+  /**
+   * The account's features as of a moment (only data before it counts), or empty when the account
+   * did not exist then.
+   */
+  Optional<AccountSnapshot> asOf(AccountInfo account, long asOfMillis, FeatureSelection wanted);
+}

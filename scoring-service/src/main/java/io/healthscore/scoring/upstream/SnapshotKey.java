@@ -1,0 +1,4 @@
+package io.healthscore.scoring.upstream;
+
+/** One (account, moment) pair of a bulk point-in-time read. */
+public record SnapshotKey(String accountId, long asOfMillis) {}

@@ -1,0 +1,123 @@
+package io.healthscore.scoring.upstream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.healthscore.scoring.engine.AccountSnapshot;
+import io.healthscore.scoring.support.FakeSignalService;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The client's projections, size-bounded batches and bulk stream against a fake signals-service. */
+class SignalsClientTest {
+  static final long DAY = Duration.ofDays(1).toMillis();
+
+  final FakeSignalService fake = new FakeSignalService();
+  Server server;
+  ManagedChannel channel;
+  SignalsClient client;
+
+  @BeforeEach
+  void start() throws IOException {
+    String name = "signals-" + UUID.randomUUID();
+    server = InProcessServerBuilder.forName(name).addService(fake).build().start();
+    channel = InProcessChannelBuilder.forName(name).build();
+    client = new SignalsClient(channel, Duration.ofSeconds(10));
+  }
+
+  @AfterEach
+  void stop() {
+    channel.shutdownNow();
+    server.shutdownNow();
+  }
+
+  /** An account with {@code metrics} metrics of three features each, worth i + metric index. */
+  Map<String, Double> wide(int metrics, int i) {
+    Map<String, Double> f = new HashMap<>();
+    for (int m = 0; m < metrics; m++) {
+      f.put("metric" + m + ".sum_30d", (double) (i + m));
+      f.put("metric" + m + ".count_30d", 1.0);
+      f.put("metric" + m + ".days_since_last", 2.0);
+    }
+    f.put("account.tenure_days", 100.0);
+    return f;
+  }
+
+  List<AccountInfo> accounts(int n, int metrics) {
+    List<AccountInfo> result = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      String id = String.format("a%04d", i);
+      fake.putAccount(FakeSignalService.account(id, "smb", 10));
+      fake.setFeatures(id, wide(metrics, i));
+      result.add(AccountInfo.of(FakeSignalService.account(id, "smb", 10)));
+    }
+    return result;
+  }
+
+  @Test
+  void aProjectionReturnsOnlyWhatWasAsked() {
+    List<AccountInfo> accounts = accounts(3, 500);
+    FeatureSelection wanted = FeatureSelection.of(Set.of("metric7.sum_30d", "account.tenure_days"), Set.of());
+    List<AccountSnapshot> read = client.current(accounts, wanted);
+    assertEquals(3, read.size());
+    for (int i = 0; i < 3; i++) {
+      assertEquals(Map.of("metric7.sum_30d", 7.0 + i, "account.tenure_days", 100.0), read.get(i).features());
+    }
+    assertEquals(1, fake.batchGetFeaturesCalls.get());
+  }
+
+  @Test
+  void accountsLeftOutAtTheSizeLimitAreAskedForAgain() {
+    List<AccountInfo> accounts = accounts(40, 20);
+    fake.responseByteLimit = 4_000; // about two accounts of 60 features per response
+    List<AccountSnapshot> read = client.current(accounts, FeatureSelection.everything());
+    assertEquals(40, read.size());
+    for (int i = 0; i < 40; i++) {
+      assertEquals(accounts.get(i).accountId(), read.get(i).accountId());
+      assertEquals(61, read.get(i).features().size());
+      assertEquals(i + 19.0, read.get(i).features().get("metric19.sum_30d"));
+    }
+    assertTrue(fake.batchGetFeaturesCalls.get() >= 10, "calls: " + fake.batchGetFeaturesCalls.get());
+  }
+
+  @Test
+  void aBulkReadDecodesEveryPartOfTheStreamPointInTime() {
+    List<AccountInfo> accounts = accounts(30, 10);
+    long now = System.currentTimeMillis();
+    // History: the account's features a year ago were others.
+    fake.setFeaturesFrom(accounts.get(0).accountId(), now - 400 * DAY, Map.of("metric0.sum_30d", -1.0), Map.of("csm.champion", "yes"));
+    fake.responseByteLimit = 500;
+    List<SnapshotKey> keys = new ArrayList<>();
+    for (AccountInfo a : accounts) {
+      keys.add(new SnapshotKey(a.accountId(), 0));
+    }
+    keys.add(new SnapshotKey("nobody", 0));
+    keys.add(new SnapshotKey(accounts.get(0).accountId(), now - 300 * DAY));
+    List<FeatureRow> rows = new ArrayList<>();
+    client.read(keys, FeatureSelection.of(Set.of("metric0.sum_30d", "metric9.sum_30d"), Set.of("csm.champion")), rows::add);
+
+    assertEquals(31, rows.size(), "the unknown account is skipped");
+    for (int i = 0; i < 30; i++) {
+      assertEquals(i, rows.get(i).keyIndex());
+      assertEquals(Map.of("metric0.sum_30d", (double) i, "metric9.sum_30d", i + 9.0), rows.get(i).features());
+    }
+    FeatureRow past = rows.get(30);
+    assertEquals(31, past.keyIndex());
+    assertEquals(Map.of("metric0.sum_30d", -1.0), past.features());
+    assertEquals(Map.of("csm.champion", "yes"), past.labels());
+    assertEquals(1, fake.snapshotStreamCalls.get());
+  }
+}
