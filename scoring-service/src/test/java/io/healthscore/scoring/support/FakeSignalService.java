@@ -373,14 +373,14 @@ public final class FakeSignalService extends SignalServiceGrpc.SignalServiceImpl
               try {
                 while (!call.isCancelled()) {
                   boolean sent = false;
-                  for (AccountChange change : feed) {
-                    if (change.getCursor() > after) {
-                      synchronized (call) {
-                        call.onNext(WatchChangesResponse.newBuilder().setChange(change).build());
-                      }
-                      after = change.getCursor();
-                      sent = true;
+                  // The change at index i has cursor i + 1.
+                  for (int i = (int) after; i < feed.size(); i++) {
+                    AccountChange change = feed.get(i);
+                    synchronized (call) {
+                      call.onNext(WatchChangesResponse.newBuilder().setChange(change).build());
                     }
+                    after = change.getCursor();
+                    sent = true;
                   }
                   if (!sent) {
                     synchronized (feedSignal) {
