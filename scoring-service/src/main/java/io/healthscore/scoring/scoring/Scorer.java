@@ -29,6 +29,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.Set;
@@ -196,9 +197,39 @@ public final class Scorer {
         });
   }
 
+  /** One account's computation on one scorecard within a batch, filled in phase by phase. */
+  private static final class Pending {
+    final AccountInfo info;
+    final AccountSnapshot snapshot;
+    final CompiledScorecard card;
+    final boolean primary;
+    CachedScore prev;
+    /** The previous entry came from the score table in this batch: its trends are still to read. */
+    boolean prevFromStore;
+    ComputedScore computed;
+    boolean rolledUp;
+    OverrideRecord override;
+
+    Pending(AccountInfo info, AccountSnapshot snapshot, CompiledScorecard card, boolean primary) {
+      this.info = info;
+      this.snapshot = snapshot;
+      this.card = card;
+      this.primary = primary;
+    }
+
+    ScoreKey key() {
+      return new ScoreKey(info.accountId(), card.id());
+    }
+  }
+
+  /**
+   * Decides a batch in phases, so the store is read once per batch rather than once per account:
+   * the previous scores missing from the cache in one read, then every computation, then the
+   * history the trends of the material changes (and of the previous scores just read) need.
+   */
   private Batch decideAll(
       List<AccountSnapshot> snapshots, String onlyScorecardId, boolean forceStore, long now) {
-    List<Decision> decisions = new ArrayList<>();
+    List<Pending> pending = new ArrayList<>();
     List<Applicable> applicable = new ArrayList<>();
     for (AccountSnapshot s : snapshots) {
       AccountInfo info =
@@ -211,27 +242,66 @@ public final class Scorer {
       }
       for (int i = 0; i < cards.size(); i++) {
         CompiledScorecard card = cards.get(i);
-        if (onlyScorecardId != null && !onlyScorecardId.equals(card.id())) {
-          continue;
+        if (onlyScorecardId == null || onlyScorecardId.equals(card.id())) {
+          pending.add(new Pending(info, s, card, i == 0));
         }
-        CachedScore prev = previous(info, card);
-        // A no-data placeholder's band is no position to hold: the first real score takes its
-        // band from its value alone.
-        Band prevBand =
-            prev == null || prev.computed().noData() ? Band.BAND_UNSPECIFIED : prev.computed().computedBand();
-        ScoringContext ctx = new ScoringContext(now, scorecards.distributions(card.id()));
-        ComputedScore computed = card.score(s, ctx, prevBand);
-        boolean rolledUp = false;
-        double rolled = rollUp(info, card);
-        if (!Double.isNaN(rolled)) {
-          computed = withScore(computed, (float) rolled, Bands.withHysteresis(rolled, prevBand, card.bands()));
-          rolledUp = true;
-        }
-        decisions.add(
-            decide(info, card, i == 0, rolledUp, computed, prev, overrideInForce(info.accountId(), card.id()), forceStore, now));
       }
     }
+    readPrevious(pending);
+    for (Pending p : pending) {
+      // A no-data placeholder's band is no position to hold: the first real score takes its
+      // band from its value alone.
+      Band prevBand =
+          p.prev == null || p.prev.computed().noData() ? Band.BAND_UNSPECIFIED : p.prev.computed().computedBand();
+      ScoringContext ctx = new ScoringContext(now, scorecards.distributions(p.card.id()));
+      ComputedScore computed = p.card.score(p.snapshot, ctx, prevBand);
+      double rolled = rollUp(p.info, p.card);
+      if (!Double.isNaN(rolled)) {
+        computed = withScore(computed, (float) rolled, Bands.withHysteresis(rolled, prevBand, p.card.bands()));
+        p.rolledUp = true;
+      }
+      p.computed = computed;
+      p.override = overrideInForce(p.info.accountId(), p.card.id());
+    }
+    List<ScoreKey> needHistory = new ArrayList<>();
+    for (Pending p : pending) {
+      if (p.prevFromStore || material(p.computed, p.prev, p.override)) {
+        needHistory.add(p.key());
+      }
+    }
+    Map<ScoreKey, OptionalDouble[]> past = history.scoresAsOf(needHistory, trendMoments(now));
+    List<Decision> decisions = new ArrayList<>(pending.size());
+    for (Pending p : pending) {
+      CachedScore prev = p.prev;
+      OptionalDouble[] then = past.get(p.key());
+      if (p.prevFromStore) {
+        prev = withTrends(prev, then);
+      }
+      decisions.add(decide(p.info, p.card, p.primary, p.rolledUp, p.computed, prev, p.override, forceStore, now, then));
+    }
     return new Batch(decisions, applicable);
+  }
+
+  /** Each pending score's previous entry: the cache's, else the score table's, read at once. */
+  private void readPrevious(List<Pending> pending) {
+    List<ScoreKey> misses = new ArrayList<>();
+    for (Pending p : pending) {
+      p.prev = cache.get(p.key());
+      if (p.prev == null) {
+        misses.add(p.key());
+      }
+    }
+    if (misses.isEmpty()) {
+      return;
+    }
+    Map<ScoreKey, StoredScore> rows = scores.getAll(misses);
+    for (Pending p : pending) {
+      StoredScore row = p.prev == null ? rows.get(p.key()) : null;
+      if (row != null) {
+        p.prev = fromRow(p.info, p.card, row, null);
+        p.prevFromStore = true;
+      }
+    }
   }
 
   /**
@@ -241,6 +311,7 @@ public final class Scorer {
   public HealthScore applyOverride(
       AccountInfo account, CompiledScorecard card, OverrideRecord newOverride, TransactionExtra overrideWrite) {
     CachedScore current = current(account, card);
+    long now = clock.millis();
     Decision d =
         decide(
             account,
@@ -251,7 +322,8 @@ public final class Scorer {
             current,
             newOverride,
             true,
-            clock.millis());
+            now,
+            history.scoresAsOf(account.accountId(), card.id(), trendMoments(now)));
     persist(new Batch(List.of(d), List.of()), overrideWrite);
     return ScoreViews.view(d.entry(), newOverride);
   }
@@ -266,6 +338,21 @@ public final class Scorer {
     persist(new Batch(List.of(), List.of()), extra);
   }
 
+  private boolean material(ComputedScore computed, CachedScore prev, OverrideRecord override) {
+    if (prev == null) {
+      return true;
+    }
+    double shown = ScoreViews.shownScore(computed.score(), override);
+    Band shownBand = override != null ? override.band() : computed.computedBand();
+    return Math.abs(shown - prev.storedScore()) >= settings.materialChange() - 1e-9
+        || shownBand != prev.storedBand()
+        || !fingerprint(override).equals(prev.storedOverride());
+  }
+
+  /**
+   * The decision on one computation. {@code past} holds the shown scores at the trend moments; it
+   * is read only for material changes, and may be null otherwise.
+   */
   private Decision decide(
       AccountInfo info,
       CompiledScorecard card,
@@ -275,26 +362,20 @@ public final class Scorer {
       CachedScore prev,
       OverrideRecord override,
       boolean forceStore,
-      long now) {
+      long now,
+      OptionalDouble[] past) {
     double churn = models.churnProbability(card, computed);
     String modelId = Double.isNaN(churn) ? "" : models.activeModelId(card.id());
     double shown = ScoreViews.shownScore(computed.score(), override);
     Band shownBand = override != null ? override.band() : computed.computedBand();
     String fingerprint = fingerprint(override);
-    boolean material =
-        prev == null
-            || Math.abs(shown - prev.storedScore()) >= settings.materialChange() - 1e-9
-            || shownBand != prev.storedBand()
-            || !fingerprint.equals(prev.storedOverride());
-    if (!material) {
+    if (!material(computed, prev, override)) {
       CachedScore entry =
           new CachedScore(
               info.accountId(), card, computed, prev.previous(), primary, rolledUp, prev.storedScore(),
               prev.storedBand(), prev.storedOverride(), churn, modelId, prev.trend7(), prev.trend30(), prev.trend90());
       return new Decision(entry, null, null, forceStore ? row(info, entry, shown, shownBand) : null);
     }
-    OptionalDouble[] past =
-        history.scoresAsOf(info.accountId(), card.id(), now - 7 * DAY, now - 30 * DAY, now - 90 * DAY);
     CachedScore entry =
         new CachedScore(
             info.accountId(), card, computed, prev == null ? null : prev.computed(), primary, rolledUp, shown,
@@ -413,14 +494,30 @@ public final class Scorer {
     if (stored.isEmpty()) {
       return null;
     }
-    StoredScore r = stored.get();
+    return fromRow(info, card, stored.get(), history.scoresAsOf(info.accountId(), card.id(), trendMoments(clock.millis())));
+  }
+
+  /** A stored row as a cache entry; its trends from {@code past}, unknown (NaN) when null. */
+  private static CachedScore fromRow(AccountInfo info, CompiledScorecard card, StoredScore r, OptionalDouble[] past) {
     ComputedScore computed = ComputedScoreCodec.decode(card.id(), r.scorecardVersion(), r.state());
-    long now = clock.millis();
-    OptionalDouble[] past = history.scoresAsOf(info.accountId(), card.id(), now - 7 * DAY, now - 30 * DAY, now - 90 * DAY);
+    CachedScore entry =
+        new CachedScore(
+            info.accountId(), card, computed, null, r.primary(), r.rolledUp(), r.score(), r.band(),
+            r.overrideKey(), r.churnProbability(), r.modelId(), Float.NaN, Float.NaN, Float.NaN);
+    return past == null ? entry : withTrends(entry, past);
+  }
+
+  /** The entry with its trends measured against the shown scores of {@code past}. */
+  private static CachedScore withTrends(CachedScore e, OptionalDouble[] past) {
     return new CachedScore(
-        info.accountId(), card, computed, null, r.primary(), r.rolledUp(), r.score(), r.band(),
-        r.overrideKey(), r.churnProbability(), r.modelId(), delta(r.score(), past[0]),
-        delta(r.score(), past[1]), delta(r.score(), past[2]));
+        e.accountId(), e.scorecard(), e.computed(), e.previous(), e.primary(), e.rolledUp(), e.storedScore(),
+        e.storedBand(), e.storedOverride(), e.churnProbability(), e.modelId(), delta(e.storedScore(), past[0]),
+        delta(e.storedScore(), past[1]), delta(e.storedScore(), past[2]));
+  }
+
+  /** The moments the 7, 30 and 90-day trends compare with. */
+  private static long[] trendMoments(long now) {
+    return new long[] {now - 7 * DAY, now - 30 * DAY, now - 90 * DAY};
   }
 
   private static String fingerprint(OverrideRecord o) {

@@ -1,18 +1,26 @@
 package io.healthscore.scoring.store;
 
 import io.healthscore.runtime.db.Database;
+import io.healthscore.scoring.cache.ScoreKey;
 import io.healthscore.v1.Band;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalDouble;
 
 /** Every material change of every score: GetScoreHistory and the 7/30/90-day trends read it. */
 public final class ScoreHistoryStore {
+  private static final String SCORE_AS_OF =
+      "SELECT score FROM score_history WHERE account_id = ? AND scorecard_id = ?"
+          + " AND computed_at <= ? ORDER BY computed_at DESC, seq DESC LIMIT 1";
+
   private final Database database;
 
   public ScoreHistoryStore(Database database) {
@@ -89,27 +97,68 @@ public final class ScoreHistoryStore {
 
   /**
    * The shown score at each moment (the last point at or before it), or empty where the score did
-   * not exist yet. One query answers all moments.
+   * not exist yet.
    */
   public OptionalDouble[] scoresAsOf(String accountId, String scorecardId, long... moments) {
+    return scoresAsOf(List.of(new ScoreKey(accountId, scorecardId)), moments).get(new ScoreKey(accountId, scorecardId));
+  }
+
+  /**
+   * {@link #scoresAsOf(String, String, long...)} for many scores in one transaction. One query per
+   * scorecard and {@value ScoreStore#IN_CHUNK} accounts first finds when each score's history
+   * begins, so scores without history at a moment (new ones, above all) cost no lookup of it.
+   */
+  public Map<ScoreKey, OptionalDouble[]> scoresAsOf(Collection<ScoreKey> keys, long... moments) {
+    Map<ScoreKey, OptionalDouble[]> result = new HashMap<>();
+    if (keys.isEmpty()) {
+      return result;
+    }
+    Map<String, List<String>> byScorecard = new HashMap<>();
+    keys.forEach(k -> byScorecard.computeIfAbsent(k.scorecardId(), x -> new ArrayList<>()).add(k.accountId()));
     return database.inTransaction(
         c -> {
-          OptionalDouble[] result = new OptionalDouble[moments.length];
-          try (PreparedStatement s =
-              c.prepareStatement(
-                  "SELECT score FROM score_history WHERE account_id = ? AND scorecard_id = ?"
-                      + " AND computed_at <= ? ORDER BY computed_at DESC, seq DESC LIMIT 1")) {
-            for (int i = 0; i < moments.length; i++) {
-              s.setString(1, accountId);
-              s.setString(2, scorecardId);
-              s.setLong(3, moments[i]);
-              try (ResultSet rs = s.executeQuery()) {
-                result[i] = rs.next() ? OptionalDouble.of(rs.getDouble(1)) : OptionalDouble.empty();
+          Map<ScoreKey, Long> firstPoint = new HashMap<>();
+          for (Map.Entry<String, List<String>> e : byScorecard.entrySet()) {
+            List<String> ids = e.getValue();
+            for (int from = 0; from < ids.size(); from += ScoreStore.IN_CHUNK) {
+              List<String> chunk = ids.subList(from, Math.min(ids.size(), from + ScoreStore.IN_CHUNK));
+              try (PreparedStatement s =
+                  c.prepareStatement(
+                      "SELECT account_id, MIN(computed_at) FROM score_history WHERE scorecard_id = ?"
+                          + " AND account_id IN (" + "?, ".repeat(chunk.size() - 1) + "?) GROUP BY account_id")) {
+                s.setString(1, e.getKey());
+                for (int i = 0; i < chunk.size(); i++) {
+                  s.setString(i + 2, chunk.get(i));
+                }
+                try (ResultSet rs = s.executeQuery()) {
+                  while (rs.next()) {
+                    firstPoint.put(new ScoreKey(rs.getString(1), e.getKey()), rs.getLong(2));
+                  }
+                }
               }
+            }
+          }
+          try (PreparedStatement s = c.prepareStatement(SCORE_AS_OF)) {
+            for (ScoreKey k : keys) {
+              Long first = firstPoint.get(k);
+              OptionalDouble[] at = new OptionalDouble[moments.length];
+              for (int i = 0; i < moments.length; i++) {
+                at[i] = first == null || first > moments[i] ? OptionalDouble.empty() : scoreAsOf(s, k, moments[i]);
+              }
+              result.put(k, at);
             }
           }
           return result;
         });
+  }
+
+  private static OptionalDouble scoreAsOf(PreparedStatement s, ScoreKey k, long moment) throws SQLException {
+    s.setString(1, k.accountId());
+    s.setString(2, k.scorecardId());
+    s.setLong(3, moment);
+    try (ResultSet rs = s.executeQuery()) {
+      return rs.next() ? OptionalDouble.of(rs.getDouble(1)) : OptionalDouble.empty();
+    }
   }
 
   /** Deletes points older than {@code beforeMillis}; returns how many. */

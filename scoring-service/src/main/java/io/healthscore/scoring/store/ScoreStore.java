@@ -1,6 +1,7 @@
 package io.healthscore.scoring.store;
 
 import io.healthscore.runtime.db.Database;
+import io.healthscore.scoring.cache.ScoreKey;
 import io.healthscore.v1.Band;
 import io.healthscore.v1.ScoreOrder;
 import java.sql.Connection;
@@ -9,7 +10,10 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -24,6 +28,9 @@ public final class ScoreStore {
       "account_id, scorecard_id, scorecard_version, is_primary, segment, mrr, score, band,"
           + " computed_score, computed_band, coverage, no_data, churn_probability, model_id,"
           + " mrr_at_risk, rolled_up, override_key, computed_at, state";
+
+  /** Ids per IN list of a multi-row read. */
+  static final int IN_CHUNK = 500;
 
   private final Database database;
   private final String upsert;
@@ -131,6 +138,42 @@ public final class ScoreStore {
         return rs.next() ? Optional.of(read(rs)) : Optional.empty();
       }
     }
+  }
+
+  /** The stored rows of these scores, in one transaction; keys without a row are left out. */
+  public Map<ScoreKey, StoredScore> getAll(Collection<ScoreKey> keys) {
+    Map<ScoreKey, StoredScore> result = new HashMap<>();
+    if (keys.isEmpty()) {
+      return result;
+    }
+    Map<String, List<String>> byScorecard = new HashMap<>();
+    keys.forEach(k -> byScorecard.computeIfAbsent(k.scorecardId(), x -> new ArrayList<>()).add(k.accountId()));
+    database.inTransaction(
+        c -> {
+          for (Map.Entry<String, List<String>> e : byScorecard.entrySet()) {
+            List<String> ids = e.getValue();
+            for (int from = 0; from < ids.size(); from += IN_CHUNK) {
+              List<String> chunk = ids.subList(from, Math.min(ids.size(), from + IN_CHUNK));
+              try (PreparedStatement s =
+                  c.prepareStatement(
+                      "SELECT " + COLUMNS + " FROM scores WHERE scorecard_id = ? AND account_id IN ("
+                          + "?, ".repeat(chunk.size() - 1) + "?)")) {
+                s.setString(1, e.getKey());
+                for (int i = 0; i < chunk.size(); i++) {
+                  s.setString(i + 2, chunk.get(i));
+                }
+                try (ResultSet rs = s.executeQuery()) {
+                  while (rs.next()) {
+                    StoredScore row = read(rs);
+                    result.put(new ScoreKey(row.accountId(), row.scorecardId()), row);
+                  }
+                }
+              }
+            }
+          }
+          return null;
+        });
+    return result;
   }
 
   /** One page matching the query, in its order. */
