@@ -135,6 +135,7 @@ public final class SignalsServer implements AutoCloseable {
               .onStop(readWorkers::shutdownNow)
               .onStop(db::close);
       ServiceServer server = inProcessName == null ? builder.build() : builder.buildInProcess(inProcessName);
+      engine.onFailure(cause -> server.markNotServing("signal ingest stopped: " + cause));
       return new SignalsServer(server, metrics, service, engine, feed);
     } catch (RuntimeException | Error e) {
       closeAll(opened, e);

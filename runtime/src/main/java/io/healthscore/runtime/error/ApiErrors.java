@@ -3,6 +3,7 @@ package io.healthscore.runtime.error;
 import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.rpc.BadRequest;
+import com.google.rpc.RetryInfo;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusException;
@@ -49,6 +50,17 @@ public final class ApiErrors {
           badRequest.addFieldViolationsBuilder().setField(v.field()).setDescription(v.description());
         }
         status.addDetails(Any.pack(badRequest.build()));
+      }
+      if (api instanceof ResourceExhaustedException exhausted && exhausted.retryAfter().isPresent()) {
+        java.time.Duration delay = exhausted.retryAfter().get();
+        status.addDetails(
+            Any.pack(
+                RetryInfo.newBuilder()
+                    .setRetryDelay(
+                        com.google.protobuf.Duration.newBuilder()
+                            .setSeconds(delay.getSeconds())
+                            .setNanos(delay.getNano()))
+                    .build()));
       }
       return StatusProto.toStatusRuntimeException(status.build());
     }

@@ -142,6 +142,16 @@ public final class ServiceServer implements AutoCloseable {
     return this;
   }
 
+  /**
+   * Reports every service NOT_SERVING for good, while the server keeps answering: a component the
+   * service cannot work without has failed (say, its ingest engine's writer died), so probes and
+   * load balancers take the process out and Kubernetes restarts it. Callable from any thread.
+   */
+  public void markNotServing(String reason) {
+    LOG.severe(config.serviceName() + ": not serving: " + reason);
+    health.enterTerminalState();
+  }
+
   /** The bound gRPC port, or -1 for an in-process server. */
   public int grpcPort() {
     return server.getListenSockets().stream()

@@ -119,6 +119,22 @@ class ErrorMappingTest {
   }
 
   @Test
+  void resourceExhaustedCarriesRetryInfoWhenTheServerKnowsWhen() throws Exception {
+    StatusRuntimeException e =
+        ApiErrors.toStatusException(new ResourceExhaustedException("behind", java.time.Duration.ofMillis(2_500)));
+    assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.getStatus().getCode());
+    com.google.rpc.Status status = io.grpc.protobuf.StatusProto.fromThrowable(e);
+    com.google.rpc.RetryInfo retry = status.getDetails(0).unpack(com.google.rpc.RetryInfo.class);
+    assertEquals(2, retry.getRetryDelay().getSeconds());
+    assertEquals(500_000_000, retry.getRetryDelay().getNanos());
+    assertEquals(
+        0,
+        io.grpc.protobuf.StatusProto.fromThrowable(
+                ApiErrors.toStatusException(new ResourceExhaustedException("no delay known")))
+            .getDetailsCount());
+  }
+
+  @Test
   void violationsCollectAndThrowOnlyWhenAny() {
     Violations v = new Violations();
     assertTrue(v.check(true, "a", "never recorded"));

@@ -83,13 +83,27 @@ class GracefulStopTest {
   }
 
   @Test
+  void markNotServingTurnsEveryServiceNotServingForGood() throws Exception {
+    try (Metrics metrics = new Metrics("test-service");
+        ServiceServer server = startEcho(metrics)) {
+      ManagedChannel channel = Channels.forAddress("localhost:" + server.grpcPort());
+      try {
+        HealthGrpc.HealthBlockingStub health = Deadlines.withDefault(HealthGrpc.newBlockingStub(channel));
+        HealthCheckRequest echo = HealthCheckRequest.newBuilder().setService(EchoService.SERVICE).build();
+        assertEquals(ServingStatus.SERVING, health.check(echo).getStatus());
+        server.markNotServing("a component stopped (test)");
+        assertEquals(ServingStatus.NOT_SERVING, health.check(echo).getStatus());
+        assertEquals(ServingStatus.NOT_SERVING, health.check(HealthCheckRequest.getDefaultInstance()).getStatus());
+      } finally {
+        channel.shutdownNow();
+      }
+    }
+  }
+
+  @Test
   void reflectionListsTheServices() throws Exception {
     try (Metrics metrics = new Metrics("test-service");
-        ServiceServer server =
-            ServiceServer.builder(config(), metrics)
-                .addService(EchoService.definition())
-                .build()
-                .start()) {
+        ServiceServer server = startEcho(metrics)) {
       ManagedChannel channel = Channels.forAddress("localhost:" + server.grpcPort());
       try {
         CompletableFuture<ServerReflectionResponse> response = new CompletableFuture<>();
@@ -122,6 +136,10 @@ class GracefulStopTest {
         channel.shutdownNow();
       }
     }
+  }
+
+  private static ServiceServer startEcho(Metrics metrics) {
+    return ServiceServer.builder(config(), metrics).addService(EchoService.definition()).build().start();
   }
 
   /** Free ports and a short grace. */

@@ -33,24 +33,15 @@ public final class SignalValidator {
     checkId(s.getEventId(), index, "event_id", out);
     checkId(s.getAccountId(), index, "account_id", out);
     checkMetric(s.getMetric(), index, out);
-    if (s.getUserId().length() > MAX_ID_LENGTH) {
-      out.add(violation(index, "user_id", "must be at most " + MAX_ID_LENGTH + " characters"));
-    }
-    if (s.getSource().length() > MAX_ID_LENGTH) {
-      out.add(violation(index, "source", "must be at most " + MAX_ID_LENGTH + " characters"));
-    }
+    checkOptionalText(s.getUserId(), MAX_ID_LENGTH, index, "user_id", out);
+    checkOptionalText(s.getSource(), MAX_ID_LENGTH, index, "source", out);
     switch (s.getValueCase()) {
       case NUMBER -> {
         if (!Double.isFinite(s.getNumber())) {
           out.add(violation(index, "number", "must be finite"));
         }
       }
-      case LABEL -> {
-        if (s.getLabel().length() > MAX_LABEL_LENGTH) {
-          out.add(
-              violation(index, "label", "must be at most " + MAX_LABEL_LENGTH + " characters"));
-        }
-      }
+      case LABEL -> checkOptionalText(s.getLabel(), MAX_LABEL_LENGTH, index, "label", out);
       default -> out.add(violation(index, "value", "must set number or label"));
     }
     if (!s.hasOccurredAt()) {
@@ -82,9 +73,41 @@ public final class SignalValidator {
   private static void checkId(String value, int index, String field, List<SignalViolation> out) {
     if (value.isEmpty()) {
       out.add(violation(index, field, "must not be empty"));
-    } else if (value.length() > MAX_ID_LENGTH) {
-      out.add(violation(index, field, "must be at most " + MAX_ID_LENGTH + " characters"));
+    } else {
+      checkOptionalText(value, MAX_ID_LENGTH, index, field, out);
     }
+  }
+
+  private static void checkOptionalText(
+      String value, int maxLength, int index, String field, List<SignalViolation> out) {
+    if (value.length() > maxLength) {
+      out.add(violation(index, field, "must be at most " + maxLength + " characters"));
+      return;
+    }
+    int control = firstControlCharacter(value);
+    if (control >= 0) {
+      out.add(
+          violation(
+              index,
+              field,
+              String.format(
+                  "must not contain control characters (U+%04X at position %d)",
+                  (int) value.charAt(control), control)));
+    }
+  }
+
+  /**
+   * Index of the first C0 or C1 control character (NUL, tab, newline, DEL, ...) or -1. PostgreSQL
+   * cannot store NUL in text at all, and the others have no place in ids or labels.
+   */
+  static int firstControlCharacter(String value) {
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      if (c < 0x20 || (c >= 0x7F && c <= 0x9F)) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   private static void checkMetric(String metric, int index, List<SignalViolation> out) {

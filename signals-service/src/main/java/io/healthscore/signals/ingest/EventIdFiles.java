@@ -10,6 +10,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
+import java.util.logging.Logger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.zip.CRC32C;
@@ -19,10 +20,14 @@ import java.util.zip.CRC32C;
  * so that expiring a day is deleting its file.
  *
  * <p>A file is a sequence of chunks: {@code int count, int crc32c, count x (long high, long low)}.
- * A torn last chunk (crash while appending) fails its length or checksum and is cut off at load;
- * the ids it held are still in the write-ahead log, which is only deleted after the append synced.
+ * A torn chunk (crash or failed write while appending) fails its length or checksum; the ids it held
+ * are still in the write-ahead log, which is only deleted after the append synced. A failed append
+ * cuts the file back to where it started; should damage still sit between intact chunks (a retried
+ * append after a failure that could not be undone), loading skips it and keeps every intact chunk
+ * after it, and only a damaged tail is cut off.
  */
 final class EventIdFiles {
+  private static final Logger LOG = Logger.getLogger(EventIdFiles.class.getName());
   private static final Pattern NAME = Pattern.compile("ids-(\\d+)\\.bin");
   private static final int CHUNK_IDS = 65_536;
   private static final int CHUNK_HEADER = 8;
@@ -47,27 +52,41 @@ final class EventIdFiles {
       try (FileChannel channel =
           FileChannel.open(
               file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
-        List<Integer> indexes = day.getValue();
-        for (int from = 0; from < indexes.size(); from += CHUNK_IDS) {
-          int n = Math.min(CHUNK_IDS, indexes.size() - from);
-          ByteBuffer chunk = ByteBuffer.allocate(CHUNK_HEADER + n * 16);
-          chunk.position(CHUNK_HEADER);
-          for (int k = from; k < from + n; k++) {
-            int i = indexes.get(k);
-            chunk.putLong(entries[2 * i]).putLong(entries[2 * i + 1]);
+        long start = channel.size();
+        try {
+          appendChunks(channel, entries, day.getValue());
+        } catch (IOException | RuntimeException e) {
+          try {
+            channel.truncate(start);
+          } catch (IOException undo) {
+            e.addSuppressed(undo);
           }
-          CRC32C crc = new CRC32C();
-          crc.update(chunk.array(), CHUNK_HEADER, n * 16);
-          chunk.putInt(0, n).putInt(4, (int) crc.getValue());
-          chunk.flip();
-          while (chunk.hasRemaining()) {
-            channel.write(chunk);
-          }
+          throw e;
         }
-        channel.force(false);
       }
     }
     WriteAheadLog.syncDirectory(dir);
+  }
+
+  private static void appendChunks(FileChannel channel, long[] entries, List<Integer> indexes)
+      throws IOException {
+    for (int from = 0; from < indexes.size(); from += CHUNK_IDS) {
+      int n = Math.min(CHUNK_IDS, indexes.size() - from);
+      ByteBuffer chunk = ByteBuffer.allocate(CHUNK_HEADER + n * 16);
+      chunk.position(CHUNK_HEADER);
+      for (int k = from; k < from + n; k++) {
+        int i = indexes.get(k);
+        chunk.putLong(entries[2 * i]).putLong(entries[2 * i + 1]);
+      }
+      CRC32C crc = new CRC32C();
+      crc.update(chunk.array(), CHUNK_HEADER, n * 16);
+      chunk.putInt(0, n).putInt(4, (int) crc.getValue());
+      chunk.flip();
+      while (chunk.hasRemaining()) {
+        channel.write(chunk);
+      }
+    }
+    channel.force(false);
   }
 
   /**
@@ -107,34 +126,77 @@ final class EventIdFiles {
     try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
       long size = channel.size();
       long position = 0;
-      ByteBuffer header = ByteBuffer.allocate(CHUNK_HEADER);
+      long intactEnd = 0;
       while (position < size) {
-        header.clear();
-        if (size - position < CHUNK_HEADER || readFully(channel, header, position) < CHUNK_HEADER) {
+        ByteBuffer body = chunkAt(channel, position, size);
+        if (body != null) {
+          int count = body.capacity() / 16;
+          for (int i = 0; i < count; i++) {
+            set.add(body.getLong(i * 16), body.getLong(i * 16 + 8));
+          }
+          position += CHUNK_HEADER + count * 16L;
+          intactEnd = position;
+          continue;
+        }
+        long next = nextChunk(channel, position + 1, size);
+        if (next < 0) {
           break;
         }
-        int count = header.getInt(0);
-        int expectedCrc = header.getInt(4);
-        if (count <= 0 || count > CHUNK_IDS || size - position - CHUNK_HEADER < count * 16L) {
-          break;
-        }
-        ByteBuffer body = ByteBuffer.allocate(count * 16);
-        readFully(channel, body, position + CHUNK_HEADER);
-        CRC32C crc = new CRC32C();
-        crc.update(body.array(), 0, body.capacity());
-        if ((int) crc.getValue() != expectedCrc) {
-          break;
-        }
-        for (int i = 0; i < count; i++) {
-          set.add(body.getLong(i * 16), body.getLong(i * 16 + 8));
-        }
-        position += CHUNK_HEADER + count * 16L;
+        long damaged = position;
+        long skipped = next - position;
+        LOG.warning(() -> "event id file " + file + ": skipping " + skipped + " damaged bytes at byte "
+            + damaged + "; the intact chunks after them are kept");
+        position = next;
       }
-      if (position < size) {
-        channel.truncate(position);
+      if (intactEnd < size) {
+        LOG.warning("event id file " + file + ": cutting a torn tail of " + (size - intactEnd)
+            + " bytes at byte " + intactEnd);
+        channel.truncate(intactEnd);
         channel.force(false);
       }
     }
+  }
+
+  /** The body of the intact chunk starting at {@code position}, or null if none starts there. */
+  private static ByteBuffer chunkAt(FileChannel channel, long position, long size) throws IOException {
+    if (size - position < CHUNK_HEADER) {
+      return null;
+    }
+    ByteBuffer header = ByteBuffer.allocate(CHUNK_HEADER);
+    if (readFully(channel, header, position) < CHUNK_HEADER) {
+      return null;
+    }
+    int count = header.getInt(0);
+    int expectedCrc = header.getInt(4);
+    if (count <= 0 || count > CHUNK_IDS || size - position - CHUNK_HEADER < count * 16L) {
+      return null;
+    }
+    ByteBuffer body = ByteBuffer.allocate(count * 16);
+    readFully(channel, body, position + CHUNK_HEADER);
+    CRC32C crc = new CRC32C();
+    crc.update(body.array(), 0, body.capacity());
+    return (int) crc.getValue() == expectedCrc ? body : null;
+  }
+
+  /**
+   * Where the next intact chunk at or after {@code from} starts, or -1 if none does. Headers are
+   * screened in memory a window at a time; only plausible ones have their checksum verified.
+   */
+  private static long nextChunk(FileChannel channel, long from, long size) throws IOException {
+    ByteBuffer window = ByteBuffer.allocate(1 << 20);
+    for (long base = from; base + CHUNK_HEADER <= size; base += window.capacity() - CHUNK_HEADER) {
+      window.clear();
+      int read = readFully(channel, window, base);
+      for (int i = 0; i + CHUNK_HEADER <= read; i++) {
+        int count = window.getInt(i);
+        long p = base + i;
+        if (count > 0 && count <= CHUNK_IDS && size - p - CHUNK_HEADER >= count * 16L
+            && chunkAt(channel, p, size) != null) {
+          return p;
+        }
+      }
+    }
+    return -1;
   }
 
   private static int readFully(FileChannel channel, ByteBuffer buffer, long position) throws IOException {

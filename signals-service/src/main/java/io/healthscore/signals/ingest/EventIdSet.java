@@ -10,7 +10,10 @@ package io.healthscore.signals.ingest;
  * collide is about n^2 / 2^112, 2e-16 for a billion ids.
  *
  * <p>The table grows by half when three quarters full, so it stays between half and three quarters
- * full: 21 to 32 bytes per id, about 2 to 3 GiB for 100 million ids. Not thread-safe.
+ * full: 21 to 32 bytes per id, about 2 to 3 GiB for 100 million ids. It holds at most {@code maxIds}
+ * (the engine's share of the memory budget): {@link #reserve} tells the writer whether a batch still
+ * fits, and a table that cannot grow (the limit, or no memory for the larger array) keeps working at
+ * a higher load instead of failing. Not thread-safe.
  */
 final class EventIdSet {
   static final long HASH_BITS_OF_LOW = (1L << 48) - 1;
@@ -19,18 +22,42 @@ final class EventIdSet {
   /** Largest slot count a long[] can hold (two longs per slot). */
   private static final int MAX_CAPACITY = (Integer.MAX_VALUE - 8) / 2;
 
+  /** Most ids a table can hold at all: three quarters of the largest capacity. */
+  static final long MAX_IDS = MAX_CAPACITY / 4L * 3;
+
+  private final long maxIds;
   private long[] slots;
   private int capacity;
   private int size;
   private int oldestDay = Integer.MAX_VALUE;
 
   EventIdSet() {
-    this(MIN_CAPACITY);
+    this(MAX_IDS);
   }
 
-  EventIdSet(int expectedIds) {
-    capacity = Math.max(MIN_CAPACITY, (int) Math.min(MAX_CAPACITY, expectedIds * 4L / 3 + 1));
+  /** A set that {@link #reserve} keeps to at most {@code maxIds} ids. */
+  EventIdSet(long maxIds) {
+    this.maxIds = Math.max(1, Math.min(MAX_IDS, maxIds));
+    capacity = MIN_CAPACITY;
     slots = new long[capacity * 2];
+  }
+
+  /**
+   * Makes room for {@code more} ids, growing the table if needed. False when that would pass
+   * {@code maxIds} or the larger table cannot be allocated: the caller refuses the batch (and
+   * retries after expiry or a restart with a larger budget) rather than failing.
+   */
+  boolean reserve(int more) {
+    long needed = (long) size + more;
+    if (needed > maxIds) {
+      return false;
+    }
+    while (needed > capacity / 4L * 3) {
+      if (!grow()) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Builds the stored form of an id hashed by {@link SignalHashing#hash128} on {@code epochDay}. */
@@ -52,8 +79,9 @@ final class EventIdSet {
    * @return true if added, false if the id was already remembered
    */
   boolean add(long high, long low) {
-    if (size >= capacity / 4 * 3) {
-      grow();
+    if (size >= capacity / 4 * 3 && !grow() && size >= capacity - 1) {
+      // Only reachable by loading more ids than memory allows; one slot stays empty so probes end.
+      throw new IllegalStateException("event id index cannot hold more than " + size + " ids");
     }
     long hashOfLow = low & HASH_BITS_OF_LOW;
     int i = indexOf(high);
@@ -128,18 +156,25 @@ final class EventIdSet {
     return (int) (((high >>> 32) * capacity) >>> 32);
   }
 
-  private void grow() {
+  /** Grows by half; false (table unchanged) at the largest capacity or when memory is short. */
+  private boolean grow() {
     if (capacity == MAX_CAPACITY) {
-      throw new IllegalStateException("event id index is full (" + size + " ids): lower the retention");
+      return false;
     }
+    int larger = (int) Math.min(MAX_CAPACITY, capacity * 3L / 2);
     long[] old = slots;
-    capacity = (int) Math.min(MAX_CAPACITY, capacity * 3L / 2);
-    slots = new long[capacity * 2];
+    try {
+      slots = new long[larger * 2];
+    } catch (OutOfMemoryError e) {
+      return false; // nothing changed yet; the heap is as it was before the attempt
+    }
+    capacity = larger;
     size = 0;
     for (int i = 0; i < old.length; i += 2) {
       if (old[i] != 0) {
         add(old[i], old[i + 1]);
       }
     }
+    return true;
   }
 }

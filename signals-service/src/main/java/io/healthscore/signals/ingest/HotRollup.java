@@ -28,7 +28,8 @@ final class HotRollup {
     this.epochDay = epochDay;
   }
 
-  void add(boolean isLabel, double number, String label, long occurredAtMillis, long userHash, long sequence) {
+  /** @return true when the signal brought a user this rollup had not seen in this interval */
+  boolean add(boolean isLabel, double number, String label, long occurredAtMillis, long userHash, long sequence) {
     if (count == 0 || occurredAtMillis < firstAtMillis) {
       firstAtMillis = occurredAtMillis;
     }
@@ -51,12 +52,13 @@ final class HotRollup {
       numericCount++;
       sum += number;
     }
-    if (userHash != 0) {
-      if (users == null) {
-        users = new LongHashSet();
-      }
-      users.add(userHash);
+    if (userHash == 0) {
+      return false;
     }
+    if (users == null) {
+      users = new LongHashSet();
+    }
+    return users.add(userHash);
   }
 
   /** A detached copy for readers (without the chain). */

@@ -3,6 +3,7 @@ package io.healthscore.signals.ingest;
 import io.healthscore.runtime.concurrent.DaemonThreads;
 import io.healthscore.runtime.db.Database;
 import io.healthscore.runtime.error.ResourceExhaustedException;
+import io.healthscore.runtime.error.UnavailableException;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -20,11 +21,13 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -44,7 +47,8 @@ import java.util.logging.Logger;
 public final class IngestEngine implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(IngestEngine.class.getName());
   private static final long MILLIS_PER_DAY = 86_400_000L;
-  private static final PreparedBatch END_OF_INPUT = PreparedBatch.prepare(List.of(), UnaryOperator.identity());
+  private static final PreparedBatch END_OF_INPUT =
+      PreparedBatch.prepare(List.of(), UnaryOperator.identity(), SignalHashing.legacyUnkeyed());
 
   /** Rollups and event ids of a checkpoint interval that ended, waiting to be written. */
   private record FrozenInterval(RollupDelta delta, long[] ids, int idCount, long replayFromSegment) {}
@@ -56,6 +60,8 @@ public final class IngestEngine implements AutoCloseable {
   private final IngestMeters meters;
   private final EventIdFiles idFiles;
   private final MetricNames metricNames;
+  private final SignalHashing hashing;
+  private final List<Consumer<Throwable>> failureListeners = new CopyOnWriteArrayList<>();
 
   private final Object checkpointLock = new Object();
   private final Object walLock = new Object();
@@ -81,14 +87,18 @@ public final class IngestEngine implements AutoCloseable {
   private final AtomicBoolean checkpointRequested = new AtomicBoolean();
   private volatile int activeRollups;
   private volatile int frozenRollups;
+  private volatile long activeBytes;
+  private volatile long frozenBytes;
   private volatile int rememberedIds;
   private volatile Throwable failure;
   private boolean closed; // guarded by queueLock
 
   private IngestEngine(
       IngestSettings settings, RollupStore store, ChangeListener listener, MeterRegistry registry,
-      Clock clock, Replay replay, long firstNewSegment)
+      Clock clock, Replay replay, long firstNewSegment, SignalHashing hashing,
+      WriteAheadLog.SegmentOpener opener)
       throws IOException {
+    this.hashing = hashing;
     this.settings = settings;
     this.store = store;
     this.listener = listener;
@@ -101,8 +111,9 @@ public final class IngestEngine implements AutoCloseable {
     this.newIdCount = replay.newIdCount;
     this.sequence = replay.sequence;
     this.activeRollups = active.rollupCount();
+    this.activeBytes = active.estimatedBytes();
     this.rememberedIds = ids.size();
-    this.wal = new WriteAheadLog(settings.walDir(), firstNewSegment, settings.fsync());
+    this.wal = new WriteAheadLog(settings.walDir(), firstNewSegment, settings.fsync(), opener);
     this.meters = new IngestMeters(registry, this::hotRollups, () -> rememberedIds);
     this.writer = DaemonThreads.named("signals-ingest-wal-writer").newThread(this::writeLoop);
     this.checkpointer =
@@ -120,13 +131,24 @@ public final class IngestEngine implements AutoCloseable {
 
   static IngestEngine open(
       IngestSettings settings, Database db, ChangeListener listener, MeterRegistry registry, Clock clock) {
+    return open(settings, db, listener, registry, clock, WriteAheadLog.SegmentOpener.FILES);
+  }
+
+  static IngestEngine open(
+      IngestSettings settings, Database db, ChangeListener listener, MeterRegistry registry, Clock clock,
+      WriteAheadLog.SegmentOpener opener) {
     try {
       Files.createDirectories(settings.walDir());
       RollupStore store = new RollupStore(db);
       store.migrate();
+      SignalHashing hashing = store.hashing(holdsFiles(settings.walDir()));
+      if (!hashing.isKeyed()) {
+        LOG.warning("this store was created before id hashes were keyed and keeps the fixed hash;"
+            + " a new store (new data directory and database) gets a keyed one");
+      }
       RollupStore.Checkpoint checkpoint = store.lastCheckpoint();
       long today = Math.floorDiv(clock.millis(), MILLIS_PER_DAY);
-      EventIdSet ids = new EventIdSet();
+      EventIdSet ids = new EventIdSet(settings.maxRememberedIds());
       new EventIdFiles(settings.walDir()).load(ids, today, settings.dedupRetentionDays());
       Replay replay = new Replay(ids, checkpoint.checkpointId() + 1);
       long lastSegment =
@@ -135,7 +157,7 @@ public final class IngestEngine implements AutoCloseable {
               checkpoint.replayFromSegment(),
               (segment, data, offset, length) -> WalBatchCodec.decode(data, offset, length, replay));
       IngestEngine engine =
-          new IngestEngine(settings, store, listener, registry, clock, replay, lastSegment + 1);
+          new IngestEngine(settings, store, listener, registry, clock, replay, lastSegment + 1, hashing, opener);
       engine.wal.deleteBefore(checkpoint.replayFromSegment());
       if (!replay.changed.isEmpty()) {
         LOG.info(() -> "replayed " + replay.sequence + " signals from the write-ahead log");
@@ -148,6 +170,13 @@ public final class IngestEngine implements AutoCloseable {
       return engine;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open the ingest log in " + settings.walDir(), e);
+    }
+  }
+
+  /** Whether the log directory holds segments or id files, i.e. hashes of an existing store. */
+  private static boolean holdsFiles(java.nio.file.Path walDir) throws IOException {
+    try (var files = Files.newDirectoryStream(walDir, "{wal-*.log,ids-*.bin}")) {
+      return files.iterator().hasNext();
     }
   }
 
@@ -186,9 +215,12 @@ public final class IngestEngine implements AutoCloseable {
    * kill -9. Signals whose event id was seen before (in an earlier batch, or earlier in this one) are
    * dropped and flagged. Thread-safe; concurrent callers share syncs.
    *
-   * @throws ResourceExhaustedException when checkpoints fall behind: more than maxHotRollups rollups
-   *     wait in memory even after waiting up to one checkpoint interval; retry later
-   * @throws IllegalStateException when the engine is closed or failed to write its log
+   * @throws ResourceExhaustedException when checkpoints fall behind (more than maxHotRollups rollups
+   *     wait in memory even after waiting up to one checkpoint interval) or the event id index is at
+   *     its share of the memory budget; retry later
+   * @throws UnavailableException when the engine stopped (a log write failed, or one of its threads
+   *     died): fails at once, the process needs a restart
+   * @throws IllegalStateException when the engine is closed
    */
   public IngestResult ingest(List<SignalRecord> signals) {
     if (signals.isEmpty()) {
@@ -196,11 +228,12 @@ public final class IngestEngine implements AutoCloseable {
     }
     checkHealthy();
     awaitCapacity();
-    PreparedBatch batch = PreparedBatch.prepare(signals, metricNames);
+    PreparedBatch batch = PreparedBatch.prepare(signals, metricNames, hashing);
     synchronized (queueLock) {
       if (closed) {
         throw new IllegalStateException("ingest engine is closed");
       }
+      checkHealthy();
       queue.add(batch);
     }
     try {
@@ -217,19 +250,67 @@ public final class IngestEngine implements AutoCloseable {
   private void checkHealthy() {
     Throwable f = failure;
     if (f != null) {
-      throw new IllegalStateException("ingest engine stopped after a log write failed: " + f.getMessage(), f);
+      throw stopped(f);
+    }
+  }
+
+  private static UnavailableException stopped(Throwable f) {
+    return new UnavailableException("signal ingest stopped (" + f + "); the service needs a restart", f);
+  }
+
+  /** Whether the engine still works: false for good once a log write failed or a thread died. */
+  public boolean healthy() {
+    return failure == null;
+  }
+
+  /** Runs {@code onFailure} (once, on the failing thread) when the engine stops working. */
+  public void onFailure(Consumer<Throwable> onFailure) {
+    failureListeners.add(onFailure);
+    Throwable f = failure;
+    if (f != null) {
+      onFailure.accept(f);
+    }
+  }
+
+  /**
+   * Stops the engine for good: later and queued batches fail at once with UNAVAILABLE, and the
+   * failure listeners hear of it (health turns NOT_SERVING). What was synced stays in the log.
+   */
+  private void fail(Throwable cause) {
+    synchronized (queueLock) {
+      if (failure != null) {
+        return;
+      }
+      failure = cause;
+      List<PreparedBatch> queued = new ArrayList<>();
+      queue.drainTo(queued);
+      for (PreparedBatch b : queued) {
+        if (b == END_OF_INPUT) {
+          queue.add(b);
+        } else {
+          b.done.completeExceptionally(stopped(cause));
+        }
+      }
+    }
+    LOG.log(Level.SEVERE, "signal ingest stopped", cause);
+    for (Consumer<Throwable> l : failureListeners) {
+      try {
+        l.accept(cause);
+      } catch (RuntimeException e) {
+        LOG.log(Level.WARNING, "ingest failure listener failed", e);
+      }
     }
   }
 
   private void awaitCapacity() {
-    if (hotRollups() <= settings.maxHotRollups()) {
+    if (hasRoom()) {
       return;
     }
     requestCheckpoint();
     long deadline = System.nanoTime() + settings.checkpointInterval().toNanos();
     synchronized (capacity) {
       long left;
-      while (hotRollups() > settings.maxHotRollups() && (left = deadline - System.nanoTime()) > 0) {
+      while (!hasRoom() && (left = deadline - System.nanoTime()) > 0) {
         try {
           TimeUnit.NANOSECONDS.timedWait(capacity, left);
         } catch (InterruptedException e) {
@@ -241,8 +322,25 @@ public final class IngestEngine implements AutoCloseable {
     if (hotRollups() > settings.maxHotRollups()) {
       throw new ResourceExhaustedException(
           "signal ingest is behind: " + hotRollups() + " rollups wait for a checkpoint (limit "
-              + settings.maxHotRollups() + "); retry later");
+              + settings.maxHotRollups() + "); retry later",
+          settings.checkpointInterval());
     }
+    if (hotBytes() > settings.maxHotBytes()) {
+      throw new ResourceExhaustedException(
+          "signal ingest is behind: about " + hotBytes() / (1 << 20) + " MiB of rollups and users wait"
+              + " for a checkpoint (limit " + settings.maxHotBytes() / (1 << 20) + " MiB, from "
+              + IngestSettings.MEMORY_BUDGET + "); retry later",
+          settings.checkpointInterval());
+    }
+  }
+
+  /** Whether memory holds less than its bounds, so a batch may go in. */
+  private boolean hasRoom() {
+    return hotRollups() <= settings.maxHotRollups() && hotBytes() <= settings.maxHotBytes();
+  }
+
+  private long hotBytes() {
+    return activeBytes + frozenBytes;
   }
 
   private int hotRollups() {
@@ -260,8 +358,13 @@ public final class IngestEngine implements AutoCloseable {
       }
       queue.drainTo(group);
       boolean end = group.remove(END_OF_INPUT);
-      if (!group.isEmpty()) {
-        writeGroup(group);
+      try {
+        if (!group.isEmpty()) {
+          writeGroup(group);
+        }
+      } catch (Throwable t) { // OutOfMemoryError included: nobody may be left waiting
+        fail(t);
+        group.forEach(b -> b.done.completeExceptionally(stopped(t)));
       }
       if (end) {
         return;
@@ -271,16 +374,30 @@ public final class IngestEngine implements AutoCloseable {
 
   private void writeGroup(List<PreparedBatch> group) {
     synchronized (walLock) {
-      if (failure != null) {
-        group.forEach(b -> b.done.completeExceptionally(failure));
+      Throwable f = failure;
+      if (f != null) {
+        group.forEach(b -> b.done.completeExceptionally(stopped(f)));
         return;
       }
+      List<PreparedBatch> refused = null;
       try {
         long day = Math.floorDiv(clock.millis(), MILLIS_PER_DAY);
         groupBuffer.clear();
         for (PreparedBatch batch : group) {
+          if (!ids.reserve(batch.size())) {
+            refused = refused == null ? new ArrayList<>() : refused;
+            refused.add(batch);
+            continue;
+          }
           markDuplicates(batch, day);
           WalBatchCodec.append(groupBuffer, batch, day);
+        }
+        if (refused != null) {
+          group.removeAll(refused);
+          refuseForIds(refused);
+          if (group.isEmpty()) {
+            return;
+          }
         }
         wal.write(groupBuffer.array(), groupBuffer.size());
         long started = System.nanoTime();
@@ -292,9 +409,8 @@ public final class IngestEngine implements AutoCloseable {
       } catch (IOException | RuntimeException e) {
         // What was written may not be durable while its ids are marked seen: stop rather than
         // acknowledge anything further. A restart recovers from the log.
-        failure = e;
-        LOG.log(Level.SEVERE, "write-ahead log write failed; ingest stopped", e);
-        group.forEach(b -> b.done.completeExceptionally(e));
+        fail(e);
+        group.forEach(b -> b.done.completeExceptionally(stopped(e)));
         return;
       }
       synchronized (deltaLock) {
@@ -302,9 +418,10 @@ public final class IngestEngine implements AutoCloseable {
           apply(batch);
         }
         activeRollups = active.rollupCount();
+        activeBytes = active.estimatedBytes();
       }
       rememberedIds = ids.size();
-      if (activeRollups > settings.maxHotRollups() / 2) {
+      if (activeRollups > settings.maxHotRollups() / 2 || activeBytes > settings.maxHotBytes() / 2) {
         requestCheckpoint();
       }
       // Told while the log is still held, so a checkpoint cannot delete segments before the
@@ -325,6 +442,19 @@ public final class IngestEngine implements AutoCloseable {
       meters.ingested.increment(accepted);
       meters.duplicates.increment(batch.duplicates);
       batch.done.complete(new IngestResult(accepted, batch.duplicates, batch.duplicate));
+    }
+  }
+
+  /** Batches that would take the event id index past its share of the memory budget. */
+  private void refuseForIds(List<PreparedBatch> refused) {
+    meters.idIndexFull.increment(refused.size());
+    for (PreparedBatch b : refused) {
+      b.done.completeExceptionally(
+          new ResourceExhaustedException(
+              "the event id index is full: " + ids.size() + " ids remembered, limit "
+                  + settings.maxRememberedIds() + " from " + IngestSettings.MEMORY_BUDGET
+                  + "; retry later, raise the budget or lower " + IngestSettings.DEDUP_RETENTION_DAYS,
+              settings.checkpointInterval()));
     }
   }
 
@@ -500,23 +630,38 @@ public final class IngestEngine implements AutoCloseable {
     }
   }
 
-  /** Ids first, then rollups and the new replay start in one transaction, then the log goes. */
+  /**
+   * Ids first, then the listener's flush (it heard of every signal of these intervals before they
+   * were cut), then rollups and the new replay start in one transaction, then the log goes. Once
+   * the replay start moves the intervals are never replayed, so the change notifications must be
+   * persisted before it does.
+   */
   private void writeIntervals(List<FrozenInterval> intervals, long today) throws IOException {
     for (FrozenInterval f : intervals) {
       idFiles.append(f.ids(), f.idCount(), today);
     }
+    listener.flush();
     FrozenInterval last = intervals.get(intervals.size() - 1);
-    store.write(
-        intervals.stream().map(FrozenInterval::delta).toList(),
-        new RollupStore.Checkpoint(last.delta().checkpointId, last.replayFromSegment()));
+    List<RollupStore.RefusedRollup> refused =
+        store.write(
+            intervals.stream().map(FrozenInterval::delta).toList(),
+            new RollupStore.Checkpoint(last.delta().checkpointId, last.replayFromSegment()));
+    if (!refused.isEmpty()) {
+      meters.refusedRollups.increment(refused.size());
+      RollupStore.RefusedRollup first = refused.get(0);
+      LOG.severe(
+          "checkpoint left out " + refused.size() + " rollup(s) the database refused, first: account '"
+              + first.accountId() + "', metric '" + first.metric() + "', day " + first.epochDay()
+              + ": " + first.reason());
+    }
     synchronized (deltaLock) {
       frozen.clear();
       frozenRollups = 0;
+      frozenBytes = 0;
     }
     synchronized (capacity) {
       capacity.notifyAll();
     }
-    listener.flush();
     wal.deleteBefore(last.replayFromSegment());
   }
 
@@ -534,12 +679,19 @@ public final class IngestEngine implements AutoCloseable {
           return;
         }
       }
-      wal.roll();
+      try {
+        wal.roll();
+      } catch (IOException | RuntimeException e) {
+        fail(e); // the log cannot continue; what it holds is replayed at the next start
+        throw e;
+      }
       synchronized (deltaLock) {
         frozen.add(new FrozenInterval(active, newIds, newIdCount, wal.segment()));
         frozenRollups += active.rollupCount();
+        frozenBytes += active.estimatedBytes();
         active = new RollupDelta(active.checkpointId + 1, metricNames);
         activeRollups = 0;
+        activeBytes = 0;
       }
       newIds = new long[1024];
       newIdCount = 0;
@@ -565,6 +717,9 @@ public final class IngestEngine implements AutoCloseable {
       checkpoint();
     } catch (RuntimeException e) {
       LOG.log(Level.WARNING, "ingest checkpoint failed; will retry", e);
+    } catch (Throwable t) {
+      // An Error would silently cancel the schedule: checkpoints would stop for good.
+      fail(t);
     }
   }
 

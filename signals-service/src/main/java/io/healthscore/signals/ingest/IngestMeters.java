@@ -16,6 +16,8 @@ final class IngestMeters {
   final Timer walSync;
   final Timer checkpoint;
   final Counter checkpointFailures;
+  final Counter refusedRollups;
+  final Counter idIndexFull;
   private final MeterRegistry registry;
   private final List<Meter> meters = new ArrayList<>();
 
@@ -42,6 +44,14 @@ final class IngestMeters {
     checkpointFailures =
         keep(Counter.builder("healthscore.signals.checkpoint.failures")
             .description("Checkpoints that failed and will be retried")
+            .register(registry));
+    refusedRollups =
+        keep(Counter.builder("healthscore.signals.checkpoint.refused.rollups")
+            .description("Rollups a checkpoint left out because the database refused them")
+            .register(registry));
+    idIndexFull =
+        keep(Counter.builder("healthscore.signals.dedup.full.batches")
+            .description("Batches refused because the event id index reached its memory budget")
             .register(registry));
     keep(Gauge.builder("healthscore.signals.hot.rollups", hotRollups)
         .description("Rollups changed in memory and not yet checkpointed")

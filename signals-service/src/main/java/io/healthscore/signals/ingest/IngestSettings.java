@@ -13,6 +13,9 @@ import java.time.Duration;
  * @param dedupRetentionDays how long an event id is remembered after the day it was ingested
  * @param fsync false only for benchmarks of a non-durable baseline; never off in the service
  * @param maxHotRollups rollups allowed in memory before ingest pushes back (see {@link IngestEngine#ingest})
+ * @param memoryBudgetBytes heap the engine may use for what it keeps in memory: half of it bounds the
+ *     event id index and 40% the rollups and user sets waiting for a checkpoint; past either, ingest
+ *     answers RESOURCE_EXHAUSTED instead of running out of memory
  */
 public record IngestSettings(
     Path walDir,
@@ -20,12 +23,14 @@ public record IngestSettings(
     long walSegmentBytes,
     int dedupRetentionDays,
     boolean fsync,
-    int maxHotRollups) {
+    int maxHotRollups,
+    long memoryBudgetBytes) {
 
   public static final String CHECKPOINT_INTERVAL = "HEALTHSCORE_CHECKPOINT_INTERVAL";
   public static final String WAL_SEGMENT_BYTES = "HEALTHSCORE_WAL_SEGMENT_BYTES";
   public static final String DEDUP_RETENTION_DAYS = "HEALTHSCORE_DEDUP_RETENTION_DAYS";
   public static final String MAX_HOT_ROLLUPS = "HEALTHSCORE_MAX_HOT_ROLLUPS";
+  public static final String MEMORY_BUDGET = "HEALTHSCORE_INGEST_MEMORY_BUDGET";
 
   public static final Duration DEFAULT_CHECKPOINT_INTERVAL = Duration.ofSeconds(5);
   public static final long DEFAULT_WAL_SEGMENT_BYTES = 64L * 1024 * 1024;
@@ -46,12 +51,64 @@ public record IngestSettings(
     if (maxHotRollups < 1) {
       throw new IllegalArgumentException("max hot rollups must be positive: " + maxHotRollups);
     }
+    if (memoryBudgetBytes < 1 << 20) {
+      throw new IllegalArgumentException("ingest memory budget must be at least 1 MiB: " + memoryBudgetBytes);
+    }
   }
 
-  /** The settings with the default bound on hot rollups. */
+  /** The settings with the default memory budget. */
+  public IngestSettings(
+      Path walDir, Duration checkpointInterval, long walSegmentBytes, int dedupRetentionDays, boolean fsync,
+      int maxHotRollups) {
+    this(walDir, checkpointInterval, walSegmentBytes, dedupRetentionDays, fsync, maxHotRollups,
+        defaultMemoryBudget());
+  }
+
+  /** The settings with the default bound on hot rollups and memory budget. */
   public IngestSettings(
       Path walDir, Duration checkpointInterval, long walSegmentBytes, int dedupRetentionDays, boolean fsync) {
     this(walDir, checkpointInterval, walSegmentBytes, dedupRetentionDays, fsync, DEFAULT_MAX_HOT_ROLLUPS);
+  }
+
+  /** Half the heap (-Xmx): the rest is for gRPC buffers, reads and the other stores. */
+  public static long defaultMemoryBudget() {
+    return Math.max(1 << 20, Runtime.getRuntime().maxMemory() / 2);
+  }
+
+  /**
+   * Event ids the index may hold: half the budget at up to 32 bytes per id (a table between half
+   * and three quarters full) plus the transient copy while it grows.
+   */
+  public long maxRememberedIds() {
+    return memoryBudgetBytes / 2 / 40;
+  }
+
+  /**
+   * Estimated heap of rollups and user sets waiting for a checkpoint before ingest pushes back:
+   * 40% of the budget (the rest is the transient copy of a checkpoint and reads).
+   */
+  public long maxHotBytes() {
+    return memoryBudgetBytes / 10 * 4;
+  }
+
+  /**
+   * A size in bytes: a number with an optional suffix k, m or g (powers of 1024), e.g. 512m.
+   *
+   * @throws IllegalArgumentException naming {@code variable} when the text is not such a size
+   */
+  static long parseBytes(String variable, String text) {
+    String t = text.trim().toLowerCase(java.util.Locale.ROOT);
+    long unit = 1;
+    if (t.endsWith("k") || t.endsWith("m") || t.endsWith("g")) {
+      unit = t.endsWith("k") ? 1L << 10 : t.endsWith("m") ? 1L << 20 : 1L << 30;
+      t = t.substring(0, t.length() - 1);
+    }
+    try {
+      return Math.multiplyExact(Long.parseLong(t), unit);
+    } catch (NumberFormatException | ArithmeticException e) {
+      throw new IllegalArgumentException(
+          variable + " must be a size in bytes such as 536870912, 512m or 2g, got '" + text + "'", e);
+    }
   }
 
   /** Defaults with the log under {@code walDir}. */
@@ -62,13 +119,14 @@ public record IngestSettings(
         DEFAULT_WAL_SEGMENT_BYTES,
         DEFAULT_DEDUP_RETENTION_DAYS,
         true,
-        DEFAULT_MAX_HOT_ROLLUPS);
+        DEFAULT_MAX_HOT_ROLLUPS,
+        defaultMemoryBudget());
   }
 
   /**
    * Reads HEALTHSCORE_CHECKPOINT_INTERVAL, HEALTHSCORE_WAL_SEGMENT_BYTES,
-   * HEALTHSCORE_DEDUP_RETENTION_DAYS and HEALTHSCORE_MAX_HOT_ROLLUPS; the log goes to dataDir/wal.
-   * Always syncs.
+   * HEALTHSCORE_DEDUP_RETENTION_DAYS, HEALTHSCORE_MAX_HOT_ROLLUPS and
+   * HEALTHSCORE_INGEST_MEMORY_BUDGET; the log goes to dataDir/wal. Always syncs.
    */
   public static IngestSettings fromConfig(ServiceConfig config) {
     return new IngestSettings(
@@ -77,6 +135,7 @@ public record IngestSettings(
         config.getLong(WAL_SEGMENT_BYTES, DEFAULT_WAL_SEGMENT_BYTES),
         config.getInt(DEDUP_RETENTION_DAYS, DEFAULT_DEDUP_RETENTION_DAYS),
         true,
-        config.getInt(MAX_HOT_ROLLUPS, DEFAULT_MAX_HOT_ROLLUPS));
+        config.getInt(MAX_HOT_ROLLUPS, DEFAULT_MAX_HOT_ROLLUPS),
+        parseBytes(MEMORY_BUDGET, config.get(MEMORY_BUDGET, Long.toString(defaultMemoryBudget()))));
   }
 }

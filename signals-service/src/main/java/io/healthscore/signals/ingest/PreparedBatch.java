@@ -58,10 +58,11 @@ final class PreparedBatch {
   }
 
   /**
-   * Hashes and encodes {@code signals}; {@code metricNames} gives the shared instance of each
+   * Hashes (with the store's {@code hashing}) and encodes {@code signals}; {@code metricNames} gives the shared instance of each
    * metric name, so that the writer's map lookups compare metric names by identity.
    */
-  static PreparedBatch prepare(List<SignalRecord> signals, UnaryOperator<String> metricNames) {
+  static PreparedBatch prepare(
+      List<SignalRecord> signals, UnaryOperator<String> metricNames, SignalHashing hashing) {
     int n = signals.size();
     // Sized for a distinct account per signal, so that it does not grow while filling.
     HashMap<String, Integer> dictionary = new HashMap<>(2 * n + 16);
@@ -75,9 +76,9 @@ final class PreparedBatch {
     long[] userHashes = new long[n];
     for (int i = 0; i < n; i++) {
       SignalRecord s = signals.get(i);
-      SignalHashing.hash128(s.eventId(), idHashes, 2 * i);
+      hashing.hash128(s.eventId(), idHashes, 2 * i);
       boolean hasUser = !s.userId().isEmpty();
-      long userHash = hasUser ? SignalHashing.hash64(s.userId(), scratch) : 0;
+      long userHash = hasUser ? hashing.hash64(s.userId(), scratch) : 0;
       userHashes[i] = userHash;
       records.putLong(idHashes[2 * i]);
       records.putLong(idHashes[2 * i + 1]);

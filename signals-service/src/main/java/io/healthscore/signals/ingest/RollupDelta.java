@@ -23,6 +23,7 @@ final class RollupDelta {
   private final HashMap<String, HashMap<String, HotRollup>> accounts = new HashMap<>();
   private final UnaryOperator<String> metricNames;
   private int rollups;
+  private long users;
 
   /** {@code metricNames} maps a metric to a shared instance, so that accounts share its String. */
   RollupDelta(long checkpointId, UnaryOperator<String> metricNames) {
@@ -74,12 +75,25 @@ final class RollupDelta {
       metrics.put(rollup.metric, rollup);
       rollups++;
     }
-    rollup.add(isLabel, number, label, occurredAtMillis, userHash, sequence);
+    if (rollup.add(isLabel, number, label, occurredAtMillis, userHash, sequence)) {
+      users++;
+    }
   }
 
   int rollupCount() {
     return rollups;
   }
+
+  /**
+   * Rough heap held: a rollup with its map entry and chain about {@value #BYTES_PER_ROLLUP} bytes,
+   * a user hash 8 bytes in a hash set kept at most half full.
+   */
+  long estimatedBytes() {
+    return rollups * BYTES_PER_ROLLUP + users * BYTES_PER_USER;
+  }
+
+  static final long BYTES_PER_ROLLUP = 200;
+  static final long BYTES_PER_USER = 16;
 
   boolean isEmpty() {
     return rollups == 0;

@@ -3,10 +3,12 @@ package io.healthscore.signals.ingest;
 import io.healthscore.runtime.db.Database;
 import io.healthscore.runtime.db.DatabaseException;
 import java.nio.ByteBuffer;
+import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Savepoint;
 import java.sql.Types;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -26,6 +28,8 @@ final class RollupStore {
   static final String MIGRATIONS = "db/signals-ingest";
   static final String MIGRATION_OWNER = "signals-ingest";
   private static final int BATCH = 1_000;
+  private static final String KEYED_HASH = "siphash-2-4";
+  private static final String LEGACY_HASH = "legacy";
 
   private static final String MERGE_ROLLUP =
       "MERGE INTO ingest_rollups t USING (VALUES (CAST(? AS VARCHAR), CAST(? AS VARCHAR),"
@@ -98,6 +102,45 @@ final class RollupStore {
     db.migrate(MIGRATIONS, MIGRATION_OWNER);
   }
 
+  /**
+   * The store's id hashing: the keyed hash whose random key was created at the store's first start,
+   * or, for a store that already holds hashes from before keys existed ({@code holdsLegacyHashes}
+   * and no key recorded), the fixed hash those were made with.
+   */
+  SignalHashing hashing(boolean holdsLegacyHashes) {
+    return db.inTransaction(
+        c -> {
+          try (PreparedStatement s =
+                  c.prepareStatement("SELECT algorithm, key0, key1 FROM ingest_hash_key WHERE id = 1");
+              ResultSet rs = s.executeQuery()) {
+            if (rs.next()) {
+              return rs.getString(1).equals(LEGACY_HASH)
+                  ? SignalHashing.legacyUnkeyed()
+                  : SignalHashing.keyed(rs.getLong(2), rs.getLong(3));
+            }
+          }
+          boolean legacy = holdsLegacyHashes || hasRollups(c);
+          SecureRandom random = new SecureRandom();
+          long k0 = legacy ? 0 : random.nextLong();
+          long k1 = legacy ? 0 : random.nextLong();
+          try (PreparedStatement s =
+              c.prepareStatement("INSERT INTO ingest_hash_key (id, algorithm, key0, key1) VALUES (1, ?, ?, ?)")) {
+            s.setString(1, legacy ? LEGACY_HASH : KEYED_HASH);
+            s.setLong(2, k0);
+            s.setLong(3, k1);
+            s.executeUpdate();
+          }
+          return legacy ? SignalHashing.legacyUnkeyed() : SignalHashing.keyed(k0, k1);
+        });
+  }
+
+  private static boolean hasRollups(Connection c) throws SQLException {
+    try (PreparedStatement s = c.prepareStatement("SELECT 1 FROM ingest_rollups FETCH FIRST 1 ROWS ONLY");
+        ResultSet rs = s.executeQuery()) {
+      return rs.next();
+    }
+  }
+
   Checkpoint lastCheckpoint() {
     return db.inTransaction(
         c -> {
@@ -113,33 +156,62 @@ final class RollupStore {
         });
   }
 
+  /** A rollup the database refused to store (a value it cannot hold), left out of its checkpoint. */
+  record RefusedRollup(String accountId, String metric, long epochDay, String reason) {}
+
+  /** One rollup of a checkpoint with its merged user set, ready to bind. */
+  private record Row(String accountId, HotRollup rollup, LongHashSet users, long checkpointId) {}
+
   /**
    * Merges {@code deltas} (oldest first) into the stored rollups and records {@code checkpoint},
    * durably, in one transaction. User sets are read, merged in memory and written back whole, so a
    * checkpoint writes one row per changed rollup however many users it saw.
+   *
+   * <p>A row the database refuses (a data error such as a value it cannot encode) must not block
+   * every later checkpoint: when the fast path fails, the checkpoint is written again with each
+   * part of the batch under a savepoint, halving failing parts down to single rows; rows refused on
+   * their own are left out and returned, everything else commits.
+   *
+   * @return the refused rollups, usually none
    */
-  void write(List<RollupDelta> deltas, Checkpoint checkpoint) {
-    db.inTransaction(
+  List<RefusedRollup> write(List<RollupDelta> deltas, Checkpoint checkpoint) {
+    try {
+      return write(deltas, checkpoint, false);
+    } catch (DatabaseException e) {
+      if (!(e.getCause() instanceof SQLException)) {
+        throw e;
+      }
+      return write(deltas, checkpoint, true);
+    }
+  }
+
+  private List<RefusedRollup> write(List<RollupDelta> deltas, Checkpoint checkpoint, boolean isolate) {
+    return db.inTransaction(
         c -> {
           Map<AccountKey, LongHashSet> users = storedUsers(c, deltas);
-          try (PreparedStatement rollups = c.prepareStatement(MERGE_ROLLUP)) {
-            Batcher batch = new Batcher(rollups);
-            for (RollupDelta delta : deltas) {
-              delta.forEach(
-                  (account, r) -> {
-                    LongHashSet merged = null;
-                    if (r.users != null) {
-                      merged = users.computeIfAbsent(
-                          new AccountKey(account, r.metric, r.epochDay), k -> new LongHashSet());
-                      for (long user : r.users.toArray()) {
-                        merged.add(user);
-                      }
-                    }
-                    bindRollup(rollups, account, r, merged, delta.checkpointId);
-                    batch.add();
-                  });
+          List<Row> rows = new ArrayList<>();
+          for (RollupDelta delta : deltas) {
+            delta.forEach(
+                (account, r) -> {
+                  LongHashSet merged = null;
+                  if (r.users != null) {
+                    merged = users.computeIfAbsent(
+                        new AccountKey(account, r.metric, r.epochDay), k -> new LongHashSet());
+                    merged.addAll(r.users);
+                  }
+                  rows.add(new Row(account, r, merged, delta.checkpointId));
+                });
+          }
+          List<RefusedRollup> refused = new ArrayList<>();
+          try (PreparedStatement merge = c.prepareStatement(MERGE_ROLLUP)) {
+            for (int from = 0; from < rows.size(); from += BATCH) {
+              int to = Math.min(rows.size(), from + BATCH);
+              if (isolate) {
+                mergeIsolating(c, merge, rows, from, to, refused);
+              } else {
+                mergeBatch(merge, rows, from, to);
+              }
             }
-            batch.flush();
           }
           try (PreparedStatement s =
               c.prepareStatement(
@@ -148,8 +220,61 @@ final class RollupStore {
             s.setLong(2, checkpoint.replayFromSegment());
             s.executeUpdate();
           }
-          return null;
+          return refused;
         });
+  }
+
+  private static void mergeBatch(PreparedStatement merge, List<Row> rows, int from, int to)
+      throws SQLException {
+    for (int i = from; i < to; i++) {
+      Row row = rows.get(i);
+      bindRollup(merge, row.accountId(), row.rollup(), row.users(), row.checkpointId());
+      merge.addBatch();
+    }
+    merge.executeBatch();
+  }
+
+  /** Merges rows [from, to) under a savepoint; on a data error, halves the range down to single rows. */
+  private static void mergeIsolating(
+      Connection c, PreparedStatement merge, List<Row> rows, int from, int to, List<RefusedRollup> refused)
+      throws SQLException {
+    Savepoint savepoint = c.setSavepoint();
+    try {
+      mergeBatch(merge, rows, from, to);
+      c.releaseSavepoint(savepoint);
+      return;
+    } catch (SQLException e) {
+      merge.clearBatch();
+      c.rollback(savepoint);
+      if (!isDataError(e)) {
+        throw e;
+      }
+      if (to - from == 1) {
+        Row row = rows.get(from);
+        refused.add(
+            new RefusedRollup(row.accountId(), row.rollup().metric, row.rollup().epochDay, firstMessage(e)));
+        return;
+      }
+    }
+    int middle = (from + to) >>> 1;
+    mergeIsolating(c, merge, rows, from, middle, refused);
+    mergeIsolating(c, merge, rows, middle, to, refused);
+  }
+
+  /** SQLSTATE class 22 (data exception) or 23 (integrity constraint), here or in a batch's chain. */
+  private static boolean isDataError(SQLException e) {
+    for (SQLException x = e; x != null; x = x.getNextException()) {
+      String state = x.getSQLState();
+      if (state != null && (state.startsWith("22") || state.startsWith("23"))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static String firstMessage(SQLException e) {
+    SQLException next = e.getNextException();
+    return String.valueOf(next != null ? next.getMessage() : e.getMessage());
   }
 
   /** The stored user sets of the rollups in {@code deltas} that saw users. */
@@ -312,30 +437,6 @@ final class RollupStore {
       return metrics;
     } catch (SQLException e) {
       throw new DatabaseException("cannot read metrics of an account: " + e.getMessage(), e);
-    }
-  }
-
-  /** Adds statements to a JDBC batch and executes it every {@value #BATCH} statements. */
-  private static final class Batcher {
-    private final PreparedStatement statement;
-    private int pending;
-
-    Batcher(PreparedStatement statement) {
-      this.statement = statement;
-    }
-
-    void add() throws SQLException {
-      statement.addBatch();
-      if (++pending == BATCH) {
-        flush();
-      }
-    }
-
-    void flush() throws SQLException {
-      if (pending > 0) {
-        statement.executeBatch();
-        pending = 0;
-      }
     }
   }
 }

@@ -11,6 +11,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.logging.Logger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.zip.CRC32C;
@@ -31,22 +32,44 @@ final class WriteAheadLog implements Closeable {
   private static final byte[] MAGIC = {'H', 'S', 'W', 'A', 'L', 0, 0, 1};
   private static final Pattern NAME = Pattern.compile("wal-(\\d{20})\\.log");
 
+  /** Opens a segment file for writing; a seam for tests that make the disk fail. */
+  interface SegmentOpener {
+    FileChannel open(Path path) throws IOException;
+
+    SegmentOpener FILES =
+        path ->
+            FileChannel.open(
+                path, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+  }
+
   /** Receives the payload of each intact record, in log order. */
   interface RecordHandler {
     void accept(long segment, byte[] data, int offset, int length) throws IOException;
   }
 
+  private static final Logger LOG = Logger.getLogger(WriteAheadLog.class.getName());
+
   private final Path dir;
   private final boolean fsync;
+  private final SegmentOpener opener;
   private FileChannel channel;
   private long segment;
   private long segmentBytes;
+  /** Set when a roll failed: the log has no segment to append to and refuses every write. */
+  private IOException broken;
 
   /** Starts a fresh segment numbered {@code firstSegment}; older segments stay for replay. */
   WriteAheadLog(Path dir, long firstSegment, boolean fsync) throws IOException {
+    this(dir, firstSegment, fsync, SegmentOpener.FILES);
+  }
+
+  WriteAheadLog(Path dir, long firstSegment, boolean fsync, SegmentOpener opener) throws IOException {
     this.dir = dir;
     this.fsync = fsync;
-    open(firstSegment);
+    this.opener = opener;
+    this.channel = create(firstSegment);
+    this.segment = firstSegment;
+    this.segmentBytes = MAGIC.length;
   }
 
   long segment() {
@@ -59,6 +82,9 @@ final class WriteAheadLog implements Closeable {
 
   /** Appends framed records (see {@link #frame}); they are durable after the next {@link #sync()}. */
   void write(byte[] data, int length) throws IOException {
+    if (broken != null) {
+      throw new IOException("write-ahead log has no usable segment after a failed roll", broken);
+    }
     ByteBuffer buffer = ByteBuffer.wrap(data, 0, length);
     while (buffer.hasRemaining()) {
       channel.write(buffer);
@@ -72,11 +98,28 @@ final class WriteAheadLog implements Closeable {
     }
   }
 
-  /** Syncs the current segment and continues in the next one. */
+  /**
+   * Syncs the current segment and continues in the next one. The next segment is complete (magic
+   * written and synced) before it replaces the current one; if making it fails (disk full), the
+   * partial file is removed and the log refuses every later write, because appending to a file
+   * without its header would write records that replay cannot read.
+   */
   void roll() throws IOException {
+    if (broken != null) {
+      throw new IOException("write-ahead log has no usable segment after a failed roll", broken);
+    }
     sync();
+    FileChannel next;
+    try {
+      next = create(segment + 1);
+    } catch (IOException e) {
+      broken = e;
+      throw e;
+    }
     channel.close();
-    open(segment + 1);
+    channel = next;
+    segment++;
+    segmentBytes = MAGIC.length;
   }
 
   /** Deletes the segments numbered below {@code segmentNumber}. */
@@ -96,20 +139,28 @@ final class WriteAheadLog implements Closeable {
     }
   }
 
-  private void open(long number) throws IOException {
+  /** A new segment file holding its magic (synced), or none at all if that fails. */
+  private FileChannel create(long number) throws IOException {
     Path path = segmentPath(dir, number);
-    channel =
-        FileChannel.open(
-            path, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
-    ByteBuffer magic = ByteBuffer.wrap(MAGIC);
-    while (magic.hasRemaining()) {
-      channel.write(magic);
-    }
-    segment = number;
-    segmentBytes = MAGIC.length;
-    if (fsync) {
-      channel.force(true);
-      syncDirectory(dir);
+    FileChannel created = opener.open(path);
+    try {
+      ByteBuffer magic = ByteBuffer.wrap(MAGIC);
+      while (magic.hasRemaining()) {
+        created.write(magic);
+      }
+      if (fsync) {
+        created.force(true);
+        syncDirectory(dir);
+      }
+      return created;
+    } catch (IOException | RuntimeException e) {
+      try {
+        created.close();
+        Files.deleteIfExists(path);
+      } catch (IOException cleanup) {
+        e.addSuppressed(cleanup);
+      }
+      throw e;
     }
   }
 
@@ -161,6 +212,9 @@ final class WriteAheadLog implements Closeable {
           throw new IOException("write-ahead log segment " + path + " is damaged at byte " + end
               + " although later segments exist; refusing to start with data missing");
         }
+        LOG.warning(
+            "write-ahead log segment " + path + ": cutting a torn tail of " + (data.length - end)
+                + " bytes at byte " + end + " (a write that was never acknowledged)");
         try (FileChannel channel = FileChannel.open(path, StandardOpenOption.WRITE)) {
           channel.truncate(end);
           channel.force(true);

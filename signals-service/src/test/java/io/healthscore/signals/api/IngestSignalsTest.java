@@ -92,7 +92,12 @@ class IngestSignalsTest {
         rule("neither number nor label", s -> s.clearValue(), "value", "must set number or label"),
         rule("unknown account", s -> s.setAccountId("nobody"), "account_id", "unknown account 'nobody'"),
         rule("long user_id", s -> s.setUserId(chars(129)), "user_id", "at most 128 characters"),
-        rule("long source", s -> s.setSource(chars(129)), "source", "at most 128 characters"));
+        rule("long source", s -> s.setSource(chars(129)), "source", "at most 128 characters"),
+        rule("NUL in label", s -> s.setLabel("gold\u0000"), "label", "control characters (U+0000 at position 4)"),
+        rule("newline in event_id", s -> s.setEventId("e\n1"), "event_id", "control characters (U+000A at position 1)"),
+        rule("NUL in account_id", s -> s.setAccountId("\u0000acme"), "account_id", "control characters (U+0000"),
+        rule("DEL in user_id", s -> s.setUserId("u\u007f"), "user_id", "control characters (U+007F"),
+        rule("C1 control in source", s -> s.setSource("crm\u0085"), "source", "control characters (U+0085"));
   }
 
   private static Arguments rule(String name, UnaryOperator<Signal.Builder> breakIt, String field, String reason) {

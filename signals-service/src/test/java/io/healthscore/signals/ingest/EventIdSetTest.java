@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 class EventIdSetTest {
   private static long[] id(String eventId, long day) {
     long[] h = new long[2];
-    SignalHashing.hash128(eventId, h, 0);
+    SignalHashing.keyed(7, 11).hash128(eventId, h, 0);
     return new long[] {EventIdSet.high(h[0]), EventIdSet.low(h[1], day)};
   }
 
@@ -28,6 +28,22 @@ class EventIdSetTest {
     }
     long[] unknown = id("never-seen", 20_000);
     assertFalse(set.contains(unknown[0], unknown[1]));
+  }
+
+  @Test
+  void refusesToReservePastItsLimitButKeepsWorking() {
+    EventIdSet set = new EventIdSet(10_000);
+    assertTrue(set.reserve(10_000));
+    for (int i = 0; i < 10_000; i++) {
+      long[] e = id("event-" + i, 20_000);
+      assertTrue(set.add(e[0], e[1]));
+    }
+    assertFalse(set.reserve(1), "full: the caller refuses the batch");
+    long[] known = id("event-17", 20_000);
+    assertFalse(set.add(known[0], known[1]), "still answers for what it holds");
+    set.expire(20_401, 400);
+    assertEquals(0, set.size());
+    assertTrue(set.reserve(10_000), "room again after expiry");
   }
 
   @Test

@@ -93,7 +93,7 @@ class IngestEngineBenchmark {
       return parallel(
           batches,
           batch -> {
-            PreparedBatch prepared = PreparedBatch.prepare(batch, UnaryOperator.identity());
+            PreparedBatch prepared = PreparedBatch.prepare(batch, UnaryOperator.identity(), SignalHashing.keyed(1, 2));
             ByteSink record = new ByteSink(prepared.body.size() + 64);
             WalBatchCodec.append(record, prepared, 20_000);
             synchronized (channel) {

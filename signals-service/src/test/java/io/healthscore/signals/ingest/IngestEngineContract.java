@@ -4,10 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.healthscore.runtime.db.Database;
 import io.healthscore.runtime.error.ResourceExhaustedException;
+import io.healthscore.runtime.error.UnavailableException;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -30,6 +32,10 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -67,11 +73,43 @@ abstract class IngestEngineContract {
   }
 
   IngestEngine open(Path walDir, Clock clock, int maxHotRollups, Duration checkpointInterval) {
-    IngestSettings settings =
-        new IngestSettings(walDir, checkpointInterval, 1 << 20, 400, true, maxHotRollups);
-    IngestEngine engine = IngestEngine.open(settings, db, listener, new SimpleMeterRegistry(), clock);
+    return open(
+        new IngestSettings(walDir, checkpointInterval, 1 << 20, 400, true, maxHotRollups),
+        clock, WriteAheadLog.SegmentOpener.FILES);
+  }
+
+  IngestEngine open(IngestSettings settings, Clock clock, WriteAheadLog.SegmentOpener opener) {
+    IngestEngine engine = IngestEngine.open(settings, db, listener, registry, clock, opener);
     opened.add(engine);
     return engine;
+  }
+
+  final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+
+  /** Captures what a class logs at WARNING and above during a test. */
+  static final class CapturedLog extends Handler implements AutoCloseable {
+    final List<String> messages = new CopyOnWriteArrayList<>();
+    private final Logger logger;
+
+    CapturedLog(Class<?> type) {
+      logger = Logger.getLogger(type.getName());
+      logger.addHandler(this);
+    }
+
+    @Override
+    public void publish(LogRecord record) {
+      if (record.getLevel().intValue() >= Level.WARNING.intValue()) {
+        messages.add(record.getMessage());
+      }
+    }
+
+    @Override
+    public void flush() {}
+
+    @Override
+    public void close() {
+      logger.removeHandler(this);
+    }
   }
 
   /** What kill -9 leaves: the log directory as it is on disk now, for an engine that never closed. */
@@ -304,7 +342,12 @@ abstract class IngestEngineContract {
       channel.write(ByteBuffer.allocate(20).putInt(5_000).putInt(42).put(new byte[12]).flip());
     }
 
-    IngestEngine recovered = open(crashed);
+    IngestEngine recovered;
+    try (CapturedLog log = new CapturedLog(WriteAheadLog.class)) {
+      recovered = open(crashed);
+      assertEquals(1, log.messages.size(), () -> "one truncation, logged: " + log.messages);
+      assertTrue(log.messages.get(0).contains("cutting a torn tail of 20 bytes"), log.messages::toString);
+    }
     assertEquals(intact, Files.size(segment));
     DailyRollup m = only(recovered.rollups("acme", 20_000, 20_001));
     assertEquals(2, m.count());
@@ -475,13 +518,159 @@ abstract class IngestEngineContract {
         () -> engine.ingest(List.of(number("s", "acme", "", "m0", 1, DAY_20000))));
   }
 
+  @Test
+  void setsAsideARollupTheDatabaseRefusesAndCommitsTheRest() {
+    Path wal = dir.resolve("wal");
+    IngestEngine engine = open(wal);
+    // A row the database refuses, the same way on every store: a constraint it violates.
+    db.inTransaction(
+        c -> c.createStatement().execute(
+            "ALTER TABLE ingest_rollups ADD CONSTRAINT refuse_broken CHECK (account_id <> 'broken')"));
+    assertCheckpointSetsAside(engine, wal, "gold");
+  }
+
+  /**
+   * Ingests a good, a refused (account "broken", label {@code label}) and a good signal, and checks
+   * that the checkpoint leaves out only the refused rollup and later checkpoints go on.
+   */
+  void assertCheckpointSetsAside(IngestEngine engine, Path wal, String label) {
+    long t = DAY_20000;
+    engine.ingest(
+        List.of(
+            number("g1", "acme", "", "logins", 1, t),
+            label("b1", "broken", "plan", label, t),
+            number("g2", "beta", "", "logins", 2, t)));
+    engine.checkpoint();
+    assertEquals(1.0, registry.counter("healthscore.signals.checkpoint.refused.rollups").count());
+    engine.ingest(List.of(number("g3", "acme", "", "logins", 1, t + 1)));
+    engine.checkpoint();
+    engine.close();
+    opened.remove(engine);
+
+    IngestEngine reopened = open(wal);
+    assertEquals(2, only(reopened.rollups("acme", 20_000, 20_001)).count());
+    assertEquals(1, only(reopened.rollups("beta", 20_000, 20_001)).count());
+    assertEquals(List.of(), reopened.rollups("broken", 20_000, 20_001));
+  }
+
+  @Test
+  void refusesBatchesPastTheIdIndexBudgetAndKeepsWorking() {
+    IngestSettings settings =
+        new IngestSettings(dir.resolve("wal"), Duration.ofHours(1), 1 << 20, 400, true, 1_000_000, 1 << 20);
+    IngestEngine engine = open(settings, Clock.systemUTC(), WriteAheadLog.SegmentOpener.FILES);
+    long limit = settings.maxRememberedIds();
+    List<SignalRecord> fill = new ArrayList<>();
+    for (int i = 0; i < limit; i++) {
+      fill.add(number("f" + i, "acme", "", "m", 1, DAY_20000));
+    }
+    assertEquals(limit, engine.ingest(fill).accepted());
+    ResourceExhaustedException full =
+        assertThrows(
+            ResourceExhaustedException.class,
+            () -> engine.ingest(List.of(number("one-more", "acme", "", "m", 1, DAY_20000))));
+    assertTrue(full.getMessage().contains(IngestSettings.MEMORY_BUDGET), full.getMessage());
+    assertTrue(engine.healthy());
+    assertEquals(limit, only(engine.rollups("acme", 20_000, 20_001)).count());
+  }
+
+  @Test
+  void pushesBackWithRetryInfoWhenWaitingRollupsPassTheMemoryBudget() {
+    IngestSettings settings =
+        new IngestSettings(dir.resolve("wal"), Duration.ofSeconds(1), 1 << 20, 400, true, 1_000_000, 1 << 20);
+    IngestEngine engine = open(settings, Clock.systemUTC(), WriteAheadLog.SegmentOpener.FILES);
+    db.close(); // checkpoints fail, so memory cannot drain
+    long rollupsInBudget = settings.maxHotBytes() / RollupDelta.BYTES_PER_ROLLUP;
+    List<SignalRecord> batch = new ArrayList<>();
+    for (int i = 0; i <= rollupsInBudget; i++) {
+      batch.add(number("h" + i, "acct-" + i, "", "m", 1, DAY_20000));
+    }
+    assertEquals(batch.size(), engine.ingest(batch).accepted());
+    ResourceExhaustedException behind =
+        assertThrows(
+            ResourceExhaustedException.class,
+            () -> engine.ingest(List.of(number("late", "acme", "", "m", 1, DAY_20000))));
+    assertTrue(behind.getMessage().contains(IngestSettings.MEMORY_BUDGET), behind.getMessage());
+    assertEquals(Duration.ofSeconds(1), behind.retryAfter().orElseThrow());
+    assertTrue(engine.healthy());
+  }
+
+  @Test
+  void failsInsteadOfLoggingIntoASegmentWithoutHeaderWhenARollFails() throws IOException {
+    Path wal = dir.resolve("wal");
+    AtomicBoolean diskFull = new AtomicBoolean();
+    IngestEngine engine =
+        open(
+            new IngestSettings(wal, Duration.ofHours(1), 1 << 20, 400, true, 1_000_000),
+            Clock.systemUTC(),
+            path -> new DiskFullChannel(WriteAheadLog.SegmentOpener.FILES.open(path), diskFull));
+    long t = DAY_20000;
+    engine.ingest(List.of(number("w1", "acme", "", "m", 1, t)));
+    diskFull.set(true);
+    assertThrows(RuntimeException.class, engine::checkpoint, "the next segment cannot be made");
+    diskFull.set(false); // space comes back: the writer must still not append to a broken segment
+    int acknowledged = 1;
+    try {
+      engine.ingest(List.of(number("w2", "acme", "", "m", 1, t)));
+      acknowledged++;
+    } catch (UnavailableException expected) {
+      // the engine stopped, as it must
+    }
+    assertEquals(1, acknowledged, "no batch is acknowledged after the log broke");
+    assertTrue(!engine.healthy());
+    Path crashed = crashCopy(wal);
+    IngestEngine recovered = open(crashed);
+    assertEquals(acknowledged, only(recovered.rollups("acme", 20_000, 20_001)).count());
+  }
+
+  @Test
+  void keepsTheReplayStartUntilTheListenerFlushed() throws IOException {
+    Path wal = dir.resolve("wal");
+    IngestEngine engine = open(wal);
+    engine.ingest(List.of(number("n1", "acme", "", "m", 1, DAY_20000)));
+    listener.failFlush = true;
+    assertThrows(RuntimeException.class, engine::checkpoint);
+    Path crashed = crashCopy(wal);
+    listener.failFlush = false;
+    listener.calls.clear();
+
+    open(crashed);
+    assertEquals(List.of(Map.of("acme", Set.of("m"))), listener.calls, "the change is told again");
+  }
+
+  @Test
+  void aDyingWriterThreadFailsCallsFastAndReportsIt() {
+    IngestEngine engine = open(dir.resolve("wal"));
+    List<Throwable> reported = new CopyOnWriteArrayList<>();
+    engine.onFailure(reported::add);
+    listener.throwOnSignals = new OutOfMemoryError("Java heap space (simulated)");
+    assertTimeoutPreemptively(
+        Duration.ofSeconds(30),
+        () -> {
+          assertThrows(
+              UnavailableException.class,
+              () -> engine.ingest(List.of(number("o1", "acme", "", "m", 1, DAY_20000))));
+          assertThrows(
+              UnavailableException.class,
+              () -> engine.ingest(List.of(number("o2", "acme", "", "m", 1, DAY_20000))));
+        });
+    assertTrue(!engine.healthy());
+    assertEquals(1, reported.size());
+    assertTrue(reported.get(0) instanceof OutOfMemoryError);
+  }
+
   /** Records what the engine tells it. */
   static final class RecordingListener implements ChangeListener {
     final List<Map<String, Set<String>>> calls = new CopyOnWriteArrayList<>();
     volatile int flushes;
+    volatile boolean failFlush;
+    volatile Error throwOnSignals;
 
     @Override
     public void onSignals(Map<String, Set<String>> metricsByAccount) {
+      Error error = throwOnSignals;
+      if (error != null) {
+        throw error;
+      }
       Map<String, Set<String>> copy = new ConcurrentHashMap<>();
       metricsByAccount.forEach((a, m) -> copy.put(a, new HashSet<>(m)));
       calls.add(copy);
@@ -489,6 +678,9 @@ abstract class IngestEngineContract {
 
     @Override
     public synchronized void flush() {
+      if (failFlush) {
+        throw new IllegalStateException("change feed store unavailable (simulated)");
+      }
       flushes++;
     }
   }

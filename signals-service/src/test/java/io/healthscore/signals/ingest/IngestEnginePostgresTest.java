@@ -8,6 +8,7 @@ import io.healthscore.runtime.testing.PostgresTestSupport;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
+import org.junit.jupiter.api.Test;
 
 /** The engine on PostgreSQL, each test in a schema of its own; skipped only outside CI without one. */
 class IngestEnginePostgresTest extends IngestEngineContract {
@@ -18,5 +19,11 @@ class IngestEnginePostgresTest extends IngestEngineContract {
     String schemaUrl = PostgresTestSupport.freshSchema(url.get());
     return Database.open(
         ServiceConfig.fromMap("signals-service", 0, 0, Map.of(ServiceConfig.DB_URL, schemaUrl)).withDataDir(dir));
+  }
+
+  @Test
+  void aNulCharacterPostgresCannotStoreDoesNotBlockCheckpoints() {
+    Path wal = dir.resolve("wal");
+    assertCheckpointSetsAside(open(wal), wal, "gold\u0000");
   }
 }
