@@ -91,15 +91,28 @@ public final class SignalIngestion {
       }
     }
     List<SignalRecord> records = new ArrayList<>(signals.size());
+    int[] indexOfRecord = new int[signals.size()];
     for (int i = 0; i < signals.size(); i++) {
       if (!invalid[i]) {
+        indexOfRecord[records.size()] = i;
         records.add(ProtoMapping.toRecord(signals.get(i)));
       }
     }
     IngestResult result =
-        records.isEmpty() ? new IngestResult(0, 0, new boolean[0]) : engine.ingest(records);
+        records.isEmpty() ? new IngestResult(0, 0, new boolean[0]) : engine.ingest(records, atomic);
     metrics.batch(signals.size());
-    return new Result(result.accepted(), result.duplicates(), violations, false);
+    if (result.refused().isEmpty()) {
+      return new Result(result.accepted(), result.duplicates(), violations, false);
+    }
+    // Past a limit (metrics per account, users per metric and day): refused like invalid signals.
+    List<SignalViolation> all = new ArrayList<>(violations);
+    for (IngestResult.Refusal r : result.refused()) {
+      int index = indexOfRecord[r.index()];
+      all.add(new SignalViolation(index, "signals[" + index + "]." + r.field(), r.reason(), "limit_" + r.field()));
+      metrics.rejected("limit_" + r.field(), 1);
+    }
+    all.sort((x, y) -> Integer.compare(x.index(), y.index()));
+    return new Result(result.accepted(), result.duplicates(), all, atomic);
   }
 
   /** Marks signals of unknown accounts invalid, or creates those accounts when configured to. */

@@ -2,6 +2,7 @@ package io.healthscore.signals.ingest;
 
 import io.healthscore.runtime.concurrent.DaemonThreads;
 import io.healthscore.runtime.db.Database;
+import io.healthscore.runtime.db.DatabaseException;
 import io.healthscore.runtime.error.ResourceExhaustedException;
 import io.healthscore.runtime.error.UnavailableException;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -72,6 +73,7 @@ public final class IngestEngine implements AutoCloseable {
   // Guarded by walLock.
   private final WriteAheadLog wal;
   private final EventIdSet ids;
+  private final IngestLimits limits;
   private long[] newIds = new long[1024];
   private int newIdCount;
   private long sequence;
@@ -115,6 +117,10 @@ public final class IngestEngine implements AutoCloseable {
     this.rememberedIds = ids.size();
     this.wal = new WriteAheadLog(settings.walDir(), firstNewSegment, settings.fsync(), opener);
     this.meters = new IngestMeters(registry, this::hotRollups, () -> rememberedIds);
+    this.limits =
+        new IngestLimits(
+            settings.maxMetricsPerAccount(), settings.maxUsersPerMetricDay(), settings.limitsBytes(),
+            new LimitsState());
     this.writer = DaemonThreads.named("signals-ingest-wal-writer").newThread(this::writeLoop);
     this.checkpointer =
         Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("signals-ingest-checkpoint"));
@@ -223,12 +229,21 @@ public final class IngestEngine implements AutoCloseable {
    * @throws IllegalStateException when the engine is closed
    */
   public IngestResult ingest(List<SignalRecord> signals) {
+    return ingest(signals, false);
+  }
+
+  /**
+   * As {@link #ingest(List)}; signals that would pass a limit (metrics per account, users per metric
+   * and day) are refused and listed in the result, the others stored. An {@code atomic} batch with
+   * any refusal stores nothing.
+   */
+  public IngestResult ingest(List<SignalRecord> signals, boolean atomic) {
     if (signals.isEmpty()) {
       return new IngestResult(0, 0, new boolean[0]);
     }
     checkHealthy();
     awaitCapacity();
-    PreparedBatch batch = PreparedBatch.prepare(signals, metricNames, hashing);
+    PreparedBatch batch = PreparedBatch.prepare(signals, metricNames, hashing, atomic);
     synchronized (queueLock) {
       if (closed) {
         throw new IllegalStateException("ingest engine is closed");
@@ -380,6 +395,9 @@ public final class IngestEngine implements AutoCloseable {
         return;
       }
       List<PreparedBatch> refused = null;
+      List<PreparedBatch> refusedWhole = null;
+      List<PreparedBatch> setAside = null;
+      IngestLimits.Admission admission = new IngestLimits.Admission();
       try {
         long day = Math.floorDiv(clock.millis(), MILLIS_PER_DAY);
         groupBuffer.clear();
@@ -389,15 +407,44 @@ public final class IngestEngine implements AutoCloseable {
             refused.add(batch);
             continue;
           }
+          int mark = admission.mark();
+          try {
+            batch.refusals = limits.check(batch, admission);
+          } catch (DatabaseException e) {
+            // The store is down: this batch cannot be checked now, the engine goes on.
+            admission.undoTo(mark);
+            setAside = setAside == null ? new ArrayList<>() : setAside;
+            setAside.add(batch);
+            batch.done.completeExceptionally(
+                new UnavailableException("cannot check the ingest limits, the SQL store is unavailable ("
+                    + e.getMessage() + "); retry later", e));
+            continue;
+          }
+          if (batch.atomic && !batch.refusals.isEmpty()) {
+            admission.undoTo(mark);
+            refusedWhole = refusedWhole == null ? new ArrayList<>() : refusedWhole;
+            refusedWhole.add(batch);
+            continue;
+          }
           markDuplicates(batch, day);
           WalBatchCodec.append(groupBuffer, batch, day);
         }
         if (refused != null) {
           group.removeAll(refused);
           refuseForIds(refused);
-          if (group.isEmpty()) {
-            return;
+        }
+        if (setAside != null) {
+          group.removeAll(setAside);
+        }
+        if (refusedWhole != null) {
+          group.removeAll(refusedWhole);
+          for (PreparedBatch b : refusedWhole) {
+            meters.refusedByLimit.increment(b.refusals.size());
+            b.done.complete(new IngestResult(0, 0, new boolean[b.size()], b.refusals));
           }
+        }
+        if (group.isEmpty()) {
+          return;
         }
         wal.write(groupBuffer.array(), groupBuffer.size());
         long started = System.nanoTime();
@@ -416,6 +463,7 @@ public final class IngestEngine implements AutoCloseable {
       synchronized (deltaLock) {
         for (PreparedBatch batch : group) {
           apply(batch);
+          limits.logged(batch);
         }
         activeRollups = active.rollupCount();
         activeBytes = active.estimatedBytes();
@@ -427,7 +475,7 @@ public final class IngestEngine implements AutoCloseable {
       // Told while the log is still held, so a checkpoint cannot delete segments before the
       // listener heard of them.
       for (PreparedBatch batch : group) {
-        if (batch.duplicates == batch.size()) {
+        if (batch.accepted() == 0) {
           continue;
         }
         try {
@@ -438,10 +486,11 @@ public final class IngestEngine implements AutoCloseable {
       }
     }
     for (PreparedBatch batch : group) {
-      int accepted = batch.size() - batch.duplicates;
-      meters.ingested.increment(accepted);
+      meters.ingested.increment(batch.accepted());
       meters.duplicates.increment(batch.duplicates);
-      batch.done.complete(new IngestResult(accepted, batch.duplicates, batch.duplicate));
+      meters.refusedByLimit.increment(batch.refusedCount);
+      batch.done.complete(
+          new IngestResult(batch.accepted(), batch.duplicates, batch.duplicate, batch.refusals));
     }
   }
 
@@ -460,6 +509,9 @@ public final class IngestEngine implements AutoCloseable {
 
   private void markDuplicates(PreparedBatch batch, long day) {
     for (int i = 0; i < batch.size(); i++) {
+      if (batch.refused[i]) {
+        continue; // not stored, so its id stays free for a corrected resend
+      }
       long high = EventIdSet.high(batch.idHashes[2 * i]);
       long low = EventIdSet.low(batch.idHashes[2 * i + 1], day);
       if (ids.add(high, low)) {
@@ -476,7 +528,7 @@ public final class IngestEngine implements AutoCloseable {
     List<HashMap<String, HotRollup>> rollupsByRef =
         new ArrayList<>(Collections.nCopies(batch.strings.length, null));
     for (int i = 0; i < batch.size(); i++) {
-      if (batch.duplicate[i]) {
+      if (batch.dropped(i)) {
         continue;
       }
       int account = batch.accountRefs[i];
@@ -582,6 +634,39 @@ public final class IngestEngine implements AutoCloseable {
     return new AccountRollups(result, users, usersFromDay);
   }
 
+  /** What the limits read, on the writer thread (which holds walLock, so {@code active} stays). */
+  private final class LimitsState implements IngestLimits.State {
+    @Override
+    public Set<String> metrics(String accountId) {
+      return IngestEngine.this.metrics(accountId);
+    }
+
+    @Override
+    public LongHashSet users(String accountId, String metric, long epochDay) {
+      LongHashSet all = new LongHashSet();
+      synchronized (deltaLock) { // memory first, then SQL, as in read()
+        for (FrozenInterval f : frozen) {
+          addUsers(all, f.delta().find(accountId, metric, epochDay));
+        }
+        addUsers(all, active.find(accountId, metric, epochDay));
+      }
+      all.addAll(store.users(accountId, metric, epochDay));
+      return all;
+    }
+
+    private void addUsers(LongHashSet all, HotRollup r) {
+      if (r != null && r.users != null) {
+        all.addAll(r.users);
+      }
+    }
+
+    @Override
+    public LongHashSet activeUsers(String accountId, String metric, long epochDay) {
+      HotRollup r = active.find(accountId, metric, epochDay);
+      return r == null ? null : r.users;
+    }
+  }
+
   /** Every metric the account has received, sorted. */
   public Set<String> metrics(String accountId) {
     TreeSet<String> metrics = new TreeSet<>();
@@ -642,10 +727,17 @@ public final class IngestEngine implements AutoCloseable {
     }
     listener.flush();
     FrozenInterval last = intervals.get(intervals.size() - 1);
-    List<RollupStore.RefusedRollup> refused =
+    RollupStore.Written written =
         store.write(
             intervals.stream().map(FrozenInterval::delta).toList(),
-            new RollupStore.Checkpoint(last.delta().checkpointId, last.replayFromSegment()));
+            new RollupStore.Checkpoint(last.delta().checkpointId, last.replayFromSegment()),
+            limits.largeUserSet());
+    if (!written.largeUserSets().isEmpty()) {
+      synchronized (walLock) {
+        limits.largeUserSets(written.largeUserSets());
+      }
+    }
+    List<RollupStore.RefusedRollup> refused = written.refused();
     if (!refused.isEmpty()) {
       meters.refusedRollups.increment(refused.size());
       RollupStore.RefusedRollup first = refused.get(0);

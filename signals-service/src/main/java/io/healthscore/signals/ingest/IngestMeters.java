@@ -18,6 +18,7 @@ final class IngestMeters {
   final Counter checkpointFailures;
   final Counter refusedRollups;
   final Counter idIndexFull;
+  final Counter refusedByLimit;
   private final MeterRegistry registry;
   private final List<Meter> meters = new ArrayList<>();
 
@@ -52,6 +53,10 @@ final class IngestMeters {
     idIndexFull =
         keep(Counter.builder("healthscore.signals.dedup.full.batches")
             .description("Batches refused because the event id index reached its memory budget")
+            .register(registry));
+    refusedByLimit =
+        keep(Counter.builder("healthscore.signals.refused.by.limit")
+            .description("Signals refused for passing metrics per account or users per metric and day")
             .register(registry));
     keep(Gauge.builder("healthscore.signals.hot.rollups", hotRollups)
         .description("Rollups changed in memory and not yet checkpointed")

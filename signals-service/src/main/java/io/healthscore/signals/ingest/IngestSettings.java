@@ -16,6 +16,10 @@ import java.time.Duration;
  * @param memoryBudgetBytes heap the engine may use for what it keeps in memory: half of it bounds the
  *     event id index and 40% the rollups and user sets waiting for a checkpoint; past either, ingest
  *     answers RESOURCE_EXHAUSTED instead of running out of memory
+ * @param maxMetricsPerAccount distinct metrics one account may have; a signal of a further metric is
+ *     refused (see {@link IngestLimits})
+ * @param maxUsersPerMetricDay distinct users one rollup (account, metric, day) may have; a signal of
+ *     a further user is refused
  */
 public record IngestSettings(
     Path walDir,
@@ -24,13 +28,19 @@ public record IngestSettings(
     int dedupRetentionDays,
     boolean fsync,
     int maxHotRollups,
-    long memoryBudgetBytes) {
+    long memoryBudgetBytes,
+    int maxMetricsPerAccount,
+    int maxUsersPerMetricDay) {
 
   public static final String CHECKPOINT_INTERVAL = "HEALTHSCORE_CHECKPOINT_INTERVAL";
   public static final String WAL_SEGMENT_BYTES = "HEALTHSCORE_WAL_SEGMENT_BYTES";
   public static final String DEDUP_RETENTION_DAYS = "HEALTHSCORE_DEDUP_RETENTION_DAYS";
   public static final String MAX_HOT_ROLLUPS = "HEALTHSCORE_MAX_HOT_ROLLUPS";
   public static final String MEMORY_BUDGET = "HEALTHSCORE_INGEST_MEMORY_BUDGET";
+  public static final String MAX_METRICS_PER_ACCOUNT = "HEALTHSCORE_MAX_METRICS_PER_ACCOUNT";
+  public static final String MAX_USERS_PER_METRIC_DAY = "HEALTHSCORE_MAX_USERS_PER_METRIC_DAY";
+  public static final int DEFAULT_MAX_METRICS_PER_ACCOUNT = 1_000;
+  public static final int DEFAULT_MAX_USERS_PER_METRIC_DAY = 100_000;
 
   public static final Duration DEFAULT_CHECKPOINT_INTERVAL = Duration.ofSeconds(5);
   public static final long DEFAULT_WAL_SEGMENT_BYTES = 64L * 1024 * 1024;
@@ -54,6 +64,18 @@ public record IngestSettings(
     if (memoryBudgetBytes < 1 << 20) {
       throw new IllegalArgumentException("ingest memory budget must be at least 1 MiB: " + memoryBudgetBytes);
     }
+    if (maxMetricsPerAccount < 1 || maxUsersPerMetricDay < 2) {
+      throw new IllegalArgumentException("limits must be positive: " + maxMetricsPerAccount
+          + " metrics per account, " + maxUsersPerMetricDay + " users per metric and day");
+    }
+  }
+
+  /** The settings with the default limits. */
+  public IngestSettings(
+      Path walDir, Duration checkpointInterval, long walSegmentBytes, int dedupRetentionDays, boolean fsync,
+      int maxHotRollups, long memoryBudgetBytes) {
+    this(walDir, checkpointInterval, walSegmentBytes, dedupRetentionDays, fsync, maxHotRollups,
+        memoryBudgetBytes, DEFAULT_MAX_METRICS_PER_ACCOUNT, DEFAULT_MAX_USERS_PER_METRIC_DAY);
   }
 
   /** The settings with the default memory budget. */
@@ -70,9 +92,12 @@ public record IngestSettings(
     this(walDir, checkpointInterval, walSegmentBytes, dedupRetentionDays, fsync, DEFAULT_MAX_HOT_ROLLUPS);
   }
 
-  /** Half the heap (-Xmx): the rest is for gRPC buffers, reads and the other stores. */
+  /**
+   * 40% of the heap (-Xmx): the rest is for requests in flight, checkpoints, reads, the SQL store's
+   * cache and the account directory.
+   */
   public static long defaultMemoryBudget() {
-    return Math.max(1 << 20, Runtime.getRuntime().maxMemory() / 2);
+    return Math.max(1 << 20, Runtime.getRuntime().maxMemory() / 5 * 2);
   }
 
   /**
@@ -89,6 +114,11 @@ public record IngestSettings(
    */
   public long maxHotBytes() {
     return memoryBudgetBytes / 10 * 4;
+  }
+
+  /** Heap for the limits' caches (metrics per account, large user sets): the last tenth. */
+  public long limitsBytes() {
+    return memoryBudgetBytes / 10;
   }
 
   /**
@@ -120,13 +150,16 @@ public record IngestSettings(
         DEFAULT_DEDUP_RETENTION_DAYS,
         true,
         DEFAULT_MAX_HOT_ROLLUPS,
-        defaultMemoryBudget());
+        defaultMemoryBudget(),
+        DEFAULT_MAX_METRICS_PER_ACCOUNT,
+        DEFAULT_MAX_USERS_PER_METRIC_DAY);
   }
 
   /**
    * Reads HEALTHSCORE_CHECKPOINT_INTERVAL, HEALTHSCORE_WAL_SEGMENT_BYTES,
-   * HEALTHSCORE_DEDUP_RETENTION_DAYS, HEALTHSCORE_MAX_HOT_ROLLUPS and
-   * HEALTHSCORE_INGEST_MEMORY_BUDGET; the log goes to dataDir/wal. Always syncs.
+   * HEALTHSCORE_DEDUP_RETENTION_DAYS, HEALTHSCORE_MAX_HOT_ROLLUPS, HEALTHSCORE_INGEST_MEMORY_BUDGET,
+   * HEALTHSCORE_MAX_METRICS_PER_ACCOUNT and HEALTHSCORE_MAX_USERS_PER_METRIC_DAY; the log goes to
+   * dataDir/wal. Always syncs.
    */
   public static IngestSettings fromConfig(ServiceConfig config) {
     return new IngestSettings(
@@ -136,6 +169,8 @@ public record IngestSettings(
         config.getInt(DEDUP_RETENTION_DAYS, DEFAULT_DEDUP_RETENTION_DAYS),
         true,
         config.getInt(MAX_HOT_ROLLUPS, DEFAULT_MAX_HOT_ROLLUPS),
-        parseBytes(MEMORY_BUDGET, config.get(MEMORY_BUDGET, Long.toString(defaultMemoryBudget()))));
+        parseBytes(MEMORY_BUDGET, config.get(MEMORY_BUDGET, Long.toString(defaultMemoryBudget()))),
+        config.getInt(MAX_METRICS_PER_ACCOUNT, DEFAULT_MAX_METRICS_PER_ACCOUNT),
+        config.getInt(MAX_USERS_PER_METRIC_DAY, DEFAULT_MAX_USERS_PER_METRIC_DAY));
   }
 }

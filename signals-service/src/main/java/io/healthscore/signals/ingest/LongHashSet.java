@@ -23,6 +23,31 @@ final class LongHashSet {
     }
   }
 
+  /** @return true if {@code value} was present (and is now removed) */
+  boolean remove(long value) {
+    int mask = slots.length - 1;
+    int i = spread(value) & mask;
+    while (slots[i] != value) {
+      if (slots[i] == 0) {
+        return false;
+      }
+      i = (i + 1) & mask;
+    }
+    slots[i] = 0;
+    size--;
+    // Backward-shift the rest of the run so that later probes still find every value.
+    for (int j = (i + 1) & mask; slots[j] != 0; j = (j + 1) & mask) {
+      int home = spread(slots[j]) & mask;
+      boolean homeOutsideGap = i <= j ? (home <= i || home > j) : (home <= i && home > j);
+      if (homeOutsideGap) {
+        slots[i] = slots[j];
+        slots[j] = 0;
+        i = j;
+      }
+    }
+    return true;
+  }
+
   boolean contains(long value) {
     int mask = slots.length - 1;
     for (int i = spread(value) & mask; ; i = (i + 1) & mask) {

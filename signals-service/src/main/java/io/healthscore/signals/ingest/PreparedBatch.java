@@ -3,7 +3,7 @@ package io.healthscore.signals.ingest;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
-import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -40,13 +40,21 @@ final class PreparedBatch {
    * single writer does not have to; exact when no signal turns out to be a duplicate.
    */
   final Map<String, Set<String>> metricsByAccount;
+  /** Signals refused by a limit ({@link IngestLimits}): not logged, not applied. */
+  final boolean[] refused;
+  final boolean atomic;
   final CompletableFuture<IngestResult> done = new CompletableFuture<>();
   int duplicates;
+  int refusedCount;
+  /** Why the signals in {@code refused} were refused; set by the writer. */
+  List<IngestResult.Refusal> refusals = List.of();
 
   private PreparedBatch(
       List<SignalRecord> signals, long[] idHashes, long[] userHashes, ByteSink body, String[] strings,
-      int[] accountRefs, int[] metricRefs, Map<String, Set<String>> metricsByAccount) {
+      int[] accountRefs, int[] metricRefs, Map<String, Set<String>> metricsByAccount, boolean atomic) {
     this.signals = signals;
+    this.atomic = atomic;
+    this.refused = new boolean[signals.size()];
     this.idHashes = idHashes;
     this.userHashes = userHashes;
     this.duplicate = new boolean[signals.size()];
@@ -63,6 +71,12 @@ final class PreparedBatch {
    */
   static PreparedBatch prepare(
       List<SignalRecord> signals, UnaryOperator<String> metricNames, SignalHashing hashing) {
+    return prepare(signals, metricNames, hashing, false);
+  }
+
+  /** As {@link #prepare(List, UnaryOperator, SignalHashing)}; an {@code atomic} batch is stored whole or not at all. */
+  static PreparedBatch prepare(
+      List<SignalRecord> signals, UnaryOperator<String> metricNames, SignalHashing hashing, boolean atomic) {
     int n = signals.size();
     // Sized for a distinct account per signal, so that it does not grow while filling.
     HashMap<String, Integer> dictionary = new HashMap<>(2 * n + 16);
@@ -104,7 +118,7 @@ final class PreparedBatch {
     body.put(records.array(), 0, records.size());
     return new PreparedBatch(
         signals, idHashes, userHashes, body, distinctStrings, accountRefs, metricRefs,
-        metricsByAccount(distinctStrings, accountRefs, metricRefs, null));
+        metricsByAccount(distinctStrings, accountRefs, metricRefs, null), atomic);
   }
 
   private static int ref(
@@ -142,8 +156,8 @@ final class PreparedBatch {
       } else if (metrics.contains(metric)) {
         continue;
       } else {
-        if (!(metrics instanceof HashSet)) {
-          metrics = new HashSet<>(metrics);
+        if (!(metrics instanceof LinkedHashSet)) {
+          metrics = new LinkedHashSet<>(metrics); // in signal order: limits refuse the later metrics
         }
         metrics.add(metric);
       }
@@ -153,12 +167,25 @@ final class PreparedBatch {
     return result;
   }
 
-  /** The metrics each account received from the signals that are not duplicates. */
+  /** The metrics each account received from the signals neither duplicates nor refused. */
   Map<String, Set<String>> acceptedMetricsByAccount() {
-    if (duplicates == 0) {
+    if (duplicates == 0 && refusedCount == 0) {
       return metricsByAccount;
     }
-    return metricsByAccount(strings, accountRefs, metricRefs, duplicate);
+    boolean[] dropped = new boolean[size()];
+    for (int i = 0; i < dropped.length; i++) {
+      dropped[i] = dropped(i);
+    }
+    return metricsByAccount(strings, accountRefs, metricRefs, dropped);
+  }
+
+  /** Whether signal {@code i} is not stored: a duplicate or refused by a limit. */
+  boolean dropped(int i) {
+    return duplicate[i] || refused[i];
+  }
+
+  int accepted() {
+    return size() - duplicates - refusedCount;
   }
 
   int size() {

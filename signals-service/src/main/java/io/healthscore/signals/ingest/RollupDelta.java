@@ -80,20 +80,30 @@ final class RollupDelta {
     }
   }
 
+  /** The rollup of the account, metric and day, or null. */
+  HotRollup find(String accountId, String metric, long epochDay) {
+    HashMap<String, HotRollup> metrics = accounts.get(accountId);
+    HotRollup r = metrics == null ? null : metrics.get(metric);
+    while (r != null && r.epochDay != epochDay) {
+      r = r.next;
+    }
+    return r;
+  }
+
   int rollupCount() {
     return rollups;
   }
 
   /**
    * Rough heap held: a rollup with its map entry and chain about {@value #BYTES_PER_ROLLUP} bytes,
-   * a user hash 8 bytes in a hash set kept at most half full.
+   * a user hash 8 bytes in a hash set between a quarter and half full (counted at the worst).
    */
   long estimatedBytes() {
     return rollups * BYTES_PER_ROLLUP + users * BYTES_PER_USER;
   }
 
   static final long BYTES_PER_ROLLUP = 200;
-  static final long BYTES_PER_USER = 16;
+  static final long BYTES_PER_USER = 32;
 
   boolean isEmpty() {
     return rollups == 0;

@@ -14,7 +14,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
@@ -90,7 +89,13 @@ final class RollupStore {
   record Key(String metric, long epochDay) {}
 
   /** A stored row's key. */
-  private record AccountKey(String accountId, String metric, long epochDay) {}
+  record AccountKey(String accountId, String metric, long epochDay) {}
+
+  /**
+   * What a checkpoint wrote: the rollups the database refused, and the rollups whose merged user
+   * set reached the size asked for (so that {@link IngestLimits} follows them exactly).
+   */
+  record Written(List<RefusedRollup> refused, List<AccountKey> largeUserSets) {}
 
   private final Database db;
 
@@ -167,6 +172,9 @@ final class RollupStore {
    * durably, in one transaction. User sets are read, merged in memory and written back whole, so a
    * checkpoint writes one row per changed rollup however many users it saw.
    *
+   * <p>Rows go in chunks of at most {@value #BATCH}, {@value #USERS_PER_QUERY} of them with users,
+   * so a checkpoint holds the stored user sets of one chunk at a time, not of every rollup it writes.
+   *
    * <p>A row the database refuses (a data error such as a value it cannot encode) must not block
    * every later checkpoint: when the fast path fails, the checkpoint is written again with each
    * part of the batch under a savepoint, halving failing parts down to single rows; rows refused on
@@ -174,42 +182,44 @@ final class RollupStore {
    *
    * @return the refused rollups, usually none
    */
-  List<RefusedRollup> write(List<RollupDelta> deltas, Checkpoint checkpoint) {
+  Written write(List<RollupDelta> deltas, Checkpoint checkpoint, int largeUserSet) {
     try {
-      return write(deltas, checkpoint, false);
+      return write(deltas, checkpoint, largeUserSet, false);
     } catch (DatabaseException e) {
       if (!(e.getCause() instanceof SQLException)) {
         throw e;
       }
-      return write(deltas, checkpoint, true);
+      return write(deltas, checkpoint, largeUserSet, true);
     }
   }
 
-  private List<RefusedRollup> write(List<RollupDelta> deltas, Checkpoint checkpoint, boolean isolate) {
+  private Written write(List<RollupDelta> deltas, Checkpoint checkpoint, int largeUserSet, boolean isolate) {
     return db.inTransaction(
         c -> {
-          Map<AccountKey, LongHashSet> users = storedUsers(c, deltas);
-          List<Row> rows = new ArrayList<>();
-          for (RollupDelta delta : deltas) {
-            delta.forEach(
-                (account, r) -> {
-                  LongHashSet merged = null;
-                  if (r.users != null) {
-                    merged = users.computeIfAbsent(
-                        new AccountKey(account, r.metric, r.epochDay), k -> new LongHashSet());
-                    merged.addAll(r.users);
-                  }
-                  rows.add(new Row(account, r, merged, delta.checkpointId));
-                });
-          }
           List<RefusedRollup> refused = new ArrayList<>();
-          try (PreparedStatement merge = c.prepareStatement(MERGE_ROLLUP)) {
-            for (int from = 0; from < rows.size(); from += BATCH) {
-              int to = Math.min(rows.size(), from + BATCH);
-              if (isolate) {
-                mergeIsolating(c, merge, rows, from, to, refused);
-              } else {
-                mergeBatch(merge, rows, from, to);
+          List<AccountKey> large = new ArrayList<>();
+          try (PreparedStatement merge = c.prepareStatement(MERGE_ROLLUP);
+              PreparedStatement users = c.prepareStatement(SELECT_USERS_OF_MANY)) {
+            for (RollupDelta delta : deltas) {
+              List<Row> rows = new ArrayList<>(delta.rollupCount());
+              delta.forEach((account, r) -> rows.add(new Row(account, r, null, delta.checkpointId)));
+              // A chunk at a time, so that only its stored user sets are in memory; a later delta's
+              // chunk reads what this transaction already merged.
+              int from = 0;
+              while (from < rows.size()) {
+                int to = chunkEnd(rows, from);
+                List<Row> chunk = withMergedUsers(users, rows.subList(from, to));
+                for (Row row : chunk) {
+                  if (row.users() != null && row.users().size() >= largeUserSet) {
+                    large.add(new AccountKey(row.accountId(), row.rollup().metric, row.rollup().epochDay));
+                  }
+                }
+                if (isolate) {
+                  mergeIsolating(c, merge, chunk, 0, chunk.size(), refused);
+                } else {
+                  mergeBatch(merge, chunk, 0, chunk.size());
+                }
+                from = to;
               }
             }
           }
@@ -220,8 +230,43 @@ final class RollupStore {
             s.setLong(2, checkpoint.replayFromSegment());
             s.executeUpdate();
           }
-          return refused;
+          return new Written(refused, large);
         });
+  }
+
+  /** The end of the chunk from {@code from}: {@value #BATCH} rows, of which at most {@value #USERS_PER_QUERY} have users. */
+  private static int chunkEnd(List<Row> rows, int from) {
+    int withUsers = 0;
+    int i = from;
+    while (i < rows.size() && i - from < BATCH && withUsers < USERS_PER_QUERY) {
+      if (rows.get(i).rollup().users != null) {
+        withUsers++;
+      }
+      i++;
+    }
+    return i;
+  }
+
+  /** The rows with their user sets merged into the stored ones (read in one query). */
+  private static List<Row> withMergedUsers(PreparedStatement query, List<Row> rows) throws SQLException {
+    List<AccountKey> keys = new ArrayList<>();
+    for (Row row : rows) {
+      if (row.rollup().users != null) {
+        keys.add(new AccountKey(row.accountId(), row.rollup().metric, row.rollup().epochDay));
+      }
+    }
+    Map<AccountKey, LongHashSet> stored = storedUsers(query, keys);
+    List<Row> merged = new ArrayList<>(rows.size());
+    for (Row row : rows) {
+      HotRollup r = row.rollup();
+      LongHashSet users = null;
+      if (r.users != null) {
+        users = stored.getOrDefault(new AccountKey(row.accountId(), r.metric, r.epochDay), new LongHashSet());
+        users.addAll(r.users);
+      }
+      merged.add(new Row(row.accountId(), r, users, row.checkpointId()));
+    }
+    return merged;
   }
 
   private static void mergeBatch(PreparedStatement merge, List<Row> rows, int from, int to)
@@ -277,36 +322,25 @@ final class RollupStore {
     return String.valueOf(next != null ? next.getMessage() : e.getMessage());
   }
 
-  /** The stored user sets of the rollups in {@code deltas} that saw users. */
-  private static Map<AccountKey, LongHashSet> storedUsers(Connection c, List<RollupDelta> deltas)
-      throws Exception {
-    LinkedHashSet<AccountKey> wanted = new java.util.LinkedHashSet<>();
-    for (RollupDelta delta : deltas) {
-      delta.forEach(
-          (account, r) -> {
-            if (r.users != null) {
-              wanted.add(new AccountKey(account, r.metric, r.epochDay));
-            }
-          });
-    }
+  /** The stored user sets of {@code keys} (at most {@value #USERS_PER_QUERY}), by key; absent when none. */
+  private static Map<AccountKey, LongHashSet> storedUsers(PreparedStatement query, List<AccountKey> keys)
+      throws SQLException {
     Map<AccountKey, LongHashSet> users = new HashMap<>();
-    List<AccountKey> keys = new ArrayList<>(wanted);
-    try (PreparedStatement s = c.prepareStatement(SELECT_USERS_OF_MANY)) {
-      for (int from = 0; from < keys.size(); from += USERS_PER_QUERY) {
-        for (int i = 0; i < USERS_PER_QUERY; i++) {
-          // The last query repeats its last key to fill the fixed statement.
-          AccountKey k = keys.get(Math.min(from + i, keys.size() - 1));
-          s.setString(3 * i + 1, k.accountId());
-          s.setString(3 * i + 2, k.metric());
-          s.setLong(3 * i + 3, k.epochDay());
-        }
-        try (ResultSet rs = s.executeQuery()) {
-          while (rs.next()) {
-            byte[] hashes = rs.getBytes(4);
-            if (hashes != null) {
-              users.put(new AccountKey(rs.getString(1), rs.getString(2), rs.getLong(3)), decodeUsers(hashes));
-            }
-          }
+    if (keys.isEmpty()) {
+      return users;
+    }
+    for (int i = 0; i < USERS_PER_QUERY; i++) {
+      // A short list repeats its last key to fill the fixed statement.
+      AccountKey k = keys.get(Math.min(i, keys.size() - 1));
+      query.setString(3 * i + 1, k.accountId());
+      query.setString(3 * i + 2, k.metric());
+      query.setLong(3 * i + 3, k.epochDay());
+    }
+    try (ResultSet rs = query.executeQuery()) {
+      while (rs.next()) {
+        byte[] hashes = rs.getBytes(4);
+        if (hashes != null) {
+          users.put(new AccountKey(rs.getString(1), rs.getString(2), rs.getLong(3)), decodeUsers(hashes));
         }
       }
     }
@@ -419,6 +453,22 @@ final class RollupStore {
       }
     } catch (SQLException e) {
       throw new DatabaseException("cannot read rollups of an account: " + e.getMessage(), e);
+    }
+  }
+
+  /** The stored user set of one rollup, empty if none. */
+  LongHashSet users(String accountId, String metric, long epochDay) {
+    try (Connection c = db.dataSource().getConnection();
+        PreparedStatement s = c.prepareStatement(SELECT_USERS)) {
+      s.setString(1, accountId);
+      s.setString(2, metric);
+      s.setLong(3, epochDay);
+      try (ResultSet rs = s.executeQuery()) {
+        byte[] hashes = rs.next() ? rs.getBytes(1) : null;
+        return hashes == null ? new LongHashSet() : decodeUsers(hashes);
+      }
+    } catch (SQLException e) {
+      throw new DatabaseException("cannot read the users of a rollup: " + e.getMessage(), e);
     }
   }
 

@@ -4,7 +4,7 @@ import java.io.IOException;
 
 /**
  * The log record of one batch: {@code byte version, varint ingestionDay, varint n, ceil(n/8) bytes
- * of duplicate flags (bit set: signal dropped), body} where the body is {@link PreparedBatch}'s
+ * of dropped flags (bit set: a duplicate or refused by a limit), body} where the body is {@link PreparedBatch}'s
  * encoding. Duplicates stay in the body (they are rare) so the body is copied as prepared.
  */
 final class WalBatchCodec {
@@ -37,7 +37,7 @@ final class WalBatchCodec {
     for (int from = 0; from < n; from += 8) {
       int bits = 0;
       for (int i = from; i < Math.min(n, from + 8); i++) {
-        if (batch.duplicate[i]) {
+        if (batch.dropped(i)) {
           bits |= 1 << (i - from);
         }
       }

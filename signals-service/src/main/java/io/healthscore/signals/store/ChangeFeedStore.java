@@ -15,6 +15,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -25,6 +26,11 @@ import javax.sql.DataSource;
  * maximum; on PostgreSQL that transaction first takes an EXCLUSIVE table lock, so replicas sharing
  * the database append one at a time and a reader can never see cursor n+1 committed before n (the
  * gap a sequence would leave between concurrent writers). Readers are not blocked by the lock.
+ *
+ * <p>On H2 a commit is visible to other connections before its file sync ends (see DurableCommits):
+ * a reader could hand out a cursor that a kill -9 then loses, and the next append would reuse it
+ * (MAX + 1) for another change, which that reader's consumer would skip. So on H2 (one process per
+ * database) reads stop at the last cursor whose append returned, i.e. whose commit was synced.
  */
 public final class ChangeFeedStore {
   private final DataSource dataSource;
@@ -34,10 +40,17 @@ public final class ChangeFeedStore {
    * in order (on PostgreSQL the table lock does the same across replicas).
    */
   private final ReentrantLock appendLock = new ReentrantLock();
+  /** On H2, the greatest cursor known synced; readers see nothing beyond. Unbounded on PostgreSQL. */
+  private final AtomicLong durableCursor = new AtomicLong(Long.MAX_VALUE);
+  private final boolean boundReadsToDurable;
 
   public ChangeFeedStore(Database db) {
     this.dataSource = db.dataSource();
     this.lockOnAppend = db.dialect() == SqlDialect.POSTGRESQL;
+    this.boundReadsToDurable = db.dialect() == SqlDialect.H2;
+    if (boundReadsToDurable) {
+      durableCursor.set(Sql.read(dataSource, ChangeFeedStore::lastCursor));
+    }
   }
 
   /** Appends the changes in order, each with the next cursor; returns them as stored. */
@@ -76,7 +89,12 @@ public final class ChangeFeedStore {
   private <T> T withAppendLock(Supplier<T> append) {
     appendLock.lock();
     try {
-      return append.get();
+      T result = append.get();
+      if (boundReadsToDurable) {
+        // The append's commit returned, so it is synced; no other append runs meanwhile.
+        durableCursor.set(Sql.read(dataSource, ChangeFeedStore::lastCursor));
+      }
+      return result;
     } finally {
       appendLock.unlock();
     }
@@ -111,9 +129,10 @@ public final class ChangeFeedStore {
     return entries;
   }
 
-  /** The greatest cursor ever written and still retained; 0 for an empty feed. */
+  /** The greatest cursor ever written (on H2: and synced) and still retained; 0 for an empty feed. */
   public long lastCursor() {
-    return Sql.read(dataSource, ChangeFeedStore::lastCursor);
+    long last = Sql.read(dataSource, ChangeFeedStore::lastCursor);
+    return Math.min(last, durableCursor.get());
   }
 
   private static long lastCursor(Connection c) throws SQLException {
@@ -132,9 +151,10 @@ public final class ChangeFeedStore {
           try (PreparedStatement ps =
               c.prepareStatement(
                   "SELECT feed_cursor, account_id, kinds, metrics, change_time_millis FROM change_feed"
-                      + " WHERE feed_cursor > ? ORDER BY feed_cursor LIMIT ?")) {
+                      + " WHERE feed_cursor > ? AND feed_cursor <= ? ORDER BY feed_cursor LIMIT ?")) {
             ps.setLong(1, afterCursor);
-            ps.setInt(2, limit);
+            ps.setLong(2, durableCursor.get());
+            ps.setInt(3, limit);
             List<ChangeEntry> entries = new ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {
               while (rs.next()) {

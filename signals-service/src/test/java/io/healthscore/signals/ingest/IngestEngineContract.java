@@ -578,7 +578,7 @@ abstract class IngestEngineContract {
     IngestSettings settings =
         new IngestSettings(dir.resolve("wal"), Duration.ofSeconds(1), 1 << 20, 400, true, 1_000_000, 1 << 20);
     IngestEngine engine = open(settings, Clock.systemUTC(), WriteAheadLog.SegmentOpener.FILES);
-    db.close(); // checkpoints fail, so memory cannot drain
+    listener.failFlush = true; // checkpoints fail, so memory cannot drain
     long rollupsInBudget = settings.maxHotBytes() / RollupDelta.BYTES_PER_ROLLUP;
     List<SignalRecord> batch = new ArrayList<>();
     for (int i = 0; i <= rollupsInBudget; i++) {
@@ -592,6 +592,19 @@ abstract class IngestEngineContract {
     assertTrue(behind.getMessage().contains(IngestSettings.MEMORY_BUDGET), behind.getMessage());
     assertEquals(Duration.ofSeconds(1), behind.retryAfter().orElseThrow());
     assertTrue(engine.healthy());
+    listener.failFlush = false;
+  }
+
+  @Test
+  void aStoreOutageFailsOnlyTheBatchesWhoseLimitsNeedIt() {
+    IngestEngine engine = open(dir.resolve("wal"));
+    engine.ingest(List.of(number("k1", "known", "", "m", 1, DAY_20000)));
+    db.close();
+    assertThrows(
+        UnavailableException.class,
+        () -> engine.ingest(List.of(number("k2", "new-account", "", "m", 1, DAY_20000))));
+    assertTrue(engine.healthy(), "the engine goes on");
+    assertEquals(1, engine.ingest(List.of(number("k3", "known", "", "m", 1, DAY_20000))).accepted());
   }
 
   @Test
@@ -656,6 +669,99 @@ abstract class IngestEngineContract {
     assertTrue(!engine.healthy());
     assertEquals(1, reported.size());
     assertTrue(reported.get(0) instanceof OutOfMemoryError);
+  }
+
+  IngestEngine openWithLimits(Path walDir, int maxMetrics, int maxUsers) {
+    return open(
+        new IngestSettings(walDir, Duration.ofHours(1), 1 << 20, 400, true, 1_000_000,
+            IngestSettings.defaultMemoryBudget(), maxMetrics, maxUsers),
+        Clock.systemUTC(), WriteAheadLog.SegmentOpener.FILES);
+  }
+
+  @Test
+  void refusesMetricsPastTheLimitPerAccountAndStoresTheRest() {
+    Path wal = dir.resolve("wal");
+    IngestEngine engine = openWithLimits(wal, 3, 1_000);
+    long t = DAY_20000;
+    IngestResult first =
+        engine.ingest(
+            List.of(
+                number("x1", "acme", "", "m1", 1, t),
+                number("x2", "acme", "", "m2", 1, t),
+                number("x3", "acme", "", "m3", 1, t),
+                number("x4", "acme", "", "m4", 1, t),
+                number("x5", "beta", "", "m4", 1, t),
+                number("x6", "acme", "", "m1", 1, t)));
+    assertEquals(5, first.accepted());
+    assertEquals(1, first.refused().size());
+    IngestResult.Refusal refusal = first.refused().get(0);
+    assertEquals(3, refusal.index());
+    assertEquals("metric", refusal.field());
+    assertTrue(refusal.reason().contains("account 'acme'"), refusal.reason());
+    assertTrue(refusal.reason().contains(IngestSettings.MAX_METRICS_PER_ACCOUNT), refusal.reason());
+    assertEquals(Set.of("m1", "m2", "m3"), engine.metrics("acme"));
+    engine.checkpoint();
+    engine.close();
+    opened.remove(engine);
+
+    IngestEngine reopened = openWithLimits(wal, 3, 1_000);
+    IngestResult again =
+        reopened.ingest(
+            List.of(number("x4", "acme", "", "m2", 1, t), number("x7", "acme", "", "m5", 1, t)));
+    assertEquals(1, again.accepted(), "the refused id is free again; stored metrics count after a restart");
+    assertEquals(0, again.duplicates());
+    assertEquals(1, again.refused().get(0).index());
+    assertEquals(2, reopened.rollups("acme", 20_000, 20_001).stream()
+        .filter(r -> r.metric().equals("m2")).findFirst().orElseThrow().count());
+  }
+
+  @Test
+  void refusesUsersPastTheLimitPerMetricAndDayExactlyAcrossCheckpoints() {
+    Path wal = dir.resolve("wal");
+    IngestEngine engine = openWithLimits(wal, 100, 4);
+    long t = DAY_20000;
+    engine.ingest(List.of(number("u1", "acme", "a", "logins", 1, t), number("u2", "acme", "b", "logins", 1, t)));
+    engine.checkpoint();
+    IngestResult second =
+        engine.ingest(
+            List.of(
+                number("u3", "acme", "a", "logins", 1, t),
+                number("u4", "acme", "c", "logins", 1, t),
+                number("u5", "acme", "d", "logins", 1, t),
+                number("u6", "acme", "e", "logins", 1, t),
+                number("u7", "acme", "e", "logins", 1, t + DAY)));
+    assertEquals(List.of(3), second.refused().stream().map(IngestResult.Refusal::index).toList());
+    assertEquals("user_id", second.refused().get(0).field());
+    assertTrue(second.refused().get(0).reason().contains(IngestSettings.MAX_USERS_PER_METRIC_DAY));
+    engine.checkpoint();
+    engine.close();
+    opened.remove(engine);
+
+    IngestEngine reopened = openWithLimits(wal, 100, 4);
+    IngestResult later =
+        reopened.ingest(
+            List.of(
+                number("v1", "acme", "f", "logins", 1, t),
+                number("v2", "acme", "f", "logins", 1, t),
+                number("v3", "acme", "f", "logins", 1, t),
+                number("v4", "acme", "b", "logins", 1, t)));
+    assertEquals(List.of(0, 1, 2), later.refused().stream().map(IngestResult.Refusal::index).toList());
+    DailyRollup day = reopened.rollups("acme", 20_000, 20_001).get(0);
+    assertEquals(4, day.distinctUsers());
+    assertEquals(6, day.count());
+  }
+
+  @Test
+  void anAtomicBatchWithARefusalStoresNothing() {
+    IngestEngine engine = openWithLimits(dir.resolve("wal"), 1, 1_000);
+    long t = DAY_20000;
+    IngestResult refused =
+        engine.ingest(List.of(number("a1", "acme", "", "m1", 1, t), number("a2", "acme", "", "m2", 1, t)), true);
+    assertEquals(0, refused.accepted());
+    assertEquals(1, refused.refused().size());
+    assertEquals(List.of(), engine.rollups("acme", 20_000, 20_001));
+    assertEquals(1, engine.ingest(List.of(number("a1", "acme", "", "m2", 1, t)), true).accepted(),
+        "nothing of the refused batch was kept: neither its id nor its metric");
   }
 
   /** Records what the engine tells it. */

@@ -166,4 +166,25 @@ class StoresTest {
         4, store.append(List.of(new PendingChange("d", EnumSet.of(ChangeKind.SIGNALS), Set.of())), T).get(0).cursor());
     assertTrue(store.after(0, 10).stream().allMatch(e -> e.cursor() >= 3));
   }
+
+  @org.junit.jupiter.api.Test
+  void onH2ReadsStopAtTheLastCursorWhoseCommitWasSynced() {
+    ChangeFeedStore store = new ChangeFeedStore(open("h2"));
+    store.append(List.of(new PendingChange("a", EnumSet.of(ChangeKind.SIGNALS), Set.of("m"))), T);
+    // A commit another connection made visible whose sync has not returned yet, as H2 allows.
+    db.inTransaction(
+        c -> {
+          try (PreparedStatement ps =
+              c.prepareStatement(
+                  "INSERT INTO change_feed (feed_cursor, account_id, kinds, metrics, change_time_millis)"
+                      + " VALUES (2, 'b', 1, '', 0)")) {
+            return ps.executeUpdate();
+          }
+        });
+    assertEquals(List.of(1L), store.after(0, 10).stream().map(ChangeEntry::cursor).toList(),
+        "a cursor a crash could still lose is never handed out");
+    assertEquals(1, store.lastCursor());
+    store.append(List.of(new PendingChange("c", EnumSet.of(ChangeKind.SIGNALS), Set.of())), T);
+    assertEquals(List.of(1L, 2L, 3L), store.after(0, 10).stream().map(ChangeEntry::cursor).toList());
+  }
 }

@@ -1,0 +1,135 @@
+package io.healthscore.signals.ingest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.healthscore.runtime.config.ServiceConfig;
+import io.healthscore.runtime.db.Database;
+import io.healthscore.runtime.error.ResourceExhaustedException;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Backfill of history on the embedded store: ACCOUNTS accounts x 40 metrics x 365 days, one signal
+ * per rollup (every signal its own daily rollup), beside the same number of signals concentrated on
+ * a few rollups (baseline) in the same run. Reports signals/s and their ratio, RESOURCE_EXHAUSTED
+ * answers (retried after their delay), bytes on disk per rollup after the final checkpoint and
+ * resident memory. {@code mvn -Pbenchmark test -pl signals-service -am -Dtest=BackfillBenchmark
+ * -Dsurefire.failIfNoSpecifiedTests=false -Dbackfill.accounts=200}.
+ */
+@Tag("benchmark")
+class BackfillBenchmark {
+  private static final int METRICS = 40;
+  private static final int DAYS = 365;
+  private static final int BATCH = 5_000;
+  private static final int THREADS = 2;
+  private static final long DAY = 86_400_000L;
+
+  @TempDir Path dir;
+
+  @Test
+  void distinctRollupsAgainstFewRollups() throws Exception {
+    int accounts = Integer.getInteger("backfill.accounts", 200);
+    long signals = (long) accounts * METRICS * DAYS;
+    long today = Math.floorDiv(System.currentTimeMillis(), DAY);
+    Run few = run(dir.resolve("few"), signals, i -> new long[] {i % 10, 0, today - 1});
+    Run wide =
+        run(dir.resolve("wide"), signals, i -> new long[] {i / (METRICS * DAYS), (i / DAYS) % METRICS, today - 1 - i % DAYS});
+    System.out.printf(
+        "backfill benchmark: %,d accounts x %d metrics x %d days = %,d signals, batches of %,d from %d threads%n"
+            + "  few rollups (10):        %,.0f signals/s, %d RESOURCE_EXHAUSTED%n"
+            + "  one rollup per signal:   %,.0f signals/s, %d RESOURCE_EXHAUSTED, ratio %.2f%n"
+            + "  SQL store on disk: %,d bytes, %.0f bytes per rollup; event id files %.0f bytes per signal;"
+            + " resident memory after: %,d MiB (heap used %,d MiB)%n",
+        accounts, METRICS, DAYS, signals, BATCH, THREADS, few.rate, few.exhausted, wide.rate, wide.exhausted,
+        wide.rate / few.rate, wide.diskBytes, wide.diskBytes / (double) signals, wide.idBytes / (double) signals,
+        wide.residentMib, wide.heapMib);
+  }
+
+  interface Placement {
+    /** account, metric, day of signal i. */
+    long[] of(long i);
+  }
+
+  record Run(double rate, long exhausted, long diskBytes, long idBytes, long residentMib, long heapMib) {}
+
+  private Run run(Path dataDir, long signals, Placement placement) throws Exception {
+    AtomicLong exhausted = new AtomicLong();
+    double rate;
+    try (Database db = Database.open(ServiceConfig.fromMap("signals-service", 0, 0, Map.of()).withDataDir(dataDir));
+        IngestEngine engine =
+            IngestEngine.open(IngestSettings.defaults(dataDir.resolve("wal")), db, ChangeListener.NONE,
+                new SimpleMeterRegistry())) {
+      long batches = (signals + BATCH - 1) / BATCH;
+      AtomicLong accepted = new AtomicLong();
+      ExecutorService pool = Executors.newFixedThreadPool(THREADS);
+      long started = System.nanoTime();
+      try {
+        List<Future<?>> futures = new ArrayList<>();
+        for (int t = 0; t < THREADS; t++) {
+          int thread = t;
+          futures.add(pool.submit(() -> {
+            for (long b = thread; b < batches; b += THREADS) {
+              List<SignalRecord> batch = new ArrayList<>(BATCH);
+              for (long i = b * BATCH; i < Math.min(signals, (b + 1) * BATCH); i++) {
+                long[] p = placement.of(i);
+                batch.add(new SignalRecord("backfill-" + i, "account-" + p[0], "", "metric_" + p[1], false,
+                    i % 100, null, p[2] * DAY + 43_200_000L, "bench"));
+              }
+              while (true) {
+                try {
+                  accepted.addAndGet(engine.ingest(batch).accepted());
+                  break;
+                } catch (ResourceExhaustedException e) {
+                  exhausted.incrementAndGet();
+                  Thread.sleep(e.retryAfter().orElse(Duration.ofSeconds(1)).toMillis());
+                }
+              }
+            }
+            return null;
+          }));
+        }
+        for (Future<?> f : futures) {
+          f.get();
+        }
+      } finally {
+        pool.shutdownNow();
+      }
+      rate = signals / ((System.nanoTime() - started) / 1e9);
+      assertEquals(signals, accepted.get());
+      engine.checkpoint();
+    }
+    Runtime rt = Runtime.getRuntime();
+    return new Run(rate, exhausted.get(), sizeOf(dataDir, ".mv.db"), sizeOf(dataDir, ".bin"), residentMib(),
+        (rt.totalMemory() - rt.freeMemory()) >> 20);
+  }
+
+  /** Bytes of the files under {@code dir} whose name ends with {@code suffix}. */
+  private static long sizeOf(Path dir, String suffix) throws IOException {
+    try (Stream<Path> files = Files.walk(dir)) {
+      return files.filter(f -> f.getFileName().toString().endsWith(suffix)).mapToLong(f -> f.toFile().length()).sum();
+    }
+  }
+
+  private static long residentMib() throws IOException {
+    for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+      if (line.startsWith("VmRSS:")) {
+        return Long.parseLong(line.replaceAll("[^0-9]", "")) >> 10;
+      }
+    }
+    return -1;
+  }
+}
