@@ -21,6 +21,7 @@ import io.healthscore.alerting.playbook.TaskStore;
 import io.healthscore.alerting.quality.OutcomeJudge;
 import io.healthscore.alerting.quality.RuleQualityGauges;
 import io.healthscore.alerting.quality.RuleQualityReport;
+import io.healthscore.alerting.retention.RetentionSweep;
 import io.healthscore.alerting.rule.RuleStore;
 import io.healthscore.alerting.rule.RuleValidator;
 import io.healthscore.alerting.rule.RuleYaml;
@@ -65,6 +66,7 @@ public final class AlertingServer implements AutoCloseable {
   private final List<StreamFollower<?>> feedFollowers;
   private final EscalationScheduler escalations;
   private final EvaluationSweep sweep;
+  private final RetentionSweep retention;
   private final RuleStore rules;
   private final DeliveryModule delivery;
   private final boolean followFeeds;
@@ -120,6 +122,8 @@ public final class AlertingServer implements AutoCloseable {
     escalations = new EscalationScheduler(database, escalationStore, lifecycle, sink, clock,
         settings.escalationScanInterval());
     sweep = new EvaluationSweep(database, reconciler, sink, settings.sweepInterval());
+    retention = new RetentionSweep(database, alerts, delivery, settings.retention(), clock,
+        metrics.registry());
     followFeeds = b.followFeeds;
 
     config.configDir().ifPresent(dir -> loadRules(RuleYaml.loadDirectory(dir), validator));
@@ -132,6 +136,7 @@ public final class AlertingServer implements AutoCloseable {
         .onDrain(() -> feedFollowers.forEach(StreamFollower::close))
         .onDrain(escalations::close)
         .onDrain(sweep::close)
+        .onDrain(retention::close)
         .onDrain(delivery::close)
         .onStop(() -> ownedChannels.forEach(ch -> {
           ch.shutdownNow();
@@ -169,6 +174,7 @@ public final class AlertingServer implements AutoCloseable {
       sweep.start();
     }
     escalations.start();
+    retention.start();
     server.start();
     return this;
   }
@@ -208,6 +214,11 @@ public final class AlertingServer implements AutoCloseable {
   /** The periodic re-evaluation; tests run it with a moved clock. */
   public EvaluationSweep sweep() {
     return sweep;
+  }
+
+  /** The periodic deletion of what is past its retention; tests run it with a moved clock. */
+  public RetentionSweep retention() {
+    return retention;
   }
 
   /** Graceful stop: feeds and delivery first, then calls drain, then the database closes. */

@@ -8,6 +8,7 @@ import io.healthscore.v1.AlertState;
 import io.healthscore.v1.AlertVerdict;
 import io.healthscore.v1.Band;
 import io.healthscore.v1.Severity;
+import io.healthscore.v1.TaskState;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -106,6 +107,37 @@ public final class AlertStore {
         return rs.wasNull() ? OptionalLong.empty() : OptionalLong.of(v);
       }
     }
+  }
+
+  /**
+   * Deletes up to {@code limit} alerts resolved before {@code beforeMs}, with their escalation rows
+   * and their done tasks (open tasks stay: a person still has work to do); returns how many alerts.
+   */
+  public int deleteResolvedBefore(Connection c, long beforeMs, int limit) throws SQLException {
+    List<String> ids = new ArrayList<>();
+    try (PreparedStatement s = c.prepareStatement("SELECT alert_id FROM alerts WHERE open_key IS NULL "
+        + "AND resolved_ms IS NOT NULL AND resolved_ms < ? ORDER BY resolved_ms, alert_id LIMIT ?")) {
+      s.setLong(1, beforeMs);
+      s.setInt(2, limit);
+      try (ResultSet rs = s.executeQuery()) {
+        while (rs.next()) {
+          ids.add(rs.getString(1));
+        }
+      }
+    }
+    for (String sql : List.of(
+        "DELETE FROM alert_escalations WHERE alert_id = ?",
+        "DELETE FROM alert_tasks WHERE alert_id = ? AND state = " + TaskState.TASK_STATE_DONE_VALUE,
+        "DELETE FROM alerts WHERE alert_id = ?")) {
+      try (PreparedStatement delete = c.prepareStatement(sql)) {
+        for (String id : ids) {
+          delete.setString(1, id);
+          delete.addBatch();
+        }
+        delete.executeBatch();
+      }
+    }
+    return ids.size();
   }
 
   /** The rule's open and acknowledged alerts. */

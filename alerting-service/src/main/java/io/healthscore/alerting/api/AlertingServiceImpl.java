@@ -76,6 +76,8 @@ public final class AlertingServiceImpl extends AlertingServiceGrpc.AlertingServi
   static final int MAX_PAGE_SIZE = 1000;
   /** The width of the acknowledged_by and resolved_by columns. */
   static final int MAX_ACTOR_LENGTH = 256;
+  /** Notes of acknowledge, resolve and complete: a few paragraphs, not a document store. */
+  static final int MAX_NOTE_LENGTH = 4000;
 
   private final Database database;
   private final RuleStore rules;
@@ -169,7 +171,7 @@ public final class AlertingServiceImpl extends AlertingServiceGrpc.AlertingServi
 
   @Override
   public void acknowledgeAlert(AcknowledgeAlertRequest request, StreamObserver<AcknowledgeAlertResponse> out) {
-    checkAlertChange(request.getAlertId(), request.getActor());
+    checkAlertChange(request.getAlertId(), request.getNote(), request.getActor());
     var alert = database.inTransaction(c ->
         lifecycle.acknowledge(c, request.getAlertId(), request.getNote(), request.getActor(), id -> ruleOf(c, id)));
     sink.wakeUp();
@@ -178,7 +180,7 @@ public final class AlertingServiceImpl extends AlertingServiceGrpc.AlertingServi
 
   @Override
   public void resolveAlert(ResolveAlertRequest request, StreamObserver<ResolveAlertResponse> out) {
-    checkAlertChange(request.getAlertId(), request.getActor());
+    checkAlertChange(request.getAlertId(), request.getNote(), request.getActor());
     var alert = database.inTransaction(c ->
         lifecycle.resolve(c, request.getAlertId(), request.getNote(), request.getActor(), id -> ruleOf(c, id)));
     sink.wakeUp();
@@ -209,7 +211,10 @@ public final class AlertingServiceImpl extends AlertingServiceGrpc.AlertingServi
 
   @Override
   public void completeTask(CompleteTaskRequest request, StreamObserver<CompleteTaskResponse> out) {
-    requireId(request.getTaskId(), "task_id");
+    Violations v = new Violations();
+    v.check(!request.getTaskId().isEmpty(), "task_id", "is required");
+    checkNote(request.getNote(), v);
+    v.throwIfAny("invalid task completion");
     Task done = database.inTransaction(c -> {
       Task task = tasks.getForUpdate(c, request.getTaskId())
           .orElseThrow(() -> new NotFoundException("task " + request.getTaskId() + " does not exist"));
@@ -278,12 +283,17 @@ public final class AlertingServiceImpl extends AlertingServiceGrpc.AlertingServi
     return Math.min(requested, MAX_PAGE_SIZE);
   }
 
-  /** An acknowledge or resolve names the alert, and an actor that fits its column. */
-  private static void checkAlertChange(String alertId, String actor) {
+  /** An acknowledge or resolve names the alert, with a note and an actor of bounded length. */
+  private static void checkAlertChange(String alertId, String note, String actor) {
     Violations v = new Violations();
     v.check(!alertId.isEmpty(), "alert_id", "is required");
+    checkNote(note, v);
     v.check(actor.length() <= MAX_ACTOR_LENGTH, "actor", "must be at most " + MAX_ACTOR_LENGTH + " characters");
     v.throwIfAny("invalid alert change");
+  }
+
+  private static void checkNote(String note, Violations v) {
+    v.check(note.length() <= MAX_NOTE_LENGTH, "note", "must be at most " + MAX_NOTE_LENGTH + " characters");
   }
 
   private static void requireId(String id, String field) {

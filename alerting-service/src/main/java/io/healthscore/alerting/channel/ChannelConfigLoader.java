@@ -20,7 +20,9 @@ import java.util.stream.Stream;
  * Loads channels from {@code <HEALTHSCORE_CONFIG_DIR>/channels/*.yaml} at start. A file holds one
  * channel, or several in a list under {@code channels:}, written in the proto's JSON mapping
  * (channel_id, type: CHANNEL_TYPE_WEBHOOK, url, max_attempts, ...). Instead of writing the webhook
- * key into the file, {@code secret_env: NAME} reads it from the environment variable NAME.
+ * key into the file, {@code secret_env: NAME} reads it from the environment variable NAME;
+ * {@code keep_secret: true} keeps a stored secret when the file changes the URL (PutChannel's
+ * keep_secret).
  *
  * <p>A bad file stops the service at start with the file and the field in the message.
  */
@@ -53,9 +55,9 @@ public final class ChannelConfigLoader {
     }
     List<Channel> stored = new ArrayList<>();
     for (Path file : files) {
-      for (Channel channel : parse(file)) {
+      for (YamlChannel channel : parse(file)) {
         try {
-          stored.add(store.put(channel));
+          stored.add(store.put(channel.channel(), channel.keepSecret()));
         } catch (InvalidArgumentException e) {
           throw new IllegalStateException(file + ": " + e.getMessage(), e);
         }
@@ -64,7 +66,10 @@ public final class ChannelConfigLoader {
     return stored;
   }
 
-  private List<Channel> parse(Path file) {
+  /** A channel of a file, and whether the file asks to keep a stored secret across a new URL. */
+  private record YamlChannel(Channel channel, boolean keepSecret) {}
+
+  private List<YamlChannel> parse(Path file) {
     JsonNode root;
     try {
       root = yaml.readTree(file.toFile());
@@ -80,7 +85,7 @@ public final class ChannelConfigLoader {
     } else {
       nodes.add(root);
     }
-    List<Channel> channels = new ArrayList<>();
+    List<YamlChannel> channels = new ArrayList<>();
     for (int i = 0; i < nodes.size(); i++) {
       String where = root.has("channels") ? file + ": channels[" + i + "]" : file.toString();
       channels.add(toChannel(nodes.get(i), where));
@@ -88,11 +93,12 @@ public final class ChannelConfigLoader {
     return channels;
   }
 
-  private Channel toChannel(JsonNode node, String where) {
+  private YamlChannel toChannel(JsonNode node, String where) {
     if (!node.isObject()) {
       throw new IllegalStateException(where + ": expected a channel (a mapping of fields)");
     }
     ObjectNode fields = ((ObjectNode) node).deepCopy();
+    JsonNode keep = fields.remove("keep_secret");
     JsonNode secretEnv = fields.remove("secret_env");
     if (secretEnv != null) {
       String value = environment.apply(secretEnv.asText());
@@ -108,6 +114,6 @@ public final class ChannelConfigLoader {
     } catch (InvalidProtocolBufferException e) {
       throw new IllegalStateException(where + ": " + e.getMessage(), e);
     }
-    return builder.build();
+    return new YamlChannel(builder.build(), keep != null && keep.asBoolean());
   }
 }

@@ -1,6 +1,7 @@
 package io.healthscore.alerting.channel;
 
 import io.healthscore.alerting.support.Reads;
+import io.healthscore.runtime.error.InvalidArgumentException;
 import io.healthscore.runtime.db.Database;
 import io.healthscore.v1.Channel;
 import io.healthscore.v1.ChannelType;
@@ -17,7 +18,9 @@ import java.util.Optional;
  * API: {@link #get} and {@link #list} clear them and set has_secret instead.
  *
  * <p>Storing a channel without a secret keeps the secret it already had, so a channel can be
- * edited by someone who does not know its key; to rotate the key, send the new one.
+ * edited by someone who does not know its key; to rotate the key, send the new one. A new URL is
+ * the exception: the key was shared with the old receiver, so it moves to the new one only when
+ * the caller says so ({@code keepSecret}) or sends it again.
  */
 public final class ChannelStore {
   private static final String COLUMNS =
@@ -31,19 +34,32 @@ public final class ChannelStore {
     this.validation = new ChannelValidation(urlGuard);
   }
 
+  /** {@link #put(Channel, boolean)} without keeping a secret across a change of URL. */
+  public Channel put(Channel channel) {
+    return put(channel, false);
+  }
+
   /**
    * Validates and stores the channel, replacing one with the same id; returns it as stored
    * (defaults filled in, secret cleared, has_secret set). Throws InvalidArgumentException naming
-   * each bad field (channel.channel_id, channel.type, channel.url, ...).
+   * each bad field (channel.channel_id, channel.type, channel.url, ...), and on channel.secret when
+   * the URL of a channel with a secret changes without a secret and without {@code keepSecret}.
    */
-  public Channel put(Channel channel) {
+  public Channel put(Channel channel, boolean keepSecret) {
     Channel valid = validation.validate(channel, "channel.");
     Channel stored =
         db.inTransaction(
             c -> {
               String secret = valid.getSecret();
               if (secret.isEmpty() && valid.getType() == ChannelType.CHANNEL_TYPE_WEBHOOK) {
-                secret = find(c, valid.getChannelId()).map(Channel::getSecret).orElse("");
+                Optional<Channel> before = find(c, valid.getChannelId());
+                secret = before.map(Channel::getSecret).orElse("");
+                boolean moved = before.isPresent() && !before.get().getUrl().equals(valid.getUrl());
+                if (!secret.isEmpty() && moved && !keepSecret) {
+                  throw InvalidArgumentException.forField(
+                      "channel.secret",
+                      "the URL changed: send the secret again, or set keep_secret to keep the stored one");
+                }
               }
               try (PreparedStatement s =
                   c.prepareStatement(

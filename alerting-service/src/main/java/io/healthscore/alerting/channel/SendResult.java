@@ -8,11 +8,15 @@ import java.util.Optional;
  *
  * @param outcome delivered, worth retrying, or refused for good
  * @param httpStatus the receiver's HTTP status, 0 when there was no response
- * @param error what went wrong, empty when delivered
+ * @param error what went wrong, empty when delivered; never the receiver's answer body
+ * @param receiverSaid the start of the receiver's answer body on a failure (Slack answers
+ *     "invalid_payload"), empty otherwise; kept apart from {@code error} so that answers of other
+ *     hosts are not handed to whoever can test a channel
  * @param retryAfter how long the receiver asked us to wait (its {@code Retry-After} in seconds on a
  *     429 or 503), empty when it did not say
  */
-public record SendResult(Outcome outcome, int httpStatus, String error, Optional<Duration> retryAfter) {
+public record SendResult(
+    Outcome outcome, int httpStatus, String error, String receiverSaid, Optional<Duration> retryAfter) {
 
   /** How the dispatcher treats the attempt. */
   public enum Outcome {
@@ -28,23 +32,33 @@ public record SendResult(Outcome outcome, int httpStatus, String error, Optional
   }
 
   public static SendResult delivered(int httpStatus) {
-    return new SendResult(Outcome.DELIVERED, httpStatus, "", Optional.empty());
+    return new SendResult(Outcome.DELIVERED, httpStatus, "", "", Optional.empty());
   }
 
   public static SendResult retry(int httpStatus, String error) {
-    return new SendResult(Outcome.RETRY, httpStatus, error, Optional.empty());
+    return new SendResult(Outcome.RETRY, httpStatus, error, "", Optional.empty());
   }
 
   /** A failure worth retrying, not before {@code retryAfter} when the receiver named a wait. */
-  public static SendResult retry(int httpStatus, String error, Optional<Duration> retryAfter) {
-    return new SendResult(Outcome.RETRY, httpStatus, error, retryAfter);
+  public static SendResult retry(
+      int httpStatus, String error, String receiverSaid, Optional<Duration> retryAfter) {
+    return new SendResult(Outcome.RETRY, httpStatus, error, receiverSaid, retryAfter);
   }
 
   public static SendResult rejected(int httpStatus, String error) {
-    return new SendResult(Outcome.REJECTED, httpStatus, error, Optional.empty());
+    return rejected(httpStatus, error, "");
+  }
+
+  public static SendResult rejected(int httpStatus, String error, String receiverSaid) {
+    return new SendResult(Outcome.REJECTED, httpStatus, error, receiverSaid, Optional.empty());
   }
 
   public boolean delivered() {
     return outcome == Outcome.DELIVERED;
+  }
+
+  /** The error with what the receiver said, for the delivery's own record. */
+  public String errorWithAnswer() {
+    return receiverSaid.isEmpty() ? error : error + ": " + receiverSaid;
   }
 }

@@ -115,6 +115,26 @@ final class AlertEventLog implements CursorLog<AlertEvent> {
     }
   }
 
+  /**
+   * Deletes up to {@code limit} events from before {@code beforeMs} that no delivery row refers to
+   * any more (a pending or dead delivery still needs its event). The cursor counter is a row of its
+   * own, so cursors never restart however many events go.
+   */
+  int deleteBefore(long beforeMs, int limit) {
+    return db.inTransaction(
+        c -> {
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  "DELETE FROM alert_events WHERE event_cursor IN (SELECT e.event_cursor FROM alert_events e "
+                      + "WHERE e.event_ms < ? AND NOT EXISTS (SELECT 1 FROM alert_deliveries d "
+                      + "WHERE d.event_cursor = e.event_cursor) ORDER BY e.event_cursor LIMIT ?)")) {
+            s.setLong(1, beforeMs);
+            s.setInt(2, limit);
+            return s.executeUpdate();
+          }
+        });
+  }
+
   /** Up to {@code limit} events after {@code cursor}, in cursor order. */
   @Override
   public List<AlertEvent> after(long cursor, int limit) {

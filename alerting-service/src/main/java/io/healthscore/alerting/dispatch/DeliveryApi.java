@@ -68,7 +68,9 @@ public final class DeliveryApi {
     if (!request.hasChannel()) {
       throw InvalidArgumentException.forField("channel", "is required");
     }
-    return PutChannelResponse.newBuilder().setChannel(channels.put(request.getChannel())).build();
+    return PutChannelResponse.newBuilder()
+        .setChannel(channels.put(request.getChannel(), request.getKeepSecret()))
+        .build();
   }
 
   public ListChannelsResponse listChannels(ListChannelsRequest request) {

@@ -37,12 +37,13 @@ public final class DeliveryModule implements AutoCloseable {
   private final CursorStreamHub<AlertEvent> streams;
   private final ScheduledExecutorService streamPoll;
   private final Outbox outbox;
+  private final AlertEventLog log;
   private final DeliveryApi api;
 
   private DeliveryModule(Database db, ServiceConfig config, MeterRegistry registry, Clock clock) {
     DeliverySettings settings = DeliverySettings.from(config);
     UrlGuard urlGuard = new UrlGuard(config.webhookAllowlist());
-    AlertEventLog log = new AlertEventLog(db);
+    this.log = new AlertEventLog(db);
     AlertSender sender = new AlertSender(urlGuard, clock);
     this.db = db;
     this.channels = new ChannelStore(db, urlGuard);
@@ -109,6 +110,16 @@ public final class DeliveryModule implements AutoCloseable {
   /** What the gRPC service delegates the delivery RPCs to. */
   public DeliveryApi api() {
     return api;
+  }
+
+  /** Deletes up to {@code limit} delivered and dead deliveries created before {@code beforeMs}. */
+  public int purgeDeliveriesBefore(long beforeMs, int limit) {
+    return deliveries.deleteFinishedBefore(beforeMs, limit);
+  }
+
+  /** Deletes up to {@code limit} events from before {@code beforeMs} that no delivery needs. */
+  public int purgeEventsBefore(long beforeMs, int limit) {
+    return log.deleteBefore(beforeMs, limit);
   }
 
   /**

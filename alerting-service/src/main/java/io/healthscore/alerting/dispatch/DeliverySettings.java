@@ -11,9 +11,9 @@ import java.time.Duration;
  * @param threads dispatcher threads, i.e. sends in flight per replica (HEALTHSCORE_DELIVERY_THREADS)
  * @param pollInterval how often the outbox is read when nothing woke the dispatcher, e.g. for rows
  *     written by another replica (HEALTHSCORE_DELIVERY_POLL_INTERVAL)
- * @param leaseMargin a claimed delivery is leased for the channel's timeout plus this margin; after
- *     that, e.g. when the replica died mid-send, another dispatcher may claim it
- *     (HEALTHSCORE_DELIVERY_LEASE_MARGIN)
+ * @param leaseMargin a claimed delivery is leased for the timeouts of its batch's sends up to its
+ *     own plus this margin (docs/delivery.md); after that, e.g. when the replica died mid-send,
+ *     another dispatcher may claim it (HEALTHSCORE_DELIVERY_LEASE_MARGIN)
  */
 public record DeliverySettings(
     Duration backoffBase, Duration backoffCap, int threads, Duration pollInterval, Duration leaseMargin) {

@@ -17,10 +17,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -42,8 +40,17 @@ final class DeliveryStore {
           + "d.attempts, d.last_error, d.next_attempt_ms, d.create_ms";
   private static final int MAX_ERROR_LENGTH = 1000;
 
-  /** A delivery this dispatcher holds the lease of, with what to send. */
-  record Claim(String deliveryId, String channelId, int attempts, AlertEvent event, long createMs) {}
+  /**
+   * A delivery this dispatcher holds the lease of until {@code leaseUntilMs}, with what to send;
+   * {@code timeoutMs} is its channel's timeout, the longest its send may take.
+   */
+  record Claim(
+      String deliveryId, String channelId, int attempts, AlertEvent event, long createMs, long timeoutMs,
+      long leaseUntilMs) {
+    Claim withLeaseUntil(long untilMs) {
+      return new Claim(deliveryId, channelId, attempts, event, createMs, timeoutMs, untilMs);
+    }
+  }
 
   /** Counts for the gauges. */
   record Backlog(long pending, long dead) {}
@@ -115,8 +122,10 @@ final class DeliveryStore {
   }
 
   /**
-   * Leases up to {@code limit} due deliveries to {@code owner}, each for its channel's timeout plus
-   * {@code leaseMarginMs}, oldest due first.
+   * Leases up to {@code limit} due deliveries to {@code owner}, oldest due first. The dispatcher
+   * sends them one after another, so each is leased until the sends before it and its own could
+   * all have timed out, plus {@code leaseMarginMs}: one slow receiver then cannot make the rest of
+   * the batch expire and be sent again by another dispatcher.
    */
   List<Claim> claimDue(int limit, long nowMs, String owner, long leaseMarginMs) {
     boolean embedded = db.dialect() == SqlDialect.H2;
@@ -142,7 +151,7 @@ final class DeliveryStore {
             + "ORDER BY d.next_attempt_ms, d.delivery_id LIMIT ?"
             + (db.dialect() == SqlDialect.POSTGRESQL ? " FOR UPDATE OF d SKIP LOCKED" : "");
     List<Claim> candidates = new ArrayList<>();
-    Map<String, Long> leaseUntil = new HashMap<>();
+    long sendsBefore = 0;
     try (PreparedStatement s = c.prepareStatement(select)) {
       s.setInt(1, DeliveryState.DELIVERY_STATE_PENDING_VALUE);
       s.setLong(2, nowMs);
@@ -150,15 +159,17 @@ final class DeliveryStore {
       s.setInt(4, limit);
       try (ResultSet rs = s.executeQuery()) {
         while (rs.next()) {
-          Claim claim =
+          long timeoutMs = rs.getLong("timeout_ms");
+          sendsBefore += timeoutMs;
+          candidates.add(
               new Claim(
                   rs.getString("delivery_id"),
                   rs.getString("channel_id"),
                   rs.getInt("attempts"),
                   AlertEventLog.parse(rs.getString("event_json")),
-                  rs.getLong("create_ms"));
-          candidates.add(claim);
-          leaseUntil.put(claim.deliveryId(), nowMs + rs.getLong("timeout_ms") + leaseMarginMs);
+                  rs.getLong("create_ms"),
+                  timeoutMs,
+                  nowMs + sendsBefore + leaseMarginMs));
         }
       }
     }
@@ -168,7 +179,7 @@ final class DeliveryStore {
             "UPDATE alert_deliveries SET locked_until_ms = ?, lease_owner = ? "
                 + "WHERE delivery_id = ? AND state = ? AND locked_until_ms <= ?")) {
       for (Claim claim : candidates) {
-        lease.setLong(1, leaseUntil.get(claim.deliveryId()));
+        lease.setLong(1, claim.leaseUntilMs());
         lease.setString(2, owner);
         lease.setString(3, claim.deliveryId());
         lease.setInt(4, DeliveryState.DELIVERY_STATE_PENDING_VALUE);
@@ -179,6 +190,30 @@ final class DeliveryStore {
       }
     }
     return claimed;
+  }
+
+  /**
+   * Extends the lease of a claim that is still this owner's, e.g. when recording outcomes took
+   * longer than planned; false when the lease is gone (expired and claimed by another dispatcher,
+   * or recorded), and the claim must not be sent.
+   */
+  boolean renewLease(Claim claim, String owner, long untilMs) {
+    return db.inTransaction(
+        c -> {
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  "UPDATE alert_deliveries SET locked_until_ms = ? WHERE delivery_id = ? AND state = ? "
+                      + "AND lease_owner = ? AND locked_until_ms = ?")) {
+            // The lease's end is its token: every dispatcher thread of this process is the same
+            // owner, and a claim by another thread after expiry would have set a new end.
+            s.setLong(1, untilMs);
+            s.setString(2, claim.deliveryId());
+            s.setInt(3, DeliveryState.DELIVERY_STATE_PENDING_VALUE);
+            s.setString(4, owner);
+            s.setLong(5, claim.leaseUntilMs());
+            return s.executeUpdate() == 1;
+          }
+        });
   }
 
   /**
@@ -366,6 +401,23 @@ final class DeliveryStore {
               long due = rs.getLong(1);
               return rs.wasNull() ? Optional.<Long>empty() : Optional.of(due);
             }
+          }
+        });
+  }
+
+  /** Deletes up to {@code limit} delivered or dead deliveries created before {@code beforeMs}. */
+  int deleteFinishedBefore(long beforeMs, int limit) {
+    return db.inTransaction(
+        c -> {
+          try (PreparedStatement s =
+              c.prepareStatement(
+                  "DELETE FROM alert_deliveries WHERE delivery_id IN (SELECT delivery_id FROM alert_deliveries "
+                      + "WHERE create_ms < ? AND state IN (?, ?) ORDER BY create_ms LIMIT ?)")) {
+            s.setLong(1, beforeMs);
+            s.setInt(2, DeliveryState.DELIVERY_STATE_DELIVERED_VALUE);
+            s.setInt(3, DeliveryState.DELIVERY_STATE_DEAD_VALUE);
+            s.setInt(4, limit);
+            return s.executeUpdate();
           }
         });
   }

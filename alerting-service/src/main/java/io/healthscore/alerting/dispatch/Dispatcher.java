@@ -131,12 +131,14 @@ final class Dispatcher implements AutoCloseable {
 
   /**
    * Claims a batch of due deliveries, makes one attempt for each and records the outcomes together;
-   * returns how many. A batch that runs long (slow receivers) records what it has before half the
-   * lease margin passes, so no lease runs out on an attempt already made.
+   * returns how many. Each claim is leased long enough for the sends before it to time out (see
+   * {@link DeliveryStore#claimDue}); a claim whose lease would still run out during its send (the
+   * database was slow to record) is renewed first, and skipped when another dispatcher has it. A
+   * batch that runs long records what it has before half the lease margin passes.
    */
   int dispatchDue() {
-    List<DeliveryStore.Claim> claims =
-        store.claimDue(CLAIM_BATCH, clock.millis(), owner, settings.leaseMargin().toMillis());
+    long marginMs = settings.leaseMargin().toMillis();
+    List<DeliveryStore.Claim> claims = store.claimDue(CLAIM_BATCH, clock.millis(), owner, marginMs);
     List<DeliveryStore.Attempt> attempts = new ArrayList<>();
     List<Runnable> recorded = new ArrayList<>();
     long flushAfter = System.nanoTime() + settings.leaseMargin().toNanos() / 2;
@@ -144,6 +146,14 @@ final class Dispatcher implements AutoCloseable {
       if (System.nanoTime() > flushAfter) {
         record(attempts, recorded);
         flushAfter = System.nanoTime() + settings.leaseMargin().toNanos() / 2;
+      }
+      long sendEndsBy = clock.millis() + claim.timeoutMs() + marginMs / 2;
+      if (sendEndsBy > claim.leaseUntilMs()) {
+        long until = clock.millis() + claim.timeoutMs() + marginMs;
+        if (!store.renewLease(claim, owner, until)) {
+          continue;
+        }
+        claim = claim.withLeaseUntil(until);
       }
       deliver(claim, attempts, recorded);
     }
@@ -184,13 +194,14 @@ final class Dispatcher implements AutoCloseable {
         int maxAttempts = channel.map(Channel::getMaxAttempts).orElse(1);
         boolean dead = tries >= maxAttempts;
         long next = now + backoff.delay(claim.attempts(), result.retryAfter()).toMillis();
-        String error =
-            dead ? result.error() + " (gave up after " + tries + " attempts)" : result.error();
+        String error = dead
+            ? result.errorWithAnswer() + " (gave up after " + tries + " attempts)"
+            : result.errorWithAnswer();
         attempts.add(DeliveryStore.Attempt.failed(claim.deliveryId(), error, dead, next));
         recorded.add(() -> metrics.attempt(type, dead ? DeliveryMetrics.DEAD_LETTERED : DeliveryMetrics.FAILED, took));
       }
       case REJECTED -> {
-        attempts.add(DeliveryStore.Attempt.failed(claim.deliveryId(), result.error() + " (not retried)", true, now));
+        attempts.add(DeliveryStore.Attempt.failed(claim.deliveryId(), result.errorWithAnswer() + " (not retried)", true, now));
         recorded.add(() -> metrics.attempt(type, DeliveryMetrics.DEAD_LETTERED, took));
       }
     }

@@ -284,6 +284,14 @@ class AlertingServiceTest {
     assertEquals(Status.Code.INVALID_ARGUMENT, longActor.getStatus().getCode());
     assertEquals(List.of("actor"), ApiErrors.fieldViolations(longActor).stream().map(FieldViolation::field).toList());
     assertEquals(AlertState.ALERT_STATE_OPEN, alertsOf("red").get(0).getState(), "nothing changed");
+    for (var call : List.<Runnable>of(
+        () -> h.stub.acknowledgeAlert(AcknowledgeAlertRequest.newBuilder().setAlertId(id).setNote("n".repeat(4001)).build()),
+        () -> h.stub.resolveAlert(ResolveAlertRequest.newBuilder().setAlertId(id).setNote("n".repeat(4001)).build()))) {
+      StatusRuntimeException longNote = assertThrows(StatusRuntimeException.class, call::run);
+      assertEquals(Status.Code.INVALID_ARGUMENT, longNote.getStatus().getCode());
+      assertEquals(List.of("note"), ApiErrors.fieldViolations(longNote).stream().map(FieldViolation::field).toList());
+    }
+    assertEquals(AlertState.ALERT_STATE_OPEN, alertsOf("red").get(0).getState(), "nothing changed");
     Alert acked = h.stub.acknowledgeAlert(AcknowledgeAlertRequest.newBuilder().setAlertId(id).setNote("calling them")
         .setActor("ana").build()).getAlert();
     assertEquals(AlertState.ALERT_STATE_ACKNOWLEDGED, acked.getState());
@@ -392,6 +400,9 @@ class AlertingServiceTest {
     assertEquals(Times.toTimestamp(h.clock.instant().plus(Duration.ofDays(3))), task.getDueTime());
     assertEquals(0, h.stub.listTasks(ListTasksRequest.newBuilder().setAssignee("bo").build()).getTasksCount());
 
+    StatusRuntimeException longNote = assertThrows(StatusRuntimeException.class, () -> h.stub.completeTask(
+        CompleteTaskRequest.newBuilder().setTaskId(task.getTaskId()).setNote("n".repeat(4001)).build()));
+    assertEquals(List.of("note"), ApiErrors.fieldViolations(longNote).stream().map(FieldViolation::field).toList());
     Task done = h.stub.completeTask(CompleteTaskRequest.newBuilder().setTaskId(task.getTaskId()).setNote("called").build())
         .getTask();
     assertEquals(TaskState.TASK_STATE_DONE, done.getState());

@@ -77,6 +77,22 @@ class ChannelStoreTest {
   }
 
   @Test
+  void aNewUrlNeedsTheSecretAgainOrAnExplicitKeep() {
+    store.put(webhook());
+    Channel moved = webhook().toBuilder().clearSecret().setUrl("http://127.0.0.1:10/elsewhere").build();
+
+    InvalidArgumentException e = assertThrows(InvalidArgumentException.class, () -> store.put(moved));
+    assertEquals(List.of("channel.secret"), e.violations().stream().map(FieldViolation::field).toList());
+    assertEquals("http://127.0.0.1:9/hook", store.get("ops-hook").orElseThrow().getUrl(), "nothing stored");
+
+    store.put(moved, true);
+    assertEquals("k1", store.withSecret("ops-hook").orElseThrow().getSecret());
+    assertEquals("http://127.0.0.1:10/elsewhere", store.get("ops-hook").orElseThrow().getUrl());
+    store.put(webhook().toBuilder().setSecret("k3").setUrl("http://127.0.0.1:11/third").build());
+    assertEquals("k3", store.withSecret("ops-hook").orElseThrow().getSecret());
+  }
+
+  @Test
   void listsByIdAndStoresEveryType() {
     store.put(Channel.newBuilder().setChannelId("z-log").setType(ChannelType.CHANNEL_TYPE_LOG).build());
     store.put(Channel.newBuilder().setChannelId("a-stream").setType(ChannelType.CHANNEL_TYPE_GRPC_STREAM).build());

@@ -1,9 +1,11 @@
 package io.healthscore.alerting.channel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.InetAddress;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -31,7 +33,18 @@ class UrlGuardTest {
         "http://0.0.0.0/hook",
         "http://[::]/hook",
         "http://224.0.0.1/hook",
-        "http://[::ffff:127.0.0.1]/hook"
+        "http://[::ffff:127.0.0.1]/hook",
+        "http://100.64.0.1/hook",
+        "http://100.127.255.255/hook",
+        "http://198.18.0.1/hook",
+        "http://198.19.255.255/hook",
+        "http://240.0.0.1/hook",
+        "http://255.255.255.255/hook",
+        "http://[64:ff9b::7f00:1]/hook",
+        "http://[2002:7f00:1::1]/hook",
+        "http://[::127.0.0.1]/hook",
+        "http://[::a00:1]/hook",
+        "http://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/hook"
       })
   void refusesInternalAddresses(String url) {
     Optional<String> refusal = none.refusal(url);
@@ -40,7 +53,7 @@ class UrlGuardTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"https://8.8.8.8/hook", "http://172.32.0.1/hook", "http://[2001:4860::8888]/x"})
+  @ValueSource(strings = {"https://8.8.8.8/hook", "http://172.32.0.1/hook", "http://[2001:4860::8888]/x", "http://100.128.0.1/x", "http://198.20.0.1/x"})
   void allowsPublicAddresses(String url) {
     assertEquals(Optional.empty(), none.refusal(url));
   }
@@ -49,6 +62,25 @@ class UrlGuardTest {
   @ValueSource(strings = {"ftp://8.8.8.8/x", "file:///etc/passwd", "8.8.8.8/hook", "http:///nohost", "http://user:pw@8.8.8.8/"})
   void refusesWhatIsNotAPlainHttpUrl(String url) {
     assertTrue(none.refusal(url).isPresent(), url);
+  }
+
+  @Test
+  void aRefusalNamesTheKindOfAddressButNotTheAddress() {
+    UrlGuard guard = new UrlGuard(List.of(), host -> new InetAddress[] {InetAddress.getByName("10.20.30.40")});
+    String refusal = guard.refusal("https://hooks.example.com/x").orElseThrow();
+    assertTrue(refusal.contains("a private address"), refusal);
+    assertFalse(refusal.contains("10.20.30.40"), refusal);
+  }
+
+  @Test
+  void aCheckedTargetCarriesTheAddressesThatWereChecked() throws Exception {
+    InetAddress checked = InetAddress.getByName("127.0.0.1");
+    UrlGuard guard = new UrlGuard(List.of("127.0.0.1"), host -> new InetAddress[] {checked});
+    UrlGuard.Target target = guard.check("https://hooks.example.com/x?y=1").target().orElseThrow();
+    assertEquals(List.of(checked), target.addresses());
+    assertEquals("hooks.example.com", target.host());
+    assertEquals(443, target.port());
+    assertTrue(target.https());
   }
 
   @Test

@@ -145,7 +145,7 @@ class DeliveryRpcTest {
     TestChannelResponse failed = stub.testChannel(TestChannelRequest.newBuilder().setChannelId("ops").build());
     assertFalse(failed.getDelivered());
     assertEquals(503, failed.getHttpStatus());
-    assertTrue(failed.getError().startsWith("HTTP 503"), failed.getError());
+    assertEquals("HTTP 503", failed.getError(), "the receiver's answer body is not handed back");
 
     StatusRuntimeException unknown =
         assertThrows(StatusRuntimeException.class, () -> stub.testChannel(TestChannelRequest.newBuilder().setChannelId("nope").build()));

@@ -135,6 +135,28 @@ class DispatcherTest {
   }
 
   @Test
+  void aSlowReceiverDoesNotLetTheRestOfAClaimedBatchBeSentTwice() throws Exception {
+    fixture.close();
+    // A short margin: each send takes longer than the margin, so a batch sent one by one outlives a
+    // lease of one timeout plus margin unless each claim's lease covers the sends before it.
+    fixture =
+        DeliveryFixture.embedded(
+            dir, Map.of(DeliverySettings.LEASE_MARGIN, "100ms", DeliverySettings.THREADS, "2"));
+    receiver.delay(Duration.ofMillis(300));
+    fixture.webhook("slow", receiver.url("/hook"), 5, 1000);
+    for (int i = 1; i <= 8; i++) {
+      fixture.raise("a" + i, List.of("slow"));
+    }
+    fixture.started();
+
+    await("all eight delivered", () -> fixture.deliveries(DeliveryState.DELIVERY_STATE_DELIVERED).size() == 8);
+    List<String> keys = receiver.requests().stream().map(r -> r.header("Idempotency-Key")).toList();
+    assertEquals(8, keys.size(), "each event sent once: " + keys);
+    assertEquals(8, Set.copyOf(keys).size());
+    assertEquals(0, receiver.concurrentDuplicates());
+  }
+
+  @Test
   void redirectsAreNotFollowed() {
     fixture.webhook("moved", receiver.url("/redirect"), 5, 5000);
     long cursor = fixture.raise("a1", List.of("moved"));

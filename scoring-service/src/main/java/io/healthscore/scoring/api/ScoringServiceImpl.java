@@ -475,6 +475,15 @@ public final class ScoringServiceImpl extends ScoringServiceGrpc.ScoringServiceI
 
   // ---- overrides ----
 
+  /** The width of the set_by and actor columns. */
+  static final int MAX_OVERRIDE_ACTOR = 256;
+  /** An override's reason: a few sentences for the audit trail. */
+  static final int MAX_OVERRIDE_REASON = 2000;
+
+  private static void checkOverrideText(String text, String field, int max, Violations v) {
+    v.check(text.strip().length() <= max, field, "must be at most " + max + " characters");
+  }
+
   @Override
   public void setOverride(SetOverrideRequest request, StreamObserver<SetOverrideResponse> out) {
     long now = clock.millis();
@@ -487,7 +496,10 @@ public final class ScoringServiceImpl extends ScoringServiceGrpc.ScoringServiceI
       v.check(request.getScore() >= 1 && request.getScore() <= 10, "score", "must be between 1 and 10");
     }
     v.check(request.getBand() != Band.UNRECOGNIZED, "band", "unknown band");
-    if (request.hasExpireTime()) {
+    checkOverrideText(request.getReason(), "reason", MAX_OVERRIDE_REASON, v);
+    checkOverrideText(request.getSetBy(), "set_by", MAX_OVERRIDE_ACTOR, v);
+    if (request.hasExpireTime()
+        && v.check(Timestamps.isValid(request.getExpireTime()), "expire_time", "is not a valid timestamp")) {
       v.check(Timestamps.toMillis(request.getExpireTime()) > now, "expire_time", "must be in the future");
     }
     v.throwIfAny("invalid SetOverride request");
@@ -511,7 +523,11 @@ public final class ScoringServiceImpl extends ScoringServiceGrpc.ScoringServiceI
 
   @Override
   public void clearOverride(ClearOverrideRequest request, StreamObserver<ClearOverrideResponse> out) {
-    requireId(request.getAccountId(), "account_id");
+    Violations v = new Violations();
+    v.check(!request.getAccountId().isEmpty(), "account_id", "is required");
+    checkOverrideText(request.getReason(), "reason", MAX_OVERRIDE_REASON, v);
+    checkOverrideText(request.getClearedBy(), "cleared_by", MAX_OVERRIDE_ACTOR, v);
+    v.throwIfAny("invalid ClearOverride request");
     AccountInfo account = account(request.getAccountId());
     CompiledScorecard card = scorecardFor(account, request.getScorecardId());
     OverrideRecord existing =

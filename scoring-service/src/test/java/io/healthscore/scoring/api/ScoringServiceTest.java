@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.Timestamp;
 import com.google.protobuf.util.Timestamps;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -417,6 +418,31 @@ class ScoringServiceTest {
                             .setScore(11)
                             .setExpireTime(Timestamps.fromMillis(h.clock.millis() - 1000))
                             .build())));
+    assertEquals(
+        List.of("reason", "set_by", "expire_time"),
+        fields(
+            () ->
+                h.stub()
+                    .setOverride(
+                        SetOverrideRequest.newBuilder()
+                            .setAccountId("a1")
+                            .setScore(3)
+                            .setReason("r".repeat(2001))
+                            .setSetBy("s".repeat(257))
+                            .setExpireTime(Timestamp.newBuilder().setSeconds(1).setNanos(-5))
+                            .build())));
+    assertEquals(
+        List.of("reason", "cleared_by"),
+        fields(
+            () ->
+                h.stub()
+                    .clearOverride(
+                        ClearOverrideRequest.newBuilder()
+                            .setAccountId("a1")
+                            .setReason("r".repeat(2001))
+                            .setClearedBy("c".repeat(257))
+                            .build())));
+    assertFalse(score("a1").hasOverride(), "nothing stored");
     BlockingQueue<ScoreChange> seen = new LinkedBlockingQueue<>();
     h.asyncStub().watchScores(WatchScoresRequest.getDefaultInstance(), collector(seen));
     seen.poll(20, TimeUnit.SECONDS); // the first score

@@ -33,6 +33,8 @@ public final class AccountUpserts {
   static final int MAX_NAME_LENGTH = 512;
   static final int MAX_TEXT_LENGTH = 256;
   static final int MAX_ATTRIBUTE_VALUE_LENGTH = 2048;
+  /** Free attributes per account: enough for a CRM's custom fields, bounded so one account stays small. */
+  static final int MAX_ATTRIBUTES = 200;
   private static final Set<String> OUTPUT_ONLY = Set.of("account_id", "create_time", "update_time");
 
   private final AccountStore store;
@@ -152,6 +154,8 @@ public final class AccountUpserts {
     checkTimestamp(a.hasContractStart(), a.getContractStart(), prefix + "contract_start", v);
     checkTimestamp(a.hasRenewalDate(), a.getRenewalDate(), prefix + "renewal_date", v);
     v.check(a.getBillingPeriod() != BillingPeriod.UNRECOGNIZED, prefix + "billing_period", "is not a known billing period");
+    v.check(a.getAttributesCount() <= MAX_ATTRIBUTES, prefix + "attributes",
+        "must have at most " + MAX_ATTRIBUTES + " entries, has " + a.getAttributesCount());
     a.getAttributesMap()
         .forEach(
             (key, value) -> {

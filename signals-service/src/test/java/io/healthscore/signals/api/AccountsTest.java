@@ -143,6 +143,18 @@ class AccountsTest {
   }
 
   @Test
+  void attributesAreBoundedInNumber() {
+    Account.Builder wide = full("w").toBuilder().clearAttributes();
+    for (int i = 0; i < 201; i++) {
+      wide.putAttributes("k" + i, "v");
+    }
+    List<FieldViolation> violations = invalid(UpsertAccountsRequest.newBuilder().addAccounts(wide).build());
+    assertEquals(List.of("accounts[0].attributes"), violations.stream().map(FieldViolation::field).toList());
+    wide.removeAttributes("k200");
+    assertEquals(1, upsert(wide.build()).getCreated());
+  }
+
+  @Test
   void duplicateIdsInOneBatchAreInvalid() {
     List<FieldViolation> violations =
         invalid(UpsertAccountsRequest.newBuilder().addAccounts(full("a")).addAccounts(full("a")).build());

@@ -144,6 +144,40 @@ class StoresTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"h2", "postgresql"})
+  void changeKindsAreStoredByTheirProtoNumbersAndOldRowsKeepTheirMeaning(String kind) throws Exception {
+    Database db = open(kind);
+    for (ChangeKind k : ChangeKind.values()) {
+      int number = io.healthscore.v1.ChangeKind.valueOf("CHANGE_KIND_" + k.name()).getNumber();
+      assertEquals(1 << number, ChangeKind.toMask(EnumSet.of(k)), k + " is stored by its proto number");
+    }
+    // Rows as written before the codes were explicit (bit = 1 << enum ordinal), then the migration.
+    db.inTransaction(c -> {
+      try (PreparedStatement undo = c.prepareStatement(
+              "DELETE FROM schema_migrations WHERE service = ? AND version = 2");
+          PreparedStatement row = c.prepareStatement(
+              "INSERT INTO change_feed (feed_cursor, account_id, kinds, metrics, change_time_millis) "
+                  + "VALUES (?, ?, ?, '', 0)")) {
+        undo.setString(1, SignalsSchema.OWNER);
+        undo.executeUpdate();
+        Object[][] old = {{1L, "signals-and-outcome", 1 | 2}, {2L, "account", 4}};
+        for (Object[] r : old) {
+          row.setLong(1, (Long) r[0]);
+          row.setString(2, (String) r[1]);
+          row.setInt(3, (Integer) r[2]);
+          row.executeUpdate();
+        }
+      }
+      return null;
+    });
+    SignalsSchema.migrate(db);
+
+    List<ChangeEntry> entries = new ChangeFeedStore(db).after(0, 10);
+    assertEquals(EnumSet.of(ChangeKind.SIGNALS, ChangeKind.OUTCOME), entries.get(0).kinds());
+    assertEquals(EnumSet.of(ChangeKind.ACCOUNT), entries.get(1).kinds());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"h2", "postgresql"})
   void changeFeedCursorsIncreaseAndRetentionKeepsTheNewest(String kind) {
     ChangeFeedStore store = new ChangeFeedStore(open(kind));
     assertEquals(0, store.lastCursor());
