@@ -11,7 +11,8 @@ import java.time.Duration;
  * @param autoCreateAccounts whether a signal for an unknown account creates a bare account instead
  *     of being rejected
  * @param feedRetention how long change feed entries are kept
- * @param feedCoalesceWindow how long changes to one account are gathered into one feed entry
+ * @param feedCoalesceWindow under load, how long signal changes are gathered into one feed entry per
+ *     account (a change after a quiet window is written at once)
  * @param streamWindow how many batches of one StreamSignals stream the server reads ahead while
  *     earlier ones are being made durable
  */

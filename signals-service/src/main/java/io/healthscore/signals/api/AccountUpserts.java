@@ -6,6 +6,7 @@ import com.google.protobuf.Timestamp;
 import io.healthscore.runtime.error.Violations;
 import io.healthscore.signals.feed.ChangeFeed;
 import io.healthscore.signals.store.AccountDirectory;
+import io.healthscore.signals.store.AccountHistory;
 import io.healthscore.signals.store.AccountRecord;
 import io.healthscore.signals.store.AccountStore;
 import io.healthscore.signals.store.ChangeEntry;
@@ -13,6 +14,7 @@ import io.healthscore.v1.Account;
 import io.healthscore.v1.BillingPeriod;
 import io.healthscore.v1.UpsertAccountsResponse;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -35,6 +37,7 @@ public final class AccountUpserts {
   static final int MAX_ATTRIBUTE_VALUE_LENGTH = 2048;
   /** Free attributes per account: enough for a CRM's custom fields, bounded so one account stays small. */
   static final int MAX_ATTRIBUTES = 200;
+  private static final Duration CLOCK_SKEW = Duration.ofMinutes(1);
   private static final Set<String> OUTPUT_ONLY = Set.of("account_id", "create_time", "update_time");
 
   private final AccountStore store;
@@ -52,8 +55,15 @@ public final class AccountUpserts {
     this.maxBatch = maxBatch;
   }
 
-  public synchronized UpsertAccountsResponse upsert(List<Account> accounts, FieldMask mask) {
+  /**
+   * Upserts {@code accounts} with values that took effect at {@code effectiveTime} (now when
+   * unset), recording each changed field in the attribute history.
+   */
+  public synchronized UpsertAccountsResponse upsert(
+      List<Account> accounts, FieldMask mask, boolean hasEffectiveTime, Timestamp effectiveTime) {
     Violations violations = new Violations();
+    Instant now = clock.instant();
+    Instant effective = hasEffectiveTime ? effectiveMoment(effectiveTime, now, violations) : now;
     if (accounts.size() > maxBatch) {
       violations.add("accounts", "must hold at most " + maxBatch + " accounts, got " + accounts.size());
       violations.throwIfAny("invalid accounts");
@@ -65,18 +75,31 @@ public final class AccountUpserts {
     }
     violations.throwIfAny("invalid accounts");
 
-    Instant now = clock.instant();
+    long effectiveMillis = effective.toEpochMilli();
     Map<String, AccountRecord> existing =
         store.findAll(accounts.stream().map(Account::getAccountId).toList());
+    // A change effective now applies to the current values; one effective earlier to the values of
+    // that moment, and may not be the latest change of every field.
+    Map<String, AccountHistory> histories = hasEffectiveTime ? store.histories(existing.keySet()) : Map.of();
     Map<String, AccountRecord> merged = new LinkedHashMap<>();
+    List<AccountHistory.FieldChange> changes = new ArrayList<>();
     for (Account account : accounts) {
       AccountRecord before = existing.get(account.getAccountId());
       if (before == null) {
-        merged.put(account.getAccountId(), ProtoMapping.toRecord(account, now, now));
-      } else {
-        Account source = maskFields.isEmpty() ? account : applyMask(ProtoMapping.toProto(before), account, maskFields);
-        merged.put(account.getAccountId(), ProtoMapping.toRecord(source, before.createTime(), now));
+        AccountRecord created = ProtoMapping.toRecord(account, now, now);
+        changes.addAll(AccountHistory.changes(null, created, effectiveMillis));
+        merged.put(account.getAccountId(), created);
+        continue;
       }
+      AccountHistory history = histories.get(account.getAccountId());
+      AccountRecord base = history == null ? before : history.asOf(before, effectiveMillis);
+      Account source = maskFields.isEmpty() ? account : applyMask(ProtoMapping.toProto(base), account, maskFields);
+      AccountRecord atEffective = ProtoMapping.toRecord(source, before.createTime(), now);
+      List<AccountHistory.FieldChange> accountChanges = AccountHistory.changes(base, atEffective, effectiveMillis);
+      changes.addAll(accountChanges);
+      AccountRecord current =
+          history == null ? atEffective : history.with(accountChanges).latest(before).withUpdateTime(now);
+      merged.put(account.getAccountId(), current);
     }
     checkHierarchy(accounts, merged, violations);
     violations.throwIfAny("invalid accounts");
@@ -84,7 +107,7 @@ public final class AccountUpserts {
     List<AccountRecord> created = new ArrayList<>();
     List<AccountRecord> updated = new ArrayList<>();
     merged.forEach((id, record) -> (existing.containsKey(id) ? updated : created).add(record));
-    List<ChangeEntry> entries = store.write(created, updated, feed.store(), now);
+    List<ChangeEntry> entries = store.write(created, updated, changes, feed.store(), now);
     merged.forEach((id, record) -> directory.put(id, record.parentAccountId()));
     feed.published(entries);
     return UpsertAccountsResponse.newBuilder().setCreated(created.size()).setUpdated(updated.size()).build();
@@ -97,10 +120,28 @@ public final class AccountUpserts {
       return;
     }
     Instant now = clock.instant();
-    List<ChangeEntry> entries =
-        store.write(missing.stream().map(id -> AccountRecord.bare(id, now)).toList(), List.of(), feed.store(), now);
+    List<AccountRecord> bare = missing.stream().map(id -> AccountRecord.bare(id, now)).toList();
+    List<AccountHistory.FieldChange> changes = new ArrayList<>();
+    bare.forEach(a -> changes.addAll(AccountHistory.changes(null, a, now.toEpochMilli())));
+    List<ChangeEntry> entries = store.write(bare, List.of(), changes, feed.store(), now);
     missing.forEach(id -> directory.put(id, ""));
     feed.published(entries);
+  }
+
+  /**
+   * When the values took effect: valid, not in the future (a producer's clock up to a minute ahead
+   * is taken as now).
+   */
+  private static Instant effectiveMoment(Timestamp effectiveTime, Instant now, Violations v) {
+    if (!v.check(ProtoMapping.isValid(effectiveTime), "effective_time", "must be a valid timestamp")) {
+      return now;
+    }
+    Instant effective = ProtoMapping.toInstant(effectiveTime);
+    if (!effective.isAfter(now)) {
+      return effective;
+    }
+    v.check(!effective.isAfter(now.plus(CLOCK_SKEW)), "effective_time", "must not be in the future");
+    return now;
   }
 
   private static List<FieldDescriptor> maskFields(FieldMask mask, Violations violations) {

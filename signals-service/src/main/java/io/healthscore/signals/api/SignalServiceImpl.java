@@ -10,6 +10,7 @@ import io.healthscore.signals.feed.ChangeFeed;
 import io.healthscore.signals.features.FeatureReader;
 import io.healthscore.signals.store.AccountDirectory;
 import io.healthscore.signals.store.AccountFilter;
+import io.healthscore.signals.store.AccountHistory;
 import io.healthscore.signals.store.AccountRecord;
 import io.healthscore.signals.store.AccountStore;
 import io.healthscore.signals.store.ChangeFeedStore;
@@ -100,16 +101,30 @@ public final class SignalServiceImpl extends SignalServiceGrpc.SignalServiceImpl
 
   @Override
   public void upsertAccounts(UpsertAccountsRequest request, StreamObserver<UpsertAccountsResponse> out) {
-    reply(out, deps.upserts().upsert(request.getAccountsList(), request.getUpdateMask()));
+    reply(
+        out,
+        deps.upserts()
+            .upsert(request.getAccountsList(), request.getUpdateMask(), request.hasEffectiveTime(), request.getEffectiveTime()));
   }
 
   @Override
   public void getAccount(GetAccountRequest request, StreamObserver<GetAccountResponse> out) {
-    requireId(request.getAccountId(), "account_id");
+    Violations v = new Violations();
+    checkId(request.getAccountId(), "account_id", v);
+    if (request.hasAsOf()) {
+      v.check(ProtoMapping.isValid(request.getAsOf()), "as_of", "must be a valid timestamp");
+    }
+    v.throwIfAny("invalid request");
     AccountRecord account =
         deps.accounts()
             .find(request.getAccountId())
             .orElseThrow(() -> new NotFoundException("account '" + request.getAccountId() + "' not found"));
+    if (request.hasAsOf()) {
+      AccountHistory history = deps.accounts().histories(List.of(account.accountId())).get(account.accountId());
+      if (history != null) {
+        account = history.asOf(account, ProtoMapping.toInstant(request.getAsOf()).toEpochMilli());
+      }
+    }
     reply(out, GetAccountResponse.newBuilder().setAccount(ProtoMapping.toProto(account)).build());
   }
 
@@ -347,12 +362,6 @@ public final class SignalServiceImpl extends SignalServiceGrpc.SignalServiceImpl
       throw InvalidArgumentException.forField("page_size", "must not be negative");
     }
     return requested == 0 ? defaultSize : Math.min(requested, maxSize);
-  }
-
-  private static void requireId(String id, String field) {
-    Violations v = new Violations();
-    checkId(id, field, v);
-    v.throwIfAny("invalid request");
   }
 
   private static boolean checkId(String id, String field, Violations v) {

@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.regex.Pattern;
 
 /**
  * Turns an account and its daily rollups into features. docs/features.md defines every name; the
@@ -17,6 +18,9 @@ import java.util.TreeMap;
 public final class FeatureCalculator {
   /** The windows, in days, of the count/sum/mean features. */
   public static final int[] WINDOWS = {7, 30, 60, 90};
+
+  /** A plain decimal number, as attributes such as "42" or "-0.5e3" carry: no hex, NaN or infinity. */
+  private static final Pattern NUMBER = Pattern.compile("[-+]?(\\d+(\\.\\d*)?|\\.\\d+)([eE][-+]?\\d+)?");
 
   private static final String[] COUNT_KINDS = kinds("count_");
   private static final String[] SUM_KINDS = kinds("sum_");
@@ -72,7 +76,44 @@ public final class FeatureCalculator {
         numbers.account("account.license_utilization", (double) activeUsers / account.licenses());
       }
     }
+    attributes(account, selection, numbers, labels);
     return new Features(numbers.values, labels);
+  }
+
+  /**
+   * The account's text attributes as labels ("account.segment", "attr.region", when not empty) and
+   * its numeric-looking free attributes also as features ("attr.seats_used").
+   */
+  private static void attributes(
+      AccountRecord account, FeatureSelection selection, Selected numbers, Map<String, String> labels) {
+    accountLabel("account.segment", account.segment(), selection, labels);
+    accountLabel("account.lifecycle_stage", account.lifecycleStage(), selection, labels);
+    accountLabel("account.plan", account.plan(), selection, labels);
+    accountLabel(
+        "account.billing_period",
+        switch (account.billingPeriod()) {
+          case MONTHLY -> "monthly";
+          case ANNUAL -> "annual";
+          case UNSPECIFIED -> "";
+        },
+        selection,
+        labels);
+    account
+        .attributes()
+        .forEach(
+            (key, value) -> {
+              String name = FeatureNames.of("attr", key);
+              accountLabel(name, value, selection, labels);
+              if (NUMBER.matcher(value).matches() && Double.isFinite(Double.parseDouble(value))) {
+                numbers.account(name, Double.parseDouble(value));
+              }
+            });
+  }
+
+  private static void accountLabel(String name, String value, FeatureSelection selection, Map<String, String> labels) {
+    if (!value.isEmpty() && selection.wantsAccount(name)) {
+      labels.put(name, value);
+    }
   }
 
   /** The numeric features being built, taking only what the selection wants. */

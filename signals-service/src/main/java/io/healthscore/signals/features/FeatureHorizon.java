@@ -27,6 +27,12 @@ public record FeatureHorizon(Instant asOf, long endDay, long cutoffMillis) {
     return new FeatureHorizon(now, dayOf(millis) + 1, millis);
   }
 
+  /** Whether these are live features (today's partial day included) rather than point in time. */
+  public boolean isLive() {
+    // Point in time, the cutoff is the start of the end day; live, it lies in the day before it.
+    return endDay == dayOf(cutoffMillis) + 1;
+  }
+
   static long dayOf(long epochMillis) {
     return Math.floorDiv(epochMillis, MILLIS_PER_DAY);
   }

@@ -2,6 +2,7 @@ package io.healthscore.signals.features;
 
 import io.healthscore.signals.ingest.AccountRollups;
 import io.healthscore.signals.ingest.IngestEngine;
+import io.healthscore.signals.store.AccountHistory;
 import io.healthscore.signals.store.AccountRecord;
 import io.healthscore.signals.store.AccountStore;
 import io.healthscore.signals.store.OutcomeStore;
@@ -40,6 +41,7 @@ public final class FeatureReader {
       pairsByAccount.computeIfAbsent(accountIds.get(i), a -> new ArrayList<>()).add(i);
     }
     Map<String, AccountRecord> found = accounts.findAll(pairsByAccount.keySet());
+    Map<String, AccountHistory> histories = accounts.histories(found.keySet());
     Features[] result = new Features[accountIds.size()];
     for (Map.Entry<String, List<Integer>> e : pairsByAccount.entrySet()) {
       AccountRecord account = found.get(e.getKey());
@@ -50,7 +52,7 @@ public final class FeatureReader {
         break;
       }
       List<FeatureHorizon> accountHorizons = e.getValue().stream().map(horizons::get).toList();
-      List<Features> features = featuresOf(account, accountHorizons, selection);
+      List<Features> features = featuresOf(account, histories.get(account.accountId()), accountHorizons, selection);
       for (int k = 0; k < features.size(); k++) {
         result[e.getValue().get(k)] = features.get(k);
       }
@@ -58,17 +60,24 @@ public final class FeatureReader {
     return Arrays.asList(result);
   }
 
-  /** The features {@code selection} wants of the account at one horizon. */
+  /**
+   * The features {@code selection} wants of the account at one horizon; point in time with the
+   * account's attributes of that moment.
+   */
   public Features featuresOf(AccountRecord account, FeatureHorizon horizon, FeatureSelection selection) {
-    return featuresOf(account, List.of(horizon), selection).get(0);
+    AccountHistory history =
+        horizon.isLive() ? null : accounts.histories(List.of(account.accountId())).get(account.accountId());
+    return featuresOf(account, history, List.of(horizon), selection).get(0);
   }
 
   /**
-   * The features of the account at each horizon, from one read of its rollups, outcomes and
-   * children however many horizons there are (bulk point-in-time reads).
+   * The features of the account at each horizon, with its attributes as of each (from {@code
+   * history}, current ones when null), from one read of its rollups, outcomes and children however
+   * many horizons there are (bulk point-in-time reads).
    */
-  public List<Features> featuresOf(
-      AccountRecord account, List<FeatureHorizon> horizons, FeatureSelection selection) {
+  private List<Features> featuresOf(
+      AccountRecord current, AccountHistory history, List<FeatureHorizon> horizons, FeatureSelection selection) {
+    String accountId = current.accountId();
     long firstEnd = Long.MAX_VALUE;
     long lastEnd = Long.MIN_VALUE;
     for (FeatureHorizon h : horizons) {
@@ -79,17 +88,18 @@ public final class FeatureReader {
     List<OutcomeStore.MrrDelta> deltas =
         wantsMrrChange
             ? outcomes.mrrDeltas(
-                account.accountId(),
+                accountId,
                 (firstEnd - MRR_CHANGE_DAYS) * FeatureHorizon.MILLIS_PER_DAY,
                 lastEnd * FeatureHorizon.MILLIS_PER_DAY)
             : List.of();
-    long children = selection.wantsAccount("account.children") ? accounts.countChildren(account.accountId()) : 0;
+    long children = selection.wantsAccount("account.children") ? accounts.countChildren(accountId) : 0;
     // From day 0: days_since_first needs the first day the metric ever had data. User sets only
     // for the 30 days the distinct-user features of the earliest horizon cover, and later.
-    AccountRollups read = engine.read(account.accountId(), 0, lastEnd, firstEnd - ACTIVE_USERS_DAYS);
+    AccountRollups read = engine.read(accountId, 0, lastEnd, firstEnd - ACTIVE_USERS_DAYS);
     List<Features> features = new ArrayList<>(horizons.size());
     for (FeatureHorizon h : horizons) {
       double mrrChange = sumWithin(deltas, h.windowStartMillis(MRR_CHANGE_DAYS), h.endMillis());
+      AccountRecord account = history == null ? current : history.asOf(current, h.asOf().toEpochMilli());
       features.add(
           calculator.compute(account, read.rollups(), read::distinctUsers, mrrChange, children, h, selection));
     }

@@ -33,8 +33,13 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * The change feed: gathers changes per account for a short window, appends them to the change feed
- * table from a single writer thread (so cursors are written in order), and serves watchers.
+ * The change feed: gathers changes per account, appends them to the change feed table from a
+ * single writer thread (so cursors are written in order), and serves watchers.
+ *
+ * <p>Coalescing adapts to load: a change that arrives when the last write is at least one window
+ * old is written at once (a quiet feed adds no delay); changes that arrive sooner, or while a write
+ * is running, are gathered until one window after the last write began, so under load each account
+ * gets at most one entry per window.
  *
  * <p>Signals reach it through {@link ChangeListener} once durable (and again for batches replayed
  * from the write-ahead log, so delivery is at-least-once). Account upserts and outcomes write their
@@ -58,9 +63,13 @@ public final class ChangeFeed implements ChangeListener, AutoCloseable {
   /** Changes not yet written, by account, in arrival order; guarded by {@code lock}. */
   private Map<String, Pending> pending = new LinkedHashMap<>();
   private final AtomicLong lastCursor;
+  private final long windowNanos;
   private volatile Thread writerThread;
+  // Writer thread only.
+  private boolean writeScheduled;
+  private long lastWriteNanos;
 
-  /** Starts the writer; {@code window} is how long changes of one account are gathered. */
+  /** Starts the writer; {@code window} is how long changes are gathered under load. */
   public ChangeFeed(
       ChangeFeedStore store, Duration window, Duration retention, Clock clock, MeterRegistry registry) {
     this.store = store;
@@ -89,8 +98,8 @@ public final class ChangeFeed implements ChangeListener, AutoCloseable {
     Gauge.builder("healthscore.change.feed.cursor", this, f -> f.lastCursor.get())
         .description("Greatest change feed cursor this replica knows of")
         .register(registry);
-    long windowMillis = window.toMillis();
-    writer.scheduleWithFixedDelay(this::writeQuietly, windowMillis, windowMillis, TimeUnit.MILLISECONDS);
+    this.windowNanos = window.toNanos();
+    this.lastWriteNanos = System.nanoTime() - windowNanos;
     writer.scheduleWithFixedDelay(
         this::pollOtherWriters, POLL_INTERVAL.toMillis(), POLL_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
     writer.scheduleWithFixedDelay(
@@ -113,6 +122,28 @@ public final class ChangeFeed implements ChangeListener, AutoCloseable {
   private void gather(Map<String, Set<String>> metricsByAccount) {
     synchronized (lock) {
       metricsByAccount.forEach((account, metrics) -> pendingOf(account).add(ChangeKind.SIGNALS, metrics));
+    }
+    scheduleWrite();
+  }
+
+  /**
+   * On the writer thread: a write at once when the last one began a window ago or more (queued
+   * behind the changes already submitted, so they join it), else one window after it began.
+   */
+  private void scheduleWrite() {
+    if (writeScheduled || Thread.currentThread() != writerThread) {
+      return; // closing: the final flush writes what is gathered
+    }
+    long wait = lastWriteNanos + windowNanos - System.nanoTime();
+    try {
+      if (wait <= 0) {
+        writer.execute(this::writeQuietly);
+      } else {
+        writer.schedule(this::writeQuietly, wait, TimeUnit.NANOSECONDS);
+      }
+      writeScheduled = true;
+    } catch (RejectedExecutionException closing) {
+      // the final flush writes what is gathered
     }
   }
 
@@ -153,10 +184,13 @@ public final class ChangeFeed implements ChangeListener, AutoCloseable {
   }
 
   private void writeQuietly() {
+    writeScheduled = false;
+    lastWriteNanos = System.nanoTime();
     try {
       write();
     } catch (RuntimeException e) {
-      LOG.log(Level.WARNING, "change feed write failed; retrying with the next window", e);
+      LOG.log(Level.WARNING, "change feed write failed; retrying after one window", e);
+      scheduleWrite();
     }
   }
 

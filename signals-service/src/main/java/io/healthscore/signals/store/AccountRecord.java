@@ -41,6 +41,13 @@ public record AccountRecord(
         accountId, "", "", "", "", "", 0, 0, null, null, BillingPeriod.UNSPECIFIED, "", Map.of(), now, now);
   }
 
+  /** This account as stored at {@code time}. */
+  public AccountRecord withUpdateTime(Instant time) {
+    return new AccountRecord(
+        accountId, name, segment, lifecycleStage, parentAccountId, plan, licenses, mrr, contractStart,
+        renewalDate, billingPeriod, owner, attributes, createTime, time);
+  }
+
   public boolean hasParent() {
     return !parentAccountId.isEmpty();
   }

@@ -107,19 +107,89 @@ public final class AccountStore {
   }
 
   /**
-   * Inserts {@code created} and replaces {@code updated} (attributes included) and appends a
-   * CHANGE_KIND_ACCOUNT feed entry for each, in one transaction; returns the feed entries.
+   * Inserts {@code created}, replaces {@code updated} (attributes included) with their current
+   * values, records {@code history} and appends a CHANGE_KIND_ACCOUNT feed entry for each account,
+   * in one transaction; returns the feed entries.
    */
   public List<ChangeEntry> write(
-      List<AccountRecord> created, List<AccountRecord> updated, ChangeFeedStore feed, Instant changeTime) {
+      List<AccountRecord> created,
+      List<AccountRecord> updated,
+      List<AccountHistory.FieldChange> history,
+      ChangeFeedStore feed,
+      Instant changeTime) {
     List<String> ids = new ArrayList<>();
     created.forEach(a -> ids.add(a.accountId()));
     updated.forEach(a -> ids.add(a.accountId()));
-    return feed.inTransactionWithEntries(c -> write(c, created, updated), written -> ids, ChangeKind.ACCOUNT, changeTime)
+    return feed.inTransactionWithEntries(
+            c -> {
+              write(c, created, updated);
+              writeHistory(c, history);
+              return null;
+            },
+            written -> ids,
+            ChangeKind.ACCOUNT,
+            changeTime)
         .entries();
   }
 
-  private static Void write(Connection c, List<AccountRecord> created, List<AccountRecord> updated)
+  /** A change at the moment of a recorded one of the same field replaces it. */
+  private static void writeHistory(Connection c, List<AccountHistory.FieldChange> history) throws SQLException {
+    if (history.isEmpty()) {
+      return;
+    }
+    try (PreparedStatement delete =
+            c.prepareStatement(
+                "DELETE FROM account_field_history WHERE account_id = ? AND field = ? AND effective_millis = ?");
+        PreparedStatement insert =
+            c.prepareStatement(
+                "INSERT INTO account_field_history (account_id, field, effective_millis, field_value)"
+                    + " VALUES (?, ?, ?, ?)")) {
+      for (AccountHistory.FieldChange change : history) {
+        delete.setString(1, change.accountId());
+        delete.setString(2, change.field());
+        delete.setLong(3, change.effectiveMillis());
+        delete.addBatch();
+        insert.setString(1, change.accountId());
+        insert.setString(2, change.field());
+        insert.setLong(3, change.effectiveMillis());
+        insert.setString(4, change.value());
+        insert.addBatch();
+      }
+      delete.executeBatch();
+      insert.executeBatch();
+    }
+  }
+
+  /** The attribute history of each of {@code accountIds} that has one. */
+  public Map<String, AccountHistory> histories(Collection<String> accountIds) {
+    return Sql.read(
+        dataSource,
+        c -> {
+          Map<String, List<AccountHistory.FieldChange>> changes = new HashMap<>();
+          for (List<String> chunk : Sql.chunks(accountIds)) {
+            try (PreparedStatement ps =
+                c.prepareStatement(
+                    "SELECT account_id, field, effective_millis, field_value FROM account_field_history"
+                        + " WHERE account_id IN (" + Sql.placeholders(chunk.size()) + ")")) {
+              for (int i = 0; i < chunk.size(); i++) {
+                ps.setString(i + 1, chunk.get(i));
+              }
+              try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                  changes
+                      .computeIfAbsent(rs.getString(1), k -> new ArrayList<>())
+                      .add(new AccountHistory.FieldChange(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getString(4)));
+                }
+              }
+            }
+          }
+          Map<String, AccountHistory> histories = new HashMap<>();
+          changes.forEach((id, list) -> histories.put(id, AccountHistory.of(list)));
+          return histories;
+        });
+  }
+
+  private static void write(Connection c, List<AccountRecord> created, List<AccountRecord> updated)
       throws SQLException {
     if (!created.isEmpty()) {
       try (PreparedStatement ps =
@@ -174,7 +244,6 @@ public final class AccountStore {
         ps.executeBatch();
       }
     }
-    return null;
   }
 
   /** Calls {@code consumer} with (account id, parent account id or "") for every account. */

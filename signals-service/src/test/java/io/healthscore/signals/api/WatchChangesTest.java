@@ -135,14 +135,20 @@ class WatchChangesTest {
   }
 
   @Test
-  void changesOfOneAccountCloseTogetherAreCoalesced() {
+  void aLoneChangeGoesOutAtOnceAndChangesSoonAfterAreCoalesced() throws Exception {
     try (TestSignalsServer signals = TestSignalsServer.start(dir, java.util.Map.of("HEALTHSCORE_FEED_COALESCE_WINDOW", "1h"))) {
       signals.createAccounts("a");
+      // The feed was quiet: written without waiting for the hour-long window.
       ingest(signals, "a", "logins", "e1");
+      List<AccountChange> lone = read(signals, 1, 1);
+      assertEquals(List.of("logins"), lone.get(0).getMetricsList());
+      // Right after a write: gathered for the window (here until the flush a checkpoint does).
       ingest(signals, "a", "exports", "e2");
       ingest(signals, "a", "logins", "e3");
+      Thread.sleep(200);
+      assertEquals(List.of(), signals.server().feed().store().after(lone.get(0).getCursor(), 10), "still gathering");
       signals.server().feed().flush();
-      List<AccountChange> changes = read(signals, 1, 1);
+      List<AccountChange> changes = read(signals, lone.get(0).getCursor(), 1);
       assertEquals("a", changes.get(0).getAccountId());
       assertEquals(List.of("exports", "logins"), changes.get(0).getMetricsList());
     }

@@ -151,7 +151,7 @@ class FeatureCalculatorTest {
     assertFalse(features.numbers().containsKey("csm.champion.sum_30d"));
     assertFalse(features.numbers().containsKey("csm.champion.mean_30d"));
     assertFalse(features.numbers().containsKey("csm.champion.last"));
-    assertEquals(1, features.labels().size());
+    assertEquals(Map.of("csm.champion", "lost", "account.billing_period", "annual"), features.labels(), "metric and account labels");
   }
 
   @Test

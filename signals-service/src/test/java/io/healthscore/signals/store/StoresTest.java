@@ -67,8 +67,10 @@ class StoresTest {
     Database db = open(kind);
     AccountStore store = new AccountStore(db);
     ChangeFeedStore feed = new ChangeFeedStore(db);
-    List<ChangeEntry> entries =
-        store.write(List.of(account("p", "", "ent"), account("c1", "p", "smb"), account("c2", "p", "ent")), List.of(), feed, T);
+    List<AccountRecord> created = List.of(account("p", "", "ent"), account("c1", "p", "smb"), account("c2", "p", "ent"));
+    List<AccountHistory.FieldChange> history = new java.util.ArrayList<>();
+    created.forEach(a -> history.addAll(AccountHistory.changes(null, a, T.toEpochMilli())));
+    List<ChangeEntry> entries = store.write(created, List.of(), history, feed, T);
     assertEquals(List.of("p", "c1", "c2"), entries.stream().map(ChangeEntry::accountId).toList());
     assertEquals(entries, feed.after(0, 10), "the entries are committed with the accounts");
     assertEquals(account("c1", "p", "smb"), store.find("c1").orElseThrow());
@@ -76,8 +78,13 @@ class StoresTest {
         new AccountRecord(
             "c1", "Renamed", "smb", "renewal", "p", "gold", 7, 1, null, T.plusSeconds(5),
             AccountRecord.BillingPeriod.ANNUAL, "", Map.of("region", "us"), T, T.plusSeconds(9));
-    store.write(List.of(), List.of(changed), feed, T);
+    long changedAt = T.plusSeconds(9).toEpochMilli();
+    store.write(List.of(), List.of(changed), AccountHistory.changes(account("c1", "p", "smb"), changed, changedAt), feed, T);
     assertEquals(changed, store.find("c1").orElseThrow());
+    AccountHistory c1 = store.histories(List.of("c1", "zz")).get("c1");
+    assertEquals(Set.of("c1"), store.histories(List.of("c1", "zz")).keySet());
+    assertEquals(account("c1", "p", "smb"), c1.asOf(changed, T.toEpochMilli()).withUpdateTime(T), "as first written");
+    assertEquals(changed, c1.asOf(changed, changedAt), "as changed, update_time the change's moment");
     assertEquals(2, store.countChildren("p"));
     assertEquals(
         List.of("c2", "p"),
