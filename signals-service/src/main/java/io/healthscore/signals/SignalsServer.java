@@ -112,7 +112,8 @@ public final class SignalsServer implements AutoCloseable {
                   upserts,
                   outcomeStore,
                   ingestion,
-                  new FeatureReader(engine, outcomeStore, accountStore),
+                  new FeatureReader(
+                      engine, outcomeStore, accountStore, readWorkers, Runtime.getRuntime().availableProcessors()),
                   feed,
                   ingestMetrics,
                   ingestWorkers,

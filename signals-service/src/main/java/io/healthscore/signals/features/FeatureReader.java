@@ -11,6 +11,10 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 
 /** Gathers what {@link FeatureCalculator} needs for an account from the engine and the stores. */
@@ -22,17 +26,23 @@ public final class FeatureReader {
   private final OutcomeStore outcomes;
   private final AccountStore accounts;
   private final FeatureCalculator calculator = new FeatureCalculator();
+  private final Executor bulkWorkers;
+  private final int bulkParallelism;
 
-  public FeatureReader(IngestEngine engine, OutcomeStore outcomes, AccountStore accounts) {
+  /** Bulk reads compute up to {@code bulkParallelism} accounts at a time, on {@code bulkWorkers} and the caller. */
+  public FeatureReader(
+      IngestEngine engine, OutcomeStore outcomes, AccountStore accounts, Executor bulkWorkers, int bulkParallelism) {
     this.engine = engine;
     this.outcomes = outcomes;
     this.accounts = accounts;
+    this.bulkWorkers = bulkWorkers;
+    this.bulkParallelism = Math.max(1, bulkParallelism);
   }
 
   /**
    * The features of many (account, horizon) pairs, in their order: each account is found and read
-   * once for all its horizons. Null for a pair whose account is unknown. Stops early, returning what
-   * it has, once {@code cancelled} says so.
+   * once for all its horizons, several accounts at a time. Null for a pair whose account is unknown.
+   * Stops early, returning what it has, once {@code cancelled} says so.
    */
   public List<Features> snapshots(
       List<String> accountIds, List<FeatureHorizon> horizons, FeatureSelection selection, BooleanSupplier cancelled) {
@@ -43,19 +53,34 @@ public final class FeatureReader {
     Map<String, AccountRecord> found = accounts.findAll(pairsByAccount.keySet());
     Map<String, AccountHistory> histories = accounts.histories(found.keySet());
     Features[] result = new Features[accountIds.size()];
+    List<Map.Entry<String, List<Integer>>> work = new ArrayList<>();
     for (Map.Entry<String, List<Integer>> e : pairsByAccount.entrySet()) {
-      AccountRecord account = found.get(e.getKey());
-      if (account == null) {
-        continue;
+      if (found.containsKey(e.getKey())) {
+        work.add(e);
       }
-      if (cancelled.getAsBoolean()) {
-        break;
-      }
-      List<FeatureHorizon> accountHorizons = e.getValue().stream().map(horizons::get).toList();
-      List<Features> features = featuresOf(account, histories.get(account.accountId()), accountHorizons, selection);
-      for (int k = 0; k < features.size(); k++) {
-        result[e.getValue().get(k)] = features.get(k);
-      }
+    }
+    AtomicInteger next = new AtomicInteger();
+    Runnable worker =
+        () -> {
+          for (int w = next.getAndIncrement(); w < work.size() && !cancelled.getAsBoolean(); w = next.getAndIncrement()) {
+            Map.Entry<String, List<Integer>> e = work.get(w);
+            List<FeatureHorizon> accountHorizons = e.getValue().stream().map(horizons::get).toList();
+            List<Features> features =
+                featuresOf(found.get(e.getKey()), histories.get(e.getKey()), accountHorizons, selection);
+            for (int k = 0; k < features.size(); k++) {
+              result[e.getValue().get(k)] = features.get(k);
+            }
+          }
+        };
+    List<CompletableFuture<Void>> helpers = new ArrayList<>();
+    for (int t = 1; t < Math.min(bulkParallelism, work.size()); t++) {
+      helpers.add(CompletableFuture.runAsync(worker, bulkWorkers));
+    }
+    worker.run();
+    try {
+      CompletableFuture.allOf(helpers.toArray(new CompletableFuture[0])).join();
+    } catch (CompletionException e) {
+      throw e.getCause() instanceof RuntimeException r ? r : e;
     }
     return Arrays.asList(result);
   }

@@ -1,11 +1,15 @@
 package io.healthscore.signals.features;
 
+import java.util.Collections;
 import java.util.Map;
 
-/** An account's features as of a moment: numbers by name and the last label of each metric. */
+/**
+ * An account's features as of a moment: numbers by name and the labels. Read-only views of the
+ * calculator's fresh maps: bulk reads build hundreds of thousands of these, so they are not copied.
+ */
 public record Features(Map<String, Double> numbers, Map<String, String> labels) {
   public Features {
-    numbers = Map.copyOf(numbers);
-    labels = Map.copyOf(labels);
+    numbers = Collections.unmodifiableMap(numbers);
+    labels = Collections.unmodifiableMap(labels);
   }
 }
