@@ -104,12 +104,12 @@ public final class ServiceServer implements AutoCloseable {
     // ServerInterceptors.intercept makes the last interceptor the outermost one.
     List<ServerInterceptor> innermostFirst = new ArrayList<>(interceptorsOutermostFirst);
     Collections.reverse(innermostFirst);
-    for (ServerServiceDefinition service : services) {
-      transport.addService(ServerInterceptors.intercept(service, innermostFirst));
+    List<ServerServiceDefinition> all = new ArrayList<>(services);
+    all.add(health.getHealthService().bindService());
+    all.add(ProtoReflectionServiceV1.newInstance().bindService());
+    for (ServerServiceDefinition service : all) {
+      transport.addService(ServerInterceptors.intercept(StrictRequestParsing.wrap(service), innermostFirst));
     }
-    transport.addService(ServerInterceptors.intercept(health.getHealthService(), innermostFirst));
-    transport.addService(
-        ServerInterceptors.intercept(ProtoReflectionServiceV1.newInstance(), innermostFirst));
     return transport;
   }
 

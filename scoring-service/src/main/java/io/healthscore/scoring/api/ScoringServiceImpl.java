@@ -4,6 +4,7 @@ import com.google.protobuf.util.Timestamps;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.healthscore.runtime.api.PageTokens;
+import io.healthscore.runtime.api.RequestTimes;
 import io.healthscore.runtime.auth.AuthInterceptor;
 import io.healthscore.runtime.auth.Scope;
 import io.healthscore.runtime.error.FailedPreconditionException;
@@ -312,8 +313,8 @@ public final class ScoringServiceImpl extends ScoringServiceGrpc.ScoringServiceI
     Violations v = new Violations();
     v.check(!request.getAccountId().isEmpty(), "account_id", "is required");
     v.check(request.getPageSize() >= 0, "page_size", "must not be negative");
-    long start = request.hasStartTime() ? Timestamps.toMillis(request.getStartTime()) : Long.MIN_VALUE;
-    long end = request.hasEndTime() ? Timestamps.toMillis(request.getEndTime()) : Long.MAX_VALUE;
+    long start = request.hasStartTime() ? RequestTimes.millis("start_time", request.getStartTime()) : Long.MIN_VALUE;
+    long end = request.hasEndTime() ? RequestTimes.millis("end_time", request.getEndTime()) : Long.MAX_VALUE;
     v.check(start <= end, "start_time", "must not be after end_time");
     v.throwIfAny("invalid GetScoreHistory request");
     AccountInfo account = account(request.getAccountId());
@@ -515,7 +516,7 @@ public final class ScoringServiceImpl extends ScoringServiceGrpc.ScoringServiceI
             request.getReason().strip(),
             request.getSetBy().isBlank() ? "unknown" : request.getSetBy().strip(),
             now,
-            request.hasExpireTime() ? Timestamps.toMillis(request.getExpireTime()) : 0);
+            request.hasExpireTime() ? RequestTimes.millis("expire_time", request.getExpireTime()) : 0);
     HealthScore score = scorer.applyOverride(account, card, o, c -> overrides.set(c, o));
     overrides.applied(o);
     reply(out, SetOverrideResponse.newBuilder().setScore(score).build());
@@ -577,8 +578,8 @@ public final class ScoringServiceImpl extends ScoringServiceGrpc.ScoringServiceI
     v.check(!request.getScorecardId().isEmpty() || !request.getModelId().isEmpty(), "scorecard_id",
         "set scorecard_id or model_id");
     v.check(request.getHorizonDays() >= 0 && request.getHorizonDays() <= 730, "horizon_days", "must be between 1 and 730");
-    long start = request.hasStartTime() ? Timestamps.toMillis(request.getStartTime()) : Long.MIN_VALUE;
-    long end = request.hasEndTime() ? Timestamps.toMillis(request.getEndTime()) : Long.MAX_VALUE;
+    long start = request.hasStartTime() ? RequestTimes.millis("start_time", request.getStartTime()) : Long.MIN_VALUE;
+    long end = request.hasEndTime() ? RequestTimes.millis("end_time", request.getEndTime()) : Long.MAX_VALUE;
     v.check(start <= end, "start_time", "must not be after end_time");
     v.throwIfAny("invalid Backtest request");
     ChurnModel model = null;

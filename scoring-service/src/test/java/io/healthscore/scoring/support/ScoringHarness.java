@@ -101,6 +101,11 @@ public final class ScoringHarness implements AutoCloseable {
     return ScoringServiceGrpc.newBlockingStub(scoringChannel).withDeadlineAfter(30, TimeUnit.SECONDS);
   }
 
+  /** The channel to scoring-service, for clients other than the generated stubs. */
+  public ManagedChannel channel() {
+    return scoringChannel;
+  }
+
   public ScoringServiceGrpc.ScoringServiceStub asyncStub() {
     return ScoringServiceGrpc.newStub(scoringChannel);
   }
