@@ -1,5 +1,6 @@
 package io.healthscore.runtime.stream;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
@@ -66,6 +67,7 @@ public final class StreamFollower<T> implements AutoCloseable {
   private final CountDownLatch closing = new CountDownLatch(1);
   private volatile BlockingQueue<Arrival<T>> arrivals = new LinkedBlockingQueue<>();
   private volatile ClientCallStreamObserver<?> call;
+  @GuardedBy("this")
   private Thread worker;
   /** The next reconnect's base wait; only the worker thread touches it. */
   private long backoffMillis;
