@@ -623,6 +623,7 @@ public final class CompiledScorecard {
   /**
    * Milestones due by now (due day within the tenure) that were reached by their due day, over
    * those due. A milestone's reach day is tenure minus the days since its metric's first signal.
+   * NaN (no data) when none is due yet or the account has sent none of the milestone metrics.
    */
   private double journeyShare(int m, Map<String, Double> f) {
     Double tenure = f.get(FeatureNames.TENURE_DAYS);
@@ -631,17 +632,21 @@ public final class CompiledScorecard {
     }
     int due = 0;
     int onTime = 0;
+    boolean anyReached = false;
     int[] dueDays = milestoneDue[m];
     for (int i = 0; i < dueDays.length; i++) {
+      Double sinceFirst = f.get(milestoneFeature[m][i]);
+      anyReached |= sinceFirst != null;
       if (dueDays[i] <= tenure) {
         due++;
-        Double sinceFirst = f.get(milestoneFeature[m][i]);
         if (sinceFirst != null && tenure - sinceFirst <= dueDays[i]) {
           onTime++;
         }
       }
     }
-    return due == 0 ? Double.NaN : (double) onTime / due;
+    // No milestone signal at all most often means the producer does not send milestones, not
+    // that every one was missed: no data rather than a failed journey.
+    return due == 0 || !anyReached ? Double.NaN : (double) onTime / due;
   }
 
   int[] percentileMeasures() {

@@ -24,7 +24,7 @@ public final class ScoreExplainer {
 
   /**
    * Fills the account-independent fields of a HealthScore: scorecard, score and band (computed,
-   * also as shown), components, drivers ordered by absolute impact, coverage, proactive and
+   * also as shown), components, drivers in {@link #driverOrder} order, coverage, proactive and
    * reactive shares, no_data and computed_at. {@code previous} (nullable) gives impact changes when
    * it was computed by the same scorecard version.
    */
@@ -59,9 +59,21 @@ public final class ScoreExplainer {
     for (int m = 0; m < sc.measureCount(); m++) {
       drivers.add(driver(sc, now, e, before, m));
     }
-    drivers.sort(Comparator.comparingDouble((Driver d) -> -Math.abs(d.getImpact())));
+    drivers.sort(driverOrder(now.computedBand()));
     b.addAllDrivers(drivers);
     return b;
+  }
+
+  /**
+   * Measures with data first, so that a missing or stale input is never a top reason; among them
+   * a green score leads with what holds it up, a yellow or red one with what pulls it down (the
+   * question a CSM asks of it); within each side the largest impact first.
+   */
+  static Comparator<Driver> driverOrder(Band band) {
+    boolean green = band == Band.BAND_GREEN;
+    return Comparator.comparing((Driver d) -> d.getMissing() || d.getStale())
+        .thenComparing((Driver d) -> green ? d.getImpact() <= 0 : d.getImpact() >= 0)
+        .thenComparingDouble((Driver d) -> -Math.abs(d.getImpact()));
   }
 
   private static ComponentScore component(CompiledScorecard sc, CompiledScorecard.Evaluation e, int node) {
@@ -138,11 +150,12 @@ public final class ScoreExplainer {
     String counted =
         Double.isNaN(points) ? "left out" : "counted as " + number(points) + "/10";
     if (stale) {
-      return head + name + " is stale: " + number(e.ageDays()[m]) + " days old, limit "
-          + measure.getStaleAfterDays() + "; " + counted;
+      return name + " is stale: " + number(e.ageDays()[m]) + " days old, limit "
+          + measure.getStaleAfterDays() + "; " + counted + (Double.isNaN(points) ? "" : " (" + signed(impact) + ")");
     }
     if (!fresh) {
-      return head + name + " has no data; " + counted;
+      // Said without a signed impact first: missing data is not a reason the score is what it is.
+      return name + " has no data; " + counted + (Double.isNaN(points) ? "" : " (" + signed(impact) + ")");
     }
     byte mapping = sc.mappingOf(m);
     if (mapping == CompiledScorecard.JOURNEY) {
@@ -192,7 +205,6 @@ public final class ScoreExplainer {
     return fixed(share * 100, 0) + "%";
   }
 
-  /** Up to two decimals, without trailing zeros. */
   /** Ages read as people say them: "45 days", "1 day", "0.4 days" (under a day keeps one decimal). */
   static String days(double v) {
     if (v < 1) {
@@ -202,6 +214,7 @@ public final class ScoreExplainer {
     return whole + (whole == 1 ? " day" : " days");
   }
 
+  /** Up to two decimals, without trailing zeros. */
   static String number(double v) {
     String s = fixed(v, Math.abs(v) >= 100 ? 0 : 2);
     if (s.indexOf('.') >= 0) {
@@ -294,7 +307,8 @@ public final class ScoreExplainer {
   private static void appendDrivers(StringBuilder s, HealthScore score, boolean negative, String lead) {
     List<String> parts = new ArrayList<>();
     for (Driver d : score.getDriversList()) {
-      boolean matches = negative ? d.getImpact() <= -0.05 : d.getImpact() >= 0.05;
+      boolean withData = !d.getMissing() && !d.getStale();
+      boolean matches = withData && (negative ? d.getImpact() <= -0.05 : d.getImpact() >= 0.05);
       if (matches && parts.size() < 3) {
         parts.add(lowerName(d.getName()) + " (" + signed(d.getImpact()) + ")");
       }
@@ -324,7 +338,7 @@ public final class ScoreExplainer {
     return name.isEmpty() ? name : Character.toLowerCase(name.charAt(0)) + name.substring(1);
   }
 
-  /** One line per driver, ordered by absolute impact. */
+  /** One line per driver, in the drivers' order (measures with data first). */
   public static List<String> lines(HealthScore score) {
     List<String> lines = new ArrayList<>();
     for (Driver d : score.getDriversList()) {

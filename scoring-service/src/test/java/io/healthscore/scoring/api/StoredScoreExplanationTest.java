@@ -116,7 +116,7 @@ class StoredScoreExplanationTest {
     assertEquals(1.25, rank.getPoints(), 1e-6); // 10 is the lowest of four: mid-rank 1/8
     assertTrue(champion.getStale());
     assertEquals(120, champion.getAgeDays(), 1e-6);
-    assertEquals("0.0: internal champion is stale: 120 days old, limit 90; left out", champion.getSentence());
+    assertEquals("internal champion is stale: 120 days old, limit 90; left out", champion.getSentence());
     assertEquals(10, driver(explain("a2").getScore(), "champion").getAgeDays(), 1e-6);
 
     h.restart();

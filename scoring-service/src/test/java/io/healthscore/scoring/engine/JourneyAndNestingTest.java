@@ -60,7 +60,15 @@ class JourneyAndNestingTest {
   void nothingDueYetOrNoTenureIsMissing() {
     assertTrue(Double.isNaN(journeyPoints(Map.of("account.tenure_days", 13.0))));
     assertTrue(Double.isNaN(journeyPoints(Map.of("milestone.kickoff.days_since_first", 1.0))));
-    assertEquals(0, journeyPoints(Map.of("account.tenure_days", 14.0)), EPS);
+  }
+
+  @Test
+  void aJourneyWithoutAnyMilestoneSignalIsNoDataButOneReachedMakesMissedOnesCount() {
+    // The producer sends no milestones: no data, not a failed journey.
+    assertTrue(Double.isNaN(journeyPoints(Map.of("account.tenure_days", 100.0))));
+    // The milestone due on day 90 was reached (late); the two earlier ones were missed.
+    Map<String, Double> f = Map.of("account.tenure_days", 100.0, "milestone.value.days_since_first", 2.0);
+    assertEquals(0, journeyPoints(f), EPS);
   }
 
   @Test

@@ -44,7 +44,7 @@ class ScoreExplainerTest {
   }
 
   @Test
-  void driversAreOrderedByAbsoluteImpactWithPlainSentences() {
+  void aYellowScoreLeadsWithWhatPullsItDownWithPlainSentences() {
     ComputedScore now = score(-0.38);
     HealthScore h = ScoreExplainer.explain(SC, now, null).build();
     List<String> order = h.getDriversList().stream().map(Driver::getMeasureId).toList();
@@ -55,7 +55,7 @@ class ScoreExplainerTest {
             "+0.9: champion: yes",
             "+0.6: seats in use at 75% of goal",
             "+0.4: 12 days since last login",
-            "0.0: CSAT has no data; left out"),
+            "CSAT has no data; left out"),
         ScoreExplainer.lines(h));
     Driver trend = h.getDrivers(0);
     assertEquals(0.25, trend.getEffectiveWeight(), 1e-6);
@@ -114,7 +114,7 @@ class ScoreExplainerTest {
     assertTrue(sponsor.getStale());
     assertFalse(sponsor.getMissing());
     assertEquals(120, sponsor.getAgeDays(), 1e-6);
-    assertEquals("0.0: executive sponsor is stale: 120 days old, limit 90; left out", sponsor.getSentence());
+    assertEquals("executive sponsor is stale: 120 days old, limit 90; left out", sponsor.getSentence());
     assertTrue(ScoreExplainer.summary(h).contains("Stale: executive sponsor."));
   }
 
@@ -167,5 +167,52 @@ class ScoreExplainerTest {
     assertEquals("45 days", ScoreExplainer.days(44.71));
     assertEquals("1 day", ScoreExplainer.days(1.2));
     assertEquals("0.4 days", ScoreExplainer.days(0.42));
+  }
+
+  @Test
+  void missingDataCountedByAFixedPolicyIsNeverATopReason() {
+    CompiledScorecard sc =
+        compiled(
+            linear("logins", "logins.count_30d", 0, 40).setName("Logins in 30 days"),
+            measure("failed", "billing.payment_failed.count_90d").setName("Failed payments")
+                .setDirection(io.healthscore.v1.Direction.DIRECTION_LOWER_IS_BETTER)
+                .setMissingPolicy(io.healthscore.v1.MissingPolicy.MISSING_POLICY_FIXED).setMissingPoints(10)
+                .setWeight(3).setThresholds(thresholds(0, 1, 5, 0, 10)));
+    HealthScore h =
+        ScoreExplainer.explain(sc, sc.score(account(Map.of("logins.count_30d", 20.0)), ctx(), Band.BAND_UNSPECIFIED), null).build();
+    // Counted at 10 points, it lifts the score more than logins do, yet comes last.
+    Driver failed = h.getDrivers(1);
+    assertEquals("failed", failed.getMeasureId());
+    assertTrue(failed.getMissing());
+    assertTrue(failed.getImpact() > h.getDrivers(0).getImpact(), h.toString());
+    assertEquals("failed payments has no data; counted as 10/10 (+3.4)", failed.getSentence());
+    String summary = ScoreExplainer.summary(h);
+    assertFalse(summary.contains("Holding it up: failed"), summary);
+    assertTrue(summary.contains("Missing: failed payments."), summary);
+  }
+
+  @Test
+  void aRedScoreLeadsWithWhatPullsItDownAGreenOneWithWhatHoldsItUp() {
+    CompiledScorecard sc =
+        compiled(
+            linear("big", "fa", 0, 10).setWeight(4),
+            linear("small", "fb", 0, 10).setWeight(1));
+    // big at 10 points (+1.8), small at 0 (-0.9): green, led by what holds it up.
+    HealthScore green = ScoreExplainer.explain(sc, sc.score(account(Map.of("fa", 10.0, "fb", 0.0)), ctx(), Band.BAND_UNSPECIFIED), null).build();
+    assertEquals(Band.BAND_GREEN, green.getBand());
+    assertEquals(List.of("big", "small"), green.getDriversList().stream().map(Driver::getMeasureId).toList());
+    // big at 0 (-1.8)... and a red score with a positive driver: the negative one leads although smaller.
+    CompiledScorecard sc2 =
+        compiled(
+            linear("up", "fa", 0, 10).setWeight(1),
+            linear("down", "fb", 0, 10).setWeight(4));
+    HealthScore red = ScoreExplainer.explain(sc2, sc2.score(account(Map.of("fa", 10.0, "fb", 0.0)), ctx(), Band.BAND_UNSPECIFIED), null).build();
+    assertEquals(Band.BAND_RED, red.getBand(), "score " + red.getScore());
+    assertEquals(List.of("down", "up"), red.getDriversList().stream().map(Driver::getMeasureId).toList());
+    HealthScore redWithLift =
+        ScoreExplainer.explain(sc, sc.score(account(Map.of("fa", 1.0, "fb", 10.0)), ctx(), Band.BAND_UNSPECIFIED), null).build();
+    assertEquals(Band.BAND_RED, redWithLift.getBand(), "score " + redWithLift.getScore());
+    // big: 1 point (-2.9), small: 10 points (+0.9): the larger negative first anyway.
+    assertEquals("big", redWithLift.getDrivers(0).getMeasureId());
   }
 }
