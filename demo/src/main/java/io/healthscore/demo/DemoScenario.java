@@ -1,92 +1,222 @@
 package io.healthscore.demo;
 
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.healthscore.cli.local.Suite;
+import io.healthscore.cli.output.Progress;
+import io.healthscore.cli.output.Terminal;
+import io.healthscore.cli.report.ForecastInterval;
 import io.healthscore.runtime.client.Channels;
 import io.healthscore.runtime.client.Deadlines;
+import io.healthscore.scoring.scorecard.ScorecardTemplates;
+import io.healthscore.scoring.scoring.ScoreViews;
 import io.healthscore.v1.Account;
+import io.healthscore.v1.Alert;
 import io.healthscore.v1.AlertingServiceGrpc;
-import io.healthscore.v1.AnyOfCondition;
 import io.healthscore.v1.AlertingServiceGrpc.AlertingServiceBlockingStub;
+import io.healthscore.v1.AnyOfCondition;
+import io.healthscore.v1.BacktestReport;
+import io.healthscore.v1.BacktestRequest;
 import io.healthscore.v1.Band;
 import io.healthscore.v1.BandTransitionCondition;
 import io.healthscore.v1.BatchGetScoresRequest;
+import io.healthscore.v1.CalibrateRequest;
+import io.healthscore.v1.CalibrationReport;
 import io.healthscore.v1.Channel;
 import io.healthscore.v1.ChannelType;
+import io.healthscore.v1.Component;
 import io.healthscore.v1.Condition;
 import io.healthscore.v1.CreateTaskStep;
-import io.healthscore.v1.ExplainScoreRequest;
-import io.healthscore.v1.ExplainScoreResponse;
+import io.healthscore.v1.Driver;
 import io.healthscore.v1.ForecastGrouping;
 import io.healthscore.v1.ForecastRetentionRequest;
 import io.healthscore.v1.ForecastRetentionResponse;
-import io.healthscore.v1.GetScoreRequest;
 import io.healthscore.v1.HealthScore;
 import io.healthscore.v1.IngestSignalsRequest;
 import io.healthscore.v1.IngestSignalsResponse;
 import io.healthscore.v1.ListAlertsRequest;
-import io.healthscore.v1.ListTasksRequest;
+import io.healthscore.v1.ListScoresRequest;
+import io.healthscore.v1.Measure;
 import io.healthscore.v1.NotifyStep;
+import io.healthscore.v1.Outcome;
 import io.healthscore.v1.PlaybookStep;
 import io.healthscore.v1.PutChannelRequest;
 import io.healthscore.v1.PutRuleRequest;
+import io.healthscore.v1.PutScorecardRequest;
+import io.healthscore.v1.RecordOutcomesRequest;
 import io.healthscore.v1.RetentionForecast;
-import io.healthscore.v1.ScoreDropCondition;
 import io.healthscore.v1.Rule;
+import io.healthscore.v1.ScoreDropCondition;
+import io.healthscore.v1.ScoreOrder;
+import io.healthscore.v1.Scorecard;
 import io.healthscore.v1.ScoringServiceGrpc;
 import io.healthscore.v1.ScoringServiceGrpc.ScoringServiceBlockingStub;
 import io.healthscore.v1.Severity;
 import io.healthscore.v1.Signal;
 import io.healthscore.v1.SignalServiceGrpc;
 import io.healthscore.v1.SignalServiceGrpc.SignalServiceBlockingStub;
-import io.healthscore.v1.Task;
 import io.healthscore.v1.UpsertAccountsRequest;
 import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /**
- * What the demo shows, through the public gRPC API only: sample accounts and their history go in,
- * explained scores come out, one healthy account has a bad week, its score turns, and the alert
- * reaches a signed webhook with a task for its owner.
+ * What the demo shows, through the public gRPC API only: a portfolio in three segments, each with
+ * its own scorecard, a year of signals and outcomes; scores, a model learned from the outcomes and
+ * its backtest; a bad week for a few healthy accounts that raises alerts delivered to a signed
+ * webhook; and a summary a CS team would read first.
  */
 public final class DemoScenario implements AutoCloseable {
   static final String WEBHOOK_SECRET = "demo-secret";
+  static final String RULE_ID = "demo-health-turned";
+  private static final int SIGNAL_BATCH = 5000;
 
   private final PrintStream out;
+  private final PrintWriter progressOut;
+  private final boolean colour;
   private final ManagedChannel signalsChannel;
   private final ManagedChannel scoringChannel;
   private final ManagedChannel alertingChannel;
   private final WebhookReceiver webhook;
 
+  /** What the run found, for the summary and the tests. */
+  public static final class Summary {
+    public final Map<String, long[]> bandsBySegment = new TreeMap<>();
+    public final List<HealthScore> topAtRisk = new ArrayList<>();
+    public final Map<String, Double> backtestAuc = new LinkedHashMap<>();
+    public final List<Alert> alerts = new ArrayList<>();
+    public RetentionForecast total;
+    public double[] nrrInterval;
+    public long signals;
+    public long outcomes;
+    public long churned;
+  }
+
   public DemoScenario(Suite suite, PrintStream out) throws java.io.IOException {
     this.out = out;
+    this.progressOut = new PrintWriter(System.err, true);
+    this.colour = Terminal.interactive();
     this.signalsChannel = Channels.forAddress("localhost:" + suite.signalsPort());
     this.scoringChannel = Channels.forAddress("localhost:" + suite.scoringPort());
     this.alertingChannel = Channels.forAddress("localhost:" + suite.alertingPort());
-    this.webhook =
-        WebhookReceiver.start(
-            WEBHOOK_SECRET,
-            d -> out.printf("  webhook <- %s (signature %s)%n  %s%n", d.idempotencyKey(),
-                d.signatureValid() ? "valid" : "INVALID", d.body()));
+    this.webhook = WebhookReceiver.start(WEBHOOK_SECRET, d -> { });
   }
 
-  /** Runs the story; returns the account that had the bad week. */
-  public String run(int accountCount) throws InterruptedException {
+  public Summary run(int accountCount) throws InterruptedException {
     Instant now = Instant.now();
-    DemoData data = new DemoData(now, 90, 42);
-    List<Account> accounts = data.accounts(accountCount);
+    Portfolio portfolio = new Portfolio(now, accountCount, 42);
+    Summary summary = new Summary();
 
-    out.println("== 1. A webhook channel and two rules");
+    out.println("== 1. Three segments, each with its own scorecard, and an alert rule");
+    for (Portfolio.Segment s : Portfolio.Segment.values()) {
+      Scorecard card = scorecardFor(s);
+      scoring().putScorecard(PutScorecardRequest.newBuilder().setScorecard(card).build());
+      out.printf("  %-11s %-22s desired outcome: %s%n", s.id, card.getScorecardId(), s.desiredOutcome);
+    }
+    alertRule();
+    out.printf("  rule %s: green -> yellow/red, or a drop of 1.5 in 7 days; webhook %s%n", RULE_ID, webhook.url());
+
+    out.printf("== 2. %,d accounts, a year of signals, and the renewals and churn of the past year%n", accountCount);
+    List<Account> accounts = portfolio.accounts();
+    for (int i = 0; i < accounts.size(); i += 500) {
+      signals().upsertAccounts(UpsertAccountsRequest.newBuilder().addAllAccounts(accounts.subList(i, Math.min(accounts.size(), i + 500))).build());
+    }
+    summary.signals = loadSignals(portfolio);
+    List<Outcome> outcomes = portfolio.outcomes();
+    for (int i = 0; i < outcomes.size(); i += 1000) {
+      signals().recordOutcomes(RecordOutcomesRequest.newBuilder().addAllOutcomes(outcomes.subList(i, Math.min(outcomes.size(), i + 1000))).build());
+    }
+    summary.outcomes = outcomes.size();
+    summary.churned = portfolio.members().stream().filter(Portfolio.Member::churned).count();
+    out.printf(Locale.ROOT, "  %,d signals stored; %,d outcomes (%,d churned in the past year)%n", summary.signals, summary.outcomes, summary.churned);
+
+    out.println("== 3. Scores");
+    awaitScored(accounts.size());
+
+    out.println("== 4. Learning from the outcomes: one model per scorecard, then a backtest");
+    Progress learning = Progress.onStderr(progressOut, "calibrate and backtest", Portfolio.Segment.values().length);
+    for (Portfolio.Segment s : Portfolio.Segment.values()) {
+      String card = scorecardId(s);
+      try {
+        CalibrationReport model = scoringLong().calibrate(CalibrateRequest.newBuilder().setScorecardId(card).setHorizonDays(90).setActivate(true).build()).getReport();
+        BacktestReport backtest = scoringLong().backtest(BacktestRequest.newBuilder().setModelId(model.getModelId()).setHorizonDays(90).build()).getReport();
+        summary.backtestAuc.put(card, backtest.getAuc());
+        out.printf(Locale.ROOT, "  %-22s model %s: %,d samples, %,d churned; backtest AUC %.3f (hand-set weights %.3f)%n",
+            card, model.getModelId(), model.getSamples(), model.getPositives(), backtest.getAuc(), model.getBaselineAuc());
+      } catch (StatusRuntimeException e) {
+        if (e.getStatus().getCode() != Status.Code.FAILED_PRECONDITION) {
+          throw e;
+        }
+        out.printf("  %-22s not enough outcomes to learn from: %s%n", card, e.getStatus().getDescription());
+      }
+      learning.advance(1);
+    }
+    learning.finish();
+
+    out.println("== 5. A bad week for three healthy accounts: payments fail, champion and sponsor leave");
+    List<HealthScore> healthy = scoring().listScores(ListScoresRequest.newBuilder().setScorecardId(scorecardId(Portfolio.Segment.ENTERPRISE))
+        .setOrder(ScoreOrder.SCORE_ORDER_SCORE_DESC).setPageSize(3).build()).getScoresList();
+    for (HealthScore h : healthy) {
+      ingest(portfolio.downturn(h.getAccountId()));
+    }
+    for (HealthScore h : healthy) {
+      await("the score of " + h.getAccountId() + " to fall", Duration.ofSeconds(60), () -> score(h.getAccountId()).getScore() < h.getScore() - 1);
+      HealthScore after = score(h.getAccountId());
+      out.printf(Locale.ROOT, "  %s: %.1f %s -> %.1f %s%n", h.getAccountId(), h.getScore(), band(h.getBand()), after.getScore(), band(after.getBand()));
+    }
+    await("the alerts to reach the webhook", Duration.ofSeconds(60), () -> !webhook.deliveries().isEmpty());
+
+    collect(summary, portfolio);
+    printSummary(summary, portfolio);
+    return summary;
+  }
+
+  /** The segment's scorecard: a shipped template, adapted to what the segment's customers want. */
+  static Scorecard scorecardFor(Portfolio.Segment s) {
+    Scorecard.Builder b = switch (s) {
+      case SMB -> ScorecardTemplates.byId("frequency-breadth-depth").orElseThrow().toBuilder()
+          .setName("SMB self-serve adoption");
+      case MID_MARKET -> withLoginsPerSeatSummed(ScorecardTemplates.byId("dear").orElseThrow().toBuilder())
+          .setName("Mid-market team rollout");
+      case ENTERPRISE -> ScorecardTemplates.byId("balanced").orElseThrow().toBuilder()
+          .setName("Enterprise strategic value").setIsDefault(false);
+    };
+    return b.setScorecardId(scorecardId(s)).clearSegments().addSegments(s.id).setPriority(20).build();
+  }
+
+  /** The demo sends one logins signal per user and period carrying the count: read its sum, not its count. */
+  private static Scorecard.Builder withLoginsPerSeatSummed(Scorecard.Builder b) {
+    for (Component.Builder c : b.getComponentsBuilderList()) {
+      for (Measure.Builder m : c.getMeasuresBuilderList()) {
+        if (m.getFeature().equals("logins.count_30d")) {
+          m.setFeature("logins.sum_30d").getLinearBuilder().setBest(40);
+        }
+      }
+    }
+    return b;
+  }
+
+  static String scorecardId(Portfolio.Segment s) {
+    return s.id + "-health";
+  }
+
+  private void alertRule() {
     alerting().putChannel(PutChannelRequest.newBuilder().setChannel(Channel.newBuilder()
         .setChannelId("demo-webhook").setName("Demo webhook").setType(ChannelType.CHANNEL_TYPE_WEBHOOK)
         .setUrl(webhook.url()).setSecret(WEBHOOK_SECRET)).build());
     alerting().putRule(PutRuleRequest.newBuilder().setRule(Rule.newBuilder()
-        .setRuleId("demo-health-turned").setName("Healthy account turned")
+        .setRuleId(RULE_ID).setName("Healthy account turned")
         .setDescription("A green account left the green band, or any score fell 1.5 points in a week.")
         .setSeverity(Severity.SEVERITY_CRITICAL)
         .setCondition(Condition.newBuilder().setAnyOf(AnyOfCondition.newBuilder()
@@ -98,92 +228,133 @@ public final class DemoScenario implements AutoCloseable {
         .addPlaybook(PlaybookStep.newBuilder().setCreateTask(CreateTaskStep.newBuilder()
             .setTitle("Call the sponsor: payments failing and champion gone").setDueInDays(2))))
         .build());
-    out.printf("  channel demo-webhook -> %s%n  rule demo-health-turned: green -> yellow/red, or a drop of 1.5 in 7 days%n", webhook.url());
+  }
 
-    out.printf("== 2. %d accounts with 90 days of signals%n", accountCount);
-    signals().upsertAccounts(UpsertAccountsRequest.newBuilder().addAllAccounts(accounts).build());
-    // One atomic batch per account, so each account is scored on its whole history at once.
+  private long loadSignals(Portfolio portfolio) throws InterruptedException {
+    Progress progress = Progress.onStderr(progressOut, "  signals of accounts", portfolio.members().size());
     long accepted = 0;
-    for (int i = 0; i < accounts.size(); i++) {
-      accepted += ingest(data.history(accounts.get(i), DemoData.profileOf(i)));
+    List<Signal> batch = new ArrayList<>(SIGNAL_BATCH + 2000);
+    for (Portfolio.Member m : portfolio.members()) {
+      batch.addAll(portfolio.signals(m));
+      if (batch.size() >= SIGNAL_BATCH) {
+        accepted += ingest(batch);
+        batch = new ArrayList<>(SIGNAL_BATCH + 2000);
+      }
+      progress.advance(1);
     }
-    out.printf("  %,d signals stored%n", accepted);
-
-    out.println("== 3. Scores");
-    List<String> ids = accounts.stream().map(Account::getAccountId).toList();
-    await("every account scored", Duration.ofSeconds(90), () -> scores(ids).stream().noneMatch(HealthScore::getNoData));
-    List<HealthScore> scores = new ArrayList<>(scores(ids));
-    scores.sort(Comparator.comparingDouble(HealthScore::getScore));
-    out.printf("  %-9s %-11s %-8s %5s  %-6s %8s  %s%n", "account", "segment", "profile", "score", "band", "coverage", "top driver");
-    for (HealthScore s : scores) {
-      int index = ids.indexOf(s.getAccountId());
-      out.printf(Locale.ROOT, "  %-9s %-11s %-8s %5.1f  %-6s %7.0f%%  %s%n", s.getAccountId(),
-          accounts.get(index).getSegment(), DemoData.profileOf(index).name().toLowerCase(Locale.ROOT),
-          s.getScore(), band(s.getBand()), s.getCoverage() * 100,
-          s.getDriversCount() > 0 ? s.getDrivers(0).getSentence() : "");
+    if (!batch.isEmpty()) {
+      accepted += ingest(batch);
     }
-    explain(scores.get(0).getAccountId());
+    progress.finish();
+    return accepted;
+  }
 
-    HealthScore healthiest = scores.get(scores.size() - 1);
-    String target = healthiest.getAccountId();
-    out.printf("== 4. A bad week for %s (%.1f, %s): payments fail, champion and sponsor leave%n",
-        target, healthiest.getScore(), band(healthiest.getBand()));
-    ingest(data.downturn(target));
-    await("the score of " + target + " to change", Duration.ofSeconds(60),
-        () -> score(target).getScore() < healthiest.getScore() - 0.5);
-    HealthScore after = score(target);
-    out.printf(Locale.ROOT, "  %s: %.1f %s -> %.1f %s%n", target, healthiest.getScore(), band(healthiest.getBand()),
-        after.getScore(), band(after.getBand()));
-    explain(target);
-
-    out.println("== 5. Alerts, deliveries and tasks");
-    await("the alert to reach the webhook", Duration.ofSeconds(60), () -> !webhook.deliveries().isEmpty());
-    alerting().listAlerts(ListAlertsRequest.newBuilder().setAccountId(target).build()).getAlertsList()
-        .forEach(a -> out.printf("  alert %s [%s, %s] %s%n", a.getRuleId(), a.getSeverity(), a.getState(), a.getReason()));
-    for (Task t : alerting().listTasks(ListTasksRequest.newBuilder().setAccountId(target).build()).getTasksList()) {
-      out.printf("  task for %s: %s%n", t.getAssignee(), t.getTitle());
+  /** Ingests a batch, waiting and retrying while signals-service pushes back (RESOURCE_EXHAUSTED). */
+  private long ingest(List<Signal> batch) throws InterruptedException {
+    for (int attempt = 0; ; attempt++) {
+      try {
+        IngestSignalsResponse r = signals().ingestSignals(IngestSignalsRequest.newBuilder().addAllSignals(batch).build());
+        return r.getAccepted();
+      } catch (StatusRuntimeException e) {
+        if (e.getStatus().getCode() != Status.Code.RESOURCE_EXHAUSTED || attempt > 100) {
+          throw e;
+        }
+        Thread.sleep(200);
+      }
     }
+  }
 
-    out.println("== 6. Revenue retention forecast (90 days, by segment)");
+  private void awaitScored(int accounts) throws InterruptedException {
+    Progress progress = Progress.onStderr(progressOut, "  accounts scored", accounts);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    long scored = 0;
+    while (scored < accounts && System.nanoTime() < deadline) {
+      long now = scoring().listScores(ListScoresRequest.newBuilder().setPageSize(1).build()).getTotalSize();
+      progress.advance(now - scored);
+      scored = now;
+      if (scored < accounts) {
+        Thread.sleep(250);
+      }
+    }
+    progress.finish();
+  }
+
+  private void collect(Summary summary, Portfolio portfolio) {
+    Map<String, Account> byId = new HashMap<>();
+    List<String> live = new ArrayList<>();
+    for (Portfolio.Member m : portfolio.members()) {
+      byId.put(m.account.getAccountId(), m.account);
+      if (!m.churned()) {
+        live.add(m.account.getAccountId());
+      }
+    }
+    for (int i = 0; i < live.size(); i += 1000) {
+      for (HealthScore s : scoring().batchGetScores(BatchGetScoresRequest.newBuilder().addAllAccountIds(live.subList(i, Math.min(live.size(), i + 1000))).build()).getScoresList()) {
+        long[] bands = summary.bandsBySegment.computeIfAbsent(byId.get(s.getAccountId()).getSegment(), k -> new long[3]);
+        bands[s.getBand() == Band.BAND_RED ? 0 : s.getBand() == Band.BAND_YELLOW ? 1 : 2]++;
+      }
+    }
+    summary.topAtRisk.addAll(scoring().listScores(ListScoresRequest.newBuilder().setOrder(ScoreOrder.SCORE_ORDER_MRR_AT_RISK_DESC).setPageSize(10).build()).getScoresList());
+    summary.alerts.addAll(alerting().listAlerts(ListAlertsRequest.newBuilder().setPageSize(100).build()).getAlertsList());
     ForecastRetentionResponse forecast = scoring().forecastRetention(ForecastRetentionRequest.newBuilder()
         .setPeriodDays(90).setGrouping(ForecastGrouping.FORECAST_GROUPING_SEGMENT).build());
-    for (RetentionForecast f : forecast.getGroupsList()) {
-      printForecast(f);
+    summary.total = forecast.getTotal();
+    summary.nrrInterval = ForecastInterval.nrr(forecast.getTotal());
+  }
+
+  private void printSummary(Summary s, Portfolio portfolio) {
+    Map<String, Account> byId = new HashMap<>();
+    portfolio.members().forEach(m -> byId.put(m.account.getAccountId(), m.account));
+    out.println();
+    out.println("== Summary");
+    out.println("  accounts per band (live accounts):");
+    long[] all = new long[3];
+    s.bandsBySegment.forEach((segment, b) -> {
+      out.printf(Locale.ROOT, "    %-11s %s %5d   %s %5d   %s %5d%n", segment, Terminal.band(Band.BAND_RED, colour), b[0],
+          Terminal.band(Band.BAND_YELLOW, colour), b[1], Terminal.band(Band.BAND_GREEN, colour), b[2]);
+      for (int i = 0; i < 3; i++) {
+        all[i] += b[i];
+      }
+    });
+    out.printf(Locale.ROOT, "    %-11s %s %5d   %s %5d   %s %5d%n", "all", Terminal.band(Band.BAND_RED, colour), all[0],
+        Terminal.band(Band.BAND_YELLOW, colour), all[1], Terminal.band(Band.BAND_GREEN, colour), all[2]);
+    out.println("  the ten accounts with most MRR at risk:");
+    for (HealthScore h : s.topAtRisk) {
+      Account a = byId.get(h.getAccountId());
+      double churn = h.hasChurnProbability() ? h.getChurnProbability() : ScoreViews.bandChurnRate(h.getBand());
+      out.printf(Locale.ROOT, "    %-9s %-11s %4.1f %-6s MRR %,7.0f  at risk %,7.0f  %s%n", h.getAccountId(), a.getSegment(), h.getScore(),
+          Terminal.band(h.getBand(), colour), a.getMrr(), a.getMrr() * churn, String.join("; ", topDrivers(h)));
     }
-    printForecast(forecast.getTotal());
-    out.printf("  (%s)%n", forecast.getMethod());
-    return target;
+    Map<String, Long> perRule = new TreeMap<>();
+    s.alerts.forEach(a -> perRule.merge(a.getRuleId(), 1L, Long::sum));
+    out.printf("  alerts raised: %d%s%n", s.alerts.size(), perRule.isEmpty() ? "" : " " + perRule);
+    s.alerts.stream().limit(3).forEach(a -> out.printf("    %s %s: %s%n", a.getAccountId(), a.getRuleId(), a.getReason()));
+    List<WebhookReceiver.Delivery> deliveries = webhook.deliveries();
+    out.printf("  webhook deliveries: %d, %s%n", deliveries.size(),
+        deliveries.stream().allMatch(WebhookReceiver.Delivery::signatureValid) ? "every signature valid" : "SOME SIGNATURES INVALID");
+    s.backtestAuc.forEach((card, auc) -> out.printf(Locale.ROOT, "  backtest AUC %-22s %.3f%n", card, auc));
+    out.printf(Locale.ROOT, "  NRR forecast, next 90 days: %.1f%% (90%% interval %.1f%% to %.1f%%), GRR %.1f%%, revenue at risk %,.0f of MRR %,.0f%n",
+        100 * s.total.getExpectedNrr(), 100 * s.nrrInterval[0], 100 * s.nrrInterval[1], 100 * s.total.getExpectedGrr(),
+        s.total.getRevenueAtRisk(), s.total.getStartingMrr());
   }
 
-  private void printForecast(RetentionForecast f) {
-    out.printf(Locale.ROOT, "  %-11s %3d accounts  MRR %,10.0f  GRR %5.1f%%  NRR %5.1f%%  at risk %,9.0f%n",
-        f.getGroup(), f.getAccounts(), f.getStartingMrr(), f.getExpectedGrr() * 100, f.getExpectedNrr() * 100,
-        f.getRevenueAtRisk());
-  }
-
-  private void explain(String accountId) {
-    ExplainScoreResponse explained =
-        scoring().explainScore(ExplainScoreRequest.newBuilder().setAccountId(accountId).build());
-    out.printf("  why %s: %s%n", accountId, explained.getSummary());
-    explained.getLinesList().stream().limit(5).forEach(line -> out.println("    " + line));
-  }
-
-  private long ingest(List<Signal> batch) {
-    IngestSignalsResponse response = signals().ingestSignals(
-        IngestSignalsRequest.newBuilder().addAllSignals(batch).setAtomic(true).build());
-    return response.getAccepted();
-  }
-
-  private List<HealthScore> scores(List<String> ids) {
-    return scoring().batchGetScores(BatchGetScoresRequest.newBuilder().addAllAccountIds(ids).build()).getScoresList();
+  /** Up to two measures with data that pull the score down. */
+  static List<String> topDrivers(HealthScore h) {
+    List<String> out = new ArrayList<>();
+    for (Driver d : h.getDriversList()) {
+      if (out.size() < 2 && !d.getMissing() && !d.getStale() && d.getImpact() < -0.05) {
+        out.add(d.getSentence());
+      }
+    }
+    return out;
   }
 
   private HealthScore score(String accountId) {
-    return scoring().getScore(GetScoreRequest.newBuilder().setAccountId(accountId).build()).getScore();
+    return scoring().batchGetScores(BatchGetScoresRequest.newBuilder().addAccountIds(accountId).build()).getScores(0);
   }
 
-  private static String band(Band band) {
-    return band.name().replace("BAND_", "").toLowerCase(Locale.ROOT);
+  private String band(Band band) {
+    return Terminal.band(band, colour);
   }
 
   private void await(String what, Duration timeout, BooleanSupplier done) throws InterruptedException {
@@ -202,6 +373,10 @@ public final class DemoScenario implements AutoCloseable {
 
   private ScoringServiceBlockingStub scoring() {
     return Deadlines.withDefault(ScoringServiceGrpc.newBlockingStub(scoringChannel));
+  }
+
+  private ScoringServiceBlockingStub scoringLong() {
+    return ScoringServiceGrpc.newBlockingStub(scoringChannel).withDeadlineAfter(10, TimeUnit.MINUTES);
   }
 
   private AlertingServiceBlockingStub alerting() {

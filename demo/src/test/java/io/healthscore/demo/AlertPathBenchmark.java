@@ -1,5 +1,7 @@
 package io.healthscore.demo;
 
+import io.healthscore.cli.local.Suite;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

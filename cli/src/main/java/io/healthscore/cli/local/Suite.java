@@ -1,4 +1,4 @@
-package io.healthscore.demo;
+package io.healthscore.cli.local;
 
 import io.grpc.ManagedChannel;
 import io.healthscore.alerting.AlertingServer;
@@ -12,7 +12,8 @@ import java.util.Map;
 
 /**
  * The three services in one JVM, each on its own ports and its own embedded store, wired through
- * their public wiring classes exactly as their mains do. Used by the demo and the end-to-end tests.
+ * their public wiring classes exactly as their mains do. Used by the demo, the end-to-end tests and
+ * the command line's tests.
  */
 public final class Suite implements AutoCloseable {
   private final SignalsServer signals;
