@@ -99,7 +99,7 @@ class CliTest {
       String at = now.minus(i, ChronoUnit.DAYS).toString();
       lines.add("{\"event_id\":\"acme-login-" + i + "\",\"account_id\":\"acme\",\"user_id\":\"u" + (i % 7) + "\",\"metric\":\"login\",\"number\":1,\"occurred_at\":\"" + at + "\",\"source\":\"product\"}");
       lines.add("{\"eventId\":\"acme-au-" + i + "\",\"accountId\":\"acme\",\"metric\":\"active_users\",\"number\":" + (30 + i % 5) + ",\"occurredAt\":\"" + at + "\"}");
-      lines.add("{\"event_id\":\"globex-au-" + i + "\",\"account_id\":\"globex\",\"metric\":\"active_users\",\"number\":2,\"occurred_at\":\"" + at + "\"}");
+      lines.add("{\"event_id\":\"globex-logins-" + i + "\",\"account_id\":\"globex\",\"user_id\":\"g1\",\"metric\":\"logins\",\"number\":1,\"occurred_at\":\"" + at + "\"}");
     }
     lines.add("{\"event_id\":\"acme-champion\",\"account_id\":\"acme\",\"metric\":\"csm.champion\",\"label\":\"yes\",\"occurred_at\":\"" + now + "\"}");
     lines.add("{\"event_id\":\"acme-login-0\",\"account_id\":\"acme\",\"metric\":\"login\",\"number\":1,\"occurred_at\":\"" + now + "\"}");
