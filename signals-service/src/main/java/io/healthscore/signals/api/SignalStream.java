@@ -1,5 +1,6 @@
 package io.healthscore.signals.api;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.healthscore.runtime.error.ApiErrors;
@@ -24,7 +25,8 @@ final class SignalStream implements StreamObserver<StreamSignalsRequest> {
   private final IngestMetrics metrics;
   private final Executor workers;
   private final AtomicInteger peakInFlight;
-  /** Batches read and not yet acknowledged, oldest first; guarded by this. */
+  /** Batches read and not yet acknowledged, oldest first. */
+  @GuardedBy("this")
   private final ArrayDeque<CompletableFuture<StreamSignalsResponse>> inFlight = new ArrayDeque<>();
   private int creditsOwed;
   private boolean halfClosed;
@@ -120,6 +122,7 @@ final class SignalStream implements StreamObserver<StreamSignalsRequest> {
     }
   }
 
+  @GuardedBy("this")
   private void completeIfDone() {
     if (halfClosed && inFlight.isEmpty() && !finished) {
       finished = true;

@@ -1,5 +1,6 @@
 package io.healthscore.signals.feed;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.grpc.stub.StreamObserver;
 import io.healthscore.runtime.concurrent.DaemonThreads;
 import io.healthscore.runtime.stream.CursorLog;
@@ -60,7 +61,8 @@ public final class ChangeFeed implements ChangeListener, AutoCloseable {
   private final CursorStreamHub<ChangeEntry> watches;
   private final Timer lag;
   private final Object lock = new Object();
-  /** Changes not yet written, by account, in arrival order; guarded by {@code lock}. */
+  /** Changes not yet written, by account, in arrival order. */
+  @GuardedBy("lock")
   private Map<String, Pending> pending = new LinkedHashMap<>();
   private final AtomicLong lastCursor;
   private final long windowNanos;
@@ -161,6 +163,7 @@ public final class ChangeFeed implements ChangeListener, AutoCloseable {
     return store;
   }
 
+  @GuardedBy("lock")
   private Pending pendingOf(String accountId) {
     return pending.computeIfAbsent(accountId, id -> new Pending(System.nanoTime()));
   }

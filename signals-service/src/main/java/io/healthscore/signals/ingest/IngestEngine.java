@@ -1,5 +1,6 @@
 package io.healthscore.signals.ingest;
 
+import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.healthscore.runtime.concurrent.DaemonThreads;
 import io.healthscore.runtime.db.Database;
 import io.healthscore.runtime.db.DatabaseException;
@@ -79,7 +80,7 @@ public final class IngestEngine implements AutoCloseable {
   private long sequence;
   private final ByteSink groupBuffer = new ByteSink(1 << 20);
 
-  // Guarded by deltaLock.
+  @GuardedBy("deltaLock")
   private RollupDelta active;
   private final ArrayDeque<FrozenInterval> frozen = new ArrayDeque<>();
 
@@ -93,7 +94,8 @@ public final class IngestEngine implements AutoCloseable {
   private volatile long frozenBytes;
   private volatile int rememberedIds;
   private volatile Throwable failure;
-  private boolean closed; // guarded by queueLock
+  @GuardedBy("queueLock")
+  private boolean closed;
 
   private IngestEngine(
       IngestSettings settings, RollupStore store, ChangeListener listener, MeterRegistry registry,
@@ -524,6 +526,7 @@ public final class IngestEngine implements AutoCloseable {
   }
 
   /** Adds the batch's new signals to the active rollups, looking up each account once per batch. */
+  @GuardedBy("deltaLock")
   private void apply(PreparedBatch batch) {
     List<HashMap<String, HotRollup>> rollupsByRef =
         new ArrayList<>(Collections.nCopies(batch.strings.length, null));
@@ -662,8 +665,11 @@ public final class IngestEngine implements AutoCloseable {
 
     @Override
     public LongHashSet activeUsers(String accountId, String metric, long epochDay) {
-      HotRollup r = active.find(accountId, metric, epochDay);
-      return r == null ? null : r.users;
+      // The checkpoint thread swaps the active delta under deltaLock; read it under the same lock.
+      synchronized (deltaLock) {
+        HotRollup r = active.find(accountId, metric, epochDay);
+        return r == null ? null : r.users;
+      }
     }
   }
 
