@@ -11,15 +11,19 @@ import java.util.concurrent.TimeUnit;
 /**
  * Channels from one service to another, configured the same way everywhere: plaintext (TLS is the
  * mesh's job inside the cluster), keepalive so dead peers are noticed, retries of UNAVAILABLE so a
- * rolling restart of the callee is invisible, and a default deadline on unary calls.
+ * rolling restart of the callee is invisible, a default deadline on unary calls, and round_robin
+ * over every address the target resolves to (a dns:/// target of a headless Service gives one per
+ * replica; a plain host:port of one address behaves as before).
  */
 public final class Channels {
   /**
-   * Retries UNAVAILABLE only: it means the call did not reach a handler, so a retry cannot apply a
+   * round_robin over the resolved addresses, and retries of UNAVAILABLE only: it means the call did not reach a handler, so a retry cannot apply a
    * write twice. Up to 4 attempts with exponential backoff (0.1 s, 0.2 s, 0.4 s, ...; max 2 s).
    */
-  static final Map<String, ?> RETRY_SERVICE_CONFIG =
+  static final Map<String, ?> DEFAULT_SERVICE_CONFIG =
       Map.of(
+          "loadBalancingConfig",
+          List.of(Map.of("round_robin", Map.of())),
           "methodConfig",
           List.of(
               Map.of(
@@ -37,7 +41,7 @@ public final class Channels {
   /** A channel to {@code host:port} (any gRPC target string works, e.g. dns:///svc:7001). */
   public static ManagedChannel forAddress(String hostPort) {
     return Grpc.newChannelBuilder(hostPort, InsecureChannelCredentials.create())
-        .defaultServiceConfig(RETRY_SERVICE_CONFIG)
+        .defaultServiceConfig(DEFAULT_SERVICE_CONFIG)
         .enableRetry()
         .keepAliveTime(30, TimeUnit.SECONDS)
         .keepAliveTimeout(10, TimeUnit.SECONDS)

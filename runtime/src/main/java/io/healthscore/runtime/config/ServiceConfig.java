@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * The configuration every service shares, read once from environment variables (see CONTRACT.md).
@@ -28,6 +29,8 @@ public final class ServiceConfig {
   public static final String AUTH_TOKENS = "HEALTHSCORE_AUTH_TOKENS";
   public static final String MAX_MESSAGE_BYTES = "HEALTHSCORE_MAX_MESSAGE_BYTES";
   public static final String SHUTDOWN_GRACE_SECONDS = "HEALTHSCORE_SHUTDOWN_GRACE_SECONDS";
+  public static final String HEALTH_PORT = "HEALTHSCORE_HEALTH_PORT";
+  public static final String MAX_CONNECTION_AGE = "HEALTHSCORE_MAX_CONNECTION_AGE";
 
   public static final String DEFAULT_SIGNALS_ADDR = "localhost:7001";
   public static final String DEFAULT_SCORING_ADDR = "localhost:7002";
@@ -47,6 +50,8 @@ public final class ServiceConfig {
   private final Optional<Path> authTokensFile;
   private final int maxInboundMessageBytes;
   private final Duration shutdownGrace;
+  private final OptionalInt healthPort;
+  private final Optional<Duration> maxConnectionAge;
 
   private ServiceConfig(
       String serviceName, EnvironmentVariables env, int grpcPort, int metricsPort, Path dataDir) {
@@ -67,6 +72,9 @@ public final class ServiceConfig {
     this.maxInboundMessageBytes = env.positiveInt(MAX_MESSAGE_BYTES, DEFAULT_MAX_MESSAGE_BYTES);
     this.shutdownGrace =
         Duration.ofSeconds(env.nonNegativeInt(SHUTDOWN_GRACE_SECONDS, DEFAULT_SHUTDOWN_GRACE_SECONDS));
+    this.healthPort =
+        env.optional(HEALTH_PORT).isPresent() ? OptionalInt.of(env.port(HEALTH_PORT, 0)) : OptionalInt.empty();
+    this.maxConnectionAge = Optional.ofNullable(env.getDuration(MAX_CONNECTION_AGE, null));
   }
 
   /** Reads the process environment. */
@@ -153,6 +161,16 @@ public final class ServiceConfig {
   /** How long a stop waits for in-flight calls before cancelling them. */
   public Duration shutdownGrace() {
     return shutdownGrace;
+  }
+
+  /** A plaintext port serving only grpc.health.v1 (probes); empty: health is on the gRPC port only. */
+  public OptionalInt healthPort() {
+    return healthPort;
+  }
+
+  /** How long a client connection may live before the server asks it to reconnect; empty: forever. */
+  public Optional<Duration> maxConnectionAge() {
+    return maxConnectionAge;
   }
 
   /** The variable's trimmed value, or {@code defaultValue} when unset or blank. */

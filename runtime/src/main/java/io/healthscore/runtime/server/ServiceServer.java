@@ -27,6 +27,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
@@ -62,6 +63,7 @@ public final class ServiceServer implements AutoCloseable {
   private final List<Runnable> onStop;
   private final CountDownLatch stopped = new CountDownLatch(1);
   private MetricsHttpServer metricsServer;
+  private HealthPort healthPort;
   private boolean started;
   private boolean stopping;
 
@@ -126,6 +128,7 @@ public final class ServiceServer implements AutoCloseable {
           config.serviceName() + ": cannot listen for gRPC on port " + config.grpcPort(), e);
     }
     metricsServer = MetricsHttpServer.start(config.metricsPort(), metrics);
+    config.healthPort().ifPresent(port -> healthPort = HealthPort.start(port, health));
     health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
     for (String name : serviceNames) {
       health.setStatus(name, ServingStatus.SERVING);
@@ -159,6 +162,11 @@ public final class ServiceServer implements AutoCloseable {
         .map(a -> ((InetSocketAddress) a).getPort())
         .findFirst()
         .orElse(-1);
+  }
+
+  /** The bound plaintext health-check port, when HEALTHSCORE_HEALTH_PORT is set. */
+  public OptionalInt healthPort() {
+    return healthPort == null ? OptionalInt.empty() : OptionalInt.of(healthPort.port());
   }
 
   public int metricsPort() {
@@ -198,6 +206,9 @@ public final class ServiceServer implements AutoCloseable {
       runHooks(onStop, "stop");
       if (metricsServer != null) {
         metricsServer.close();
+      }
+      if (healthPort != null) {
+        healthPort.close();
       }
       LOG.info(config.serviceName() + " stopped");
     } finally {
@@ -310,6 +321,9 @@ public final class ServiceServer implements AutoCloseable {
               // off with ENHANCE_YOUR_CALM (the default minimum is 5 minutes).
               .permitKeepAliveTime(10, TimeUnit.SECONDS)
               .permitKeepAliveWithoutCalls(true);
+      // A bounded connection age makes clients of a headless Service re-resolve DNS and spread
+      // over replicas that started after they connected; streams in flight are not cut.
+      config.maxConnectionAge().ifPresent(age -> transport.maxConnectionAge(age.toMillis(), TimeUnit.MILLISECONDS));
       return new ServiceServer(this, transport);
     }
 

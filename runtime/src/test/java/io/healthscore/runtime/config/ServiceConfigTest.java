@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import org.junit.jupiter.api.Test;
 
 class ServiceConfigTest {
@@ -28,6 +29,25 @@ class ServiceConfigTest {
     assertEquals(Optional.empty(), c.authTokensFile());
     assertEquals(16 * 1024 * 1024, c.maxInboundMessageBytes());
     assertEquals(Duration.ofSeconds(10), c.shutdownGrace());
+    assertEquals(OptionalInt.empty(), c.healthPort());
+    assertEquals(Optional.empty(), c.maxConnectionAge());
+  }
+
+  @Test
+  void healthPortAndConnectionAgeAreOptIn() {
+    ServiceConfig c =
+        ServiceConfig.fromMap(
+            "scoring-service",
+            7002,
+            9102,
+            Map.of("HEALTHSCORE_HEALTH_PORT", "7100", "HEALTHSCORE_MAX_CONNECTION_AGE", "5m"));
+    assertEquals(OptionalInt.of(7100), c.healthPort());
+    assertEquals(Optional.of(Duration.ofMinutes(5)), c.maxConnectionAge());
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> ServiceConfig.fromMap("s", 1, 2, Map.of("HEALTHSCORE_HEALTH_PORT", "70000")));
+    assertTrue(e.getMessage().contains("HEALTHSCORE_HEALTH_PORT"), e.getMessage());
   }
 
   @Test

@@ -2,9 +2,13 @@ package io.healthscore.runtime.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
@@ -12,6 +16,7 @@ import io.grpc.health.v1.HealthGrpc;
 import io.grpc.reflection.v1.ServerReflectionGrpc;
 import io.grpc.reflection.v1.ServerReflectionRequest;
 import io.grpc.reflection.v1.ServerReflectionResponse;
+import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
 import io.healthscore.runtime.EchoService;
 import io.healthscore.runtime.client.Channels;
@@ -140,6 +145,45 @@ class GracefulStopTest {
 
   private static ServiceServer startEcho(Metrics metrics) {
     return ServiceServer.builder(config(), metrics).addService(EchoService.definition()).build().start();
+  }
+
+  @Test
+  void healthPortAnswersProbesAndFollowsTheServingStatus() throws Exception {
+    ServiceConfig config =
+        ServiceConfig.fromMap(
+            "test-service",
+            0,
+            0,
+            Map.of(ServiceConfig.SHUTDOWN_GRACE_SECONDS, "1", ServiceConfig.HEALTH_PORT, "0"));
+    try (Metrics metrics = new Metrics("test-service")) {
+      ServiceServer server =
+          ServiceServer.builder(config, metrics).addService(EchoService.definition()).build().start();
+      int healthPort = server.healthPort().orElseThrow();
+      assertTrue(healthPort > 0 && healthPort != server.grpcPort());
+      ManagedChannel channel = Channels.forAddress("localhost:" + healthPort);
+      try {
+        HealthGrpc.HealthBlockingStub health = Deadlines.withDefault(HealthGrpc.newBlockingStub(channel));
+        assertEquals(
+            ServingStatus.SERVING,
+            health.check(HealthCheckRequest.newBuilder().setService(EchoService.SERVICE).build()).getStatus());
+        // The probe port serves health only: the service itself stays on the gRPC port.
+        StatusRuntimeException unimplemented =
+            assertThrows(
+                StatusRuntimeException.class,
+                () -> ClientCalls.blockingUnaryCall(
+                    channel, EchoService.UNARY, CallOptions.DEFAULT.withDeadlineAfter(5, TimeUnit.SECONDS), "hi"));
+        assertEquals(Status.Code.UNIMPLEMENTED, unimplemented.getStatus().getCode());
+
+        server.stop();
+        StatusRuntimeException closed =
+            assertThrows(
+                StatusRuntimeException.class,
+                () -> health.check(HealthCheckRequest.newBuilder().setService(EchoService.SERVICE).build()));
+        assertEquals(Status.Code.UNAVAILABLE, closed.getStatus().getCode());
+      } finally {
+        channel.shutdownNow();
+      }
+    }
   }
 
   /** Free ports and a short grace. */
