@@ -107,6 +107,17 @@ node "$check/traffic.mjs" proto "127.0.0.1:${grpc[signals-service]}" "127.0.0.1:
 await_query 'healthscore:scoring_read_slow:ratio_rate5m >= 0'
 node "$check/live.mjs" "$prom" "$out/rules.yaml" deploy/grafana/healthscore.json docs/operations.md
 
+echo "== deploy-check: image"
+# Jib builds the image tar without a daemon; scratch stands in for the base image no registry here
+# serves, which is enough to check the layers, the user and the tag.
+mvn -B -q package jib:buildTar -pl signals-service -am -DskipTests -Djib.from.image=scratch
+node -e '
+  const fs = require("fs");
+  const image = JSON.parse(fs.readFileSync("signals-service/target/jib-image.json", "utf8"));
+  if (image.image !== `healthscore/signals-service:${process.argv[1]}`) throw new Error(`image ${image.image}`);
+  console.log(`image: ${image.image} ${image.imageDigest}`);
+' "$version"
+
 echo "== deploy-check: buf breaking against the previous commit"
 if [ "$(git rev-parse --is-shallow-repository)" = true ]; then
   git fetch -q --deepen=1 origin || true
