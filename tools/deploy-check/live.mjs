@@ -14,7 +14,6 @@ const [prometheus, rulesFile, dashboardFile, operationsFile] = process.argv.slic
 const APPEAR_WITH_FIRST_EVENT = new Set([
   "healthscore_alerting_alerts_opened_total", // first alert opened
   "healthscore_alert_deliveries_total", // first delivery attempt
-  "healthscore_scoring_set_aside_accounts", // scoring-service's poison-account handling, landing now
   "healthscore_model_auc", // an active learned model
   "healthscore_model_recent_auc",
   "healthscore_model_score_psi",
