@@ -8,12 +8,14 @@ import io.healthscore.runtime.db.CursorStore;
 import io.healthscore.runtime.db.Database;
 import io.healthscore.runtime.metrics.Metrics;
 import io.healthscore.runtime.server.ServiceServer;
+import io.healthscore.scoring.api.LearningApi;
 import io.healthscore.scoring.api.ScoringScopes;
 import io.healthscore.scoring.api.ScoringServiceImpl;
 import io.healthscore.scoring.cache.ScoreCache;
 import io.healthscore.scoring.feed.SignalsFeedConsumer;
 import io.healthscore.scoring.rescore.RescoreJobs;
 import io.healthscore.scoring.scorecard.ScorecardTemplates;
+import io.healthscore.scoring.learn.ebm.EbmSettings;
 import io.healthscore.scoring.scorecard.ScorecardYaml;
 import io.healthscore.scoring.scoring.IsolatingRecompute;
 import io.healthscore.scoring.scoring.ModelRegistry;
@@ -119,8 +121,11 @@ public final class ScoringServer implements AutoCloseable {
     this.overrideExpiry = new OverrideExpiry(overrides, scorecards, directory, scorer);
     ScoringServiceImpl service =
         new ScoringServiceImpl(
-            admin, scorecardStore, scorecards, scorer, directory, signals, scores, history, overrides, modelStore,
-            models, changes, rescores, clock);
+            admin, scorecardStore, scorecards, scorer, directory, signals, scores, history, overrides,
+            new LearningApi(
+                admin, scorecards, directory, signals, scores, modelStore, models, rescores, clock,
+                EbmSettings.defaults()),
+            changes, rescores, clock);
     ServiceServer.Builder builder =
         ServiceServer.builder(config, metrics)
             .addService(service)

@@ -1,12 +1,9 @@
 package io.healthscore.scoring.api;
 
 import com.google.protobuf.util.Timestamps;
-import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.healthscore.runtime.api.PageTokens;
 import io.healthscore.runtime.api.RequestTimes;
-import io.healthscore.runtime.auth.AuthInterceptor;
-import io.healthscore.runtime.auth.Scope;
 import io.healthscore.runtime.error.FailedPreconditionException;
 import io.healthscore.runtime.error.InvalidArgumentException;
 import io.healthscore.runtime.error.NotFoundException;
@@ -21,24 +18,13 @@ import io.healthscore.scoring.engine.ComputedScore;
 import io.healthscore.scoring.engine.ScoreExplainer;
 import io.healthscore.scoring.engine.ScoringContext;
 import io.healthscore.scoring.engine.SegmentDistributions;
-import io.healthscore.scoring.learn.Backtester;
-import io.healthscore.scoring.learn.CalibrationResult;
-import io.healthscore.scoring.learn.Calibrator;
-import io.healthscore.scoring.learn.ChurnModel;
-import io.healthscore.scoring.learn.ForecastInput;
-import io.healthscore.scoring.learn.LabeledSnapshot;
-import io.healthscore.scoring.learn.RetentionForecaster;
-import io.healthscore.scoring.learn.TrainingSet;
 import io.healthscore.scoring.rescore.RescoreJob;
 import io.healthscore.scoring.rescore.RescoreJobs;
 import io.healthscore.scoring.scoring.FeatureDemand;
-import io.healthscore.scoring.scoring.ModelRegistry;
-import io.healthscore.scoring.scoring.ScoreViews;
 import io.healthscore.scoring.scoring.ScorecardAdmin;
 import io.healthscore.scoring.scoring.ScorecardRegistry;
 import io.healthscore.scoring.scoring.Scorer;
 import io.healthscore.scoring.store.HistoryPoint;
-import io.healthscore.scoring.store.ModelStore;
 import io.healthscore.scoring.store.OverrideRecord;
 import io.healthscore.scoring.store.OverrideStore;
 import io.healthscore.scoring.store.ScoreChangeLog;
@@ -46,14 +32,13 @@ import io.healthscore.scoring.store.ScoreHistoryStore;
 import io.healthscore.scoring.store.ScoreQuery;
 import io.healthscore.scoring.store.ScoreStore;
 import io.healthscore.scoring.store.ScorecardStore;
-import io.healthscore.scoring.store.StoredModel;
 import io.healthscore.scoring.store.StoredScore;
 import io.healthscore.scoring.upstream.AccountDirectory;
 import io.healthscore.scoring.upstream.AccountInfo;
 import io.healthscore.scoring.upstream.FeatureSelection;
 import io.healthscore.scoring.upstream.SignalsClient;
-import io.healthscore.scoring.upstream.SignalsFeatureSource;
-import io.healthscore.v1.BacktestReport;
+import io.healthscore.v1.ActivateModelRequest;
+import io.healthscore.v1.ActivateModelResponse;
 import io.healthscore.v1.BacktestRequest;
 import io.healthscore.v1.BacktestResponse;
 import io.healthscore.v1.Band;
@@ -61,7 +46,6 @@ import io.healthscore.v1.BatchGetScoresRequest;
 import io.healthscore.v1.BatchGetScoresResponse;
 import io.healthscore.v1.CalibrateRequest;
 import io.healthscore.v1.CalibrateResponse;
-import io.healthscore.v1.CalibrationReport;
 import io.healthscore.v1.CancelRescoreRequest;
 import io.healthscore.v1.CancelRescoreResponse;
 import io.healthscore.v1.ClearOverrideRequest;
@@ -69,9 +53,10 @@ import io.healthscore.v1.ClearOverrideResponse;
 import io.healthscore.v1.Driver;
 import io.healthscore.v1.ExplainScoreRequest;
 import io.healthscore.v1.ExplainScoreResponse;
-import io.healthscore.v1.ForecastGrouping;
 import io.healthscore.v1.ForecastRetentionRequest;
 import io.healthscore.v1.ForecastRetentionResponse;
+import io.healthscore.v1.GetModelRequest;
+import io.healthscore.v1.GetModelResponse;
 import io.healthscore.v1.GetRescoreRequest;
 import io.healthscore.v1.GetRescoreResponse;
 import io.healthscore.v1.GetScoreHistoryRequest;
@@ -81,13 +66,13 @@ import io.healthscore.v1.GetScoreResponse;
 import io.healthscore.v1.GetScorecardRequest;
 import io.healthscore.v1.GetScorecardResponse;
 import io.healthscore.v1.HealthScore;
+import io.healthscore.v1.ListModelsRequest;
+import io.healthscore.v1.ListModelsResponse;
 import io.healthscore.v1.ListScorecardsRequest;
 import io.healthscore.v1.ListScorecardsResponse;
 import io.healthscore.v1.ListScoresRequest;
 import io.healthscore.v1.ListScoresResponse;
 import io.healthscore.v1.Measure;
-import io.healthscore.v1.Outcome;
-import io.healthscore.v1.OutcomeType;
 import io.healthscore.v1.PutScorecardRequest;
 import io.healthscore.v1.PutScorecardResponse;
 import io.healthscore.v1.ScoreChange;
@@ -105,7 +90,6 @@ import io.healthscore.v1.ValidateScorecardResponse;
 import io.healthscore.v1.WatchScoresRequest;
 import io.healthscore.v1.WatchScoresResponse;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.HashSet;
@@ -116,7 +100,7 @@ import java.util.TreeSet;
 
 /**
  * Every ScoringService RPC. Handlers validate, then delegate: reads to the Scorer (cache, store,
- * compute), scorecards to ScorecardAdmin, learning to the engine's learn package, rescoring to
+ * compute), scorecards to ScorecardAdmin, learning, backtests and forecasts to LearningApi, rescoring to
  * RescoreJobs. Failures are thrown as ApiExceptions; the runtime maps them to statuses.
  */
 public final class ScoringServiceImpl extends ScoringServiceGrpc.ScoringServiceImplBase {
@@ -125,10 +109,6 @@ public final class ScoringServiceImpl extends ScoringServiceGrpc.ScoringServiceI
   private static final String SCORES_TOKEN = "scores";
   static final int DEFAULT_HISTORY_PAGE = 1000;
   static final int MAX_PREVIEW = 10_000;
-  static final int DEFAULT_HORIZON_DAYS = 90;
-  static final int SNAPSHOT_EVERY_DAYS = 30;
-  static final long CALIBRATION_SEED = 42;
-  private static final long DAY = Duration.ofDays(1).toMillis();
 
   private final ScorecardAdmin admin;
   private final ScorecardStore scorecardStore;
@@ -139,8 +119,7 @@ public final class ScoringServiceImpl extends ScoringServiceGrpc.ScoringServiceI
   private final ScoreStore scores;
   private final ScoreHistoryStore history;
   private final OverrideStore overrides;
-  private final ModelStore modelStore;
-  private final ModelRegistry models;
+  private final LearningApi learning;
   private final ScoreChangeLog changes;
   private final RescoreJobs rescores;
   private final Clock clock;
@@ -156,8 +135,7 @@ public final class ScoringServiceImpl extends ScoringServiceGrpc.ScoringServiceI
       ScoreStore scores,
       ScoreHistoryStore history,
       OverrideStore overrides,
-      ModelStore modelStore,
-      ModelRegistry models,
+      LearningApi learning,
       ScoreChangeLog changes,
       RescoreJobs rescores,
       Clock clock) {
@@ -170,8 +148,7 @@ public final class ScoringServiceImpl extends ScoringServiceGrpc.ScoringServiceI
     this.scores = scores;
     this.history = history;
     this.overrides = overrides;
-    this.modelStore = modelStore;
-    this.models = models;
+    this.learning = learning;
     this.changes = changes;
     this.watches =
         new CursorStreamHub<>(
@@ -354,6 +331,7 @@ public final class ScoringServiceImpl extends ScoringServiceGrpc.ScoringServiceI
         response.addStaleMeasures(d.getName().isEmpty() ? d.getMeasureId() : d.getName());
       }
     }
+    learning.explainChurn(account, response);
     reply(out, response.build());
   }
 
@@ -545,151 +523,36 @@ public final class ScoringServiceImpl extends ScoringServiceGrpc.ScoringServiceI
     reply(out, ClearOverrideResponse.newBuilder().setScore(score).build());
   }
 
-  // ---- learning ----
+  // ---- learning (LearningApi) ----
 
   @Override
   public void calibrate(CalibrateRequest request, StreamObserver<CalibrateResponse> out) {
-    Set<String> callerScopes = AuthInterceptor.SCOPES.get();
-    if (request.getActivate() && callerScopes != null && !Scope.allows(callerScopes, Scope.SCORES_WRITE)) {
-      throw Status.PERMISSION_DENIED
-          .withDescription("activate needs scope '" + Scope.SCORES_WRITE + "'")
-          .asRuntimeException();
-    }
-    int horizon = horizon(request.getHorizonDays(), request.getScorecardId().isEmpty());
-    CompiledScorecard card = scorecard(request.getScorecardId());
-    List<LabeledSnapshot> samples = samples(horizon, Long.MIN_VALUE, Long.MAX_VALUE);
-    CalibrationResult result = Calibrator.calibrate(card, samples, horizon, CALIBRATION_SEED);
-    CalibrationReport report = result.report().toBuilder().setActivated(request.getActivate()).build();
-    if (request.getActivate()) {
-      ChurnModel model = result.model();
-      modelStore.save(
-          new StoredModel(
-              model.modelId(), card.id(), horizon, clock.millis(), true, model.toBytes(), report.toByteArray()));
-      models.activate(model);
-      Scorecard calibrated = admin.put(result.calibratedScorecard(), "scorecard.");
-      rescores.restartFor(calibrated.getScorecardId());
-    }
-    reply(out, CalibrateResponse.newBuilder().setReport(report).build());
+    reply(out, learning.calibrate(request));
   }
 
   @Override
   public void backtest(BacktestRequest request, StreamObserver<BacktestResponse> out) {
-    Violations v = new Violations();
-    v.check(!request.getScorecardId().isEmpty() || !request.getModelId().isEmpty(), "scorecard_id",
-        "set scorecard_id or model_id");
-    v.check(request.getHorizonDays() >= 0 && request.getHorizonDays() <= 730, "horizon_days", "must be between 1 and 730");
-    long start = request.hasStartTime() ? RequestTimes.millis("start_time", request.getStartTime()) : Long.MIN_VALUE;
-    long end = request.hasEndTime() ? RequestTimes.millis("end_time", request.getEndTime()) : Long.MAX_VALUE;
-    v.check(start <= end, "start_time", "must not be after end_time");
-    v.throwIfAny("invalid Backtest request");
-    ChurnModel model = null;
-    String scorecardId = request.getScorecardId();
-    if (!request.getModelId().isEmpty()) {
-      StoredModel stored =
-          modelStore.get(request.getModelId())
-              .orElseThrow(() -> new NotFoundException("model " + request.getModelId() + " not found"));
-      model = ChurnModel.fromBytes(stored.body());
-      if (!scorecardId.isEmpty() && !scorecardId.equals(stored.scorecardId())) {
-        throw InvalidArgumentException.forField(
-            "model_id", "belongs to scorecard " + stored.scorecardId() + ", not " + scorecardId);
-      }
-      scorecardId = stored.scorecardId();
-    }
-    int horizon = request.getHorizonDays() == 0 ? DEFAULT_HORIZON_DAYS : request.getHorizonDays();
-    CompiledScorecard card = scorecard(scorecardId);
-    BacktestReport report = Backtester.run(card, model, samples(horizon, start, end), horizon);
-    reply(out, BacktestResponse.newBuilder().setReport(report).build());
+    reply(out, learning.backtest(request));
   }
 
   @Override
   public void forecastRetention(ForecastRetentionRequest request, StreamObserver<ForecastRetentionResponse> out) {
-    Violations v = new Violations();
-    v.check(request.getPeriodDays() >= 0 && request.getPeriodDays() <= 730, "period_days", "must be between 1 and 730");
-    v.check(request.getGrouping() != ForecastGrouping.UNRECOGNIZED, "grouping", "unknown grouping");
-    v.throwIfAny("invalid ForecastRetention request");
-    if (!request.getScorecardId().isEmpty()) {
-      scorecard(request.getScorecardId());
-    }
-    int period = request.getPeriodDays() == 0 ? DEFAULT_HORIZON_DAYS : request.getPeriodDays();
-    double[] rates = expansionAndContractionRates(period);
-    List<ForecastInput> inputs = new ArrayList<>();
-    Set<String> modelsUsed = new LinkedHashSet<>();
-    scores.forEach(
-        request.getScorecardId().isEmpty() ? null : request.getScorecardId(),
-        row -> {
-          String owner = directory.cached(row.accountId()).map(AccountInfo::owner).orElse("");
-          double probability;
-          if (!Double.isNaN(row.churnProbability())) {
-            int horizon = models.active(row.scorecardId()).map(ChurnModel::horizonDays).orElse(DEFAULT_HORIZON_DAYS);
-            probability = overPeriod(row.churnProbability(), horizon, period);
-            modelsUsed.add(row.modelId());
-          } else {
-            probability = overPeriod(ScoreViews.bandChurnRate(row.band()), DEFAULT_HORIZON_DAYS, period);
-          }
-          inputs.add(
-              new ForecastInput(row.accountId(), row.segment(), owner, row.band(), row.mrr(), probability, rates[0], rates[1]));
-        });
-    ForecastRetentionResponse forecast = RetentionForecaster.forecast(inputs, period, request.getGrouping());
-    String method = modelsUsed.isEmpty() ? "band rates" : "model " + String.join(", ", modelsUsed);
-    reply(out, forecast.toBuilder().setMethod(method).build());
+    reply(out, learning.forecastRetention(request));
   }
 
-  /** A probability over {@code horizon} days as one over {@code period} days (constant hazard). */
-  private static double overPeriod(double p, int horizon, int period) {
-    return 1 - Math.pow(1 - Math.min(1, Math.max(0, p)), (double) period / horizon);
+  @Override
+  public void listModels(ListModelsRequest request, StreamObserver<ListModelsResponse> out) {
+    reply(out, learning.listModels(request));
   }
 
-  /** Expansion and contraction over the last year, as shares of today's MRR per period. */
-  private double[] expansionAndContractionRates(int period) {
-    long since = clock.millis() - 365 * DAY;
-    double expansion = 0;
-    double contraction = 0;
-    for (Outcome o : signals.allOutcomes()) {
-      if (Timestamps.toMillis(o.getOccurredAt()) < since) {
-        continue;
-      }
-      if (o.getType() == OutcomeType.OUTCOME_TYPE_EXPANDED) {
-        expansion += Math.abs(o.getMrrDelta());
-      } else if (o.getType() == OutcomeType.OUTCOME_TYPE_CONTRACTED) {
-        contraction += Math.abs(o.getMrrDelta());
-      }
-    }
-    double mrr = 0;
-    for (AccountInfo a : directory.all()) {
-      mrr += Math.max(0, a.mrr());
-    }
-    if (mrr <= 0) {
-      return new double[] {0, 0};
-    }
-    double scale = period / 365.0;
-    return new double[] {expansion / mrr * scale, contraction / mrr * scale};
+  @Override
+  public void getModel(GetModelRequest request, StreamObserver<GetModelResponse> out) {
+    reply(out, learning.getModel(request));
   }
 
-  private List<LabeledSnapshot> samples(int horizon, long start, long end) {
-    SignalsFeatureSource source = new SignalsFeatureSource(signals, signals, directory, FeatureSelection.everything());
-    if (source.outcomes().isEmpty()) {
-      throw new FailedPreconditionException(
-          "no outcomes recorded: record renewals and churns with RecordOutcomes first");
-    }
-    List<LabeledSnapshot> samples = new ArrayList<>();
-    for (LabeledSnapshot s : TrainingSet.build(source, horizon, clock.millis(), SNAPSHOT_EVERY_DAYS)) {
-      if (s.asOfMillis() >= start && s.asOfMillis() < end) {
-        samples.add(s);
-      }
-    }
-    if (samples.isEmpty()) {
-      throw new FailedPreconditionException(
-          "no account snapshot with a known outcome within the horizon: nothing to learn from");
-    }
-    return samples;
-  }
-
-  private static int horizon(int requested, boolean scorecardMissing) {
-    Violations v = new Violations();
-    v.check(!scorecardMissing, "scorecard_id", "is required");
-    v.check(requested >= 0 && requested <= 730, "horizon_days", "must be between 1 and 730");
-    v.throwIfAny("invalid request");
-    return requested == 0 ? DEFAULT_HORIZON_DAYS : requested;
+  @Override
+  public void activateModel(ActivateModelRequest request, StreamObserver<ActivateModelResponse> out) {
+    reply(out, learning.activateModel(request));
   }
 
   // ---- rescoring ----

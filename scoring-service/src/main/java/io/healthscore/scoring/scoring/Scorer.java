@@ -94,7 +94,7 @@ public final class Scorer {
     this.models = models;
     this.directory = directory;
     this.features = features;
-    this.demand = new FeatureDemand(scorecards);
+    this.demand = new FeatureDemand(scorecards, models);
     this.scores = scores;
     this.history = history;
     this.overrides = overrides;
@@ -209,6 +209,8 @@ public final class Scorer {
     ComputedScore computed;
     boolean rolledUp;
     OverrideRecord override;
+    /** The active learned model's probability of the account, NaN when none applies. */
+    double learnedChurn = Double.NaN;
 
     Pending(AccountInfo info, AccountSnapshot snapshot, CompiledScorecard card, boolean primary) {
       this.info = info;
@@ -235,6 +237,7 @@ public final class Scorer {
       AccountInfo info =
           new AccountInfo(s.accountId(), s.segment(), s.lifecycleStage(), s.parentAccountId(), s.owner(), s.mrr());
       List<CompiledScorecard> cards = scorecards.scorecardsFor(info);
+      double learnedChurn = models.learnedProbability(s);
       if (forceStore && onlyScorecardId == null) {
         Set<String> ids = new LinkedHashSet<>();
         cards.forEach(c -> ids.add(c.id()));
@@ -243,7 +246,9 @@ public final class Scorer {
       for (int i = 0; i < cards.size(); i++) {
         CompiledScorecard card = cards.get(i);
         if (onlyScorecardId == null || onlyScorecardId.equals(card.id())) {
-          pending.add(new Pending(info, s, card, i == 0));
+          Pending p = new Pending(info, s, card, i == 0);
+          p.learnedChurn = learnedChurn;
+          pending.add(p);
         }
       }
     }
@@ -277,7 +282,9 @@ public final class Scorer {
       if (p.prevFromStore) {
         prev = withTrends(prev, then);
       }
-      decisions.add(decide(p.info, p.card, p.primary, p.rolledUp, p.computed, prev, p.override, forceStore, now, then));
+      decisions.add(decide(
+              p.info, p.card, p.primary, p.rolledUp, p.computed, p.learnedChurn, prev, p.override, forceStore,
+              now, then));
     }
     return new Batch(decisions, applicable);
   }
@@ -319,6 +326,7 @@ public final class Scorer {
             current.primary(),
             current.rolledUp(),
             current.computed(),
+            models.isLearned(current.modelId()) ? current.churnProbability() : Double.NaN,
             current,
             newOverride,
             true,
@@ -359,13 +367,17 @@ public final class Scorer {
       boolean primary,
       boolean rolledUp,
       ComputedScore computed,
+      double learnedChurn,
       CachedScore prev,
       OverrideRecord override,
       boolean forceStore,
       long now,
       OptionalDouble[] past) {
-    double churn = models.churnProbability(card, computed);
-    String modelId = Double.isNaN(churn) ? "" : models.activeModelId(card.id());
+    // a learned model in scope speaks for the account on every scorecard
+    boolean learned = !Double.isNaN(learnedChurn);
+    double churn = learned ? learnedChurn : models.churnProbability(card, computed);
+    String modelId =
+        learned ? models.learnedModelId() : Double.isNaN(churn) ? "" : models.activeModelId(card.id());
     double shown = ScoreViews.shownScore(computed.score(), override);
     Band shownBand = override != null ? override.band() : computed.computedBand();
     String fingerprint = fingerprint(override);

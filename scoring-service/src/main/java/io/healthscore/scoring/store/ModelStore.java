@@ -9,7 +9,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
-/** Calibrated churn models. Activating one deactivates the scorecard's previous model. */
+/**
+ * Trained churn models, every version kept. Activating one deactivates the previous active model
+ * of its scorecard (learned models, which have no scorecard, share the empty scorecard id). A
+ * model's shadow state lives in its stored report (CalibrationReport.state), so a state change
+ * rewrites the report.
+ */
 public final class ModelStore {
   private static final String COLUMNS =
       "model_id, scorecard_id, horizon_days, created_at, active, body, report";
@@ -48,6 +53,35 @@ public final class ModelStore {
       s.setBytes(7, m.report());
       s.executeUpdate();
     }
+  }
+
+  /**
+   * Sets whether a model is served and rewrites its report (which carries the shadow state); when
+   * it becomes active, the other models of its scorecard stop being active.
+   */
+  public void setState(StoredModel m, boolean active, byte[] report) {
+    database.inTransaction(
+        c -> {
+          if (active) {
+            try (PreparedStatement s =
+                c.prepareStatement("UPDATE models SET active = FALSE WHERE scorecard_id = ? AND active = TRUE")) {
+              s.setString(1, m.scorecardId());
+              s.executeUpdate();
+            }
+          }
+          try (PreparedStatement s = c.prepareStatement("UPDATE models SET active = ?, report = ? WHERE model_id = ?")) {
+            s.setBoolean(1, active);
+            s.setBytes(2, report);
+            s.setString(3, m.modelId());
+            s.executeUpdate();
+          }
+          return null;
+        });
+  }
+
+  /** Every stored model, newest first. */
+  public List<StoredModel> all() {
+    return query("SELECT " + COLUMNS + " FROM models ORDER BY created_at DESC, model_id DESC");
   }
 
   public Optional<StoredModel> get(String modelId) {

@@ -132,7 +132,10 @@ class ScoringLifecycleTest {
         code(() -> h.stub().calibrate(CalibrateRequest.newBuilder().setScorecardId(CARD).build())));
     assertEquals(Status.Code.FAILED_PRECONDITION,
         code(() -> h.stub().backtest(BacktestRequest.newBuilder().setScorecardId(CARD).build())));
-    assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> h.stub().calibrate(CalibrateRequest.getDefaultInstance())));
+    // without a scorecard it learns from every feature, and needs outcomes too
+    assertEquals(Status.Code.FAILED_PRECONDITION, code(() -> h.stub().calibrate(CalibrateRequest.getDefaultInstance())));
+    assertEquals(Status.Code.INVALID_ARGUMENT,
+        code(() -> h.stub().calibrate(CalibrateRequest.newBuilder().setHorizonDays(-1).build())));
     assertEquals(Status.Code.NOT_FOUND,
         code(() -> h.stub().calibrate(CalibrateRequest.newBuilder().setScorecardId("nope").build())));
     assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> h.stub().backtest(BacktestRequest.getDefaultInstance())));

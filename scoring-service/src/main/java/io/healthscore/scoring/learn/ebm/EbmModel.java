@@ -184,6 +184,23 @@ public final class EbmModel {
     return p;
   }
 
+  /** Mean absolute contribution of every term over a table's rows (0 for an empty table). */
+  public double[] meanAbsContributions(TrainingTable table) {
+    int[][] bins = binColumns(table);
+    double[] sum = new double[termCount()];
+    int[] row = new int[features.length];
+    for (int i = 0; i < table.rows(); i++) {
+      for (int f = 0; f < features.length; f++) {
+        row[f] = bins[f][i];
+      }
+      double[] c = contributions(row);
+      for (int t = 0; t < c.length; t++) {
+        sum[t] += Math.abs(c[t]) / table.rows();
+      }
+    }
+    return sum;
+  }
+
   private int[][] binColumns(TrainingTable table) {
     int[][] bins = new int[features.length][];
     for (int f = 0; f < features.length; f++) {

@@ -1,0 +1,356 @@
+package io.healthscore.scoring.api;
+
+import com.google.protobuf.util.Timestamps;
+import io.grpc.Status;
+import io.healthscore.runtime.api.RequestTimes;
+import io.healthscore.runtime.auth.AuthInterceptor;
+import io.healthscore.runtime.auth.Scope;
+import io.healthscore.runtime.error.FailedPreconditionException;
+import io.healthscore.runtime.error.InvalidArgumentException;
+import io.healthscore.runtime.error.NotFoundException;
+import io.healthscore.runtime.error.Violations;
+import io.healthscore.scoring.engine.AccountSnapshot;
+import io.healthscore.scoring.engine.CompiledScorecard;
+import io.healthscore.scoring.learn.Backtester;
+import io.healthscore.scoring.learn.CalibrationResult;
+import io.healthscore.scoring.learn.Calibrator;
+import io.healthscore.scoring.learn.ChurnModel;
+import io.healthscore.scoring.learn.ForecastInput;
+import io.healthscore.scoring.learn.LabeledSnapshot;
+import io.healthscore.scoring.learn.LearnedBacktester;
+import io.healthscore.scoring.learn.LearnedCalibrator;
+import io.healthscore.scoring.learn.LearnedChurnModel;
+import io.healthscore.scoring.learn.RetentionForecaster;
+import io.healthscore.scoring.learn.TrainingSet;
+import io.healthscore.scoring.learn.ebm.EbmSettings;
+import io.healthscore.scoring.learn.ebm.TrainingMonitor;
+import io.healthscore.scoring.rescore.RescoreJobs;
+import io.healthscore.scoring.scoring.ModelGovernance;
+import io.healthscore.scoring.scoring.ModelRegistry;
+import io.healthscore.scoring.scoring.ScoreViews;
+import io.healthscore.scoring.scoring.ScorecardAdmin;
+import io.healthscore.scoring.scoring.ScorecardRegistry;
+import io.healthscore.scoring.store.ModelStore;
+import io.healthscore.scoring.store.ScoreStore;
+import io.healthscore.scoring.store.StoredModel;
+import io.healthscore.scoring.upstream.AccountDirectory;
+import io.healthscore.scoring.upstream.AccountInfo;
+import io.healthscore.scoring.upstream.FeatureSelection;
+import io.healthscore.scoring.upstream.SignalsClient;
+import io.healthscore.scoring.upstream.SignalsFeatureSource;
+import io.healthscore.v1.ActivateModelRequest;
+import io.healthscore.v1.ActivateModelResponse;
+import io.healthscore.v1.BacktestReport;
+import io.healthscore.v1.BacktestRequest;
+import io.healthscore.v1.BacktestResponse;
+import io.healthscore.v1.CalibrateRequest;
+import io.healthscore.v1.CalibrateResponse;
+import io.healthscore.v1.CalibrationReport;
+import io.healthscore.v1.ExplainScoreResponse;
+import io.healthscore.v1.ForecastGrouping;
+import io.healthscore.v1.ForecastRetentionRequest;
+import io.healthscore.v1.ForecastRetentionResponse;
+import io.healthscore.v1.GetModelRequest;
+import io.healthscore.v1.GetModelResponse;
+import io.healthscore.v1.ListModelsRequest;
+import io.healthscore.v1.ListModelsResponse;
+import io.healthscore.v1.ModelInfo;
+import io.healthscore.v1.ModelState;
+import io.healthscore.v1.Outcome;
+import io.healthscore.v1.OutcomeType;
+import io.healthscore.v1.Scorecard;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The learning RPCs (Calibrate, Backtest, ForecastRetention, ListModels, GetModel,
+ * ActivateModel) and the churn part of ExplainScore: validation here, the work in the learn
+ * package (training, backtests, forecast math) and ModelGovernance (storage and states).
+ */
+public final class LearningApi {
+  static final int DEFAULT_HORIZON_DAYS = 90;
+  static final int SNAPSHOT_EVERY_DAYS = 30;
+  static final long CALIBRATION_SEED = 42;
+  private static final int MAX_DAYS = 730;
+  private static final long DAY = Duration.ofDays(1).toMillis();
+
+  private final ScorecardAdmin admin;
+  private final ScorecardRegistry scorecards;
+  private final AccountDirectory directory;
+  private final SignalsClient signals;
+  private final ScoreStore scores;
+  private final ModelStore modelStore;
+  private final ModelRegistry models;
+  private final ModelGovernance governance;
+  private final RescoreJobs rescores;
+  private final Clock clock;
+  private final EbmSettings settings;
+
+  public LearningApi(
+      ScorecardAdmin admin,
+      ScorecardRegistry scorecards,
+      AccountDirectory directory,
+      SignalsClient signals,
+      ScoreStore scores,
+      ModelStore modelStore,
+      ModelRegistry models,
+      RescoreJobs rescores,
+      Clock clock,
+      EbmSettings settings) {
+    this.admin = admin;
+    this.scorecards = scorecards;
+    this.directory = directory;
+    this.signals = signals;
+    this.scores = scores;
+    this.modelStore = modelStore;
+    this.models = models;
+    this.rescores = rescores;
+    this.clock = clock;
+    this.settings = settings;
+    this.governance = new ModelGovernance(modelStore, models, rescores, ModelGovernance.DEFAULT_AUC_MARGIN);
+  }
+
+  /**
+   * Without scorecard_id: learns from every feature of the accounts in scope. With one: learns
+   * the scorecard's weights (Calibrator). Every model is stored; activate serves it, shadow runs
+   * it beside the active one.
+   */
+  public CalibrateResponse calibrate(CalibrateRequest request) {
+    Set<String> callerScopes = AuthInterceptor.SCOPES.get();
+    boolean changes = request.getActivate() || request.getShadow();
+    if (changes && callerScopes != null && !Scope.allows(callerScopes, Scope.SCORES_WRITE)) {
+      throw Status.PERMISSION_DENIED
+          .withDescription("activate and shadow need scope '" + Scope.SCORES_WRITE + "'")
+          .asRuntimeException();
+    }
+    Violations v = new Violations();
+    v.check(request.getHorizonDays() >= 0 && request.getHorizonDays() <= MAX_DAYS, "horizon_days",
+        "must be between 1 and " + MAX_DAYS);
+    v.check(!(request.getActivate() && request.getShadow()), "shadow", "cannot be set together with activate");
+    v.check(request.getScorecardId().isEmpty() || request.getSegmentsCount() == 0, "segments",
+        "apply only without scorecard_id (a scorecard has its own segments)");
+    for (int i = 0; i < request.getSegmentsCount(); i++) {
+      v.check(!request.getSegments(i).isBlank(), "segments[" + i + "]", "must not be empty");
+    }
+    v.throwIfAny("invalid Calibrate request");
+    int horizon = request.getHorizonDays() == 0 ? DEFAULT_HORIZON_DAYS : request.getHorizonDays();
+    ModelState requested =
+        request.getActivate()
+            ? ModelState.MODEL_STATE_ACTIVE
+            : request.getShadow() ? ModelState.MODEL_STATE_SHADOW : ModelState.MODEL_STATE_INACTIVE;
+    long now = clock.millis();
+    if (request.getScorecardId().isEmpty()) {
+      Set<String> segments = new TreeSet<>(request.getSegmentsList());
+      LearnedCalibrator.Result result =
+          LearnedCalibrator.calibrate(
+              samples(horizon, Long.MIN_VALUE, Long.MAX_VALUE), horizon, segments, now, settings, TrainingMonitor.NONE);
+      ModelInfo info =
+          governance.save(
+              result.model().modelId(), "", horizon, now, result.model().toBytes(), result.report(), requested,
+              request.getForce());
+      return CalibrateResponse.newBuilder().setReport(info.getReport()).build();
+    }
+    if (request.getShadow()) {
+      throw InvalidArgumentException.forField("shadow", "only learned models (no scorecard_id) run in shadow");
+    }
+    CompiledScorecard card = scorecard(request.getScorecardId());
+    CalibrationResult result =
+        Calibrator.calibrate(card, samples(horizon, Long.MIN_VALUE, Long.MAX_VALUE), horizon, CALIBRATION_SEED);
+    ChurnModel model = result.model();
+    CalibrationReport report = result.report().toBuilder().setModelKind("logistic").build();
+    ModelInfo info =
+        governance.save(model.modelId(), card.id(), horizon, now, model.toBytes(), report, requested, request.getForce());
+    if (request.getActivate()) {
+      Scorecard calibrated = admin.put(result.calibratedScorecard(), "scorecard.");
+      rescores.restartFor(calibrated.getScorecardId());
+    }
+    return CalibrateResponse.newBuilder().setReport(info.getReport()).build();
+  }
+
+  public ListModelsResponse listModels(ListModelsRequest request) {
+    return ListModelsResponse.newBuilder().addAllModels(governance.list(request.getScorecardId())).build();
+  }
+
+  public GetModelResponse getModel(GetModelRequest request) {
+    requireId(request.getModelId(), "model_id");
+    ModelInfo info =
+        governance.get(request.getModelId()).orElseThrow(() -> new NotFoundException("model " + request.getModelId() + " not found"));
+    return GetModelResponse.newBuilder().setModel(info).build();
+  }
+
+  public ActivateModelResponse activateModel(ActivateModelRequest request) {
+    requireId(request.getModelId(), "model_id");
+    return ActivateModelResponse.newBuilder()
+        .setModel(governance.activate(request.getModelId(), request.getForce(), request.getShadow()))
+        .build();
+  }
+
+  public BacktestResponse backtest(BacktestRequest request) {
+    Violations v = new Violations();
+    v.check(!request.getScorecardId().isEmpty() || !request.getModelId().isEmpty(), "scorecard_id",
+        "set scorecard_id or model_id");
+    v.check(request.getHorizonDays() >= 0 && request.getHorizonDays() <= MAX_DAYS, "horizon_days",
+        "must be between 1 and " + MAX_DAYS);
+    v.check(request.getFolds() == 0 || (request.getFolds() >= 2 && request.getFolds() <= 20), "folds",
+        "must be 0 (the model as stored) or between 2 and 20");
+    v.check(request.getFolds() == 0 || !request.hasSplitTime(), "split_time", "choose folds or split_time, not both");
+    long start = request.hasStartTime() ? RequestTimes.millis("start_time", request.getStartTime()) : Long.MIN_VALUE;
+    long end = request.hasEndTime() ? RequestTimes.millis("end_time", request.getEndTime()) : Long.MAX_VALUE;
+    if (request.hasSplitTime()) {
+      RequestTimes.millis("split_time", request.getSplitTime());
+    }
+    v.check(start <= end, "start_time", "must not be after end_time");
+    v.throwIfAny("invalid Backtest request");
+    int horizon = request.getHorizonDays() == 0 ? DEFAULT_HORIZON_DAYS : request.getHorizonDays();
+    List<LabeledSnapshot> samples = samples(horizon, start, end);
+    BacktestResponse.Builder response = BacktestResponse.newBuilder();
+    response.setReport(backtestOne(request.getScorecardId(), request.getModelId(), request, samples, horizon));
+    if (!request.getCompareModelId().isEmpty()) {
+      response.setComparison(backtestOne("", request.getCompareModelId(), request, samples, horizon));
+    }
+    return response.build();
+  }
+
+  private BacktestReport backtestOne(
+      String scorecardId, String modelId, BacktestRequest request, List<LabeledSnapshot> samples, int horizon) {
+    if (modelId.isEmpty()) {
+      return Backtester.run(scorecard(scorecardId), null, samples, horizon);
+    }
+    StoredModel stored =
+        modelStore.get(modelId).orElseThrow(() -> new NotFoundException("model " + modelId + " not found"));
+    if (LearnedChurnModel.isLearned(stored.body())) {
+      LearnedChurnModel model = LearnedChurnModel.fromBytes(stored.body());
+      List<LabeledSnapshot> inScope = new ArrayList<>();
+      for (LabeledSnapshot s : samples) {
+        if (model.inScope(s.snapshot().segment())) {
+          inScope.add(s);
+        }
+      }
+      if (request.getFolds() > 0) {
+        return LearnedBacktester.kFold(modelId, inScope, horizon, request.getFolds(), settings);
+      }
+      if (request.hasSplitTime()) {
+        return LearnedBacktester.timeSplit(
+            modelId, inScope, horizon, Timestamps.toMillis(request.getSplitTime()), settings);
+      }
+      return LearnedBacktester.asStored(model, inScope, horizon);
+    }
+    if (!scorecardId.isEmpty() && !scorecardId.equals(stored.scorecardId())) {
+      throw InvalidArgumentException.forField(
+          "model_id", "belongs to scorecard " + stored.scorecardId() + ", not " + scorecardId);
+    }
+    return Backtester.run(scorecard(stored.scorecardId()), ChurnModel.fromBytes(stored.body()), samples, horizon);
+  }
+
+  /** Adds the learned models' view of an account to its explanation. */
+  public void explainChurn(AccountInfo account, ExplainScoreResponse.Builder response) {
+    if (models.learned().isEmpty() && models.shadow().isEmpty()) {
+      return;
+    }
+    AccountSnapshot snapshot = signals.current(List.of(account), FeatureSelection.everything()).get(0);
+    models.learned()
+        .filter(m -> m.inScope(account.segment()))
+        .ifPresent(m -> response.addAllChurnDrivers(m.drivers(snapshot)));
+    models.shadow()
+        .filter(m -> m.inScope(account.segment()))
+        .ifPresent(
+            m -> response.setShadowModelId(m.modelId()).setShadowChurnProbability(m.churnProbability(snapshot)));
+  }
+
+  public ForecastRetentionResponse forecastRetention(ForecastRetentionRequest request) {
+    Violations v = new Violations();
+    v.check(request.getPeriodDays() >= 0 && request.getPeriodDays() <= MAX_DAYS, "period_days",
+        "must be between 1 and " + MAX_DAYS);
+    v.check(request.getGrouping() != ForecastGrouping.UNRECOGNIZED, "grouping", "unknown grouping");
+    v.throwIfAny("invalid ForecastRetention request");
+    if (!request.getScorecardId().isEmpty()) {
+      scorecard(request.getScorecardId());
+    }
+    int period = request.getPeriodDays() == 0 ? DEFAULT_HORIZON_DAYS : request.getPeriodDays();
+    double[] rates = expansionAndContractionRates(period);
+    List<ForecastInput> inputs = new ArrayList<>();
+    Set<String> modelsUsed = new LinkedHashSet<>();
+    scores.forEach(
+        request.getScorecardId().isEmpty() ? null : request.getScorecardId(),
+        row -> {
+          String owner = directory.cached(row.accountId()).map(AccountInfo::owner).orElse("");
+          double probability;
+          if (!Double.isNaN(row.churnProbability())) {
+            int horizon = models.horizonOf(row.modelId(), row.scorecardId()).orElse(DEFAULT_HORIZON_DAYS);
+            probability = RetentionForecaster.scale(row.churnProbability(), horizon, period);
+            modelsUsed.add(row.modelId());
+          } else {
+            probability = RetentionForecaster.scale(ScoreViews.bandChurnRate(row.band()), DEFAULT_HORIZON_DAYS, period);
+          }
+          inputs.add(
+              new ForecastInput(
+                  row.accountId(), row.segment(), owner, row.band(), row.mrr(), probability, rates[0], rates[1]));
+        });
+    ForecastRetentionResponse forecast = RetentionForecaster.forecast(inputs, period, request.getGrouping());
+    String method = modelsUsed.isEmpty() ? "band rates" : "model " + String.join(", ", modelsUsed);
+    return forecast.toBuilder().setMethod(method).build();
+  }
+
+  /** Expansion and contraction over the last year, as shares of today's MRR per period. */
+  private double[] expansionAndContractionRates(int period) {
+    long since = clock.millis() - 365 * DAY;
+    double expansion = 0;
+    double contraction = 0;
+    for (Outcome o : signals.allOutcomes()) {
+      if (Timestamps.toMillis(o.getOccurredAt()) < since) {
+        continue;
+      }
+      if (o.getType() == OutcomeType.OUTCOME_TYPE_EXPANDED) {
+        expansion += Math.abs(o.getMrrDelta());
+      } else if (o.getType() == OutcomeType.OUTCOME_TYPE_CONTRACTED) {
+        contraction += Math.abs(o.getMrrDelta());
+      }
+    }
+    double mrr = 0;
+    for (AccountInfo a : directory.all()) {
+      mrr += Math.max(0, a.mrr());
+    }
+    if (mrr <= 0) {
+      return new double[] {0, 0};
+    }
+    double scale = period / 365.0;
+    return new double[] {expansion / mrr * scale, contraction / mrr * scale};
+  }
+
+  private List<LabeledSnapshot> samples(int horizon, long start, long end) {
+    SignalsFeatureSource source = new SignalsFeatureSource(signals, signals, directory, FeatureSelection.everything());
+    if (source.outcomes().isEmpty()) {
+      throw new FailedPreconditionException(
+          "no outcomes recorded: record renewals and churns with RecordOutcomes first");
+    }
+    List<LabeledSnapshot> samples = new ArrayList<>();
+    for (LabeledSnapshot s : TrainingSet.build(source, horizon, clock.millis(), SNAPSHOT_EVERY_DAYS)) {
+      if (s.asOfMillis() >= start && s.asOfMillis() < end) {
+        samples.add(s);
+      }
+    }
+    if (samples.isEmpty()) {
+      throw new FailedPreconditionException(
+          "no account snapshot with a known outcome within the horizon: nothing to learn from");
+    }
+    return samples;
+  }
+
+  private CompiledScorecard scorecard(String scorecardId) {
+    if (scorecardId.isEmpty()) {
+      throw InvalidArgumentException.forField("scorecard_id", "is required");
+    }
+    return scorecards.get(scorecardId).orElseThrow(() -> new NotFoundException("scorecard " + scorecardId + " not found"));
+  }
+
+  private static void requireId(String value, String field) {
+    if (value.isEmpty()) {
+      throw InvalidArgumentException.forField(field, "is required");
+    }
+  }
+}

@@ -1,0 +1,196 @@
+package io.healthscore.scoring.learn;
+
+import io.healthscore.scoring.engine.AccountSnapshot;
+import io.healthscore.scoring.learn.ebm.EbmCodec;
+import io.healthscore.scoring.learn.ebm.EbmModel;
+import io.healthscore.v1.ChurnDriver;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * A churn model learned from every feature of the accounts in its scope (segments; all accounts
+ * when none): an explainable boosting machine over an account's numbers and labels as of now.
+ * Its probability is about churn within {@code horizonDays}. Stored as the magic "HSLM", a format
+ * version, id, horizon and segments, then the {@link EbmCodec} bytes.
+ */
+public final class LearnedChurnModel {
+  private static final int MAGIC = 0x48534c4d; // "HSLM"
+  private static final int VERSION = 1;
+
+  private final String modelId;
+  private final int horizonDays;
+  private final Set<String> segments;
+  private final EbmModel ebm;
+
+  public LearnedChurnModel(String modelId, int horizonDays, Set<String> segments, EbmModel ebm) {
+    this.modelId = modelId;
+    this.horizonDays = horizonDays;
+    this.segments = Set.copyOf(segments);
+    this.ebm = ebm;
+  }
+
+  public String modelId() {
+    return modelId;
+  }
+
+  public int horizonDays() {
+    return horizonDays;
+  }
+
+  public Set<String> segments() {
+    return new TreeSet<>(segments);
+  }
+
+  public EbmModel ebm() {
+    return ebm;
+  }
+
+  public boolean inScope(String segment) {
+    return segments.isEmpty() || segments.contains(segment);
+  }
+
+  public double churnProbability(AccountSnapshot s) {
+    return ebm.probability(binsOf(s));
+  }
+
+  /**
+   * Every term's effect on this account, largest first: its exact log-odds contribution, and the
+   * percentage points of churn probability it adds against an average value for the term
+   * (100 × (p − p without the contribution)).
+   */
+  public List<ChurnDriver> drivers(AccountSnapshot s) {
+    int[] bins = binsOf(s);
+    double[] contributions = ebm.contributions(bins);
+    double logit = ebm.logit(bins);
+    double p = sigmoid(logit);
+    Map<String, String> labels = FeatureTables.labelsOf(s);
+    List<ChurnDriver> drivers = new ArrayList<>();
+    for (int t = 0; t < contributions.length; t++) {
+      if (contributions[t] == 0) {
+        continue;
+      }
+      double points = 100 * (p - sigmoid(logit - contributions[t]));
+      String value = describe(t, s.features(), labels);
+      drivers.add(
+          ChurnDriver.newBuilder()
+              .setTerm(ebm.termName(t))
+              .setValue(value)
+              .setLogit(contributions[t])
+              .setPoints(points)
+              .setSentence(
+                  String.format(Locale.ROOT, Math.abs(points) >= 1 ? "%+.0f" : "%+.1f", points)
+                      + " pts churn risk: "
+                      + value)
+              .build());
+    }
+    drivers.sort(Comparator.comparingDouble((ChurnDriver d) -> -Math.abs(d.getPoints())));
+    return drivers;
+  }
+
+  private int[] binsOf(AccountSnapshot s) {
+    return ebm.binsOf(s.features(), FeatureTables.labelsOf(s));
+  }
+
+  /** "contract month-to-month", "logins 30d at 3", "nps missing"; a pair joins its two. */
+  private String describe(int term, Map<String, Double> numbers, Map<String, String> labels) {
+    if (term < ebm.featureCount()) {
+      return describeFeature(term, numbers, labels);
+    }
+    int[] pair = ebm.pair(term - ebm.featureCount());
+    return describeFeature(pair[0], numbers, labels) + " with " + describeFeature(pair[1], numbers, labels);
+  }
+
+  private String describeFeature(int f, Map<String, Double> numbers, Map<String, String> labels) {
+    String name = ebm.feature(f).name();
+    String words = words(name);
+    Double number = numbers.get(name);
+    String label = labels.get(name);
+    if (ebm.feature(f).categorical()) {
+      return label != null ? words + " " + label : words + " missing";
+    }
+    if (number != null && !number.isNaN()) {
+      return words + " at " + format(number);
+    }
+    return label != null ? words + " " + label : words + " missing";
+  }
+
+  static String words(String featureName) {
+    String n = featureName;
+    for (String prefix : List.of("attr.", "account.")) {
+      if (n.startsWith(prefix)) {
+        n = n.substring(prefix.length());
+      }
+    }
+    return n.replace('_', ' ');
+  }
+
+  private static String format(double v) {
+    if (v == Math.rint(v) && Math.abs(v) < 1e12) {
+      return Long.toString((long) v);
+    }
+    return String.format(Locale.ROOT, "%.3g", v);
+  }
+
+  private static double sigmoid(double z) {
+    return 1 / (1 + Math.exp(-z));
+  }
+
+  public byte[] toBytes() {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (DataOutputStream out = new DataOutputStream(bytes)) {
+      out.writeInt(MAGIC);
+      out.writeShort(VERSION);
+      out.writeUTF(modelId);
+      out.writeInt(horizonDays);
+      List<String> sorted = new ArrayList<>(new TreeSet<>(segments));
+      out.writeInt(sorted.size());
+      for (String s : sorted) {
+        out.writeUTF(s);
+      }
+      out.write(EbmCodec.toBytes(ebm));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return bytes.toByteArray();
+  }
+
+  /** True when the stored body is a learned model (else a scorecard's logistic model). */
+  public static boolean isLearned(byte[] body) {
+    return body.length >= 4
+        && ((body[0] & 0xff) << 24 | (body[1] & 0xff) << 16 | (body[2] & 0xff) << 8 | (body[3] & 0xff)) == MAGIC;
+  }
+
+  public static LearnedChurnModel fromBytes(byte[] body) {
+    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(body))) {
+      if (in.readInt() != MAGIC) {
+        throw new IllegalArgumentException("not a learned churn model");
+      }
+      int version = in.readShort();
+      if (version != VERSION) {
+        throw new IllegalArgumentException("unknown learned model version " + version);
+      }
+      String id = in.readUTF();
+      int horizon = in.readInt();
+      int count = in.readInt();
+      Set<String> segments = new TreeSet<>();
+      for (int i = 0; i < count; i++) {
+        segments.add(in.readUTF());
+      }
+      byte[] rest = in.readAllBytes();
+      return new LearnedChurnModel(id, horizon, segments, EbmCodec.fromBytes(rest));
+    } catch (IOException e) {
+      throw new IllegalArgumentException("corrupt learned model: " + e.getMessage(), e);
+    }
+  }
+}

@@ -1,0 +1,184 @@
+package io.healthscore.scoring.api;
+
+import static io.healthscore.scoring.support.ScoringHarness.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.util.Timestamps;
+import io.grpc.Status;
+import io.healthscore.scoring.support.FakeSignalService;
+import io.healthscore.scoring.support.ScoringHarness;
+import io.healthscore.scoring.support.TestScorecards;
+import io.healthscore.v1.ActivateModelRequest;
+import io.healthscore.v1.BacktestRequest;
+import io.healthscore.v1.BacktestResponse;
+import io.healthscore.v1.CalibrateRequest;
+import io.healthscore.v1.CalibrationReport;
+import io.healthscore.v1.ChurnDriver;
+import io.healthscore.v1.ExplainScoreRequest;
+import io.healthscore.v1.ExplainScoreResponse;
+import io.healthscore.v1.GetModelRequest;
+import io.healthscore.v1.GetScoreRequest;
+import io.healthscore.v1.HealthScore;
+import io.healthscore.v1.ListModelsRequest;
+import io.healthscore.v1.ModelInfo;
+import io.healthscore.v1.ModelState;
+import io.healthscore.v1.Outcome;
+import io.healthscore.v1.OutcomeType;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Learning without a scorecard through gRPC: in segment "smb" churn follows a contract label and
+ * a usage threshold the scorecard knows nothing about; in segment "ent" churn is a coin flip.
+ */
+class LearnedModelApiTest {
+  static final long DAY = Duration.ofDays(1).toMillis();
+
+  @TempDir Path dir;
+  ScoringHarness h;
+
+  @BeforeEach
+  void start() {
+    h = new ScoringHarness(dir.resolve("data")).withScorecard(TestScorecards.logins("logins")).start();
+    long now = h.clock.millis();
+    Random r = new Random(4);
+    for (int i = 0; i < 360; i++) {
+      String id = "acct-" + i;
+      boolean enterprise = i >= 300;
+      String contract = r.nextBoolean() ? "month-to-month" : "annual";
+      double tickets = r.nextInt(10);
+      double p = enterprise ? 0.5 : ("month-to-month".equals(contract) ? 0.45 : 0.05) + (tickets >= 7 ? 0.45 : 0);
+      boolean churns = r.nextDouble() < p;
+      h.signals.putAccount(FakeSignalService.account(id, enterprise ? "ent" : "smb", 100));
+      h.signals.setFeaturesFrom(
+          id,
+          now - 400 * DAY,
+          Map.of(TestScorecards.FEATURE, 50.0, "tickets.count_30d", tickets, "noise.value", r.nextGaussian()),
+          Map.of("attr.contract", contract));
+      h.signals.addOutcome(
+          Outcome.newBuilder()
+              .setEventId("o-" + i)
+              .setAccountId(id)
+              .setType(churns ? OutcomeType.OUTCOME_TYPE_CHURNED : OutcomeType.OUTCOME_TYPE_RENEWED)
+              .setOccurredAt(Timestamps.fromMillis(now - (10 + i % 50) * DAY))
+              .build());
+    }
+    h.awaitFeedCaughtUp();
+  }
+
+  @AfterEach
+  void stop() {
+    h.close();
+  }
+
+  HealthScore score(String id) {
+    return h.stub().getScore(GetScoreRequest.newBuilder().setAccountId(id).build()).getScore();
+  }
+
+  List<ModelInfo> models() {
+    return h.stub().listModels(ListModelsRequest.getDefaultInstance()).getModelsList();
+  }
+
+  @Test
+  void learnsFromEveryFeatureStoresVersionsServesExplainsAndRollsBack() {
+    CalibrationReport first =
+        h.stub().calibrate(CalibrateRequest.newBuilder().addSegments("smb").build()).getReport();
+    assertEquals("ebm", first.getModelKind());
+    assertTrue(first.getFeaturesList().containsAll(List.of("attr.contract", "tickets.count_30d", "noise.value")));
+    assertTrue(first.getAuc() > 0.75, "held-out AUC " + first.getAuc());
+    assertTrue(first.getLogisticAuc() > 0.5);
+    assertTrue(first.getHoldoutSamples() > 0 && first.getHoldoutSamples() < first.getSamples());
+    assertEquals(List.of("smb"), first.getSegmentsList());
+    assertTrue(first.hasDataStartTime() && first.hasDataEndTime());
+    assertEquals(ModelState.MODEL_STATE_INACTIVE, first.getState());
+    assertFalse(score("acct-1").hasChurnProbability(), "a model trained without activate is stored, not served");
+
+    ModelInfo active =
+        h.stub().activateModel(ActivateModelRequest.newBuilder().setModelId(first.getModelId()).build()).getModel();
+    assertEquals(ModelState.MODEL_STATE_ACTIVE, active.getState());
+    await("smb accounts carry the learned probability", () -> score("acct-0").hasChurnProbability());
+    assertEquals(first.getModelId(), score("acct-0").getModelId());
+    assertFalse(score("acct-330").hasChurnProbability(), "ent is out of the model's scope");
+
+    ExplainScoreResponse explained =
+        h.stub().explainScore(ExplainScoreRequest.newBuilder().setAccountId("acct-0").build());
+    assertFalse(explained.getChurnDriversList().isEmpty());
+    ChurnDriver top = explained.getChurnDrivers(0);
+    assertTrue(top.getSentence().contains(" pts churn risk: "), top.getSentence());
+    double logitSum = 0;
+    for (ChurnDriver d : explained.getChurnDriversList()) {
+      logitSum += d.getLogit();
+    }
+    double p = score("acct-0").getChurnProbability();
+    assertTrue(Double.isFinite(logitSum) && p > 0 && p < 1);
+
+    // a model of the coin-flip segment predicts worse: activation refuses it unless forced
+    CalibrationReport weak =
+        h.stub().calibrate(CalibrateRequest.newBuilder().addSegments("ent").build()).getReport();
+    assertTrue(weak.getAuc() < first.getAuc() - 0.01, weak.getAuc() + " vs " + first.getAuc());
+    assertEquals(Status.Code.FAILED_PRECONDITION,
+        ScoringLifecycleTest.code(
+            () -> h.stub().activateModel(ActivateModelRequest.newBuilder().setModelId(weak.getModelId()).build())));
+    h.stub().activateModel(ActivateModelRequest.newBuilder().setModelId(weak.getModelId()).setShadow(true).build());
+    ExplainScoreResponse shadowed =
+        h.stub().explainScore(ExplainScoreRequest.newBuilder().setAccountId("acct-330").build());
+    assertEquals(weak.getModelId(), shadowed.getShadowModelId());
+    assertTrue(shadowed.hasShadowChurnProbability());
+    assertFalse(score("acct-330").hasChurnProbability(), "a shadow model is not served");
+
+    h.stub().activateModel(ActivateModelRequest.newBuilder().setModelId(weak.getModelId()).setForce(true).build());
+    await("ent accounts follow the forced model", () -> score("acct-330").hasChurnProbability());
+    // rollback is one call
+    h.stub().activateModel(ActivateModelRequest.newBuilder().setModelId(first.getModelId()).build());
+    assertEquals(ModelState.MODEL_STATE_ACTIVE,
+        h.stub().getModel(GetModelRequest.newBuilder().setModelId(first.getModelId()).build()).getModel().getState());
+    assertEquals(ModelState.MODEL_STATE_INACTIVE,
+        h.stub().getModel(GetModelRequest.newBuilder().setModelId(weak.getModelId()).build()).getModel().getState());
+    assertEquals(2, models().size());
+
+    // survives a restart: the active model is loaded from the store
+    h.restart();
+    await("served again after restart", () -> score("acct-2").getModelId().equals(first.getModelId()));
+  }
+
+  @Test
+  void backtestsALearnedModelByFoldsAndByTimeBesideAnother() {
+    CalibrationReport model = h.stub().calibrate(CalibrateRequest.getDefaultInstance()).getReport();
+    CalibrationReport scoped =
+        h.stub().calibrate(CalibrateRequest.newBuilder().addSegments("smb").build()).getReport();
+    BacktestResponse folds =
+        h.stub()
+            .backtest(
+                BacktestRequest.newBuilder()
+                    .setModelId(model.getModelId())
+                    .setFolds(2)
+                    .setCompareModelId(scoped.getModelId())
+                    .build());
+    assertEquals("2-fold", folds.getReport().getMethod());
+    assertTrue(folds.getReport().getAuc() > 0.6, folds.getReport().toString());
+    assertEquals(10, folds.getReport().getDecilesCount());
+    assertTrue(folds.getReport().getRocCurveCount() >= 3);
+    assertTrue(folds.getReport().getBrier() > 0 && folds.getReport().getLogLoss() > 0);
+    assertEquals(scoped.getModelId(), folds.getComparison().getModelId());
+
+    long split = h.clock.millis() - 70 * DAY;
+    BacktestResponse byTime =
+        h.stub()
+            .backtest(
+                BacktestRequest.newBuilder().setModelId(model.getModelId()).setSplitTime(Timestamps.fromMillis(split)).build());
+    assertEquals("time split", byTime.getReport().getMethod());
+    assertTrue(byTime.getReport().getSamples() < folds.getReport().getSamples());
+    assertEquals(Status.Code.INVALID_ARGUMENT,
+        ScoringLifecycleTest.code(
+            () -> h.stub().backtest(BacktestRequest.newBuilder().setModelId(model.getModelId()).setFolds(1).build())));
+  }
+}
