@@ -13,11 +13,12 @@ import io.healthscore.scoring.api.ScoringScopes;
 import io.healthscore.scoring.api.ScoringServiceImpl;
 import io.healthscore.scoring.cache.ScoreCache;
 import io.healthscore.scoring.feed.SignalsFeedConsumer;
+import io.healthscore.scoring.learn.ebm.EbmSettings;
 import io.healthscore.scoring.rescore.RescoreJobs;
 import io.healthscore.scoring.scorecard.ScorecardTemplates;
-import io.healthscore.scoring.learn.ebm.EbmSettings;
 import io.healthscore.scoring.scorecard.ScorecardYaml;
 import io.healthscore.scoring.scoring.IsolatingRecompute;
+import io.healthscore.scoring.scoring.ModelDrift;
 import io.healthscore.scoring.scoring.ModelRegistry;
 import io.healthscore.scoring.scoring.OverrideExpiry;
 import io.healthscore.scoring.scoring.ScoreMetrics;
@@ -79,6 +80,7 @@ public final class ScoringServer implements AutoCloseable {
   private final OverrideExpiry overrideExpiry;
   private final ScoreChangeLog changes;
   private final ScoringSettings settings;
+  private final ModelDrift drift;
   private final Clock clock;
   private final ScheduledExecutorService housekeeping =
       Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("score-changes-prune"));
@@ -105,6 +107,8 @@ public final class ScoringServer implements AutoCloseable {
     CursorStore cursors = new CursorStore(database);
     this.scorecards = new ScorecardRegistry();
     ModelRegistry models = new ModelRegistry(modelStore);
+    this.drift = new ModelDrift(models, metrics.registry(), clock, settings.recalibrationAge());
+    models.reportDriftTo(drift);
     SignalsClient signals = new SignalsClient(signalsChannel, settings.signalsDeadline());
     this.directory = new AccountDirectory(signals);
     ScoreCache cache = new ScoreCache(settings.cacheSize(), metrics.registry());
@@ -187,6 +191,7 @@ public final class ScoringServer implements AutoCloseable {
     overrideExpiry.start(settings.overrideSweep());
     housekeeping.scheduleWithFixedDelay(this::pruneChanges, 1, 60, TimeUnit.MINUTES);
     retries.scheduleWithFixedDelay(this::retrySetAside, 1, 1, TimeUnit.SECONDS);
+    housekeeping.scheduleWithFixedDelay(drift::refresh, 1, 1, TimeUnit.MINUTES);
     server.start();
     return this;
   }
@@ -248,6 +253,11 @@ public final class ScoringServer implements AutoCloseable {
 
   public int metricsPort() {
     return server.metricsPort();
+  }
+
+  /** The learned model's drift gauges (tests, diagnostics). */
+  public ModelDrift drift() {
+    return drift;
   }
 
   /** The cursor of the last signals change applied (tests, diagnostics). */

@@ -267,6 +267,7 @@ public final class LearningApi {
     v.check(request.getPeriodDays() >= 0 && request.getPeriodDays() <= MAX_DAYS, "period_days",
         "must be between 1 and " + MAX_DAYS);
     v.check(request.getGrouping() != ForecastGrouping.UNRECOGNIZED, "grouping", "unknown grouping");
+    v.check(request.getTopAccounts() >= 0 && request.getTopAccounts() <= 100, "top_accounts", "must be between 0 and 100");
     v.throwIfAny("invalid ForecastRetention request");
     if (!request.getScorecardId().isEmpty()) {
       scorecard(request.getScorecardId());
@@ -291,7 +292,8 @@ public final class LearningApi {
               new ForecastInput(
                   row.accountId(), row.segment(), owner, row.band(), row.mrr(), probability, rates[0], rates[1]));
         });
-    ForecastRetentionResponse forecast = RetentionForecaster.forecast(inputs, period, request.getGrouping());
+    int top = request.getTopAccounts() == 0 ? 10 : request.getTopAccounts();
+    ForecastRetentionResponse forecast = RetentionForecaster.forecast(inputs, period, request.getGrouping(), top);
     String method = modelsUsed.isEmpty() ? "band rates" : "model " + String.join(", ", modelsUsed);
     return forecast.toBuilder().setMethod(method).build();
   }

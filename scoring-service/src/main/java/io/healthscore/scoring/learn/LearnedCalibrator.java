@@ -84,7 +84,7 @@ public final class LearnedCalibrator {
     TrainingTable hold = FeatureTables.rows(table, java.util.Arrays.copyOf(holdRows, holdCount));
     EbmModel ebm = EbmTrainer.train(train, settings, monitor);
     String modelId = modelId(nowMillis, horizonDays, segments, n);
-    LearnedChurnModel model = new LearnedChurnModel(modelId, horizonDays, segments, ebm);
+    LearnedChurnModel model = new LearnedChurnModel(modelId, horizonDays, segments, ebm, nowMillis);
 
     CalibrationReport.Builder report =
         CalibrationReport.newBuilder()

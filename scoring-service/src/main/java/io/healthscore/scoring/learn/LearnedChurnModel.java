@@ -22,18 +22,22 @@ import java.util.TreeSet;
  * A churn model learned from every feature of the accounts in its scope (segments; all accounts
  * when none): an explainable boosting machine over an account's numbers and labels as of now.
  * Its probability is about churn within {@code horizonDays}. Stored as the magic "HSLM", a format
- * version, id, horizon and segments, then the {@link EbmCodec} bytes.
+ * version, id, horizon, segments, the training time (from version 2), then the {@link EbmCodec}
+ * bytes.
  */
 public final class LearnedChurnModel {
   private static final int MAGIC = 0x48534c4d; // "HSLM"
-  private static final int VERSION = 1;
+  private static final int VERSION = 2;
 
   private final String modelId;
   private final int horizonDays;
   private final Set<String> segments;
   private final EbmModel ebm;
+  private final long trainedAtMillis;
 
-  public LearnedChurnModel(String modelId, int horizonDays, Set<String> segments, EbmModel ebm) {
+  public LearnedChurnModel(
+      String modelId, int horizonDays, Set<String> segments, EbmModel ebm, long trainedAtMillis) {
+    this.trainedAtMillis = trainedAtMillis;
     this.modelId = modelId;
     this.horizonDays = horizonDays;
     this.segments = Set.copyOf(segments);
@@ -50,6 +54,16 @@ public final class LearnedChurnModel {
 
   public Set<String> segments() {
     return new TreeSet<>(segments);
+  }
+
+  /** When it was trained (0 when a version-1 body does not say). */
+  public long trainedAtMillis() {
+    return trainedAtMillis;
+  }
+
+  /** The bins of an account's features, as {@link #churnProbability} reads them. */
+  public int[] bins(AccountSnapshot s) {
+    return binsOf(s);
   }
 
   public EbmModel ebm() {
@@ -158,6 +172,7 @@ public final class LearnedChurnModel {
       for (String s : sorted) {
         out.writeUTF(s);
       }
+      out.writeLong(trainedAtMillis);
       out.write(EbmCodec.toBytes(ebm));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -177,7 +192,7 @@ public final class LearnedChurnModel {
         throw new IllegalArgumentException("not a learned churn model");
       }
       int version = in.readShort();
-      if (version != VERSION) {
+      if (version < 1 || version > VERSION) {
         throw new IllegalArgumentException("unknown learned model version " + version);
       }
       String id = in.readUTF();
@@ -187,8 +202,9 @@ public final class LearnedChurnModel {
       for (int i = 0; i < count; i++) {
         segments.add(in.readUTF());
       }
+      long trainedAt = version >= 2 ? in.readLong() : 0;
       byte[] rest = in.readAllBytes();
-      return new LearnedChurnModel(id, horizon, segments, EbmCodec.fromBytes(rest));
+      return new LearnedChurnModel(id, horizon, segments, EbmCodec.fromBytes(rest), trainedAt);
     } catch (IOException e) {
       throw new IllegalArgumentException("corrupt learned model: " + e.getMessage(), e);
     }

@@ -1,10 +1,15 @@
 package io.healthscore.scoring.learn;
 
+import io.healthscore.v1.AccountAtRisk;
 import io.healthscore.v1.Band;
 import io.healthscore.v1.ForecastGrouping;
 import io.healthscore.v1.ForecastRetentionResponse;
 import io.healthscore.v1.RetentionForecast;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
+import java.util.SplittableRandom;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -14,6 +19,10 @@ import java.util.TreeMap;
  * expansionRate × mrr (only accounts that stay can shrink or grow). Per group: GRR = 1 − (churn +
  * contraction) / starting MRR, NRR = GRR + expansion / starting MRR (both 1 when the group has no
  * MRR); revenue at risk = MRR of red accounts + p × MRR of the others.
+ *
+ * <p>The spread comes from simulation: {@value #DRAWS} draws in which every account churns with
+ * its probability (survivors contract and expand by their expected rates); P10 and P90 of GRR,
+ * NRR and churned MRR per group. The draws are seeded, so a forecast repeats exactly.
  *
  * <p>Without an active model the serving side takes p from the band: {@link
  * #bandProbability(Band, int)}.
@@ -25,6 +34,9 @@ public final class RetentionForecaster {
   public static final double YELLOW_90D = 0.10;
   public static final double GREEN_90D = 0.03;
 
+  static final int DRAWS = 1000;
+  private static final long SEED = 42;
+
   private RetentionForecaster() {}
 
   /**
@@ -35,6 +47,12 @@ public final class RetentionForecaster {
    */
   public static ForecastRetentionResponse forecast(
       List<ForecastInput> accounts, int periodDays, ForecastGrouping grouping) {
+    return forecast(accounts, periodDays, grouping, 0);
+  }
+
+  /** As above, plus the {@code topAccounts} accounts with the most revenue at risk. */
+  public static ForecastRetentionResponse forecast(
+      List<ForecastInput> accounts, int periodDays, ForecastGrouping grouping, int topAccounts) {
     if (periodDays <= 0) {
       throw new IllegalArgumentException("periodDays must be above zero, got " + periodDays);
     }
@@ -46,7 +64,29 @@ public final class RetentionForecaster {
     }
     ForecastRetentionResponse.Builder b = ForecastRetentionResponse.newBuilder();
     groups.forEach((key, t) -> b.addGroups(t.toForecast(key)));
+    accounts.stream()
+        .sorted(Comparator.comparingDouble((ForecastInput a) -> -atRisk(a)).thenComparing(ForecastInput::accountId))
+        .limit(topAccounts)
+        .forEach(
+            a ->
+                b.addTopAtRisk(
+                    AccountAtRisk.newBuilder()
+                        .setAccountId(a.accountId())
+                        .setMrr(a.mrr())
+                        .setChurnProbability(clamp(a.churnProbabilityOverPeriod()))
+                        .setRevenueAtRisk(atRisk(a))
+                        .setBand(a.band())
+                        .setSegment(a.segment() == null ? "" : a.segment())
+                        .setOwner(a.owner() == null ? "" : a.owner())));
     return b.setTotal(total.toForecast("all")).build();
+  }
+
+  private static double atRisk(ForecastInput a) {
+    return a.band() == Band.BAND_RED ? a.mrr() : clamp(a.churnProbabilityOverPeriod()) * a.mrr();
+  }
+
+  private static double clamp(double p) {
+    return Math.max(0, Math.min(1, p));
   }
 
   /**
@@ -92,6 +132,7 @@ public final class RetentionForecaster {
   }
 
   private static final class Totals {
+    final List<ForecastInput> members = new ArrayList<>();
     long accounts;
     double mrr;
     double churn;
@@ -100,20 +141,58 @@ public final class RetentionForecaster {
     double atRisk;
 
     void add(ForecastInput a) {
-      double p = Math.max(0, Math.min(1, a.churnProbabilityOverPeriod()));
+      double p = clamp(a.churnProbabilityOverPeriod());
+      members.add(a);
       accounts++;
       mrr += a.mrr();
       churn += p * a.mrr();
       contraction += (1 - p) * a.contractionRate() * a.mrr();
       expansion += (1 - p) * a.expansionRate() * a.mrr();
-      atRisk += a.band() == Band.BAND_RED ? a.mrr() : p * a.mrr();
+      atRisk += atRisk(a);
+    }
+
+    /** P10 and P90 of GRR, NRR and churned MRR over the seeded draws. */
+    double[] simulate(String group) {
+      SplittableRandom random = new SplittableRandom(SEED * 31 + group.hashCode());
+      double[] grr = new double[DRAWS];
+      double[] nrr = new double[DRAWS];
+      double[] churned = new double[DRAWS];
+      for (int d = 0; d < DRAWS; d++) {
+        double lost = 0;
+        double shrink = 0;
+        double grow = 0;
+        for (ForecastInput a : members) {
+          if (random.nextDouble() < clamp(a.churnProbabilityOverPeriod())) {
+            lost += a.mrr();
+          } else {
+            shrink += a.contractionRate() * a.mrr();
+            grow += a.expansionRate() * a.mrr();
+          }
+        }
+        churned[d] = lost;
+        grr[d] = mrr > 0 ? 1 - (lost + shrink) / mrr : 1;
+        nrr[d] = mrr > 0 ? grr[d] + grow / mrr : 1;
+      }
+      Arrays.sort(grr);
+      Arrays.sort(nrr);
+      Arrays.sort(churned);
+      int p10 = DRAWS / 10;
+      int p90 = DRAWS * 9 / 10 - 1;
+      return new double[] {grr[p10], grr[p90], nrr[p10], nrr[p90], churned[p10], churned[p90]};
     }
 
     RetentionForecast toForecast(String group) {
       double grr = mrr > 0 ? 1 - (churn + contraction) / mrr : 1;
       double nrr = mrr > 0 ? grr + expansion / mrr : 1;
+      double[] spread = simulate(group);
       return RetentionForecast.newBuilder()
           .setGroup(group)
+          .setGrrP10(spread[0])
+          .setGrrP90(spread[1])
+          .setNrrP10(spread[2])
+          .setNrrP90(spread[3])
+          .setChurnMrrP10(spread[4])
+          .setChurnMrrP90(spread[5])
           .setAccounts(accounts)
           .setStartingMrr(mrr)
           .setExpectedChurnMrr(churn)

@@ -23,6 +23,7 @@ public final class ModelRegistry {
   private final Map<String, ChurnModel> activeByScorecard = new ConcurrentHashMap<>();
   private volatile LearnedChurnModel learned;
   private volatile LearnedChurnModel shadow;
+  private volatile ModelDrift drift;
 
   public ModelRegistry(ModelStore store) {
     for (StoredModel m : store.all()) {
@@ -36,6 +37,11 @@ public final class ModelRegistry {
         shadow = LearnedChurnModel.fromBytes(m.body());
       }
     }
+  }
+
+  /** Where the active learned model reports what it sees (drift); set once at start. */
+  public void reportDriftTo(ModelDrift drift) {
+    this.drift = drift;
   }
 
   /** A stored model's state: active by its flag, shadow by its report, else inactive. */
@@ -85,7 +91,16 @@ public final class ModelRegistry {
   /** The active learned model's churn probability of the account, NaN when none applies. */
   public double learnedProbability(AccountSnapshot account) {
     LearnedChurnModel m = learned;
-    return m == null || !m.inScope(account.segment()) ? Double.NaN : m.churnProbability(account);
+    if (m == null || !m.inScope(account.segment())) {
+      return Double.NaN;
+    }
+    int[] bins = m.bins(account);
+    double p = m.ebm().probability(bins);
+    ModelDrift d = drift;
+    if (d != null) {
+      d.observe(m, account.accountId(), bins, p);
+    }
+    return p;
   }
 
   /** True when a score's model id names the active learned model. */

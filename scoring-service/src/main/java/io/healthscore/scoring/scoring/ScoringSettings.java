@@ -17,6 +17,8 @@ import java.time.Duration;
  *     removed and their scores republished (default 30s)
  * @param distributionSample HEALTHSCORE_DISTRIBUTION_SAMPLE: accounts read to build percentile
  *     distributions during a rescore (default 20,000)
+ * @param recalibrationAge HEALTHSCORE_RECALIBRATION_AGE: age after which the active learned
+ *     model is due for recalibration (default 180d)
  */
 public record ScoringSettings(
     long cacheSize,
@@ -24,7 +26,8 @@ public record ScoringSettings(
     Duration signalsDeadline,
     Duration changeRetention,
     Duration overrideSweep,
-    int distributionSample) {
+    int distributionSample,
+    Duration recalibrationAge) {
 
   public static final String CACHE_SIZE = "HEALTHSCORE_SCORE_CACHE_SIZE";
   public static final String MATERIAL_CHANGE = "HEALTHSCORE_MATERIAL_CHANGE";
@@ -32,6 +35,7 @@ public record ScoringSettings(
   public static final String CHANGE_RETENTION = "HEALTHSCORE_SCORE_CHANGES_RETENTION";
   public static final String OVERRIDE_SWEEP = "HEALTHSCORE_OVERRIDE_SWEEP_INTERVAL";
   public static final String DISTRIBUTION_SAMPLE = "HEALTHSCORE_DISTRIBUTION_SAMPLE";
+  public static final String RECALIBRATION_AGE = "HEALTHSCORE_RECALIBRATION_AGE";
 
   public ScoringSettings {
     if (cacheSize < 1) {
@@ -52,6 +56,7 @@ public record ScoringSettings(
         config.getDuration(SIGNALS_DEADLINE, Duration.ofSeconds(10)),
         config.getDuration(CHANGE_RETENTION, Duration.ofDays(30)),
         config.getDuration(OVERRIDE_SWEEP, Duration.ofSeconds(30)),
-        config.getInt(DISTRIBUTION_SAMPLE, 20_000));
+        config.getInt(DISTRIBUTION_SAMPLE, 20_000),
+        config.getDuration(RECALIBRATION_AGE, Duration.ofDays(180)));
   }
 }

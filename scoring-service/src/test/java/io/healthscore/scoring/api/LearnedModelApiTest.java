@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.util.Timestamps;
 import io.grpc.Status;
+import io.healthscore.scoring.scoring.ModelDrift;
 import io.healthscore.scoring.support.FakeSignalService;
 import io.healthscore.scoring.support.ScoringHarness;
 import io.healthscore.scoring.support.TestScorecards;
@@ -108,6 +109,16 @@ class LearnedModelApiTest {
     await("smb accounts carry the learned probability", () -> score("acct-0").hasChurnProbability());
     assertEquals(first.getModelId(), score("acct-0").getModelId());
     assertFalse(score("acct-330").hasChurnProbability(), "ent is out of the model's scope");
+
+    ModelDrift drift = h.server().drift();
+    drift.refresh();
+    double scorePsi = drift.psi().get(ModelDrift.SCORE_TERM);
+    assertTrue(scorePsi >= 0 && scorePsi < 0.25, "today's smb accounts are the training population: " + scorePsi);
+    assertTrue(drift.psi().containsKey("attr.contract"), drift.psi().toString());
+    assertFalse(drift.recalibrationDue());
+    h.clock.advance(Duration.ofDays(181));
+    assertTrue(drift.recalibrationDue(), "older than the default 180 days");
+    h.clock.advance(Duration.ofDays(-181));
 
     ExplainScoreResponse explained =
         h.stub().explainScore(ExplainScoreRequest.newBuilder().setAccountId("acct-0").build());

@@ -1,6 +1,7 @@
 package io.healthscore.scoring.learn;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.healthscore.v1.Band;
 import io.healthscore.v1.ForecastGrouping;
@@ -53,6 +54,28 @@ class RetentionForecasterTest {
     assertEquals(1 - Math.sqrt(0.97), RetentionForecaster.bandProbability(Band.BAND_GREEN, 45), 1e-12);
     assertEquals(0.10, RetentionForecaster.bandProbability(Band.BAND_UNSPECIFIED, 90), 1e-12);
     assertEquals(0.19, RetentionForecaster.scale(0.1, 30, 60), 1e-12);
+  }
+
+  @Test
+  void simulationBracketsTheExpectationAndRanksRevenueAtRisk() {
+    List<ForecastInput> many = new java.util.ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      many.add(new ForecastInput("a" + i, "smb", "ann", Band.BAND_YELLOW, 100 + i, 0.2, 0.05, 0.02));
+    }
+    ForecastRetentionResponse r = RetentionForecaster.forecast(many, 90, ForecastGrouping.FORECAST_GROUPING_UNSPECIFIED, 3);
+    RetentionForecast t = r.getTotal();
+    assertTrue(t.getGrrP10() < t.getExpectedGrr() && t.getExpectedGrr() < t.getGrrP90(), t.toString());
+    assertTrue(t.getNrrP10() < t.getExpectedNrr() && t.getExpectedNrr() < t.getNrrP90());
+    assertTrue(t.getChurnMrrP10() < t.getExpectedChurnMrr() && t.getExpectedChurnMrr() < t.getChurnMrrP90());
+    // binomial spread of 200 accounts at p = 0.2: about ±1.28 × sqrt(200 × 0.16) ≈ ±7 churns
+    double perAccount = t.getStartingMrr() / 200;
+    assertEquals(2 * 1.28 * Math.sqrt(32) * perAccount, t.getChurnMrrP90() - t.getChurnMrrP10(), 0.35 * 14.5 * perAccount);
+    assertEquals(t, RetentionForecaster.forecast(many, 90, ForecastGrouping.FORECAST_GROUPING_UNSPECIFIED, 3).getTotal());
+    assertEquals(List.of("a199", "a198", "a197"), r.getTopAtRiskList().stream().map(a -> a.getAccountId()).toList());
+    ForecastRetentionResponse few = RetentionForecaster.forecast(ACCOUNTS, 90, ForecastGrouping.FORECAST_GROUPING_UNSPECIFIED, 10);
+    // red "a" at its full 1000; "b" and "c" at 100 each, in id order
+    assertEquals(List.of("a", "b", "c"), few.getTopAtRiskList().stream().map(a -> a.getAccountId()).toList());
+    assertEquals(1000, few.getTopAtRisk(0).getRevenueAtRisk(), 1e-9);
   }
 
   @Test

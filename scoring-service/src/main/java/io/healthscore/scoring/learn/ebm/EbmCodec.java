@@ -12,12 +12,14 @@ import java.util.zip.InflaterInputStream;
 /**
  * The stored form of an {@link EbmModel}: the magic "EBM1", then a deflated stream of format
  * version, features (name, kind, cut points or categories), intercept, main scores (float32 per
- * bin), pairs (feature indices, interaction-bin maps, float32 per cell). Scores are float32 in the
- * model already, so a model reads back exactly.
+ * bin), pairs (feature indices, interaction-bin maps, float32 per cell); from version 2 the
+ * training share per bin of every feature and the deciles of the training probabilities (the drift
+ * baseline). Scores are float32 in the model already, so a model reads back exactly. Version 1
+ * bodies still read (without a drift baseline).
  */
 public final class EbmCodec {
   private static final int MAGIC = 0x45424d31; // "EBM1"
-  private static final int VERSION = 1;
+  private static final int VERSION = 2;
 
   private EbmCodec() {}
 
@@ -68,6 +70,14 @@ public final class EbmCodec {
           out.writeInt(pairs[k][1]);
           writeFloats(out, model.pairScoreTables()[k]);
         }
+        for (int f = 0; f < features; f++) {
+          double[] shares = model.trainingShares(f);
+          out.writeBoolean(shares != null);
+          if (shares != null) {
+            writeFloats(out, shares);
+          }
+        }
+        writeFloats(out, model.probabilityDeciles());
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -84,7 +94,7 @@ public final class EbmCodec {
       }
       try (DataInputStream in = new DataInputStream(new InflaterInputStream(bytes))) {
         int version = in.readShort();
-        if (version != VERSION) {
+        if (version < 1 || version > VERSION) {
           throw new IllegalArgumentException("unknown model format version " + version);
         }
         int features = in.readInt();
@@ -126,7 +136,14 @@ public final class EbmCodec {
           pairs[k] = new int[] {in.readInt(), in.readInt()};
           pairScores[k] = readFloats(in);
         }
-        return new EbmModel(bins, main, pairs, maps, pairScores, intercept);
+        if (version == 1) {
+          return new EbmModel(bins, main, pairs, maps, pairScores, intercept);
+        }
+        double[][] shares = new double[features][];
+        for (int f = 0; f < features; f++) {
+          shares[f] = in.readBoolean() ? readFloats(in) : null;
+        }
+        return new EbmModel(bins, main, pairs, maps, pairScores, intercept, shares, readFloats(in));
       }
     } catch (IOException | RuntimeException e) {
       if (e instanceof IllegalArgumentException iae) {

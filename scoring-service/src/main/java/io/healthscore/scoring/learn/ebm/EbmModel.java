@@ -21,6 +21,8 @@ public final class EbmModel {
   private final int[] interactionBins;
   private final double[][] pairScores;
   private final double intercept;
+  private final double[][] trainingShares;
+  private final double[] probabilityDeciles;
 
   EbmModel(
       FeatureBins[] features,
@@ -29,6 +31,23 @@ public final class EbmModel {
       int[][] interactionBinOf,
       double[][] pairScores,
       double intercept) {
+    this(features, mainScores, pairs, interactionBinOf, pairScores, intercept, new double[features.length][], new double[0]);
+  }
+
+  /**
+   * @param trainingShares per feature, the share of training rows in each bin (null entries when
+   *     unknown); the baseline of drift
+   * @param probabilityDeciles the nine cut points of the training rows' probabilities
+   */
+  EbmModel(
+      FeatureBins[] features,
+      double[][] mainScores,
+      int[][] pairs,
+      int[][] interactionBinOf,
+      double[][] pairScores,
+      double intercept,
+      double[][] trainingShares,
+      double[] probabilityDeciles) {
     if (mainScores.length != features.length || pairScores.length != pairs.length) {
       throw new IllegalArgumentException("one score table per feature and per pair");
     }
@@ -60,6 +79,18 @@ public final class EbmModel {
       }
     }
     this.intercept = intercept;
+    this.trainingShares = trainingShares;
+    this.probabilityDeciles = probabilityDeciles;
+  }
+
+  /** Share of training rows per bin of a feature, or null when the model does not know it. */
+  public double[] trainingShares(int f) {
+    return trainingShares[f] == null ? null : trainingShares[f].clone();
+  }
+
+  /** Cut points between deciles of the training rows' churn probabilities (empty when unknown). */
+  public double[] probabilityDeciles() {
+    return probabilityDeciles.clone();
   }
 
   public int featureCount() {

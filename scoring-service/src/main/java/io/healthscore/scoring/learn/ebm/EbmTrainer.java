@@ -168,10 +168,37 @@ public final class EbmTrainer {
       roundToFloat(main);
       roundToFloat(pairScores);
       progress(1, "calibrated");
-      return new EbmModel(bins, main, pairs, coarse, pairScores, (float) intercept);
+      double[][] shares = new double[features][];
+      for (int f = 0; f < features; f++) {
+        shares[f] = new double[bins[f].binCount()];
+        for (short b : binned[f]) {
+          shares[f][b] += 1.0 / n;
+        }
+      }
+      EbmModel model = new EbmModel(bins, main, pairs, coarse, pairScores, (float) intercept);
+      return new EbmModel(
+          bins, main, pairs, coarse, pairScores, (float) intercept, shares, deciles(model, binned, n));
     } finally {
       pool.shutdownNow();
     }
+  }
+
+  /** The nine cut points between deciles of the model's probabilities over the training rows. */
+  private static double[] deciles(EbmModel model, short[][] binned, int n) {
+    double[] p = new double[n];
+    int[] row = new int[binned.length];
+    for (int i = 0; i < n; i++) {
+      for (int f = 0; f < binned.length; f++) {
+        row[f] = binned[f][i];
+      }
+      p[i] = model.probability(row);
+    }
+    Arrays.sort(p);
+    double[] cuts = new double[9];
+    for (int d = 1; d <= 9; d++) {
+      cuts[d - 1] = p[Math.min(n - 1, (int) ((long) d * n / 10))];
+    }
+    return cuts;
   }
 
   private record Data(FeatureBins[] bins, short[][] binned, double[] y) {
