@@ -35,7 +35,6 @@ import io.healthscore.scoring.store.ScorecardStore;
 import io.healthscore.scoring.store.StoredScore;
 import io.healthscore.scoring.upstream.AccountDirectory;
 import io.healthscore.scoring.upstream.AccountInfo;
-import io.healthscore.scoring.upstream.FeatureSelection;
 import io.healthscore.scoring.upstream.SignalsClient;
 import io.healthscore.v1.ActivateModelRequest;
 import io.healthscore.v1.ActivateModelResponse;
