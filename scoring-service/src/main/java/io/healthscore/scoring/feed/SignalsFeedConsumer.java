@@ -1,8 +1,10 @@
 package io.healthscore.scoring.feed;
 
 import com.google.protobuf.util.Timestamps;
+import io.healthscore.runtime.concurrent.DaemonThreads;
 import io.healthscore.runtime.db.CursorStore;
 import io.healthscore.runtime.stream.StreamFollower;
+import io.healthscore.scoring.engine.AccountSnapshot;
 import io.healthscore.scoring.scoring.IsolatingRecompute;
 import io.healthscore.scoring.upstream.AccountDirectory;
 import io.healthscore.scoring.upstream.AccountInfo;
@@ -18,6 +20,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -27,7 +32,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * resumes exactly after the last applied change: nothing is recomputed twice and nothing made
  * while scoring-service was down is missed. Changes are taken in batches (up to 1000 accounts),
  * their features read with BatchGetFeatures, and account edits refresh the account directory
- * first. An account that fails to apply is set aside and retried on its own ({@link
+ * first. Reading and applying overlap: while one batch is applied and committed on the applier's
+ * thread, the follower's thread reads the next one's features. An account that fails to apply is set aside and retried on its own ({@link
  * IsolatingRecompute}), so it never holds up the feed; an outage of signals-service fails the
  * batch, and the shared {@link StreamFollower} reopens the stream from the stored cursor with
  * exponential backoff. At most {@link #WINDOW} changes are in flight.
@@ -50,6 +56,22 @@ public final class SignalsFeedConsumer implements AutoCloseable {
   /** When the oldest change of the batch being applied was recorded; 0 when none is applied. */
   private volatile long applyingSinceMillis;
   private final Counter changesApplied;
+
+  /** A batch whose features were read, waiting for the applier; snapshots null when unreadable. */
+  private record Prepared(
+      int epoch, List<AccountChange> changes, List<AccountInfo> accounts, List<AccountSnapshot> snapshots,
+      boolean accountsEdited) {}
+
+  /** Batches read ahead of the one being applied. */
+  private final BlockingQueue<Prepared> pending = new ArrayBlockingQueue<>(1);
+  private final Thread applier = DaemonThreads.named("apply-" + CONSUMER).newThread(this::applyLoop);
+  /** Guards {@link #applyFailure} and {@link #epoch} together. */
+  private final Object pipeline = new Object();
+  /** Why the applier stopped applying, until the follower reports it and reconnects. */
+  private volatile RuntimeException applyFailure;
+  /** Bumped at every apply failure: batches read before it are dropped, the follower reads them again. */
+  private volatile int epoch;
+  private volatile boolean closing;
 
   public SignalsFeedConsumer(
       ChangeFeed changeFeed,
@@ -75,7 +97,7 @@ public final class SignalsFeedConsumer implements AutoCloseable {
                 CONSUMER,
                 cursors,
                 changeFeed::watch,
-                batch -> apply(batch.stream().map(WatchChangesResponse::getChange).toList()))
+                batch -> read(batch.stream().map(WatchChangesResponse::getChange).toList()))
             .window(WINDOW)
             .maxBatch(MAX_BATCH)
             .backoff(INITIAL_BACKOFF, MAX_BACKOFF)
@@ -95,6 +117,7 @@ public final class SignalsFeedConsumer implements AutoCloseable {
   }
 
   public void start() {
+    applier.start();
     follower.start();
   }
 
@@ -103,43 +126,104 @@ public final class SignalsFeedConsumer implements AutoCloseable {
     return applied.get();
   }
 
-  /** Refreshes edited accounts, rescores every account named and stores the cursor with it. */
-  void apply(List<AccountChange> batch) {
-    applyingSinceMillis = Math.max(1, Timestamps.toMillis(batch.get(0).getChangeTime()));
+  /**
+   * The follower's handler: refreshes edited accounts and reads the batch's features, then hands
+   * it to the applier, at most one batch ahead. Fails (so the follower reopens the stream from the
+   * stored cursor) when the applier failed or signals-service is out.
+   */
+  void read(List<AccountChange> batch) {
+    int stamp;
+    synchronized (pipeline) {
+      RuntimeException failed = applyFailure;
+      if (failed != null) {
+        applyFailure = null;
+        throw failed;
+      }
+      stamp = epoch;
+    }
+    Prepared p = prepare(batch, stamp);
     try {
-      applyBatch(batch);
-    } finally {
-      applyingSinceMillis = 0;
+      while (!pending.offer(p, 200, TimeUnit.MILLISECONDS)) {
+        if (closing) {
+          return;
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 
-  private void applyBatch(List<AccountChange> batch) {
-    long last = batch.get(batch.size() - 1).getCursor();
+  private Prepared prepare(List<AccountChange> batch, int stamp) {
     Set<String> ids = new LinkedHashSet<>();
-    boolean accountsEdited = false;
+    Set<String> edited = new LinkedHashSet<>();
     for (AccountChange change : batch) {
       ids.add(change.getAccountId());
       if (change.getKindsList().contains(ChangeKind.CHANGE_KIND_ACCOUNT)) {
-        directory.refresh(change.getAccountId());
-        accountsEdited = true;
+        edited.add(change.getAccountId());
       }
     }
+    directory.refreshAll(edited);
     List<AccountInfo> accounts = new ArrayList<>(ids.size());
     for (String id : ids) {
       directory.get(id).ifPresent(accounts::add);
     }
-    recompute.recompute(SOURCE, accounts, null, accountsEdited, c -> cursors.save(c, CONSUMER, last));
-    applied.set(last);
-    changesApplied.increment(batch.size());
+    List<AccountSnapshot> snapshots;
+    try {
+      snapshots = recompute.read(accounts);
+    } catch (RuntimeException e) {
+      if (IsolatingRecompute.isOutage(e)) {
+        throw e;
+      }
+      snapshots = null; // some account of the batch cannot be read: the applier isolates it
+    }
+    return new Prepared(stamp, batch, accounts, snapshots, !edited.isEmpty());
+  }
+
+  /** The applier's loop: applies prepared batches in order, each with its cursor. */
+  private void applyLoop() {
+    while (!closing) {
+      Prepared p;
+      try {
+        p = pending.poll(200, TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        return;
+      }
+      if (p == null || p.epoch() != epoch) {
+        continue; // read before a failure: the follower reads it again from the stored cursor
+      }
+      List<AccountChange> batch = p.changes();
+      long last = batch.get(batch.size() - 1).getCursor();
+      if (last <= applied.get()) {
+        continue; // sent again after a reconnect while it was being applied
+      }
+      applyingSinceMillis = Math.max(1, Timestamps.toMillis(batch.get(0).getChangeTime()));
+      try {
+        recompute.recompute(
+            SOURCE, p.accounts(), p.snapshots(), null, p.accountsEdited(), c -> cursors.save(c, CONSUMER, last));
+        applied.accumulateAndGet(last, Math::max);
+        changesApplied.increment(batch.size());
+      } catch (RuntimeException e) {
+        synchronized (pipeline) {
+          applyFailure = e;
+          epoch++;
+        }
+      } finally {
+        applyingSinceMillis = 0;
+      }
+    }
   }
 
   /**
    * Seconds since the oldest change received and not applied yet was recorded by signals-service:
-   * the batch being applied, else the next one waiting. Changes signals-service has not sent yet
+   * the batch being applied, else the one read ahead, else the next one waiting. Changes signals-service has not sent yet
    * (beyond the flow-control window) do not show here.
    */
   private double lagSeconds() {
     long since = applyingSinceMillis;
+    Prepared next = pending.peek();
+    if (since == 0 && next != null) {
+      since = Timestamps.toMillis(next.changes().get(0).getChangeTime());
+    }
     if (since == 0) {
       since =
           follower
@@ -155,6 +239,12 @@ public final class SignalsFeedConsumer implements AutoCloseable {
 
   @Override
   public void close() {
+    closing = true;
     follower.close();
+    try {
+      applier.join(TimeUnit.SECONDS.toMillis(10));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }

@@ -1,6 +1,7 @@
 package io.healthscore.scoring.scoring;
 
 import io.grpc.Status;
+import io.healthscore.scoring.engine.AccountSnapshot;
 import io.healthscore.scoring.upstream.AccountDirectory;
 import io.healthscore.scoring.upstream.AccountInfo;
 import java.util.ArrayList;
@@ -43,8 +44,22 @@ public final class IsolatingRecompute {
    */
   public List<String> recompute(
       String source, List<AccountInfo> accounts, String onlyScorecardId, boolean forceStore, Scorer.TransactionExtra extra) {
+    return recompute(source, accounts, null, onlyScorecardId, forceStore, extra);
+  }
+
+  /**
+   * The same with the accounts' snapshots read ahead (null when they could not be read as a
+   * whole); a split reads its parts again.
+   */
+  public List<String> recompute(
+      String source,
+      List<AccountInfo> accounts,
+      List<AccountSnapshot> readAhead,
+      String onlyScorecardId,
+      boolean forceStore,
+      Scorer.TransactionExtra extra) {
     Map<String, RuntimeException> failures = new LinkedHashMap<>();
-    if (attempt(accounts, onlyScorecardId, forceStore, extra, failures)) {
+    if (attempt(accounts, readAhead, onlyScorecardId, forceStore, extra, failures)) {
       return List.of();
     }
     setAside.failed(source, failures);
@@ -52,15 +67,21 @@ public final class IsolatingRecompute {
     return List.copyOf(failures.keySet());
   }
 
+  /** The accounts' current snapshots, as a batch's first attempt reads them. */
+  public List<AccountSnapshot> read(List<AccountInfo> accounts) {
+    return scorer.readCurrent(accounts);
+  }
+
   /** Applies the part, else its halves, recursively; true when it applied as a whole. */
   private boolean attempt(
       List<AccountInfo> part,
+      List<AccountSnapshot> readAhead,
       String onlyScorecardId,
       boolean forceStore,
       Scorer.TransactionExtra extra,
       Map<String, RuntimeException> failures) {
     try {
-      scorer.recompute(scorer.readCurrent(part), onlyScorecardId, forceStore, extra);
+      scorer.recompute(readAhead != null ? readAhead : scorer.readCurrent(part), onlyScorecardId, forceStore, extra);
       setAside.applied(ids(part));
       return true;
     } catch (RuntimeException e) {
@@ -71,8 +92,8 @@ public final class IsolatingRecompute {
         failures.put(part.get(0).accountId(), e);
       } else {
         int half = part.size() / 2;
-        attempt(part.subList(0, half), onlyScorecardId, forceStore, Scorer.TransactionExtra.NONE, failures);
-        attempt(part.subList(half, part.size()), onlyScorecardId, forceStore, Scorer.TransactionExtra.NONE, failures);
+        attempt(part.subList(0, half), null, onlyScorecardId, forceStore, Scorer.TransactionExtra.NONE, failures);
+        attempt(part.subList(half, part.size()), null, onlyScorecardId, forceStore, Scorer.TransactionExtra.NONE, failures);
       }
       return false;
     }

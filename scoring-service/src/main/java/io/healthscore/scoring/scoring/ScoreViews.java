@@ -2,6 +2,7 @@ package io.healthscore.scoring.scoring;
 
 import com.google.protobuf.util.Timestamps;
 import io.healthscore.scoring.cache.CachedScore;
+import io.healthscore.scoring.engine.ComputedScore;
 import io.healthscore.scoring.engine.ScoreExplainer;
 import io.healthscore.scoring.store.OverrideRecord;
 import io.healthscore.v1.Band;
@@ -41,12 +42,33 @@ public final class ScoreViews {
     return b.build();
   }
 
-  /** The previous score of a change: what was last published, without its explanation detail. */
+  /**
+   * The previous score of a change: what was last published, without its explanation detail
+   * (components and drivers), which the change's current score carries.
+   */
   public static HealthScore previousView(CachedScore previous) {
-    return view(previous, null).toBuilder()
-        .setScore(previous.storedScore())
-        .setBand(previous.storedBand())
-        .build();
+    ComputedScore c = previous.computed();
+    HealthScore.Builder b =
+        HealthScore.newBuilder()
+            .setAccountId(previous.accountId())
+            .setScorecardId(previous.scorecard().id())
+            .setScorecardVersion(c.version())
+            .setScore(previous.storedScore())
+            .setBand(previous.storedBand())
+            .setComputedScore(c.score())
+            .setComputedBand(c.computedBand())
+            .setCoverage(c.coverage())
+            .setNoData(c.noData())
+            .setProactiveShare(c.proactiveShare())
+            .setReactiveShare(c.noData() ? 0 : Math.max(0, 1 - c.proactiveShare()))
+            .setComputedAt(Timestamps.fromMillis(c.computedAtMillis()))
+            .setPrimary(previous.primary())
+            .setRolledUp(previous.rolledUp())
+            .setTrend(trend(previous));
+    if (!Double.isNaN(previous.churnProbability())) {
+      b.setChurnProbability(previous.churnProbability()).setModelId(previous.modelId());
+    }
+    return b.build();
   }
 
   public static double shownScore(double computed, OverrideRecord override) {

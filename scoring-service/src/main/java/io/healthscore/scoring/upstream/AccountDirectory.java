@@ -50,6 +50,11 @@ public final class AccountDirectory {
     return fresh;
   }
 
+  /** Reads these accounts again from signals-service (after they changed), concurrently. */
+  public void refreshAll(Collection<String> accountIds) {
+    source.accounts(accountIds).values().forEach(this::put);
+  }
+
   /** Adds or replaces an account, keeping the parent index in step. */
   public void put(AccountInfo info) {
     AccountInfo old = accounts.put(info.accountId(), info);

@@ -1,5 +1,6 @@
 package io.healthscore.scoring.upstream;
 
+import com.google.common.util.concurrent.ListenableFuture;
 import com.google.protobuf.util.Timestamps;
 import io.grpc.Channel;
 import io.grpc.Status;
@@ -7,11 +8,13 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import io.healthscore.runtime.client.Deadlines;
 import io.healthscore.scoring.engine.AccountSnapshot;
+import io.healthscore.v1.Account;
 import io.healthscore.v1.BatchGetFeaturesRequest;
 import io.healthscore.v1.BatchGetFeaturesResponse;
 import io.healthscore.v1.FeatureProjection;
 import io.healthscore.v1.FeatureSnapshot;
 import io.healthscore.v1.GetAccountRequest;
+import io.healthscore.v1.GetAccountResponse;
 import io.healthscore.v1.GetFeaturesRequest;
 import io.healthscore.v1.GetFeaturesResponse;
 import io.healthscore.v1.ListAccountsRequest;
@@ -26,11 +29,13 @@ import io.healthscore.v1.WatchChangesRequest;
 import io.healthscore.v1.WatchChangesResponse;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -49,16 +54,20 @@ public final class SignalsClient
   static final int MAX_STREAM_KEYS = 100_000;
   /** Pairs a bulk read is given per deadline: 10,000 pairs get twice the unary deadline. */
   private static final int PAIRS_PER_DEADLINE = 10_000;
+  /** GetAccount calls a many-account read keeps in flight. */
+  private static final int ACCOUNT_READS_IN_FLIGHT = 64;
 
   private static final Duration FEED_DEADLINE = Duration.ofMinutes(5);
 
   private final SignalServiceGrpc.SignalServiceBlockingStub stub;
   private final SignalServiceGrpc.SignalServiceStub asyncStub;
+  private final SignalServiceGrpc.SignalServiceFutureStub futureStub;
   private final Duration deadline;
 
   public SignalsClient(Channel channel, Duration deadline) {
     this.stub = SignalServiceGrpc.newBlockingStub(channel);
     this.asyncStub = SignalServiceGrpc.newStub(channel);
+    this.futureStub = SignalServiceGrpc.newFutureStub(channel);
     this.deadline = deadline;
   }
 
@@ -78,6 +87,36 @@ public final class SignalsClient
       }
       throw e;
     }
+  }
+
+  @Override
+  public Map<String, AccountInfo> accounts(Collection<String> accountIds) {
+    Map<String, AccountInfo> result = new HashMap<>();
+    List<String> ids = List.copyOf(accountIds);
+    for (int from = 0; from < ids.size(); from += ACCOUNT_READS_IN_FLIGHT) {
+      List<String> part = ids.subList(from, Math.min(ids.size(), from + ACCOUNT_READS_IN_FLIGHT));
+      List<ListenableFuture<GetAccountResponse>> calls = new ArrayList<>(part.size());
+      for (String id : part) {
+        calls.add(Deadlines.apply(futureStub, deadline).getAccount(GetAccountRequest.newBuilder().setAccountId(id).build()));
+      }
+      for (ListenableFuture<GetAccountResponse> call : calls) {
+        try {
+          Account a = call.get().getAccount();
+          result.put(a.getAccountId(), AccountInfo.of(a));
+        } catch (ExecutionException e) {
+          StatusRuntimeException failure = Status.fromThrowable(e.getCause()).asRuntimeException();
+          if (failure.getStatus().getCode() != Status.Code.NOT_FOUND) {
+            calls.forEach(c -> c.cancel(true));
+            throw failure;
+          }
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          calls.forEach(c -> c.cancel(true));
+          throw Status.CANCELLED.withDescription("interrupted").asRuntimeException();
+        }
+      }
+    }
+    return result;
   }
 
   @Override
