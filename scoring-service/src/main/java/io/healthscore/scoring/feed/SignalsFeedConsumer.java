@@ -55,6 +55,8 @@ public final class SignalsFeedConsumer implements AutoCloseable {
   private final AtomicLong received = new AtomicLong();
   /** When the oldest change of the batch being applied was recorded; 0 when none is applied. */
   private volatile long applyingSinceMillis;
+  /** The same for the batch whose features are being read ahead; 0 when none is. */
+  private volatile long readingSinceMillis;
   private final Counter changesApplied;
 
   /** A batch whose features were read, waiting for the applier; snapshots null when unreadable. */
@@ -141,7 +143,13 @@ public final class SignalsFeedConsumer implements AutoCloseable {
       }
       stamp = epoch;
     }
-    Prepared p = prepare(batch, stamp);
+    readingSinceMillis = Math.max(1, Timestamps.toMillis(batch.get(0).getChangeTime()));
+    Prepared p;
+    try {
+      p = prepare(batch, stamp);
+    } finally {
+      readingSinceMillis = 0;
+    }
     try {
       while (!pending.offer(p, 200, TimeUnit.MILLISECONDS)) {
         if (closing) {
@@ -215,7 +223,8 @@ public final class SignalsFeedConsumer implements AutoCloseable {
 
   /**
    * Seconds since the oldest change received and not applied yet was recorded by signals-service:
-   * the batch being applied, else the one read ahead, else the next one waiting. Changes signals-service has not sent yet
+   * the batch being applied, else the one read ahead, else the one being read, else the next one
+   * waiting. Changes signals-service has not sent yet
    * (beyond the flow-control window) do not show here.
    */
   private double lagSeconds() {
@@ -223,6 +232,9 @@ public final class SignalsFeedConsumer implements AutoCloseable {
     Prepared next = pending.peek();
     if (since == 0 && next != null) {
       since = Timestamps.toMillis(next.changes().get(0).getChangeTime());
+    }
+    if (since == 0) {
+      since = readingSinceMillis;
     }
     if (since == 0) {
       since =
