@@ -10,8 +10,10 @@ import io.healthscore.alerting.dispatch.DeliveryModule;
 import io.healthscore.alerting.engine.RuleEvaluator;
 import io.healthscore.alerting.engine.ScoreStore;
 import io.healthscore.alerting.engine.SignalsReader;
+import io.healthscore.alerting.feed.AccountLocks;
 import io.healthscore.alerting.feed.AccountReconciler;
 import io.healthscore.alerting.feed.EvaluationSweep;
+import io.healthscore.alerting.feed.IsolatingFeed;
 import io.healthscore.alerting.feed.ScoresFeedConsumer;
 import io.healthscore.alerting.feed.SignalsFeedConsumer;
 import io.healthscore.alerting.playbook.EscalationScheduler;
@@ -101,15 +103,16 @@ public final class AlertingServer implements AutoCloseable {
         new PlaybookRunner(tasks, escalationStore), escalationStore, sink, clock, metrics.registry());
     ScoreStore scores = new ScoreStore(database);
     SignalsReader signals = new SignalsReader(signalsChannel, settings.callDeadline(), settings.accountCacheTtl());
-    AccountReconciler reconciler = new AccountReconciler(rules, scores, signals, lifecycle, clock);
+    AccountReconciler reconciler = new AccountReconciler(database, rules, scores, signals, lifecycle, sink,
+        new AccountLocks(), clock);
     RuleQualityReport quality = new RuleQualityReport(database);
     RuleQualityGauges gauges = new RuleQualityGauges(metrics.registry());
     Runnable refreshGauges = () -> gauges.update(
         quality.compute(rules.list().stream().map(Rule::getRuleId).toList(), ""));
     CursorStore cursors = new CursorStore(database);
-    scoresFeed = new ScoresFeedConsumer(database, cursors, scores, reconciler, sink);
-    signalsFeed = new SignalsFeedConsumer(database, cursors, signals, new OutcomeJudge(alerts), reconciler, sink,
-        refreshGauges);
+    IsolatingFeed.Factory isolation = new IsolatingFeed.Factory(database, cursors, clock, metrics.registry());
+    scoresFeed = new ScoresFeedConsumer(scores, reconciler, isolation);
+    signalsFeed = new SignalsFeedConsumer(signals, new OutcomeJudge(alerts), reconciler, isolation, refreshGauges);
     ScoringServiceGrpc.ScoringServiceStub scoring = ScoringServiceGrpc.newStub(scoringChannel);
     SignalServiceGrpc.SignalServiceStub signalsStream = SignalServiceGrpc.newStub(signalsChannel);
     feedFollowers = List.of(
@@ -121,7 +124,7 @@ public final class AlertingServer implements AutoCloseable {
             batch -> signalsFeed.handle(batch.stream().map(WatchChangesResponse::getChange).toList())));
     escalations = new EscalationScheduler(database, escalationStore, lifecycle, sink, clock,
         settings.escalationScanInterval());
-    sweep = new EvaluationSweep(database, reconciler, sink, settings.sweepInterval());
+    sweep = new EvaluationSweep(database, reconciler, settings.sweepInterval());
     retention = new RetentionSweep(database, alerts, delivery, settings.retention(), clock,
         metrics.registry());
     followFeeds = b.followFeeds;
@@ -136,6 +139,8 @@ public final class AlertingServer implements AutoCloseable {
         .onDrain(() -> feedFollowers.forEach(StreamFollower::close))
         .onDrain(escalations::close)
         .onDrain(sweep::close)
+        .onDrain(scoresFeed.isolation()::close)
+        .onDrain(signalsFeed.isolation()::close)
         .onDrain(retention::close)
         .onDrain(delivery::close)
         .onStop(() -> ownedChannels.forEach(ch -> {
@@ -171,6 +176,8 @@ public final class AlertingServer implements AutoCloseable {
     delivery.start();
     if (followFeeds) {
       feedFollowers.forEach(StreamFollower::start);
+      scoresFeed.isolation().start();
+      signalsFeed.isolation().start();
       sweep.start();
     }
     escalations.start();

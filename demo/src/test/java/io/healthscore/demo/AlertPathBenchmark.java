@@ -73,8 +73,9 @@ import org.junit.jupiter.api.io.TempDir;
  * intermediate steps, so a slow step shows where the time goes. Baseline in the same run: the same
  * receiver hit by a JDK HttpClient POST of the same signed body.
  *
- * <p>{@code cd demo && mvn -q -B -o -Pbenchmark test -Dtest=AlertPathBenchmark}
- * (knobs: -Dbenchmark.accounts=300 -Dbenchmark.paced=60 -Dbenchmark.paceMs=250).
+ * <p>{@code cd demo && mvn -q -B -o -Pbenchmark test -Dtest=AlertPathBenchmark#signalToWebhook}
+ * (knobs: -Dbenchmark.accounts=300 -Dbenchmark.paced=60 -Dbenchmark.paceMs=250). {@link #alertFlood}
+ * is the flood of many accounts turning at once.
  */
 @Tag("benchmark")
 class AlertPathBenchmark {
@@ -129,11 +130,7 @@ class AlertPathBenchmark {
       try {
         SignalServiceBlockingStub signals = SignalServiceGrpc.newBlockingStub(signalsChannel);
         AlertingServiceBlockingStub alerting = AlertingServiceGrpc.newBlockingStub(alertingChannel);
-        alerting.putChannel(PutChannelRequest.newBuilder().setChannel(Channel.newBuilder()
-            .setChannelId("bench-webhook").setType(ChannelType.CHANNEL_TYPE_WEBHOOK)
-            .setUrl(receiver.url()).setSecret(SECRET)).build());
-        putRule(alerting, PAYMENT_RULE, Condition.newBuilder().setSignal(SignalCondition.newBuilder()
-            .setKind(SignalConditionKind.SIGNAL_CONDITION_KIND_PAYMENT_FAILED).setDays(1)).build());
+        webhookAndPaymentRule(alerting, receiver);
         putRule(alerting, DROP_RULE, Condition.newBuilder().setScoreDrop(ScoreDropCondition.newBuilder()
             .setPoints(DROP_POINTS).setWithinDays(1)).build());
 
@@ -243,6 +240,100 @@ class AlertPathBenchmark {
         alertingChannel.shutdownNow();
       }
     }
+  }
+
+  /**
+   * Alert flood: {@code benchmark.floodAccounts} accounts (default 10,000) turn at once: a failed
+   * payment for every one of them arrives in back-to-back IngestSignals calls of 1,000, and
+   * alerting opens one alert per account and delivers it to the webhook. Reports alerts delivered
+   * per second from the first call to the last delivery, and beside it the rate of the baseline in
+   * the same run: the same receiver hit by a plain loop of JDK HttpClient POSTs of the same body.
+   *
+   * <p>{@code cd demo && mvn -q -B -o -Pbenchmark test -Dtest=AlertPathBenchmark#alertFlood}
+   */
+  @Test
+  void alertFlood() throws Exception {
+    int accountCount = Integer.getInteger("benchmark.floodAccounts", 10_000);
+    Map<String, String> env = Map.of("HEALTHSCORE_WEBHOOK_ALLOWLIST", "127.0.0.1");
+    Map<String, Long> delivered = new ConcurrentHashMap<>();
+    try (Suite suite = Suite.start(dataRoot, env, false);
+        WebhookReceiver receiver = WebhookReceiver.start(SECRET, d -> {
+          if (PAYMENT_RULE.equals(group(RULE_ID, d.body())) && "opened".equals(group(KIND, d.body()))) {
+            sampleBody = d.body();
+            delivered.putIfAbsent(group(ACCOUNT, d.body()), d.receivedNanos());
+          }
+        })) {
+      ManagedChannel signalsChannel = Channels.forAddress("localhost:" + suite.signalsPort());
+      ManagedChannel alertingChannel = Channels.forAddress("localhost:" + suite.alertingPort());
+      try {
+        SignalServiceBlockingStub signals = SignalServiceGrpc.newBlockingStub(signalsChannel);
+        AlertingServiceBlockingStub alerting = AlertingServiceGrpc.newBlockingStub(alertingChannel);
+        webhookAndPaymentRule(alerting, receiver);
+        DemoData data = new DemoData(Instant.now(), 90, 11);
+        List<Account> accounts = data.accounts(accountCount + 1);
+        for (int from = 0; from < accounts.size(); from += 1000) {
+          signals.withDeadlineAfter(60, TimeUnit.SECONDS).upsertAccounts(UpsertAccountsRequest.newBuilder()
+              .addAllAccounts(accounts.subList(from, Math.min(accounts.size(), from + 1000))).build());
+        }
+        // A first account's alert: once it arrives, the feeds have passed every account edit above.
+        String marker = accounts.get(accountCount).getAccountId();
+        paymentFailed(signals, List.of(marker));
+        long settle = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+        while (!delivered.containsKey(marker)) {
+          assertTrue(System.nanoTime() < settle, "the marker account's alert did not arrive");
+          Thread.sleep(20);
+        }
+
+        List<String> ids = accounts.subList(0, accountCount).stream().map(Account::getAccountId).toList();
+        Map<String, Long> returned = new ConcurrentHashMap<>();
+        long start = System.nanoTime();
+        for (int from = 0; from < ids.size(); from += 1000) {
+          List<String> part = ids.subList(from, Math.min(ids.size(), from + 1000));
+          paymentFailed(signals, part);
+          long at = System.nanoTime();
+          part.forEach(id -> returned.put(id, at));
+        }
+        long sent = System.nanoTime();
+        long deadline = sent + TimeUnit.SECONDS.toNanos(Long.getLong("benchmark.waitSeconds", 300));
+        while (!ids.stream().allMatch(delivered::containsKey)) {
+          assertTrue(System.nanoTime() < deadline,
+              (ids.size() - ids.stream().filter(delivered::containsKey).count()) + " alerts did not arrive");
+          Thread.sleep(20);
+        }
+        long last = ids.stream().mapToLong(delivered::get).max().orElseThrow();
+        long[] latency = ids.stream().mapToLong(id -> delivered.get(id) - returned.get(id)).sorted().toArray();
+        double alertsPerSecond = accountCount / ((last - start) / 1e9);
+        long[] baseline = baseline(receiver.url(), 2000);
+        double baselinePerSecond = baseline.length / (Arrays.stream(baseline).sum() / 1e9);
+        System.out.printf(Locale.ROOT,
+            "alert flood: %d accounts turning at once, signals sent in %.2f s; %d alerts delivered in %.2f s from the "
+                + "first call: %.0f alerts/s; call returned -> webhook p50 %.0f ms, p99 %.0f ms, max %.0f ms%n"
+                + "baseline: %d sequential JDK HttpClient POSTs of the same %d-byte body to the same receiver: "
+                + "%.0f/s (p50 %.2f ms); ratio flood / baseline %.3f%n",
+            accountCount, (sent - start) / 1e9, accountCount, (last - start) / 1e9, alertsPerSecond,
+            pct(latency, 50) / 1e6, pct(latency, 99) / 1e6, latency[latency.length - 1] / 1e6,
+            baseline.length, sampleBody.length(), baselinePerSecond, pct(baseline, 50) / 1e6,
+            alertsPerSecond / baselinePerSecond);
+        assertEquals(accountCount + 1, alertCount(alerting), "one alert per account");
+        assertTrue(receiver.deliveries().stream().allMatch(WebhookReceiver.Delivery::signatureValid));
+      } finally {
+        signalsChannel.shutdownNow();
+        alertingChannel.shutdownNow();
+      }
+    }
+  }
+
+  /** One failed payment a minute ago for each account, in one call. */
+  private static void paymentFailed(SignalServiceBlockingStub signals, List<String> accountIds) {
+    Instant at = Instant.now().minusSeconds(60);
+    IngestSignalsRequest.Builder request = IngestSignalsRequest.newBuilder();
+    for (String id : accountIds) {
+      request.addSignals(io.healthscore.v1.Signal.newBuilder().setEventId("flood-" + id).setAccountId(id)
+          .setMetric("billing.payment_failed").setNumber(1).setSource("billing")
+          .setOccurredAt(com.google.protobuf.Timestamp.newBuilder().setSeconds(at.getEpochSecond())));
+    }
+    var response = signals.withDeadlineAfter(60, TimeUnit.SECONDS).ingestSignals(request.build());
+    assertEquals(accountIds.size(), response.getAccepted());
   }
 
   private void downturn(SignalServiceBlockingStub signals, DemoData data, String accountId) {
@@ -421,6 +512,15 @@ class AlertPathBenchmark {
           pct(v, 50) / 1e6, pct(v, 99) / 1e6, v[v.length - 1] / 1e6));
     }
     return s.toString();
+  }
+
+  /** The signed webhook channel and the rule that fires on a failed payment, notifying it. */
+  private static void webhookAndPaymentRule(AlertingServiceBlockingStub alerting, WebhookReceiver receiver) {
+    alerting.putChannel(PutChannelRequest.newBuilder().setChannel(Channel.newBuilder()
+        .setChannelId("bench-webhook").setType(ChannelType.CHANNEL_TYPE_WEBHOOK)
+        .setUrl(receiver.url()).setSecret(SECRET)).build());
+    putRule(alerting, PAYMENT_RULE, Condition.newBuilder().setSignal(SignalCondition.newBuilder()
+        .setKind(SignalConditionKind.SIGNAL_CONDITION_KIND_PAYMENT_FAILED).setDays(1)).build());
   }
 
   private static void putRule(AlertingServiceBlockingStub alerting, String ruleId, Condition condition) {

@@ -28,7 +28,8 @@ import java.util.logging.Logger;
  */
 final class Dispatcher implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(Dispatcher.class.getName());
-  private static final int CLAIM_BATCH = 8;
+  /** Deliveries claimed at once: two commits (claim, record) serve this many sends. */
+  private static final int CLAIM_BATCH = 32;
   private static final long MIN_WAIT_MS = 5;
 
   private final DeliveryStore store;

@@ -21,22 +21,26 @@ public final class AccountContext implements EvaluationContext {
   private final Connection connection;
   private final ScoreStore scores;
   private final SignalsReader signals;
+  private final FeatureNeeds needs;
   private List<ScoreState> loadedScores;
   private Optional<Account> account;
   private Optional<GetFeaturesResponse> features;
 
-  public AccountContext(String accountId, Instant now, Connection connection, ScoreStore scores, SignalsReader signals) {
+  /** A context that reads the features {@code needs} names when a rule first asks for them. */
+  public AccountContext(String accountId, Instant now, Connection connection, ScoreStore scores, SignalsReader signals,
+      FeatureNeeds needs) {
     this.accountId = accountId;
     this.now = now;
     this.connection = connection;
     this.scores = scores;
     this.signals = signals;
+    this.needs = needs;
   }
 
   /** A context whose features were read beforehand, e.g. for a whole feed batch at once. */
   public AccountContext(String accountId, Instant now, Connection connection, ScoreStore scores, SignalsReader signals,
       Optional<GetFeaturesResponse> features) {
-    this(accountId, now, connection, scores, signals);
+    this(accountId, now, connection, scores, signals, FeatureNeeds.NONE);
     this.features = features;
   }
 
@@ -69,7 +73,7 @@ public final class AccountContext implements EvaluationContext {
   @Override
   public Optional<GetFeaturesResponse> features() {
     if (features == null) {
-      features = signals.features(accountId);
+      features = signals.features(accountId, needs.readProjection());
     }
     return features;
   }

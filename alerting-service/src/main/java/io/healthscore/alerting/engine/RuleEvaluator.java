@@ -213,20 +213,34 @@ public final class RuleEvaluator {
     }
     Map<String, Double> f = features.get().getFeaturesMap();
     Map<String, String> labels = features.get().getLabelsMap();
+    String metric = signalMetric(c);
     return switch (c.getKind()) {
-      case SIGNAL_CONDITION_KIND_PAYMENT_FAILED -> recentEvent(f, metric(c, "billing.payment_failed"), days, "payment failed");
-      case SIGNAL_CONDITION_KIND_PAYMENT_LATE -> recentEvent(f, metric(c, "billing.payment_late"), days, "payment late");
-      case SIGNAL_CONDITION_KIND_NPS_DETRACTOR -> npsDetractor(f, labels, metric(c, "survey.nps"));
-      case SIGNAL_CONDITION_KIND_CHAMPION_LOST -> absentPerson(labels, metric(c, "csm.champion"), "champion");
-      case SIGNAL_CONDITION_KIND_SPONSOR_LOST ->
-          absentPerson(labels, metric(c, "csm.executive_sponsor"), "executive sponsor");
-      case SIGNAL_CONDITION_KIND_NO_ACTIVITY -> noActivity(f, c.getMetric(), days, ctx);
+      case SIGNAL_CONDITION_KIND_PAYMENT_FAILED -> recentEvent(f, metric, days, "payment failed");
+      case SIGNAL_CONDITION_KIND_PAYMENT_LATE -> recentEvent(f, metric, days, "payment late");
+      case SIGNAL_CONDITION_KIND_NPS_DETRACTOR -> npsDetractor(f, labels, metric);
+      case SIGNAL_CONDITION_KIND_CHAMPION_LOST -> absentPerson(labels, metric, "champion");
+      case SIGNAL_CONDITION_KIND_SPONSOR_LOST -> absentPerson(labels, metric, "executive sponsor");
+      case SIGNAL_CONDITION_KIND_NO_ACTIVITY -> noActivity(f, metric, days, ctx);
       case SIGNAL_CONDITION_KIND_UNSPECIFIED, UNRECOGNIZED -> Optional.empty();
     };
   }
 
-  private static String metric(SignalCondition c, String defaultMetric) {
-    return c.getMetric().isEmpty() ? defaultMetric : c.getMetric();
+  /**
+   * The metric a signal condition reads: its {@code metric}, else its kind's own; empty for "no
+   * activity" without a metric, which reads every metric.
+   */
+  static String signalMetric(SignalCondition c) {
+    if (!c.getMetric().isEmpty()) {
+      return c.getMetric();
+    }
+    return switch (c.getKind()) {
+      case SIGNAL_CONDITION_KIND_PAYMENT_FAILED -> "billing.payment_failed";
+      case SIGNAL_CONDITION_KIND_PAYMENT_LATE -> "billing.payment_late";
+      case SIGNAL_CONDITION_KIND_NPS_DETRACTOR -> "survey.nps";
+      case SIGNAL_CONDITION_KIND_CHAMPION_LOST -> "csm.champion";
+      case SIGNAL_CONDITION_KIND_SPONSOR_LOST -> "csm.executive_sponsor";
+      case SIGNAL_CONDITION_KIND_NO_ACTIVITY, SIGNAL_CONDITION_KIND_UNSPECIFIED, UNRECOGNIZED -> "";
+    };
   }
 
   private static Optional<String> recentEvent(Map<String, Double> f, String metric, int days, String what) {

@@ -76,6 +76,16 @@ public final class ScoreStore {
     }
   }
 
+  /** Whether a score of the change's account and scorecard computed after the change's is stored. */
+  public boolean hasNewer(Connection c, ScoreChange change) throws SQLException {
+    HealthScore current = change.getCurrent();
+    String account = change.getAccountId().isEmpty() ? current.getAccountId() : change.getAccountId();
+    String scorecard = change.getScorecardId().isEmpty() ? current.getScorecardId() : change.getScorecardId();
+    ScoreState stored = load(c, account, scorecard);
+    return stored != null && stored.score().hasComputedAt()
+        && Times.toMillis(stored.score().getComputedAt()) > pointTime(change, current);
+  }
+
   private static long pointTime(ScoreChange change, HealthScore current) {
     if (current.hasComputedAt()) {
       return Times.toMillis(current.getComputedAt());

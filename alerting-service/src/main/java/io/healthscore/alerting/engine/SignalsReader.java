@@ -8,6 +8,9 @@ import io.grpc.Channel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.healthscore.v1.Account;
+import io.healthscore.v1.BatchGetFeaturesRequest;
+import io.healthscore.v1.BatchGetFeaturesResponse;
+import io.healthscore.v1.FeatureProjection;
 import io.healthscore.v1.GetAccountRequest;
 import io.healthscore.v1.GetAccountResponse;
 import io.healthscore.v1.GetFeaturesRequest;
@@ -19,8 +22,10 @@ import io.healthscore.v1.SignalServiceGrpc;
 import io.healthscore.v1.SignalServiceGrpc.SignalServiceBlockingStub;
 import io.healthscore.v1.SignalServiceGrpc.SignalServiceFutureStub;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -34,16 +39,18 @@ import java.util.function.Function;
 
 /**
  * What alerting asks signals-service: accounts (cached, since scope filters and renewal dates read
- * them on every evaluation; the change feed invalidates an account when it is edited), features and
- * outcomes. An unknown account is empty; any other failure throws, so the caller's transaction rolls
+ * them on every evaluation; the change feed invalidates an account when it is edited), features (in
+ * batches, only those the rules read) and outcomes. An unknown account is empty; any other failure throws, so the caller's transaction rolls
  * back and the change is evaluated again later instead of being judged on missing data.
  */
 public final class SignalsReader {
   /**
-   * GetFeatures calls in flight at once when many accounts are read together: enough to hide the
+   * GetAccount calls in flight at once when many accounts are read together: enough to hide the
    * round trips of a feed batch, few enough not to swamp signals-service.
    */
   static final int MAX_CONCURRENT_READS = 16;
+  /** Accounts per BatchGetFeatures call, the RPC's maximum. */
+  static final int MAX_BATCH = 1000;
 
   private final SignalServiceBlockingStub stub;
   private final SignalServiceFutureStub futureStub;
@@ -95,9 +102,12 @@ public final class SignalsReader {
     accounts.invalidate(accountId);
   }
 
-  public Optional<GetFeaturesResponse> features(String accountId) {
+  /** One account's features, only those of {@code projection} when given. */
+  public Optional<GetFeaturesResponse> features(String accountId, Optional<FeatureProjection> projection) {
+    GetFeaturesRequest.Builder request = GetFeaturesRequest.newBuilder().setAccountId(accountId);
+    projection.ifPresent(request::setProjection);
     try {
-      return Optional.of(call().getFeatures(GetFeaturesRequest.newBuilder().setAccountId(accountId).build()));
+      return Optional.of(call().getFeatures(request.build()));
     } catch (StatusRuntimeException e) {
       if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
         return Optional.empty();
@@ -107,12 +117,35 @@ public final class SignalsReader {
   }
 
   /**
-   * The features of every account, up to {@value #MAX_CONCURRENT_READS} reads in flight rather than
-   * one round trip after another. Unknown accounts map to empty; any other failure throws.
+   * The features of every account, only those of {@code projection} when given, in BatchGetFeatures
+   * calls of up to {@value #MAX_BATCH} accounts; accounts a response left out to stay within the
+   * message limit (remaining_account_ids) are asked for again. Unknown accounts map to empty; any
+   * other failure throws.
    */
-  public Map<String, Optional<GetFeaturesResponse>> features(Collection<String> accountIds) {
-    return readAll(accountIds, id -> futureStub.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
-        .getFeatures(GetFeaturesRequest.newBuilder().setAccountId(id).build()), "features");
+  public Map<String, Optional<GetFeaturesResponse>> features(Collection<String> accountIds,
+      Optional<FeatureProjection> projection) {
+    Map<String, Optional<GetFeaturesResponse>> answers = new HashMap<>();
+    Deque<String> pending = new ArrayDeque<>(new LinkedHashSet<>(accountIds));
+    while (!pending.isEmpty()) {
+      BatchGetFeaturesRequest.Builder request = BatchGetFeaturesRequest.newBuilder();
+      projection.ifPresent(request::setProjection);
+      while (!pending.isEmpty() && request.getAccountIdsCount() < MAX_BATCH) {
+        request.addAccountIds(pending.poll());
+      }
+      BatchGetFeaturesResponse response = call().batchGetFeatures(request.build());
+      response.getAccountsList().forEach(f -> answers.put(f.getAccountId(), Optional.of(f)));
+      response.getMissingAccountIdsList().forEach(id -> answers.put(id, Optional.empty()));
+      if (response.getAccountsCount() + response.getMissingAccountIdsCount() == 0
+          && response.getRemainingAccountIdsCount() > 0) {
+        throw Status.INTERNAL.withDescription("BatchGetFeatures returned no account of "
+            + request.getAccountIdsCount() + ": one account's features exceed the message limit").asRuntimeException();
+      }
+      List<String> remaining = response.getRemainingAccountIdsList();
+      for (int i = remaining.size() - 1; i >= 0; i--) {
+        pending.addFirst(remaining.get(i));
+      }
+    }
+    return answers;
   }
 
   /**

@@ -1,6 +1,5 @@
 package io.healthscore.alerting.feed;
 
-import io.healthscore.alerting.alert.AlertEventSink;
 import io.healthscore.alerting.support.Reads;
 import io.healthscore.runtime.concurrent.DaemonThreads;
 import io.healthscore.runtime.db.Database;
@@ -27,14 +26,12 @@ public final class EvaluationSweep implements AutoCloseable {
 
   private final Database database;
   private final AccountReconciler reconciler;
-  private final AlertEventSink sink;
   private final Duration interval;
   private ScheduledExecutorService executor;
 
-  public EvaluationSweep(Database database, AccountReconciler reconciler, AlertEventSink sink, Duration interval) {
+  public EvaluationSweep(Database database, AccountReconciler reconciler, Duration interval) {
     this.database = database;
     this.reconciler = reconciler;
-    this.sink = sink;
     this.interval = interval;
   }
 
@@ -58,24 +55,12 @@ public final class EvaluationSweep implements AutoCloseable {
       if (accounts.isEmpty()) {
         return evaluated;
       }
-      AccountReconciler.Prefetched prefetched = reconciler.prefetch(accounts);
-      boolean appended;
-      reconciler.lock().lock();
-      try {
-        appended = database.inTransaction(c -> {
-          AccountReconciler.Pass pass = reconciler.begin(c, prefetched);
-          boolean any = false;
-          for (String account : accounts) {
-            any |= pass.reconcile(account);
-          }
-          return any;
-        });
-      } finally {
-        reconciler.lock().unlock();
-      }
-      if (appended) {
-        sink.wakeUp();
-      }
+      reconciler.run(accounts, (c, pass) -> {
+        for (String account : accounts) {
+          pass.reconcile(account);
+        }
+        return null;
+      });
       evaluated += accounts.size();
       after = accounts.get(accounts.size() - 1);
     }

@@ -1,33 +1,27 @@
 package io.healthscore.alerting.feed;
 
-import io.healthscore.alerting.alert.AlertEventSink;
 import io.healthscore.alerting.engine.ScoreStore;
-import io.healthscore.runtime.db.CursorStore;
-import io.healthscore.runtime.db.Database;
 import io.healthscore.v1.ScoreChange;
 import java.util.List;
 
 /**
  * Applies scoring-service's WatchScores changes: each change is stored (latest score, history
  * point) and the account's rules are evaluated; a batch of changes and its cursor commit together,
- * so the stream's follower (wired in AlertingServer) resumes after the last batch applied.
+ * so the stream's follower (wired in AlertingServer) resumes after the last batch applied. A change
+ * that fails to apply is set aside and retried ({@link IsolatingFeed}).
  */
 public final class ScoresFeedConsumer {
   public static final String CONSUMER = "alerting.scores";
 
-  private final Database database;
   private final ScoreStore scores;
   private final AccountReconciler reconciler;
-  private final CursorStore cursors;
-  private final AlertEventSink sink;
+  private final IsolatingFeed<ScoreChange> feed;
 
-  public ScoresFeedConsumer(Database database, CursorStore cursors, ScoreStore scores, AccountReconciler reconciler,
-      AlertEventSink sink) {
-    this.database = database;
-    this.cursors = cursors;
+  public ScoresFeedConsumer(ScoreStore scores, AccountReconciler reconciler, IsolatingFeed.Factory isolation) {
     this.scores = scores;
     this.reconciler = reconciler;
-    this.sink = sink;
+    this.feed = isolation.create(CONSUMER, this::apply,
+        new IsolatingFeed.Codec<>(ScoreChange::getCursor, ScoresFeedConsumer::accountOf, ScoreChange.parser()));
   }
 
   /** Applies one change; tests drive the consumer this way when it does not follow the stream. */
@@ -37,27 +31,29 @@ public final class ScoresFeedConsumer {
 
   /** Applies changes in one transaction that also saves the last change's cursor. */
   public void handle(List<ScoreChange> batch) {
-    AccountReconciler.Prefetched prefetched =
-        reconciler.prefetch(batch.stream().map(ScoresFeedConsumer::accountOf).toList());
-    boolean appended;
-    reconciler.lock().lock();
-    try {
-      appended = database.inTransaction(c -> {
-        AccountReconciler.Pass pass = reconciler.begin(c, prefetched);
-        boolean any = false;
-        for (ScoreChange change : batch) {
+    feed.handle(batch);
+  }
+
+  /** The isolation of changes that fail, and their retries. */
+  public IsolatingFeed<ScoreChange> isolation() {
+    return feed;
+  }
+
+  /**
+   * A retried change is stored only when no newer score of its account and scorecard arrived
+   * meanwhile; its account is evaluated either way.
+   */
+  private void apply(List<ScoreChange> changes, boolean retry, IsolatingFeed.Step done) {
+    reconciler.run(changes.stream().map(ScoresFeedConsumer::accountOf).toList(), (c, pass) -> {
+      for (ScoreChange change : changes) {
+        if (!retry || !scores.hasNewer(c, change)) {
           scores.record(c, change);
-          any |= pass.reconcile(accountOf(change));
         }
-        cursors.save(c, CONSUMER, batch.get(batch.size() - 1).getCursor());
-        return any;
-      });
-    } finally {
-      reconciler.lock().unlock();
-    }
-    if (appended) {
-      sink.wakeUp();
-    }
+        pass.reconcile(accountOf(change));
+      }
+      done.run(c);
+      return null;
+    });
   }
 
   private static String accountOf(ScoreChange change) {

@@ -14,6 +14,9 @@ import io.grpc.stub.StreamObserver;
 import io.healthscore.alerting.fakes.FakeSignalService;
 import io.healthscore.alerting.fakes.MutableClock;
 import io.healthscore.v1.Account;
+import io.healthscore.v1.BatchGetFeaturesRequest;
+import io.healthscore.v1.BatchGetFeaturesResponse;
+import io.healthscore.v1.FeatureProjection;
 import io.healthscore.v1.GetFeaturesRequest;
 import io.healthscore.v1.GetFeaturesResponse;
 import io.healthscore.v1.SignalServiceGrpc;
@@ -43,17 +46,18 @@ class SignalsReaderTest {
   void readsTheFeaturesOfManyAccountsAndUnknownOnesAsEmpty() throws Exception {
     FakeSignalService signals = new FakeSignalService(new MutableClock(Instant.parse("2026-03-02T09:00:00Z")));
     List<String> ids = new ArrayList<>();
-    for (int i = 0; i < SignalsReader.MAX_CONCURRENT_READS * 2 + 3; i++) {
+    for (int i = 0; i < SignalsReader.MAX_BATCH + 3; i++) {
       ids.add("a" + i);
       signals.putAccount(Account.newBuilder().setAccountId("a" + i).build());
       signals.putFeatures("a" + i, Map.of("logins.days_since_last", (double) i), Map.of());
     }
     ids.add("unknown");
     ids.add("a1");
-    Map<String, java.util.Optional<GetFeaturesResponse>> features = withService(signals, r -> r.features(ids));
+    Map<String, java.util.Optional<GetFeaturesResponse>> features = withService(signals, r -> r.features(ids, java.util.Optional.empty()));
     assertEquals(ids.size() - 1, features.size(), "each account once");
     assertEquals(7.0, features.get("a7").orElseThrow().getFeaturesOrThrow("logins.days_since_last"));
-    assertEquals(34.0, features.get("a34").orElseThrow().getFeaturesOrThrow("logins.days_since_last"));
+    assertEquals(1001.0, features.get("a1001").orElseThrow().getFeaturesOrThrow("logins.days_since_last"),
+        "past the first call of a thousand");
     assertTrue(features.get("unknown").isEmpty());
   }
 
@@ -82,12 +86,53 @@ class SignalsReaderTest {
   void anyOtherFailureThrowsSoTheBatchIsRetried() {
     SignalServiceGrpc.SignalServiceImplBase down = new SignalServiceGrpc.SignalServiceImplBase() {
       @Override
-      public void getFeatures(GetFeaturesRequest request, StreamObserver<GetFeaturesResponse> out) {
+      public void batchGetFeatures(BatchGetFeaturesRequest request, StreamObserver<BatchGetFeaturesResponse> out) {
         out.onError(Status.UNAVAILABLE.withDescription("restarting").asRuntimeException());
       }
     };
     StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
-        () -> withService(down, r -> r.features(List.of("a", "b"))));
+        () -> withService(down, r -> r.features(List.of("a", "b"), java.util.Optional.empty())));
     assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode());
+  }
+
+  @Test
+  void readsFeaturesInBatchesWithTheProjectionAndAsksAgainForWhatAResponseLeftOut() throws Exception {
+    List<BatchGetFeaturesRequest> requests = new java.util.concurrent.CopyOnWriteArrayList<>();
+    SignalServiceGrpc.SignalServiceImplBase limited = new SignalServiceGrpc.SignalServiceImplBase() {
+      @Override
+      public void batchGetFeatures(BatchGetFeaturesRequest request, StreamObserver<BatchGetFeaturesResponse> out) {
+        requests.add(request);
+        BatchGetFeaturesResponse.Builder response = BatchGetFeaturesResponse.newBuilder();
+        // At most three accounts fit one answer; unknown ones are missing.
+        for (String id : request.getAccountIdsList()) {
+          if (id.startsWith("unknown")) {
+            response.addMissingAccountIds(id);
+          } else if (response.getAccountsCount() < 3) {
+            response.addAccounts(GetFeaturesResponse.newBuilder().setAccountId(id)
+                .putFeatures("logins.days_since_last", id.length()));
+          } else {
+            response.addRemainingAccountIds(id);
+          }
+        }
+        out.onNext(response.build());
+        out.onCompleted();
+      }
+    };
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < SignalsReader.MAX_BATCH + 5; i++) {
+      ids.add("a" + i);
+    }
+    ids.add("unknown-1");
+    FeatureProjection projection = FeatureProjection.newBuilder().addNames("logins.days_since_last").build();
+
+    Map<String, java.util.Optional<GetFeaturesResponse>> features =
+        withService(limited, r -> r.features(ids, java.util.Optional.of(projection)));
+
+    assertEquals(ids.size(), features.size());
+    assertEquals(3.0, features.get("a10").orElseThrow().getFeaturesOrThrow("logins.days_since_last"));
+    assertTrue(features.get("unknown-1").isEmpty());
+    assertTrue(requests.stream().allMatch(r -> r.getProjection().equals(projection)), "every call names the features");
+    assertTrue(requests.stream().allMatch(r -> r.getAccountIdsCount() <= SignalsReader.MAX_BATCH));
+    assertTrue(ids.stream().allMatch(features::containsKey), "each account asked until answered");
   }
 }

@@ -4,6 +4,8 @@ import com.google.protobuf.Timestamp;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.healthscore.v1.Account;
+import io.healthscore.v1.BatchGetFeaturesRequest;
+import io.healthscore.v1.BatchGetFeaturesResponse;
 import io.healthscore.v1.AccountChange;
 import io.healthscore.v1.ChangeKind;
 import io.healthscore.v1.GetAccountRequest;
@@ -31,6 +33,7 @@ public final class FakeSignalService extends SignalServiceGrpc.SignalServiceImpl
   private final Map<String, GetFeaturesResponse> features = new ConcurrentHashMap<>();
   private final List<Outcome> outcomes = new ArrayList<>();
   private final AtomicInteger accountReads = new AtomicInteger();
+  private final Map<String, Status> failures = new ConcurrentHashMap<>();
   private final Clock clock;
 
   public FakeSignalService(Clock clock) {
@@ -44,6 +47,15 @@ public final class FakeSignalService extends SignalServiceGrpc.SignalServiceImpl
   public void putFeatures(String accountId, Map<String, Double> numbers, Map<String, String> labels) {
     features.put(accountId, GetFeaturesResponse.newBuilder()
         .setAccountId(accountId).putAllFeatures(numbers).putAllLabels(labels).build());
+  }
+
+  /** Every read of the account fails with {@code status} from now on; null reads it normally again. */
+  public void failAccount(String accountId, Status status) {
+    if (status == null) {
+      failures.remove(accountId);
+    } else {
+      failures.put(accountId, status);
+    }
   }
 
   public synchronized void addOutcome(Outcome outcome) {
@@ -72,6 +84,11 @@ public final class FakeSignalService extends SignalServiceGrpc.SignalServiceImpl
   @Override
   public void getAccount(GetAccountRequest request, StreamObserver<GetAccountResponse> out) {
     accountReads.incrementAndGet();
+    Status failure = failures.get(request.getAccountId());
+    if (failure != null) {
+      out.onError(failure.asRuntimeException());
+      return;
+    }
     Account a = accounts.get(request.getAccountId());
     if (a == null) {
       out.onError(Status.NOT_FOUND.withDescription("no account " + request.getAccountId()).asRuntimeException());
@@ -89,6 +106,26 @@ public final class FakeSignalService extends SignalServiceGrpc.SignalServiceImpl
       return;
     }
     out.onNext(f != null ? f : GetFeaturesResponse.newBuilder().setAccountId(request.getAccountId()).build());
+    out.onCompleted();
+  }
+
+  @Override
+  public void batchGetFeatures(BatchGetFeaturesRequest request, StreamObserver<BatchGetFeaturesResponse> out) {
+    BatchGetFeaturesResponse.Builder response = BatchGetFeaturesResponse.newBuilder();
+    for (String id : request.getAccountIdsList()) {
+      Status failure = failures.get(id);
+      if (failure != null) {
+        out.onError(failure.asRuntimeException());
+        return;
+      }
+      GetFeaturesResponse f = features.get(id);
+      if (f == null && !accounts.containsKey(id)) {
+        response.addMissingAccountIds(id);
+      } else {
+        response.addAccounts(f != null ? f : GetFeaturesResponse.newBuilder().setAccountId(id).build());
+      }
+    }
+    out.onNext(response.build());
     out.onCompleted();
   }
 
