@@ -13,6 +13,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.SQLTransientException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -32,7 +33,8 @@ import java.util.logging.Logger;
  * with its own cursor, down to the single change that fails, which is set aside ({@link
  * ParkedChanges}) in a transaction that also moves the cursor past it: counted, logged once, and
  * retried with backoff until it applies. An outage (signals-service unreachable, overloaded or
- * past the deadline; the database itself, which parking needs) is no poison: the failure
+ * past the deadline; the database itself, which parking needs) or contention (a lock timeout or
+ * deadlock between batches) is no poison: the failure
  * propagates and the stream's follower retries the batch from the stored cursor.
  *
  * @param <T> the feed's change message
@@ -203,8 +205,16 @@ public final class IsolatingFeed<T extends MessageLite> implements AutoCloseable
       if (t instanceof StatusRuntimeException s && OUTAGE.contains(s.getStatus().getCode())) {
         return true;
       }
+      if (t instanceof SQLTransientException || t instanceof SQLException q && isContention(q.getSQLState())) {
+        return true;
+      }
     }
     return false;
+  }
+
+  /** Lock timeouts, deadlocks and serialization failures: contention between batches, not the change. */
+  private static boolean isContention(String sqlState) {
+    return sqlState != null && (sqlState.startsWith("40") || sqlState.equals("55P03") || sqlState.equals("HYT00"));
   }
 
   private static String describe(Throwable e) {
