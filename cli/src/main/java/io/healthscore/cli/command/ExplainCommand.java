@@ -67,14 +67,19 @@ public final class ExplainCommand extends CliCommand {
       GetFeaturesResponse f = services().signals().getFeatures(GetFeaturesRequest.newBuilder().setAccountId(accountId).build());
       Set<String> metrics = new TreeSet<>();
       for (String feature : f.getFeaturesMap().keySet()) {
-        if (!feature.startsWith("account.")) {
+        if (!isAccountAttribute(feature)) {
           metrics.add(FeatureNames.metricOf(feature));
         }
       }
-      metrics.addAll(f.getLabelsMap().keySet());
+      f.getLabelsMap().keySet().stream().filter(label -> !isAccountAttribute(label)).forEach(metrics::add);
       return ScorecardReads.active(services()).unread(metrics);
     } catch (StatusRuntimeException e) {
       return Set.of();
     }
+  }
+
+  /** Features and labels of the account record itself (docs/features.md), not metrics a producer sends. */
+  private static boolean isAccountAttribute(String name) {
+    return name.startsWith("account.") || name.startsWith("attr.");
   }
 }
