@@ -1,6 +1,7 @@
 package io.healthscore.alerting;
 
 import io.grpc.ManagedChannel;
+import io.healthscore.alerting.alert.EscalationScheduler;
 import io.healthscore.alerting.alert.AlertEventSink;
 import io.healthscore.alerting.alert.AlertLifecycle;
 import io.healthscore.alerting.alert.AlertStore;
@@ -16,7 +17,6 @@ import io.healthscore.alerting.feed.EvaluationSweep;
 import io.healthscore.alerting.feed.IsolatingFeed;
 import io.healthscore.alerting.feed.ScoresFeedConsumer;
 import io.healthscore.alerting.feed.SignalsFeedConsumer;
-import io.healthscore.alerting.playbook.EscalationScheduler;
 import io.healthscore.alerting.playbook.EscalationStore;
 import io.healthscore.alerting.playbook.PlaybookRunner;
 import io.healthscore.alerting.playbook.TaskStore;

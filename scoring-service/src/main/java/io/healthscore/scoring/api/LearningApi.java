@@ -112,7 +112,7 @@ public final class LearningApi {
     this.rescores = rescores;
     this.clock = clock;
     this.settings = settings;
-    this.governance = new ModelGovernance(modelStore, models, rescores, ModelGovernance.DEFAULT_AUC_MARGIN);
+    this.governance = new ModelGovernance(modelStore, models, scorecard -> rescores.restartFor(scorecard), ModelGovernance.DEFAULT_AUC_MARGIN);
   }
 
   /**

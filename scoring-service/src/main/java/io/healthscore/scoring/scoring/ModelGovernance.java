@@ -7,7 +7,6 @@ import io.healthscore.runtime.error.InvalidArgumentException;
 import io.healthscore.runtime.error.NotFoundException;
 import io.healthscore.scoring.learn.ChurnModel;
 import io.healthscore.scoring.learn.LearnedChurnModel;
-import io.healthscore.scoring.rescore.RescoreJobs;
 import io.healthscore.scoring.store.ModelStore;
 import io.healthscore.scoring.store.StoredModel;
 import io.healthscore.v1.CalibrationReport;
@@ -17,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * Every trained model is stored with its report and a state: active (served), shadow (computed
@@ -30,13 +30,14 @@ public final class ModelGovernance {
 
   private final ModelStore store;
   private final ModelRegistry registry;
-  private final RescoreJobs rescores;
+  /** Rescores the accounts of a scorecard ("" for all) after an activation commits. */
+  private final Consumer<String> rescore;
   private final double aucMargin;
 
-  public ModelGovernance(ModelStore store, ModelRegistry registry, RescoreJobs rescores, double aucMargin) {
+  public ModelGovernance(ModelStore store, ModelRegistry registry, Consumer<String> rescore, double aucMargin) {
     this.store = store;
     this.registry = registry;
-    this.rescores = rescores;
+    this.rescore = rescore;
     this.aucMargin = aucMargin;
   }
 
@@ -96,10 +97,10 @@ public final class ModelGovernance {
     store.setState(m, true, withState(report, ModelState.MODEL_STATE_ACTIVE));
     if (learned) {
       registry.activateLearned(LearnedChurnModel.fromBytes(m.body()));
-      rescores.restartFor("");
+      rescore.accept("");
     } else {
       registry.activate(ChurnModel.fromBytes(m.body()));
-      rescores.restartFor(m.scorecardId());
+      rescore.accept(m.scorecardId());
     }
     return get(modelId).orElseThrow();
   }

@@ -1,7 +1,6 @@
-package io.healthscore.alerting.playbook;
+package io.healthscore.alerting.alert;
 
-import io.healthscore.alerting.alert.AlertEventSink;
-import io.healthscore.alerting.alert.AlertLifecycle;
+import io.healthscore.alerting.playbook.EscalationStore;
 import io.healthscore.alerting.support.Reads;
 import io.healthscore.runtime.concurrent.DaemonThreads;
 import io.healthscore.runtime.db.Database;
