@@ -102,7 +102,11 @@ await_query() { # PromQL that returns a result once ready
   echo "deploy-check: Prometheus never answered $1"; tail -n 20 "$out/prometheus.log"; exit 1
 }
 await_query 'count(up == 1) == 3'
-# Traffic while Prometheus watches, then until the recording rules saw it as a rate.
+# Traffic while Prometheus watches, then until the recording rules saw it as a rate. Twice, a few
+# scrapes apart: a counter whose first sample already holds all the traffic has no increase, and
+# its ratio stays 0/0 = NaN.
+node "$check/traffic.mjs" proto "127.0.0.1:${grpc[signals-service]}" "127.0.0.1:${grpc[scoring-service]}"
+sleep 3
 node "$check/traffic.mjs" proto "127.0.0.1:${grpc[signals-service]}" "127.0.0.1:${grpc[scoring-service]}"
 await_query 'healthscore:scoring_read_slow:ratio_rate5m >= 0'
 node "$check/live.mjs" "$prom" "$out/rules.yaml" deploy/grafana/healthscore.json docs/operations.md
