@@ -11,6 +11,7 @@ import io.healthscore.runtime.error.NotFoundException;
 import io.healthscore.runtime.error.Violations;
 import io.healthscore.scoring.engine.AccountSnapshot;
 import io.healthscore.scoring.engine.CompiledScorecard;
+import io.healthscore.scoring.learn.BandSuggestions;
 import io.healthscore.scoring.learn.Backtester;
 import io.healthscore.scoring.learn.CalibrationResult;
 import io.healthscore.scoring.learn.Calibrator;
@@ -137,6 +138,11 @@ public final class LearningApi {
     for (int i = 0; i < request.getSegmentsCount(); i++) {
       v.check(!request.getSegments(i).isBlank(), "segments[" + i + "]", "must not be empty");
     }
+    BandSuggestions.Targets targets =
+        targets(
+            v,
+            request.hasTargetGreenChurnRate() ? request.getTargetGreenChurnRate() : null,
+            request.hasTargetRedChurnRate() ? request.getTargetRedChurnRate() : null);
     v.throwIfAny("invalid Calibrate request");
     int horizon = request.getHorizonDays() == 0 ? DEFAULT_HORIZON_DAYS : request.getHorizonDays();
     ModelState requested =
@@ -148,7 +154,8 @@ public final class LearningApi {
       Set<String> segments = new TreeSet<>(request.getSegmentsList());
       LearnedCalibrator.Result result =
           LearnedCalibrator.calibrate(
-              samples(horizon, Long.MIN_VALUE, Long.MAX_VALUE), horizon, segments, now, settings, TrainingMonitor.NONE);
+              samples(horizon, Long.MIN_VALUE, Long.MAX_VALUE), horizon, segments, now, settings, targets,
+              TrainingMonitor.NONE);
       ModelInfo info =
           governance.save(
               result.model().modelId(), "", horizon, now, result.model().toBytes(), result.report(), requested,
@@ -205,19 +212,30 @@ public final class LearningApi {
       RequestTimes.millis("split_time", request.getSplitTime());
     }
     v.check(start <= end, "start_time", "must not be after end_time");
+    BandSuggestions.Targets targets =
+        targets(
+            v,
+            request.hasTargetGreenChurnRate() ? request.getTargetGreenChurnRate() : null,
+            request.hasTargetRedChurnRate() ? request.getTargetRedChurnRate() : null);
     v.throwIfAny("invalid Backtest request");
     int horizon = request.getHorizonDays() == 0 ? DEFAULT_HORIZON_DAYS : request.getHorizonDays();
     List<LabeledSnapshot> samples = samples(horizon, start, end);
     BacktestResponse.Builder response = BacktestResponse.newBuilder();
-    response.setReport(backtestOne(request.getScorecardId(), request.getModelId(), request, samples, horizon));
+    response.setReport(
+        backtestOne(request.getScorecardId(), request.getModelId(), request, samples, horizon, targets));
     if (!request.getCompareModelId().isEmpty()) {
-      response.setComparison(backtestOne("", request.getCompareModelId(), request, samples, horizon));
+      response.setComparison(backtestOne("", request.getCompareModelId(), request, samples, horizon, targets));
     }
     return response.build();
   }
 
   private BacktestReport backtestOne(
-      String scorecardId, String modelId, BacktestRequest request, List<LabeledSnapshot> samples, int horizon) {
+      String scorecardId,
+      String modelId,
+      BacktestRequest request,
+      List<LabeledSnapshot> samples,
+      int horizon,
+      BandSuggestions.Targets targets) {
     if (modelId.isEmpty()) {
       return Backtester.run(scorecard(scorecardId), null, samples, horizon);
     }
@@ -231,14 +249,15 @@ public final class LearningApi {
           inScope.add(s);
         }
       }
+      LearnedBacktester.BacktestBands bands = new LearnedBacktester.BacktestBands(model.bands(), targets);
       if (request.getFolds() > 0) {
-        return LearnedBacktester.kFold(modelId, inScope, horizon, request.getFolds(), settings);
+        return LearnedBacktester.kFold(modelId, inScope, horizon, request.getFolds(), settings, bands);
       }
       if (request.hasSplitTime()) {
         return LearnedBacktester.timeSplit(
-            modelId, inScope, horizon, Timestamps.toMillis(request.getSplitTime()), settings);
+            modelId, inScope, horizon, Timestamps.toMillis(request.getSplitTime()), settings, bands);
       }
-      return LearnedBacktester.asStored(model, inScope, horizon);
+      return LearnedBacktester.asStored(model, inScope, horizon, targets);
     }
     if (!scorecardId.isEmpty() && !scorecardId.equals(stored.scorecardId())) {
       throw InvalidArgumentException.forField(
@@ -341,6 +360,22 @@ public final class LearningApi {
           "no account snapshot with a known outcome within the horizon: nothing to learn from");
     }
     return samples;
+  }
+
+  /** Band targets of a request (null when neither is set), checked into {@code v}. */
+  private static BandSuggestions.Targets targets(Violations v, Double green, Double red) {
+    if (green == null && red == null) {
+      return null;
+    }
+    v.check(green != null, "target_green_churn_rate", "must be set with target_red_churn_rate");
+    v.check(red != null, "target_red_churn_rate", "must be set with target_green_churn_rate");
+    if (green == null || red == null) {
+      return null;
+    }
+    v.check(green >= 0 && green <= 1, "target_green_churn_rate", "must be between 0 and 1");
+    v.check(red >= 0 && red <= 1, "target_red_churn_rate", "must be between 0 and 1");
+    v.check(green < red, "target_red_churn_rate", "must be above target_green_churn_rate");
+    return new BandSuggestions.Targets(green, red);
   }
 
   private CompiledScorecard scorecard(String scorecardId) {

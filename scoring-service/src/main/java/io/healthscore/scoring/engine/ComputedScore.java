@@ -20,6 +20,7 @@ public final class ComputedScore {
   private final float[] values;
   private final long[] staleMask;
   private final float[] extras;
+  private final short[] modelBins;
 
   /**
    * @param values raw value per flattened measure, NaN when missing
@@ -40,6 +41,29 @@ public final class ComputedScore {
       float[] values,
       long[] staleMask,
       float[] extras) {
+    this(scorecardId, version, score, computedBand, coverage, proactiveShare, computedAtMillis, noData, values,
+        staleMask, extras, null);
+  }
+
+  /**
+   * As above, for a score set by a learned model: {@code modelBins} are the model's bins of the
+   * account's features (its drivers are recomputed from them on explain); null for a score the
+   * scorecard computed.
+   */
+  public ComputedScore(
+      String scorecardId,
+      long version,
+      float score,
+      Band computedBand,
+      float coverage,
+      float proactiveShare,
+      long computedAtMillis,
+      boolean noData,
+      float[] values,
+      long[] staleMask,
+      float[] extras,
+      short[] modelBins) {
+    this.modelBins = modelBins;
     this.scorecardId = scorecardId;
     this.version = version;
     this.score = score;
@@ -116,5 +140,13 @@ public final class ComputedScore {
    */
   public float[] extras() {
     return extras;
+  }
+
+  /**
+   * The learned model's bins of the account's features when that model set the score, else null.
+   * Shared: do not modify.
+   */
+  public short[] modelBins() {
+    return modelBins;
   }
 }

@@ -21,18 +21,22 @@ import java.util.stream.IntStream;
 public final class LearnedBacktester {
   private LearnedBacktester() {}
 
-  public static BacktestReport asStored(LearnedChurnModel model, List<LabeledSnapshot> samples, int horizonDays) {
+  /** How a backtest reads bands: the tested model's cut-offs, and targets for the suggestion (nullable). */
+  public record BacktestBands(ProbabilityBands cutoffs, BandSuggestions.Targets targets) {}
+
+  public static BacktestReport asStored(
+      LearnedChurnModel model, List<LabeledSnapshot> samples, int horizonDays, BandSuggestions.Targets targets) {
     double[] p = new double[samples.size()];
     boolean[] y = new boolean[samples.size()];
     for (int i = 0; i < p.length; i++) {
       p[i] = model.churnProbability(samples.get(i).snapshot());
       y[i] = samples.get(i).churned();
     }
-    return report(model.modelId(), "in-sample", p, y, horizonDays);
+    return report(model.modelId(), "in-sample", p, y, horizonDays, new BacktestBands(model.bands(), targets));
   }
 
   public static BacktestReport kFold(
-      String modelId, List<LabeledSnapshot> samples, int horizonDays, int folds, EbmSettings settings) {
+      String modelId, List<LabeledSnapshot> samples, int horizonDays, int folds, EbmSettings settings, BacktestBands bands) {
     TrainingTable table = FeatureTables.of(samples);
     int n = samples.size();
     int[] fold = new int[n];
@@ -51,11 +55,16 @@ public final class LearnedBacktester {
         p[test[i]] = predicted[i];
       }
     }
-    return report(modelId, folds + "-fold", p, table.churned(), horizonDays);
+    return report(modelId, folds + "-fold", p, table.churned(), horizonDays, bands);
   }
 
   public static BacktestReport timeSplit(
-      String modelId, List<LabeledSnapshot> samples, int horizonDays, long splitMillis, EbmSettings settings) {
+      String modelId,
+      List<LabeledSnapshot> samples,
+      int horizonDays,
+      long splitMillis,
+      EbmSettings settings,
+      BacktestBands bands) {
     TrainingTable table = FeatureTables.of(samples);
     int[] side = new int[samples.size()];
     for (int i = 0; i < side.length; i++) {
@@ -68,7 +77,7 @@ public final class LearnedBacktester {
     }
     TrainingTable testTable = FeatureTables.rows(table, test);
     double[] p = fit(table, train, settings).predict(testTable);
-    return report(modelId, "time split", p, testTable.churned(), horizonDays);
+    return report(modelId, "time split", p, testTable.churned(), horizonDays, bands);
   }
 
   private static EbmModel fit(TrainingTable table, int[] rows, EbmSettings settings) {
@@ -91,16 +100,17 @@ public final class LearnedBacktester {
   }
 
   /**
-   * Probability metrics, deciles and ROC points; bands by the learned score mapping (score =
-   * 10 − 9p with the default cut-offs: red from p above 2/3, yellow from p above 1/3).
+   * Probability metrics, deciles and ROC points; churn per band by the model's probability
+   * cut-offs, and the cut-offs these samples suggest.
    */
-  static BacktestReport report(String modelId, String method, double[] p, boolean[] y, int horizonDays) {
+  static BacktestReport report(
+      String modelId, String method, double[] p, boolean[] y, int horizonDays, BacktestBands bands) {
     long positives = 0;
     long[] bandRows = new long[3];
     long[] bandChurned = new long[3];
     for (int i = 0; i < p.length; i++) {
       positives += y[i] ? 1 : 0;
-      int band = p[i] > 2.0 / 3 ? 0 : p[i] > 1.0 / 3 ? 1 : 2;
+      int band = p[i] > bands.cutoffs().redAbove() ? 0 : p[i] > bands.cutoffs().yellowAbove() ? 1 : 2;
       bandRows[band]++;
       bandChurned[band] += y[i] ? 1 : 0;
     }
@@ -130,6 +140,7 @@ public final class LearnedBacktester {
         .setGreenChurnRate(rates.get(2))
         .setRedLift(overall == 0 ? 0 : red / overall)
         .setRedRecall(positives == 0 ? 0 : (double) bandChurned[0] / positives)
+        .setSuggestedBands(BandSuggestions.suggest(p, y, bands.targets()))
         .build();
   }
 }

@@ -7,6 +7,7 @@ import io.healthscore.scoring.learn.ebm.EbmSettings;
 import io.healthscore.scoring.learn.ebm.EbmTrainer;
 import io.healthscore.scoring.learn.ebm.TrainingMonitor;
 import io.healthscore.scoring.learn.ebm.TrainingTable;
+import io.healthscore.v1.BandSuggestion;
 import io.healthscore.v1.CalibrationReport;
 import io.healthscore.v1.TermImportance;
 import java.util.ArrayList;
@@ -42,6 +43,7 @@ public final class LearnedCalibrator {
       Set<String> segments,
       long nowMillis,
       EbmSettings settings,
+      BandSuggestions.Targets targets,
       TrainingMonitor monitor) {
     List<LabeledSnapshot> samples = new ArrayList<>();
     for (LabeledSnapshot s : all) {
@@ -84,7 +86,11 @@ public final class LearnedCalibrator {
     TrainingTable hold = FeatureTables.rows(table, java.util.Arrays.copyOf(holdRows, holdCount));
     EbmModel ebm = EbmTrainer.train(train, settings, monitor);
     String modelId = modelId(nowMillis, horizonDays, segments, n);
-    LearnedChurnModel model = new LearnedChurnModel(modelId, horizonDays, segments, ebm, nowMillis);
+    // cut-offs from the hold-out's outcomes when it can tell, else from the training rows
+    TrainingTable bandRows = enoughToSuggest(hold) ? hold : train;
+    BandSuggestion suggestion = BandSuggestions.suggest(ebm.predict(bandRows), bandRows.churned(), targets);
+    LearnedChurnModel model =
+        new LearnedChurnModel(modelId, horizonDays, segments, ebm, nowMillis, ProbabilityBands.of(suggestion));
 
     CalibrationReport.Builder report =
         CalibrationReport.newBuilder()
@@ -96,6 +102,7 @@ public final class LearnedCalibrator {
             .setHoldoutSamples(holdCount)
             .setDataStartTime(Timestamps.fromMillis(start))
             .setDataEndTime(Timestamps.fromMillis(end))
+            .setSuggestedBands(suggestion)
             .addAllSegments(new java.util.TreeSet<>(segments));
     for (int f = 0; f < ebm.featureCount(); f++) {
       report.addFeatures(ebm.feature(f).name());
@@ -123,6 +130,15 @@ public final class LearnedCalibrator {
       report.setAuc(0.5).setLogisticAuc(0.5);
     }
     return new Result(model, report.build());
+  }
+
+  private static boolean enoughToSuggest(TrainingTable rows) {
+    int positives = 0;
+    for (boolean c : rows.churned()) {
+      positives += c ? 1 : 0;
+    }
+    return rows.rows() >= BandSuggestions.MIN_SAMPLES && positives >= MIN_PER_CLASS
+        && rows.rows() - positives >= MIN_PER_CLASS;
   }
 
   /** Mean |contribution| of every term over the training rows, largest first. */

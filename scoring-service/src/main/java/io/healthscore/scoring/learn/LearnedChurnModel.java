@@ -1,9 +1,13 @@
 package io.healthscore.scoring.learn;
 
 import io.healthscore.scoring.engine.AccountSnapshot;
+import io.healthscore.scoring.engine.Bands;
 import io.healthscore.scoring.learn.ebm.EbmCodec;
 import io.healthscore.scoring.learn.ebm.EbmModel;
+import io.healthscore.scoring.learn.ebm.FeatureBins;
+import io.healthscore.v1.BandCutoffs;
 import io.healthscore.v1.ChurnDriver;
+import io.healthscore.v1.Driver;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -22,22 +26,29 @@ import java.util.TreeSet;
  * A churn model learned from every feature of the accounts in its scope (segments; all accounts
  * when none): an explainable boosting machine over an account's numbers and labels as of now.
  * Its probability is about churn within {@code horizonDays}. Stored as the magic "HSLM", a format
- * version, id, horizon, segments, the training time (from version 2), then the {@link EbmCodec}
- * bytes.
+ * version, id, horizon, segments, the training time (from version 2), the probability band
+ * cut-offs (from version 3; older bodies read with the defaults), then the {@link EbmCodec} bytes.
  */
 public final class LearnedChurnModel {
   private static final int MAGIC = 0x48534c4d; // "HSLM"
-  private static final int VERSION = 2;
+  private static final int VERSION = 3;
 
   private final String modelId;
   private final int horizonDays;
   private final Set<String> segments;
   private final EbmModel ebm;
   private final long trainedAtMillis;
+  private final ProbabilityBands bands;
 
   public LearnedChurnModel(
-      String modelId, int horizonDays, Set<String> segments, EbmModel ebm, long trainedAtMillis) {
+      String modelId,
+      int horizonDays,
+      Set<String> segments,
+      EbmModel ebm,
+      long trainedAtMillis,
+      ProbabilityBands bands) {
     this.trainedAtMillis = trainedAtMillis;
+    this.bands = bands;
     this.modelId = modelId;
     this.horizonDays = horizonDays;
     this.segments = Set.copyOf(segments);
@@ -59,6 +70,11 @@ public final class LearnedChurnModel {
   /** When it was trained (0 when a version-1 body does not say). */
   public long trainedAtMillis() {
     return trainedAtMillis;
+  }
+
+  /** The churn probability cut-offs its scores and bands follow. */
+  public ProbabilityBands bands() {
+    return bands;
   }
 
   /** The bins of an account's features, as {@link #churnProbability} reads them. */
@@ -110,6 +126,64 @@ public final class LearnedChurnModel {
     }
     drivers.sort(Comparator.comparingDouble((ChurnDriver d) -> -Math.abs(d.getPoints())));
     return drivers;
+  }
+
+  /** The 1-10 score of a churn probability on a scorecard with these band cut-offs. */
+  public double score(double probability, BandCutoffs cardBands) {
+    return bands.score(probability, Bands.yellowFrom(cardBands), Bands.greenFrom(cardBands));
+  }
+
+  /**
+   * The drivers of a score this model set, from the account's bins: one per term with a non-zero
+   * contribution, largest impact first. A term's impact is the score minus the score the account
+   * would have without the term's contribution (its average value); its sentence reads
+   * "-2.1: contract month-to-month (+18 pts churn risk)"; a numeric value reads as its bin.
+   */
+  public List<Driver> scoreDrivers(int[] bins, BandCutoffs cardBands) {
+    double[] contributions = ebm.contributions(bins);
+    double logit = ebm.logit(bins);
+    double p = sigmoid(logit);
+    double score = score(p, cardBands);
+    double total = 0;
+    for (double c : contributions) {
+      total += Math.abs(c);
+    }
+    List<Driver> drivers = new ArrayList<>();
+    for (int t = 0; t < contributions.length; t++) {
+      if (contributions[t] == 0) {
+        continue;
+      }
+      double without = sigmoid(logit - contributions[t]);
+      double impact = score - score(without, cardBands);
+      double points = 100 * (p - without);
+      String term = ebm.termName(t);
+      String value = describeBins(t, bins);
+      drivers.add(
+          Driver.newBuilder()
+              .setMeasureId(term)
+              .setName(words(term))
+              .setFeature(term)
+              .setEffectiveWeight(Math.abs(contributions[t]) / total)
+              .setImpact(impact)
+              .setMissing(t < ebm.featureCount() && bins[t] == FeatureBins.MISSING)
+              .setSentence(
+                  String.format(Locale.ROOT, "%+.1f: %s (%+.0f pts churn risk)", impact, value, points))
+              .build());
+    }
+    drivers.sort(Comparator.comparingDouble((Driver d) -> -Math.abs(d.getImpact())));
+    return drivers;
+  }
+
+  private String describeBins(int term, int[] bins) {
+    if (term < ebm.featureCount()) {
+      return describeBin(term, bins);
+    }
+    int[] pair = ebm.pair(term - ebm.featureCount());
+    return describeBin(pair[0], bins) + " with " + describeBin(pair[1], bins);
+  }
+
+  private String describeBin(int f, int[] bins) {
+    return words(ebm.feature(f).name()) + " " + ebm.feature(f).describe(bins[f]);
   }
 
   private int[] binsOf(AccountSnapshot s) {
@@ -173,6 +247,8 @@ public final class LearnedChurnModel {
         out.writeUTF(s);
       }
       out.writeLong(trainedAtMillis);
+      out.writeDouble(bands.yellowAbove());
+      out.writeDouble(bands.redAbove());
       out.write(EbmCodec.toBytes(ebm));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -203,8 +279,10 @@ public final class LearnedChurnModel {
         segments.add(in.readUTF());
       }
       long trainedAt = version >= 2 ? in.readLong() : 0;
+      ProbabilityBands bands =
+          version >= 3 ? new ProbabilityBands(in.readDouble(), in.readDouble()) : ProbabilityBands.DEFAULT;
       byte[] rest = in.readAllBytes();
-      return new LearnedChurnModel(id, horizon, segments, EbmCodec.fromBytes(rest), trainedAt);
+      return new LearnedChurnModel(id, horizon, segments, EbmCodec.fromBytes(rest), trainedAt, bands);
     } catch (IOException e) {
       throw new IllegalArgumentException("corrupt learned model: " + e.getMessage(), e);
     }

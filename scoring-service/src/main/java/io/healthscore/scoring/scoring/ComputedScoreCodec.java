@@ -10,12 +10,15 @@ import java.nio.ByteBuffer;
  *
  * <p>Layout: format byte, score, band, coverage, proactive share, computed-at, no-data, the raw
  * values, the stale bits (one long per 64 measures), then (format 2) the engine's extra slots:
- * their count (-1 for none) and the floats. Rows written in format 1 have no extras; they decode
- * with none, which explains percentile measures and input ages as missing until recomputed.
+ * their count (-1 for none) and the floats, then (format 3) a learned model's bins: their count
+ * (-1 for a score the scorecard computed) and the shorts. Rows written in format 1 have no extras;
+ * they decode with none, which explains percentile measures and input ages as missing until
+ * recomputed.
  */
 public final class ComputedScoreCodec {
   private static final byte WITHOUT_EXTRAS = 1;
-  private static final byte CURRENT = 2;
+  private static final byte WITHOUT_MODEL_BINS = 2;
+  private static final byte CURRENT = 3;
 
   private ComputedScoreCodec() {}
 
@@ -25,9 +28,12 @@ public final class ComputedScoreCodec {
     float[] extras = s.extras();
     int maskWords = words(values.length);
     int extrasLength = extras == null ? 0 : extras.length;
+    short[] bins = s.modelBins();
+    int binsLength = bins == null ? 0 : bins.length;
     ByteBuffer b =
         ByteBuffer.allocate(
-            1 + 4 + 4 + 4 + 4 + 8 + 1 + 4 + 4 * values.length + 8 * maskWords + 4 + 4 * extrasLength);
+            1 + 4 + 4 + 4 + 4 + 8 + 1 + 4 + 4 * values.length + 8 * maskWords + 4 + 4 * extrasLength + 4
+                + 2 * binsLength);
     b.put(CURRENT);
     b.putFloat(s.score());
     b.putInt(s.computedBand().getNumber());
@@ -46,13 +52,17 @@ public final class ComputedScoreCodec {
     for (int i = 0; i < extrasLength; i++) {
       b.putFloat(extras[i]);
     }
+    b.putInt(bins == null ? -1 : bins.length);
+    for (int i = 0; i < binsLength; i++) {
+      b.putShort(bins[i]);
+    }
     return b.array();
   }
 
   public static ComputedScore decode(String scorecardId, long version, byte[] bytes) {
     ByteBuffer b = ByteBuffer.wrap(bytes);
     byte format = b.get();
-    if (format != WITHOUT_EXTRAS && format != CURRENT) {
+    if (format != WITHOUT_EXTRAS && format != WITHOUT_MODEL_BINS && format != CURRENT) {
       throw new IllegalStateException("unknown stored score format " + format);
     }
     float score = b.getFloat();
@@ -72,7 +82,7 @@ public final class ComputedScoreCodec {
       anyStale |= mask[w] != 0;
     }
     float[] extras = null;
-    if (format == CURRENT) {
+    if (format >= WITHOUT_MODEL_BINS) {
       int extrasLength = b.getInt();
       if (extrasLength >= 0) {
         extras = new float[extrasLength];
@@ -81,8 +91,19 @@ public final class ComputedScoreCodec {
         }
       }
     }
+    short[] bins = null;
+    if (format == CURRENT) {
+      int binsLength = b.getInt();
+      if (binsLength >= 0) {
+        bins = new short[binsLength];
+        for (int i = 0; i < binsLength; i++) {
+          bins[i] = b.getShort();
+        }
+      }
+    }
     return new ComputedScore(
-        scorecardId, version, score, band, coverage, proactive, at, noData, values, anyStale ? mask : null, extras);
+        scorecardId, version, score, band, coverage, proactive, at, noData, values, anyStale ? mask : null, extras,
+        bins);
   }
 
   private static int words(int measures) {

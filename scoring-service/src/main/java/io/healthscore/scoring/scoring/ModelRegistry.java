@@ -88,11 +88,14 @@ public final class ModelRegistry {
     return Optional.ofNullable(shadow);
   }
 
-  /** The active learned model's churn probability of the account, NaN when none applies. */
-  public double learnedProbability(AccountSnapshot account) {
+  /** What the active learned model makes of an account: its bins and churn probability. */
+  public record LearnedAssessment(LearnedChurnModel model, int[] bins, double probability) {}
+
+  /** The active learned model's view of the account, null when none applies. */
+  public LearnedAssessment assess(AccountSnapshot account) {
     LearnedChurnModel m = learned;
     if (m == null || !m.inScope(account.segment())) {
-      return Double.NaN;
+      return null;
     }
     int[] bins = m.bins(account);
     double p = m.ebm().probability(bins);
@@ -100,7 +103,7 @@ public final class ModelRegistry {
     if (d != null) {
       d.observe(m, account.accountId(), bins, p);
     }
-    return p;
+    return new LearnedAssessment(m, bins, p);
   }
 
   /** True when a score's model id names the active learned model. */

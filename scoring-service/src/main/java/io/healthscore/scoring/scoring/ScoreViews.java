@@ -4,6 +4,7 @@ import com.google.protobuf.util.Timestamps;
 import io.healthscore.scoring.cache.CachedScore;
 import io.healthscore.scoring.engine.ComputedScore;
 import io.healthscore.scoring.engine.ScoreExplainer;
+import io.healthscore.scoring.learn.LearnedChurnModel;
 import io.healthscore.scoring.store.OverrideRecord;
 import io.healthscore.v1.Band;
 import io.healthscore.v1.HealthScore;
@@ -19,10 +20,21 @@ public final class ScoreViews {
 
   private ScoreViews() {}
 
-  /** The score as served, with {@code override} applied when it is not null. */
-  public static HealthScore view(CachedScore e, OverrideRecord override) {
+  /**
+   * The score as served, with {@code override} applied when it is not null. A score the active
+   * learned model ({@code learned}, nullable) set has that model's terms as its drivers.
+   */
+  public static HealthScore view(CachedScore e, OverrideRecord override, LearnedChurnModel learned) {
     // The explanation already carries the computed score, band, coverage and computed_at.
     HealthScore.Builder b = ScoreExplainer.explain(e.scorecard(), e.computed(), e.previous());
+    short[] bins = e.computed().modelBins();
+    if (bins != null && learned != null && learned.modelId().equals(e.modelId())) {
+      int[] wide = new int[bins.length];
+      for (int i = 0; i < bins.length; i++) {
+        wide[i] = bins[i];
+      }
+      b.clearDrivers().addAllDrivers(learned.scoreDrivers(wide, e.scorecard().bands()));
+    }
     b.setAccountId(e.accountId())
         .setScorecardVersion(e.computed().version())
         .setPrimary(e.primary())

@@ -153,7 +153,7 @@ public final class Scorer {
 
   /** The score as served. */
   public HealthScore view(CachedScore e) {
-    return ScoreViews.view(e, overrideInForce(e.accountId(), e.scorecard().id()));
+    return ScoreViews.view(e, overrideInForce(e.accountId(), e.scorecard().id()), models.learned().orElse(null));
   }
 
   /**
@@ -209,8 +209,8 @@ public final class Scorer {
     ComputedScore computed;
     boolean rolledUp;
     OverrideRecord override;
-    /** The active learned model's probability of the account, NaN when none applies. */
-    double learnedChurn = Double.NaN;
+    /** The active learned model's view of the account, null when none applies. */
+    ModelRegistry.LearnedAssessment learned;
 
     Pending(AccountInfo info, AccountSnapshot snapshot, CompiledScorecard card, boolean primary) {
       this.info = info;
@@ -237,7 +237,7 @@ public final class Scorer {
       AccountInfo info =
           new AccountInfo(s.accountId(), s.segment(), s.lifecycleStage(), s.parentAccountId(), s.owner(), s.mrr());
       List<CompiledScorecard> cards = scorecards.scorecardsFor(info);
-      double learnedChurn = models.learnedProbability(s);
+      ModelRegistry.LearnedAssessment learned = models.assess(s);
       if (forceStore && onlyScorecardId == null) {
         Set<String> ids = new LinkedHashSet<>();
         cards.forEach(c -> ids.add(c.id()));
@@ -247,7 +247,7 @@ public final class Scorer {
         CompiledScorecard card = cards.get(i);
         if (onlyScorecardId == null || onlyScorecardId.equals(card.id())) {
           Pending p = new Pending(info, s, card, i == 0);
-          p.learnedChurn = learnedChurn;
+          p.learned = learned;
           pending.add(p);
         }
       }
@@ -260,6 +260,9 @@ public final class Scorer {
           p.prev == null || p.prev.computed().noData() ? Band.BAND_UNSPECIFIED : p.prev.computed().computedBand();
       ScoringContext ctx = new ScoringContext(now, scorecards.distributions(p.card.id()));
       ComputedScore computed = p.card.score(p.snapshot, ctx, prevBand);
+      if (p.learned != null) {
+        computed = withLearnedScore(computed, p.learned, p.card, prevBand);
+      }
       double rolled = rollUp(p.info, p.card);
       if (!Double.isNaN(rolled)) {
         computed = withScore(computed, (float) rolled, Bands.withHysteresis(rolled, prevBand, p.card.bands()));
@@ -283,7 +286,8 @@ public final class Scorer {
         prev = withTrends(prev, then);
       }
       decisions.add(decide(
-              p.info, p.card, p.primary, p.rolledUp, p.computed, p.learnedChurn, prev, p.override, forceStore,
+              p.info, p.card, p.primary, p.rolledUp, p.computed,
+              p.learned == null ? Double.NaN : p.learned.probability(), prev, p.override, forceStore,
               now, then));
     }
     return new Batch(decisions, applicable);
@@ -333,7 +337,7 @@ public final class Scorer {
             now,
             history.scoresAsOf(account.accountId(), card.id(), trendMoments(now)));
     persist(new Batch(List.of(d), List.of()), overrideWrite);
-    return ScoreViews.view(d.entry(), newOverride);
+    return ScoreViews.view(d.entry(), newOverride, models.learned().orElse(null));
   }
 
   /** Commits an override write that changes no score (its scorecard no longer applies). */
@@ -396,7 +400,7 @@ public final class Scorer {
         ScoreChange.newBuilder()
             .setAccountId(info.accountId())
             .setScorecardId(card.id())
-            .setCurrent(ScoreViews.view(entry, override))
+            .setCurrent(ScoreViews.view(entry, override, models.learned().orElse(null)))
             .setBandChanged(prev == null || prev.storedBand() != shownBand)
             .setChangeTime(Timestamps.fromMillis(now));
     if (prev != null) {
@@ -544,6 +548,26 @@ public final class Scorer {
   static ComputedScore withScore(ComputedScore c, float score, Band band) {
     return new ComputedScore(
         c.scorecardId(), c.version(), score, band, c.coverage(), c.proactiveShare(), c.computedAtMillis(),
-        false, c.values(), c.staleMask(), c.extras());
+        false, c.values(), c.staleMask(), c.extras(), c.modelBins());
+  }
+
+  /**
+   * The score and band a learned model gives the account: its churn probability read through the
+   * model's probability cut-offs onto the scorecard's score scale, banded by the scorecard's
+   * cut-offs with their hysteresis. The measures stay as computed; the drivers come from the
+   * model's bins.
+   */
+  static ComputedScore withLearnedScore(
+      ComputedScore c, ModelRegistry.LearnedAssessment learned, CompiledScorecard card, Band prevBand) {
+    double score = learned.model().score(learned.probability(), card.bands());
+    int[] bins = learned.bins();
+    short[] compact = new short[bins.length];
+    for (int i = 0; i < bins.length; i++) {
+      compact[i] = (short) bins[i];
+    }
+    return new ComputedScore(
+        c.scorecardId(), c.version(), (float) score, Bands.withHysteresis(score, prevBand, card.bands()),
+        c.coverage(), c.proactiveShare(), c.computedAtMillis(), false, c.values(), c.staleMask(), c.extras(),
+        compact);
   }
 }

@@ -14,6 +14,10 @@ import io.healthscore.scoring.support.TestScorecards;
 import io.healthscore.v1.ActivateModelRequest;
 import io.healthscore.v1.BacktestRequest;
 import io.healthscore.v1.BacktestResponse;
+import io.healthscore.v1.Band;
+import io.healthscore.v1.BandSuggestion;
+import io.healthscore.v1.BatchGetScoresRequest;
+import io.healthscore.v1.Driver;
 import io.healthscore.v1.CalibrateRequest;
 import io.healthscore.v1.CalibrationReport;
 import io.healthscore.v1.ChurnDriver;
@@ -23,6 +27,7 @@ import io.healthscore.v1.GetModelRequest;
 import io.healthscore.v1.GetScoreRequest;
 import io.healthscore.v1.HealthScore;
 import io.healthscore.v1.ListModelsRequest;
+import io.healthscore.v1.ListScoresRequest;
 import io.healthscore.v1.ModelInfo;
 import io.healthscore.v1.ModelState;
 import io.healthscore.v1.Outcome;
@@ -109,6 +114,8 @@ class LearnedModelApiTest {
     await("smb accounts carry the learned probability", () -> score("acct-0").hasChurnProbability());
     assertEquals(first.getModelId(), score("acct-0").getModelId());
     assertFalse(score("acct-330").hasChurnProbability(), "ent is out of the model's scope");
+    assertScoresFollowTheProbability(first);
+    assertEquals("logins", score("acct-330").getDrivers(0).getMeasureId(), "out of scope: the scorecard's drivers");
 
     ModelDrift drift = h.server().drift();
     drift.refresh();
@@ -159,6 +166,81 @@ class LearnedModelApiTest {
     // survives a restart: the active model is loaded from the store
     h.restart();
     await("served again after restart", () -> score("acct-2").getModelId().equals(first.getModelId()));
+    assertTrue(first.getFeaturesList().contains(score("acct-2").getDrivers(0).getFeature())
+        || score("acct-2").getDrivers(0).getFeature().contains(" × "), "drivers read back from the store");
+  }
+
+  /** The learned score read through the suggested cut-offs onto the scorecard's 1-10 scale (4 and 7). */
+  static double expectedScore(double p, double yellowAbove, double redAbove) {
+    if (p <= yellowAbove) {
+      return 10 - 3 * p / yellowAbove;
+    }
+    if (p <= redAbove) {
+      return 7 - 3 * (p - yellowAbove) / (redAbove - yellowAbove);
+    }
+    return 4 - 3 * (p - redAbove) / (1 - redAbove);
+  }
+
+  /**
+   * Every smb account's score and band follow its churn probability, alike in GetScore,
+   * BatchGetScores, ListScores and ExplainScore, and its drivers are the model's terms.
+   */
+  void assertScoresFollowTheProbability(CalibrationReport report) {
+    BandSuggestion cutoffs = report.getSuggestedBands();
+    assertEquals("max separation", cutoffs.getMethod());
+    assertEquals(3, cutoffs.getBandsCount());
+    assertTrue(cutoffs.getYellowAbove() < cutoffs.getRedAbove(), cutoffs.toString());
+    assertTrue(cutoffs.getBands(0).getChurnRate() < cutoffs.getBands(2).getChurnRate(), cutoffs.toString());
+    List<String> ids = new java.util.ArrayList<>();
+    for (int i = 0; i < 300; i++) {
+      ids.add("acct-" + i);
+    }
+    await("every smb account scored by the model", () ->
+        h.stub().batchGetScores(BatchGetScoresRequest.newBuilder().addAllAccountIds(ids).build()).getScoresList()
+            .stream().allMatch(s -> s.getModelId().equals(report.getModelId())));
+    List<HealthScore> batch =
+        h.stub().batchGetScores(BatchGetScoresRequest.newBuilder().addAllAccountIds(ids).build()).getScoresList();
+    Map<String, HealthScore> listed = new java.util.HashMap<>();
+    for (HealthScore s :
+        h.stub().listScores(ListScoresRequest.newBuilder().setSegment("smb").setPageSize(1000).build()).getScoresList()) {
+      listed.put(s.getAccountId(), s);
+    }
+    assertEquals(300, listed.size());
+    java.util.Set<Band> bandsSeen = java.util.EnumSet.noneOf(Band.class);
+    for (HealthScore s : batch) {
+      double p = s.getChurnProbability();
+      double expected = expectedScore(p, cutoffs.getYellowAbove(), cutoffs.getRedAbove());
+      assertEquals(expected, s.getScore(), 1e-4, s.getAccountId() + " at p=" + p);
+      Band byProbability =
+          p > cutoffs.getRedAbove() ? Band.BAND_RED : p > cutoffs.getYellowAbove() ? Band.BAND_YELLOW : Band.BAND_GREEN;
+      if (Math.abs(s.getScore() - 4) > 0.3 && Math.abs(s.getScore() - 7) > 0.3) {
+        assertEquals(byProbability, s.getBand(), s.getAccountId() + " score " + s.getScore());
+      }
+      bandsSeen.add(s.getBand());
+      HealthScore l = listed.get(s.getAccountId());
+      assertEquals(s.getScore(), l.getScore(), 1e-6);
+      assertEquals(s.getBand(), l.getBand());
+      assertEquals(p, l.getChurnProbability(), 1e-9);
+      assertFalse(s.getDriversList().isEmpty());
+      Driver top = s.getDrivers(0);
+      assertTrue(report.getFeaturesList().contains(top.getFeature()) || report.getInteractionsList().contains(top.getFeature()),
+          top.toString());
+      assertTrue(top.getSentence().contains("pts churn risk"), top.getSentence());
+    }
+    assertTrue(bandsSeen.size() >= 2, "the cut-offs split the accounts: " + bandsSeen);
+    HealthScore fromGet = score("acct-0");
+    ExplainScoreResponse explained =
+        h.stub().explainScore(ExplainScoreRequest.newBuilder().setAccountId("acct-0").build());
+    assertEquals(fromGet.getDriversList(), explained.getScore().getDriversList());
+    // a month-to-month contract is the main risk of this world: it leads the drivers of such an account
+    String monthly = null;
+    for (int i = 0; i < 300 && monthly == null; i++) {
+      HealthScore s = batch.get(i);
+      if (s.getDrivers(0).getSentence().contains("contract month-to-month")) {
+        monthly = s.getAccountId();
+      }
+    }
+    assertTrue(monthly != null, "some account's top driver is its month-to-month contract");
   }
 
   @Test

@@ -37,6 +37,19 @@ class ComputedScoreCodecTest {
   }
 
   @Test
+  void aLearnedScoreKeepsTheModelsBinsAndAScorecardsHasNone() {
+    short[] bins = {0, 3, 1024, 2};
+    ComputedScore learned =
+        new ComputedScore("c", 2, 3.5f, Band.BAND_RED, 1, 0, 5L, false, new float[] {1f}, null, null, bins);
+    assertArrayEquals(bins, ComputedScoreCodec.decode("c", 2, ComputedScoreCodec.encode(learned)).modelBins());
+    ComputedScore scored =
+        new ComputedScore("c", 2, 3.5f, Band.BAND_RED, 1, 0, 5L, false, new float[] {1f}, null, new float[] {2f});
+    ComputedScore back = ComputedScoreCodec.decode("c", 2, ComputedScoreCodec.encode(scored));
+    assertNull(back.modelBins());
+    assertArrayEquals(new float[] {2f}, back.extras());
+  }
+
+  @Test
   void aScorecardWithoutExtrasOrStaleInputsStaysWithout() {
     ComputedScore s =
         new ComputedScore("c", 1, 5.5f, Band.BAND_YELLOW, 0, 0, 1L, true, new float[] {Float.NaN}, null, null);
