@@ -65,6 +65,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -295,10 +296,17 @@ public final class LearningApi {
     double[] rates = expansionAndContractionRates(period);
     List<ForecastInput> inputs = new ArrayList<>();
     Set<String> modelsUsed = new LinkedHashSet<>();
+    long now = clock.millis();
+    long periodEnd = now + period * DAY;
     scores.forEach(
         request.getScorecardId().isEmpty() ? null : request.getScorecardId(),
         row -> {
-          String owner = directory.cached(row.accountId()).map(AccountInfo::owner).orElse("");
+          Optional<AccountInfo> account = directory.cached(row.accountId());
+          if (request.getRenewingOnly()
+              && !account.map(a -> a.renewal().renewsWithin(now, periodEnd)).orElse(false)) {
+            return;
+          }
+          String owner = account.map(AccountInfo::owner).orElse("");
           double probability;
           if (!Double.isNaN(row.churnProbability())) {
             int horizon = models.horizonOf(row.modelId(), row.scorecardId()).orElse(DEFAULT_HORIZON_DAYS);
