@@ -1,6 +1,5 @@
 package io.healthscore.cli.importing;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -14,7 +13,7 @@ import java.util.Map;
 final class CsvRowReader extends RowReader {
   private final List<String> header;
 
-  CsvRowReader(BufferedReader in) throws IOException {
+  CsvRowReader(Lines in) throws IOException {
     super(in);
     Record first = record();
     if (first == null) {
@@ -41,25 +40,32 @@ final class CsvRowReader extends RowReader {
       if (r == null) {
         return null;
       }
-    } while (r.text.isBlank());
+    } while (r.text.isBlank() && r.problem == null);
+    if (r.problem != null) {
+      return Row.malformed(r.line, r.text, r.problem);
+    }
     if (r.fields.size() > header.size()) {
-      return new Row(r.line, null, r.text);
+      return Row.malformed(r.line, r.text, "more fields (" + r.fields.size() + ") than the header has columns (" + header.size() + ")");
     }
     Map<String, String> values = new HashMap<>();
     for (int i = 0; i < r.fields.size(); i++) {
       values.put(header.get(i), r.fields.get(i));
     }
-    return new Row(r.line, values, r.text);
+    return Row.wellFormed(r.line, values, r.text);
   }
 
-  private record Record(long line, List<String> fields, String text) {}
+  /** Longer quoted records are rejected, so an unclosed quote cannot swallow the rest of a file. */
+  static final int MAX_RECORD_CHARS = 1 << 20;
+
+  private record Record(long line, List<String> fields, String text, String problem) {}
 
   /** One record, which may span lines inside quotes; null at the end of the input. */
   private Record record() throws IOException {
-    String line = in.readLine();
+    String line = in.next();
     if (line == null) {
       return null;
     }
+    String problem = in.problem();
     long start = ++lineNumber;
     StringBuilder text = new StringBuilder(line);
     List<String> fields = new ArrayList<>();
@@ -71,9 +77,17 @@ final class CsvRowReader extends RowReader {
         if (!quoted) {
           break;
         }
-        String more = in.readLine();
-        if (more == null) {
+        if (text.length() > MAX_RECORD_CHARS) {
+          problem = "a quoted field runs past " + MAX_RECORD_CHARS + " characters (an unclosed quote?)";
           break;
+        }
+        String more = in.next();
+        if (more == null) {
+          problem = "a quoted field is not closed before the end of the file";
+          break;
+        }
+        if (problem == null) {
+          problem = in.problem();
         }
         lineNumber++;
         field.append('\n');
@@ -105,7 +119,7 @@ final class CsvRowReader extends RowReader {
       i++;
     }
     fields.add(field.toString());
-    return new Record(start, fields, text.toString());
+    return new Record(start, fields, text.toString(), problem);
   }
 
   /** A field written so that this reader reads it back. */

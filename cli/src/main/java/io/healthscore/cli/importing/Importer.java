@@ -69,7 +69,7 @@ public final class Importer {
       while ((row = reader.next()) != null) {
         summary.rows++;
         if (row.values() == null) {
-          summary.reject(row, "", "malformed line: not a " + (reader.columns().isEmpty() ? "JSON object" : "CSV record matching the header"), rejectedFile);
+          summary.reject(row, "", "malformed line: " + row.malformed(), rejectedFile);
           progress.advance(1);
           continue;
         }
@@ -272,7 +272,7 @@ public final class Importer {
       }
       if (rows != null) {
         for (RejectedSignal rejected : r.getRejectedList()) {
-          Row row = rejected.getIndex() < rows.size() ? rows.get(rejected.getIndex()) : new Row(-1, Map.of(), "");
+          Row row = rejected.getIndex() < rows.size() ? rows.get(rejected.getIndex()) : Row.wellFormed(-1, Map.of(), "");
           summary.reject(row, column(rejected.getField()), rejected.getReason(), rejectedFile);
         }
         progress.advance(rows.size());

@@ -2,7 +2,6 @@ package io.healthscore.cli.importing;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -16,7 +15,7 @@ import java.util.Map;
 final class JsonLinesRowReader extends RowReader {
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
-  JsonLinesRowReader(BufferedReader in) {
+  JsonLinesRowReader(Lines in) {
     super(in);
   }
 
@@ -29,24 +28,27 @@ final class JsonLinesRowReader extends RowReader {
   public Row next() throws IOException {
     String line;
     do {
-      line = in.readLine();
+      line = in.next();
       if (line == null) {
         return null;
       }
       lineNumber++;
-    } while (line.isBlank());
+    } while (line.isBlank() && in.problem() == null);
+    if (in.problem() != null) {
+      return Row.malformed(lineNumber, line, in.problem());
+    }
     JsonNode node;
     try {
       node = MAPPER.readTree(line);
     } catch (IOException e) {
-      return new Row(lineNumber, null, line);
+      return Row.malformed(lineNumber, line, "not a JSON object");
     }
     if (node == null || !node.isObject()) {
-      return new Row(lineNumber, null, line);
+      return Row.malformed(lineNumber, line, "not a JSON object");
     }
     Map<String, String> values = new HashMap<>();
     flatten("", node, values);
-    return new Row(lineNumber, values, line);
+    return Row.wellFormed(lineNumber, values, line);
   }
 
   private static void flatten(String prefix, JsonNode node, Map<String, String> out) {

@@ -1,26 +1,25 @@
 package io.healthscore.cli.importing;
 
-import java.io.BufferedReader;
+import java.io.BufferedInputStream;
 import java.io.Closeable;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
 /** Reads rows one at a time from a {@code .csv} or {@code .jsonl} file (see docs/import.md). */
 public abstract class RowReader implements Closeable {
-  protected final BufferedReader in;
-  protected long lineNumber;
+  final Lines in;
+  long lineNumber;
 
-  protected RowReader(BufferedReader in) {
+  RowReader(Lines in) {
     this.in = in;
   }
 
   /** A reader chosen by the file's extension; a file that is neither fails with a usage message. */
   public static RowReader open(Path file) throws IOException {
     Format format = Format.of(file);
-    BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8);
+    Lines in = new Lines(new BufferedInputStream(Files.newInputStream(file), 1 << 16));
     return format == Format.CSV ? new CsvRowReader(in) : new JsonLinesRowReader(in);
   }
 
