@@ -21,11 +21,13 @@ import io.healthscore.scoring.learn.LabeledSnapshot;
 import io.healthscore.scoring.learn.LearnedBacktester;
 import io.healthscore.scoring.learn.LearnedCalibrator;
 import io.healthscore.scoring.learn.LearnedChurnModel;
+import io.healthscore.scoring.learn.PointsCalibrator;
 import io.healthscore.scoring.learn.RetentionForecaster;
 import io.healthscore.scoring.learn.TrainingSet;
 import io.healthscore.scoring.learn.ebm.EbmSettings;
 import io.healthscore.scoring.learn.ebm.TrainingMonitor;
 import io.healthscore.scoring.rescore.RescoreJobs;
+import io.healthscore.scoring.scorecard.ScorecardYaml;
 import io.healthscore.scoring.scoring.ModelGovernance;
 import io.healthscore.scoring.scoring.ModelRegistry;
 import io.healthscore.scoring.scoring.ScoreViews;
@@ -136,6 +138,8 @@ public final class LearningApi {
     v.check(!(request.getActivate() && request.getShadow()), "shadow", "cannot be set together with activate");
     v.check(request.getScorecardId().isEmpty() || request.getSegmentsCount() == 0, "segments",
         "apply only without scorecard_id (a scorecard has its own segments)");
+    v.check(!request.getLearnPoints() || !request.getScorecardId().isEmpty(), "learn_points",
+        "applies only with scorecard_id (without one every feature is learned from)");
     for (int i = 0; i < request.getSegmentsCount(); i++) {
       v.check(!request.getSegments(i).isBlank(), "segments[" + i + "]", "must not be empty");
     }
@@ -167,10 +171,16 @@ public final class LearningApi {
       throw InvalidArgumentException.forField("shadow", "only learned models (no scorecard_id) run in shadow");
     }
     CompiledScorecard card = scorecard(request.getScorecardId());
+    List<LabeledSnapshot> samples = samples(horizon, Long.MIN_VALUE, Long.MAX_VALUE);
     CalibrationResult result =
-        Calibrator.calibrate(card, samples(horizon, Long.MIN_VALUE, Long.MAX_VALUE), horizon, CALIBRATION_SEED);
+        request.getLearnPoints()
+            ? PointsCalibrator.calibrate(card, samples, horizon, CALIBRATION_SEED)
+            : Calibrator.calibrate(card, samples, horizon, CALIBRATION_SEED);
     ChurnModel model = result.model();
-    CalibrationReport report = result.report().toBuilder().setModelKind("logistic").build();
+    CalibrationReport report =
+        request.getLearnPoints()
+            ? withYaml(result.report())
+            : result.report().toBuilder().setModelKind("logistic").build();
     ModelInfo info =
         governance.save(model.modelId(), card.id(), horizon, now, model.toBytes(), report, requested, request.getForce());
     if (request.getActivate()) {
@@ -178,6 +188,20 @@ public final class LearningApi {
       rescores.restartFor(calibrated.getScorecardId());
     }
     return CalibrateResponse.newBuilder().setReport(info.getReport()).build();
+  }
+
+  /** The report with its learned scorecard as YAML, headed by where it was learned from. */
+  private static CalibrationReport withYaml(CalibrationReport report) {
+    String comment =
+        String.format(
+            java.util.Locale.ROOT,
+            "Points and weights learned from %d labelled snapshots (%d churned within %d days) by model %s.%n"
+                + "Held-out ROC AUC %.3f (the hand-made scorecard: %.3f).",
+            report.getSamples(), report.getPositives(), report.getHorizonDays(), report.getModelId(), report.getAuc(),
+            report.getBaselineAuc());
+    return report.toBuilder()
+        .setLearnedScorecardYaml(ScorecardYaml.write(report.getLearnedScorecard(), comment))
+        .build();
   }
 
   public ListModelsResponse listModels(ListModelsRequest request) {

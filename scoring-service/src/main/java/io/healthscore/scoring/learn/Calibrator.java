@@ -206,7 +206,7 @@ public final class Calibrator {
     return Math.floorMod(h, 100) < TRAIN_PERCENT;
   }
 
-  private static String modelId(CompiledScorecard sc, int horizonDays, long seed, LogisticRegression.Fit fit) {
+  static String modelId(CompiledScorecard sc, int horizonDays, long seed, LogisticRegression.Fit fit) {
     long h = seed * 31 + horizonDays;
     h = h * 31 + Double.hashCode(fit.intercept());
     for (double c : fit.coefficients()) {

@@ -31,7 +31,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
- * Reads scorecards written in YAML. The keys are the proto's field names, snake_case or JSON
+ * Reads scorecards written in YAML, and writes them back in the same form. The keys are the proto's field names, snake_case or JSON
  * lowerCamelCase; the YAML is checked against the proto's descriptor (so an error names the field
  * path, e.g. {@code components[0].measures[1].wieght: unknown field}), then parsed with protobuf's
  * JSON mapping. Enum values may be written short and in lower case ({@code lower_is_better} for
@@ -41,6 +41,12 @@ public final class ScorecardYaml {
   private static final YAMLMapper YAML = new YAMLMapper();
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final JsonFormat.Parser PARSER = JsonFormat.parser();
+  private static final JsonFormat.Printer PRINTER = JsonFormat.printer().preservingProtoFieldNames();
+  private static final YAMLMapper WRITER =
+      YAMLMapper.builder()
+          .disable(com.fasterxml.jackson.dataformat.yaml.YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+          .enable(com.fasterxml.jackson.dataformat.yaml.YAMLGenerator.Feature.MINIMIZE_QUOTES)
+          .build();
 
   private ScorecardYaml() {}
 
@@ -112,6 +118,58 @@ public final class ScorecardYaml {
     }
     throwIfAny(violations);
     return result;
+  }
+
+  /**
+   * The scorecard as a YAML file that {@link #parse} reads back to the same scorecard: proto field
+   * names, fields at their defaults left out, enum values short and in lower case
+   * ({@code lower_is_better}), without the output-only version and update time, after the
+   * {@code comment} lines (each written as "# line").
+   */
+  public static String write(Scorecard sc, String comment) {
+    Scorecard plain = sc.toBuilder().clearVersion().clearUpdateTime().build();
+    try {
+      JsonNode json = JSON.readTree(PRINTER.print(plain));
+      shortenEnums((ObjectNode) json, Scorecard.getDescriptor());
+      StringBuilder out = new StringBuilder();
+      for (String line : comment.split("\n", -1)) {
+        if (!line.isEmpty()) {
+          out.append("# ").append(line).append('\n');
+        }
+      }
+      return out.append(WRITER.writeValueAsString(json)).toString();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Enum values in place as the part after their prefix, lower case, as people write them. */
+  private static void shortenEnums(ObjectNode obj, Descriptor d) {
+    Iterator<Map.Entry<String, JsonNode>> fields = obj.fields();
+    while (fields.hasNext()) {
+      Map.Entry<String, JsonNode> e = fields.next();
+      FieldDescriptor fd = d.findFieldByName(e.getKey());
+      if (fd == null) {
+        continue;
+      }
+      if (fd.getJavaType() == FieldDescriptor.JavaType.ENUM && e.getValue().isTextual()) {
+        String unspecified = fd.getEnumType().getValues().get(0).getName();
+        String prefix = unspecified.substring(0, unspecified.length() - "UNSPECIFIED".length());
+        String name = e.getValue().asText();
+        e.setValue(TextNode.valueOf(
+            (name.startsWith(prefix) ? name.substring(prefix.length()) : name).toLowerCase(Locale.ROOT)));
+      } else if (fd.getJavaType() == FieldDescriptor.JavaType.MESSAGE) {
+        if (e.getValue().isObject()) {
+          shortenEnums((ObjectNode) e.getValue(), fd.getMessageType());
+        } else if (e.getValue().isArray()) {
+          for (JsonNode item : e.getValue()) {
+            if (item.isObject()) {
+              shortenEnums((ObjectNode) item, fd.getMessageType());
+            }
+          }
+        }
+      }
+    }
   }
 
   private static void throwIfAny(List<FieldViolation> violations) {

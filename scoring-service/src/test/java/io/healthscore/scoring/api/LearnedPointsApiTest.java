@@ -1,0 +1,95 @@
+package io.healthscore.scoring.api;
+
+import static io.healthscore.scoring.support.ScoringHarness.await;
+import static io.healthscore.scoring.testing.TestCards.card;
+import static io.healthscore.scoring.testing.TestCards.component;
+import static io.healthscore.scoring.testing.TestCards.linear;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.util.Timestamps;
+import io.grpc.Status;
+import io.healthscore.scoring.scorecard.ScorecardYaml;
+import io.healthscore.scoring.support.FakeSignalService;
+import io.healthscore.scoring.support.ScoringHarness;
+import io.healthscore.v1.CalibrateRequest;
+import io.healthscore.v1.CalibrationReport;
+import io.healthscore.v1.Direction;
+import io.healthscore.v1.GetModelRequest;
+import io.healthscore.v1.GetScoreRequest;
+import io.healthscore.v1.GetScorecardRequest;
+import io.healthscore.v1.Measure;
+import io.healthscore.v1.Outcome;
+import io.healthscore.v1.OutcomeType;
+import io.healthscore.v1.Scorecard;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Calibrate with learn_points: a scorecard's points and weights learned, activated and exported. */
+class LearnedPointsApiTest {
+  static final long DAY = Duration.ofDays(1).toMillis();
+
+  @TempDir Path dir;
+
+  /** Logins mapped linearly by hand; churn actually steps at 20 logins. Tickets are noise. */
+  static Scorecard usage() {
+    return card(component("usage", 1,
+            linear("logins", "logins.sum_30d", 0, 100).setDirection(Direction.DIRECTION_HIGHER_IS_BETTER),
+            linear("tickets", "tickets.count_30d", 10, 0).setDirection(Direction.DIRECTION_LOWER_IS_BETTER)))
+        .toBuilder().setScorecardId("usage").setIsDefault(true).clearVersion().build();
+  }
+
+  @Test
+  void learnsPointsAndWeightsActivatesThemAndExportsYaml() {
+    try (ScoringHarness h = new ScoringHarness(dir.resolve("data")).withScorecard(usage()).start()) {
+      long now = h.clock.millis();
+      Random r = new Random(11);
+      for (int i = 0; i < 400; i++) {
+        String id = "acct-" + i;
+        double logins = r.nextInt(100);
+        boolean churns = r.nextDouble() < (logins < 20 ? 0.7 : 0.1);
+        h.signals.putAccount(FakeSignalService.account(id, "smb", 100));
+        h.signals.setFeaturesFrom(id, now - 400 * DAY,
+            Map.of("logins.sum_30d", logins, "tickets.count_30d", (double) r.nextInt(10)), Map.of());
+        h.signals.addOutcome(Outcome.newBuilder().setEventId("o-" + i).setAccountId(id)
+            .setType(churns ? OutcomeType.OUTCOME_TYPE_CHURNED : OutcomeType.OUTCOME_TYPE_RENEWED)
+            .setOccurredAt(Timestamps.fromMillis(now - (10 + i % 40) * DAY)).build());
+      }
+      h.awaitFeedCaughtUp();
+
+      assertEquals(Status.Code.INVALID_ARGUMENT,
+          ScoringLifecycleTest.code(() -> h.stub().calibrate(CalibrateRequest.newBuilder().setLearnPoints(true).build())));
+
+      CalibrationReport report =
+          h.stub().calibrate(CalibrateRequest.newBuilder().setScorecardId("usage").setLearnPoints(true).setActivate(true).build())
+              .getReport();
+      assertEquals("points", report.getModelKind());
+      assertTrue(report.getAuc() > report.getBaselineAuc(), report.getAuc() + " vs hand-made " + report.getBaselineAuc());
+      Measure logins = report.getLearnedScorecard().getComponents(0).getMeasures(0);
+      assertTrue(logins.hasThresholds(), logins.toString());
+      assertTrue(logins.getThresholds().getThresholdsList().stream().anyMatch(t -> t.getAt() >= 14 && t.getAt() <= 26),
+          "a step near 20 logins: " + logins);
+      assertTrue(report.getWeights(0).getWeight() > report.getWeights(1).getWeight() * 3, report.getWeightsList().toString());
+
+      // the YAML reads back to the learned scorecard, and GetModel returns it
+      Scorecard fromYaml = ScorecardYaml.parse(report.getLearnedScorecardYaml(), "learned.yaml");
+      assertEquals(report.getLearnedScorecard(), fromYaml);
+      assertEquals(report.getLearnedScorecardYaml(),
+          h.stub().getModel(GetModelRequest.newBuilder().setModelId(report.getModelId()).build())
+              .getModel().getReport().getLearnedScorecardYaml());
+
+      // activation stored the learned points as the scorecard's next version
+      Scorecard active =
+          h.stub().getScorecard(GetScorecardRequest.newBuilder().setScorecardId("usage").build()).getScorecard();
+      assertEquals(2, active.getVersion());
+      assertEquals(logins.getThresholds(), active.getComponents(0).getMeasures(0).getThresholds());
+      await("scores follow the learned scorecard", () ->
+          h.stub().getScore(GetScoreRequest.newBuilder().setAccountId("acct-1").build()).getScore().getScorecardVersion() == 2
+              && h.stub().getScore(GetScoreRequest.newBuilder().setAccountId("acct-1").build()).getScore().hasChurnProbability());
+    }
+  }
+}
