@@ -27,12 +27,12 @@ import io.healthscore.alerting.retention.RetentionSweep;
 import io.healthscore.alerting.rule.RuleStore;
 import io.healthscore.alerting.rule.RuleValidator;
 import io.healthscore.alerting.rule.RuleYaml;
-import io.healthscore.runtime.client.Channels;
 import io.healthscore.runtime.config.ServiceConfig;
 import io.healthscore.runtime.db.CursorStore;
 import io.healthscore.runtime.db.Database;
 import io.healthscore.runtime.error.Violations;
 import io.healthscore.runtime.metrics.Metrics;
+import io.healthscore.runtime.server.ServiceBuilder;
 import io.healthscore.runtime.server.ServiceServer;
 import io.healthscore.runtime.stream.StreamFollower;
 import io.healthscore.v1.Rule;
@@ -44,9 +44,7 @@ import io.healthscore.v1.WatchScoresRequest;
 import io.healthscore.v1.WatchScoresResponse;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The one place that builds alerting-service from a ServiceConfig: database, delivery module,
@@ -74,20 +72,11 @@ public final class AlertingServer implements AutoCloseable {
   private final boolean followFeeds;
 
   private AlertingServer(Builder b) {
-    ServiceConfig config = b.config;
+    ServiceConfig config = b.config();
     AlertingSettings settings = AlertingSettings.from(config);
-    Clock clock = b.clock;
-    List<ManagedChannel> ownedChannels = new ArrayList<>();
-    ManagedChannel signalsChannel = b.signalsChannel;
-    if (signalsChannel == null) {
-      signalsChannel = Channels.forAddress(config.signalsAddr());
-      ownedChannels.add(signalsChannel);
-    }
-    ManagedChannel scoringChannel = b.scoringChannel;
-    if (scoringChannel == null) {
-      scoringChannel = Channels.forAddress(config.scoringAddr());
-      ownedChannels.add(scoringChannel);
-    }
+    Clock clock = b.clock();
+    ManagedChannel signalsChannel = b.upstream(b.signalsChannel, config.signalsAddr());
+    ManagedChannel scoringChannel = b.upstream(b.scoringChannel, config.scoringAddr());
     Metrics metrics = new Metrics(config.serviceName());
     Database database = Database.open(config);
     database.migrate(MIGRATIONS, MIGRATION_OWNER);
@@ -132,7 +121,7 @@ public final class AlertingServer implements AutoCloseable {
     config.configDir().ifPresent(dir -> loadRules(RuleYaml.loadDirectory(dir), validator));
     refreshGauges.run();
 
-    ServiceServer.Builder server = ServiceServer.builder(config, metrics)
+    ServiceServer.Builder server = b.serverBuilder(metrics)
         .addService(new AlertingServiceImpl(database, rules, validator, alerts, lifecycle, tasks, quality, gauges,
             sink, delivery.api(), clock))
         .methodScopes(AlertingScopes.TABLE)
@@ -143,17 +132,9 @@ public final class AlertingServer implements AutoCloseable {
         .onDrain(signalsFeed.isolation()::close)
         .onDrain(retention::close)
         .onDrain(delivery::close)
-        .onStop(() -> ownedChannels.forEach(ch -> {
-          ch.shutdownNow();
-          try {
-            ch.awaitTermination(2, TimeUnit.SECONDS);
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          }
-        }))
         .onStop(database::close)
         .onStop(metrics::close);
-    this.server = b.inProcessName == null ? server.build() : server.buildInProcess(b.inProcessName);
+    this.server = b.buildServer(server);
     this.delivery = delivery;
   }
 
@@ -167,6 +148,15 @@ public final class AlertingServer implements AutoCloseable {
     loaded.forEach(rules::putIfChanged);
   }
 
+  /** Reads the environment (HEALTHSCORE_*), with the default ports 7003 and 9103. */
+  public static ServiceConfig configFromEnv() {
+    return ServiceConfig.fromEnv(SERVICE_NAME, DEFAULT_GRPC_PORT, DEFAULT_METRICS_PORT);
+  }
+
+  /**
+   * alerting-service on the configured ports, reading HEALTHSCORE_SIGNALS_ADDR and
+   * HEALTHSCORE_SCORING_ADDR; set what tests change, then {@code build().start()}.
+   */
   public static Builder builder(ServiceConfig config) {
     return new Builder(config);
   }
@@ -234,22 +224,14 @@ public final class AlertingServer implements AutoCloseable {
     server.close();
   }
 
-  /** What differs between production and tests: clock, upstream channels, transport. */
-  public static final class Builder {
-    private final ServiceConfig config;
-    private Clock clock = Clock.systemUTC();
+  /** What differs between production and tests: clock, transport, extra services, upstream channels, feeds. */
+  public static final class Builder extends ServiceBuilder<Builder, AlertingServer> {
     private ManagedChannel signalsChannel;
     private ManagedChannel scoringChannel;
-    private String inProcessName;
     private boolean followFeeds = true;
 
     private Builder(ServiceConfig config) {
-      this.config = config;
-    }
-
-    public Builder clock(Clock clock) {
-      this.clock = clock;
-      return this;
+      super(config);
     }
 
     /** A channel to signals-service instead of one to HEALTHSCORE_SIGNALS_ADDR; the caller closes it. */
@@ -264,18 +246,13 @@ public final class AlertingServer implements AutoCloseable {
       return this;
     }
 
-    /** Serve in-process under this name instead of on a port. */
-    public Builder inProcess(String name) {
-      this.inProcessName = name;
-      return this;
-    }
-
     /** Whether to follow the score and signal streams (tests may drive the consumers instead). */
     public Builder followFeeds(boolean follow) {
       this.followFeeds = follow;
       return this;
     }
 
+    @Override
     public AlertingServer build() {
       return new AlertingServer(this);
     }

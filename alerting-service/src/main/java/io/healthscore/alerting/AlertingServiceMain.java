@@ -1,6 +1,5 @@
 package io.healthscore.alerting;
 
-import io.healthscore.runtime.config.ServiceConfig;
 import io.healthscore.runtime.server.ServiceServer;
 
 /** Runs alerting-service: gRPC on HEALTHSCORE_GRPC_PORT (7003), /metrics on HEALTHSCORE_METRICS_PORT (9103). */
@@ -8,9 +7,7 @@ public final class AlertingServiceMain {
   private AlertingServiceMain() {}
 
   public static void main(String[] args) throws InterruptedException {
-    ServiceConfig config = ServiceConfig.fromEnv(
-        AlertingServer.SERVICE_NAME, AlertingServer.DEFAULT_GRPC_PORT, AlertingServer.DEFAULT_METRICS_PORT);
-    AlertingServer server = AlertingServer.builder(config).build().start();
+    AlertingServer server = AlertingServer.builder(AlertingServer.configFromEnv()).build().start();
     ServiceServer.runUntilShutdown(server.server());
   }
 }

@@ -67,6 +67,12 @@ public final class HealthscoreCli {
   @Option(names = "--tls-ca", description = "PEM CA certificate: speak TLS and verify the services with it")
   Path tlsCa;
 
+  @Option(names = "--tls-cert", description = "PEM client certificate for services that require one (mutual TLS); with --tls-key")
+  Path tlsCert;
+
+  @Option(names = "--tls-key", description = "PKCS#8 PEM key of --tls-cert")
+  Path tlsKey;
+
   @Option(names = "--json", description = "print JSON instead of tables")
   boolean json;
 
@@ -80,7 +86,7 @@ public final class HealthscoreCli {
   /** Channels to the three services, opened on first use. */
   public synchronized Services services() {
     if (services == null) {
-      services = new Services(signals, scoring, alerting, tokenFile, tlsCa);
+      services = new Services(signals, scoring, alerting, tokenFile, tlsCa, tlsCert, tlsKey);
     }
     return services;
   }

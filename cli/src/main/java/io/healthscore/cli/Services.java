@@ -1,27 +1,22 @@
 package io.healthscore.cli;
 
-import io.grpc.CallCredentials;
-import io.grpc.ChannelCredentials;
-import io.grpc.CompositeChannelCredentials;
 import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
-import io.grpc.TlsChannelCredentials;
+import io.healthscore.runtime.client.ClientSecurity;
 import io.healthscore.v1.AlertingServiceGrpc;
 import io.healthscore.v1.ScoringServiceGrpc;
 import io.healthscore.v1.SignalServiceGrpc;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Executor;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
-/** Channels to the three services with the bearer token and TLS settings of the command line. */
+/**
+ * Channels to the three services with the bearer token and TLS settings of the command line, sent
+ * and checked as the services' own outbound channels do (the same ClientSecurity).
+ */
 public final class Services implements AutoCloseable {
   /** Deadline of one unary call; imports and learning calls set their own. */
   public static final long CALL_SECONDS = 30;
@@ -29,40 +24,34 @@ public final class Services implements AutoCloseable {
   private final String signalsAddress;
   private final String scoringAddress;
   private final String alertingAddress;
-  private final ChannelCredentials credentials;
+  private final ClientSecurity security;
   private final List<ManagedChannel> open = new ArrayList<>();
   private ManagedChannel signals;
   private ManagedChannel scoring;
   private ManagedChannel alerting;
 
-  public Services(String signals, String scoring, String alerting, Path tokenFile, Path tlsCa) {
+  /** Each file may be null; a certificate needs its key. */
+  public Services(
+      String signals, String scoring, String alerting, Path tokenFile, Path tlsCa, Path tlsCert, Path tlsKey) {
     this.signalsAddress = signals;
     this.scoringAddress = scoring;
     this.alertingAddress = alerting;
-    this.credentials = credentials(tokenFile, tlsCa);
-  }
-
-  private static ChannelCredentials credentials(Path tokenFile, Path tlsCa) {
-    ChannelCredentials transport;
     try {
-      transport = tlsCa == null ? InsecureChannelCredentials.create() : TlsChannelCredentials.newBuilder().trustManager(tlsCa.toFile()).build();
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read --tls-ca " + tlsCa, e);
+      this.security =
+          ClientSecurity.of(
+              Optional.ofNullable(tlsCa),
+              Optional.ofNullable(tlsCert),
+              Optional.ofNullable(tlsKey),
+              Optional.ofNullable(tokenFile),
+              // One command is short-lived: its files are not watched for long.
+              Duration.ofMinutes(1));
+    } catch (IllegalArgumentException e) {
+      throw new UsageException("--token-file, --tls-ca, --tls-cert, --tls-key: " + e.getMessage());
     }
-    if (tokenFile == null) {
-      return transport;
-    }
-    String token;
-    try {
-      token = Files.readString(tokenFile, StandardCharsets.UTF_8).strip();
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read --token-file " + tokenFile, e);
-    }
-    return CompositeChannelCredentials.create(transport, new BearerToken(token));
   }
 
   private synchronized ManagedChannel channel(String address) {
-    ManagedChannel c = Grpc.newChannelBuilder(address, credentials).maxInboundMessageSize(64 << 20).build();
+    ManagedChannel c = Grpc.newChannelBuilder(address, security.credentials()).maxInboundMessageSize(64 << 20).build();
     open.add(c);
     return c;
   }
@@ -103,21 +92,6 @@ public final class Services implements AutoCloseable {
     for (ManagedChannel c : open) {
       c.shutdownNow();
     }
-  }
-
-  private static final class BearerToken extends CallCredentials {
-    private static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
-    private final String token;
-
-    BearerToken(String token) {
-      this.token = token;
-    }
-
-    @Override
-    public void applyRequestMetadata(RequestInfo info, Executor executor, MetadataApplier applier) {
-      Metadata headers = new Metadata();
-      headers.put(AUTHORIZATION, "Bearer " + token);
-      applier.apply(headers);
-    }
+    security.close();
   }
 }

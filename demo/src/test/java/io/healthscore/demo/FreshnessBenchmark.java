@@ -132,9 +132,9 @@ class FreshnessBenchmark {
     StringBuilder report = new StringBuilder();
     report.append(String.format(Locale.ROOT, "%,d accounts x %d metrics x %d days (%,d signals), scorecard of %d measures%n",
         ACCOUNTS, METRICS, DAYS, (long) ACCOUNTS * METRICS * DAYS, MEASURES));
-    SignalsServer signals = SignalsServer.create(config(SignalsServer.SERVICE_NAME, dir)).start();
+    SignalsServer signals = SignalsServer.builder(config(SignalsServer.SERVICE_NAME, dir)).build().start();
     ManagedChannel toSignals = Channels.forAddress("localhost:" + signals.server().grpcPort());
-    ScoringServer scoring = ScoringServer.create(config(ScoringServer.SERVICE_NAME, dir), toSignals).start();
+    ScoringServer scoring = ScoringServer.builder(config(ScoringServer.SERVICE_NAME, dir)).signalsChannel(toSignals).build().start();
     ManagedChannel client = Channels.forAddress("localhost:" + signals.server().grpcPort());
     ManagedChannel scoringClient = Channels.forAddress("localhost:" + scoring.grpcPort());
     try {

@@ -1,12 +1,12 @@
 package io.healthscore.scoring;
 
 import io.grpc.ManagedChannel;
-import io.grpc.ServerServiceDefinition;
 import io.healthscore.runtime.concurrent.DaemonThreads;
 import io.healthscore.runtime.config.ServiceConfig;
 import io.healthscore.runtime.db.CursorStore;
 import io.healthscore.runtime.db.Database;
 import io.healthscore.runtime.metrics.Metrics;
+import io.healthscore.runtime.server.ServiceBuilder;
 import io.healthscore.runtime.server.ServiceServer;
 import io.healthscore.scoring.api.LearningApi;
 import io.healthscore.scoring.api.ScoringScopes;
@@ -87,14 +87,10 @@ public final class ScoringServer implements AutoCloseable {
   private final ScheduledExecutorService retries =
       Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("set-aside-retry"));
 
-  private ScoringServer(
-      ServiceConfig config,
-      ManagedChannel signalsChannel,
-      Clock clock,
-      String inProcessName,
-      List<ServerServiceDefinition> extraServices) {
-    this.config = config;
-    this.clock = clock;
+  private ScoringServer(Builder b) {
+    this.config = b.config();
+    this.clock = b.clock();
+    ManagedChannel signalsChannel = b.upstream(b.signalsChannel, config.signalsAddr());
     this.settings = ScoringSettings.from(config);
     this.metrics = new Metrics(SERVICE_NAME);
     this.database = ScoringDatabase.migrate(Database.open(config));
@@ -131,7 +127,7 @@ public final class ScoringServer implements AutoCloseable {
                 EbmSettings.defaults()),
             changes, rescores, clock);
     ServiceServer.Builder builder =
-        ServiceServer.builder(config, metrics)
+        b.serverBuilder(metrics)
             .addService(service)
             .methodScopes(ScoringScopes.table())
             .onDrain(feed::close)
@@ -142,28 +138,15 @@ public final class ScoringServer implements AutoCloseable {
             .onStop(housekeeping::shutdownNow)
             .onStop(database::close)
             .onStop(metrics::close);
-    extraServices.forEach(builder::addService);
-    this.server = inProcessName == null ? builder.build() : builder.buildInProcess(inProcessName);
-  }
-
-  /** scoring-service on the configured ports, reading signals through {@code signalsChannel}. */
-  public static ScoringServer create(ServiceConfig config, ManagedChannel signalsChannel) {
-    return new ScoringServer(config, signalsChannel, Clock.systemUTC(), null, List.of());
-  }
-
-  /** The same, with a clock of the caller's and, when the name is not null, in-process (tests). */
-  public static ScoringServer create(
-      ServiceConfig config, ManagedChannel signalsChannel, Clock clock, String inProcessName) {
-    return new ScoringServer(config, signalsChannel, clock, inProcessName, List.of());
+    this.server = b.buildServer(builder);
   }
 
   /**
-   * The same on the configured ports with more services on the very same server stack (the
-   * benchmarks' echo baseline shares interceptors, transport and threads with ScoringService).
+   * scoring-service on the configured ports, reading signals-service at HEALTHSCORE_SIGNALS_ADDR;
+   * set what tests change, then {@code build().start()}.
    */
-  public static ScoringServer createWith(
-      ServiceConfig config, ManagedChannel signalsChannel, List<ServerServiceDefinition> extraServices) {
-    return new ScoringServer(config, signalsChannel, Clock.systemUTC(), null, List.copyOf(extraServices));
+  public static Builder builder(ServiceConfig config) {
+    return new Builder(config);
   }
 
   public static ServiceConfig configFromEnv() {
@@ -280,5 +263,25 @@ public final class ScoringServer implements AutoCloseable {
   @Override
   public void close() {
     stop();
+  }
+
+  /** What differs between production and tests: clock, transport, extra services, the signals channel. */
+  public static final class Builder extends ServiceBuilder<Builder, ScoringServer> {
+    private ManagedChannel signalsChannel;
+
+    private Builder(ServiceConfig config) {
+      super(config);
+    }
+
+    /** A channel to signals-service instead of one to HEALTHSCORE_SIGNALS_ADDR; the caller closes it. */
+    public Builder signalsChannel(ManagedChannel channel) {
+      this.signalsChannel = channel;
+      return this;
+    }
+
+    @Override
+    public ScoringServer build() {
+      return new ScoringServer(this);
+    }
   }
 }

@@ -1,8 +1,5 @@
 package io.healthscore.scoring;
 
-import io.grpc.ManagedChannel;
-import io.healthscore.runtime.client.Channels;
-import io.healthscore.runtime.config.ServiceConfig;
 import io.healthscore.runtime.server.ServiceServer;
 
 /**
@@ -13,10 +10,7 @@ public final class ScoringServiceMain {
   private ScoringServiceMain() {}
 
   public static void main(String[] args) throws InterruptedException {
-    ServiceConfig config = ScoringServer.configFromEnv();
-    ManagedChannel signals = Channels.forAddress(config.signalsAddr());
-    ScoringServer scoring = ScoringServer.create(config, signals).start();
+    ScoringServer scoring = ScoringServer.builder(ScoringServer.configFromEnv()).build().start();
     ServiceServer.runUntilShutdown(scoring.server());
-    signals.shutdownNow();
   }
 }

@@ -4,6 +4,7 @@ import io.healthscore.runtime.concurrent.DaemonThreads;
 import io.healthscore.runtime.config.ServiceConfig;
 import io.healthscore.runtime.db.Database;
 import io.healthscore.runtime.metrics.Metrics;
+import io.healthscore.runtime.server.ServiceBuilder;
 import io.healthscore.runtime.server.ServiceServer;
 import io.healthscore.signals.api.AccountUpserts;
 import io.healthscore.signals.api.FeatureReadMetrics;
@@ -60,17 +61,14 @@ public final class SignalsServer implements AutoCloseable {
     return ServiceConfig.fromEnv(SERVICE_NAME, DEFAULT_GRPC_PORT, DEFAULT_METRICS_PORT);
   }
 
-  /** Builds the service on a Netty server at the configured ports; call {@link #start()}. */
-  public static SignalsServer create(ServiceConfig config) {
-    return create(config, Clock.systemUTC(), null);
+  /** signals-service on the configured ports; set what tests change, then {@code build().start()}. */
+  public static Builder builder(ServiceConfig config) {
+    return new Builder(config);
   }
 
-  /** Builds the same service reachable in-process under {@code name} (tests). */
-  public static SignalsServer createInProcess(ServiceConfig config, String name, Clock clock) {
-    return create(config, clock, name);
-  }
-
-  private static SignalsServer create(ServiceConfig config, Clock clock, String inProcessName) {
+  private static SignalsServer create(Builder b) {
+    ServiceConfig config = b.config();
+    Clock clock = b.clock();
     SignalsSettings settings = SignalsSettings.fromConfig(config);
     Deque<AutoCloseable> opened = new ArrayDeque<>();
     try {
@@ -125,7 +123,7 @@ public final class SignalsServer implements AutoCloseable {
                   readWorkers,
                   new FeatureReadMetrics(metrics.registry())));
       ServiceServer.Builder builder =
-          ServiceServer.builder(config, metrics)
+          b.serverBuilder(metrics)
               .addService(service)
               .methodScopes(SignalScopes.TABLE)
               .onDrain(feed::endWatches)
@@ -135,7 +133,7 @@ public final class SignalsServer implements AutoCloseable {
               .onStop(() -> shutdownWorkers(ingestWorkers))
               .onStop(readWorkers::shutdownNow)
               .onStop(db::close);
-      ServiceServer server = inProcessName == null ? builder.build() : builder.buildInProcess(inProcessName);
+      ServiceServer server = b.buildServer(builder);
       engine.onFailure(cause -> server.markNotServing("signal ingest stopped: " + cause));
       return new SignalsServer(server, metrics, service, engine, feed);
     } catch (RuntimeException | Error e) {
@@ -163,6 +161,7 @@ public final class SignalsServer implements AutoCloseable {
     }
   }
 
+  /** Starts serving. Returns this. */
   public SignalsServer start() {
     server.start();
     return this;
@@ -196,6 +195,18 @@ public final class SignalsServer implements AutoCloseable {
       metrics.close();
     } catch (RuntimeException e) {
       LOG.log(Level.FINE, "closing metrics", e);
+    }
+  }
+
+  /** What differs between production and tests: clock, transport, extra services. */
+  public static final class Builder extends ServiceBuilder<Builder, SignalsServer> {
+    private Builder(ServiceConfig config) {
+      super(config);
+    }
+
+    @Override
+    public SignalsServer build() {
+      return create(this);
     }
   }
 }

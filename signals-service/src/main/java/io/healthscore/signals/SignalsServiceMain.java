@@ -7,7 +7,7 @@ public final class SignalsServiceMain {
   private SignalsServiceMain() {}
 
   public static void main(String[] args) throws InterruptedException {
-    SignalsServer signals = SignalsServer.create(SignalsServer.configFromEnv());
+    SignalsServer signals = SignalsServer.builder(SignalsServer.configFromEnv()).build();
     ServiceServer.runUntilShutdown(signals.server());
   }
 }

@@ -101,7 +101,7 @@ class FeatureSnapshotsBenchmark {
     Metrics replayMetrics = new Metrics("replay");
     ServiceServer replayServer =
         ServiceServer.builder(config.withDataDir(dir.resolve("replay")), replayMetrics).addService(replay).build().start();
-    SignalsServer signals = SignalsServer.create(config).start();
+    SignalsServer signals = SignalsServer.builder(config).build().start();
     ManagedChannel toSignals = Channels.forAddress("localhost:" + signals.server().grpcPort());
     ManagedChannel toReplay = Channels.forAddress("localhost:" + replayServer.grpcPort());
     try {

@@ -198,7 +198,7 @@ class StreamIngestBenchmark {
     Metrics sinkMetrics = new Metrics("sink");
     ServiceServer sink =
         ServiceServer.builder(config.withDataDir(dir.resolve("sink")), sinkMetrics).addService(new Sink()).build().start();
-    SignalsServer signals = SignalsServer.create(config).start();
+    SignalsServer signals = SignalsServer.builder(config).build().start();
     ManagedChannel toSignals = Channels.forAddress("localhost:" + signals.server().grpcPort());
     ManagedChannel toSink = Channels.forAddress("localhost:" + sink.grpcPort());
     try {

@@ -10,7 +10,6 @@ import io.healthscore.v1.Signal;
 import io.healthscore.v1.SignalServiceGrpc;
 import io.healthscore.v1.UpsertAccountsRequest;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
@@ -46,7 +45,7 @@ public final class TestSignalsServer implements AutoCloseable {
 
   public static TestSignalsServer start(ServiceConfig config) {
     String name = "signals-" + UUID.randomUUID();
-    SignalsServer server = SignalsServer.createInProcess(config, name, Clock.systemUTC()).start();
+    SignalsServer server = SignalsServer.builder(config).inProcess(name).build().start();
     return new TestSignalsServer(server, InProcessChannelBuilder.forName(name).directExecutor().build());
   }
 

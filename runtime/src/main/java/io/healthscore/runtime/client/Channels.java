@@ -1,7 +1,6 @@
 package io.healthscore.runtime.client;
 
 import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.healthscore.runtime.config.ServiceConfig;
 import java.util.List;
@@ -9,8 +8,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Channels from one service to another, configured the same way everywhere: plaintext (TLS is the
- * mesh's job inside the cluster), keepalive so dead peers are noticed, retries of UNAVAILABLE so a
+ * Channels from one service to another, configured the same way everywhere: the service's
+ * outbound security ({@link ClientSecurity}: TLS, client certificate, bearer token), keepalive so dead peers are noticed, retries of UNAVAILABLE so a
  * rolling restart of the callee is invisible, a default deadline on unary calls, and round_robin
  * over every address the target resolves to (a dns:/// target of a headless Service gives one per
  * replica; a plain host:port of one address behaves as before).
@@ -38,9 +37,14 @@ public final class Channels {
 
   private Channels() {}
 
-  /** A channel to {@code host:port} (any gRPC target string works, e.g. dns:///svc:7001). */
+  /** A plaintext channel without a token to {@code host:port} (any gRPC target, e.g. dns:///svc:7001). */
   public static ManagedChannel forAddress(String hostPort) {
-    return Grpc.newChannelBuilder(hostPort, InsecureChannelCredentials.create())
+    return forAddress(hostPort, ClientSecurity.plaintext());
+  }
+
+  /** A channel to {@code target} presenting and checking what {@code security} says. */
+  public static ManagedChannel forAddress(String target, ClientSecurity security) {
+    return Grpc.newChannelBuilder(target, security.credentials())
         .defaultServiceConfig(DEFAULT_SERVICE_CONFIG)
         .enableRetry()
         .keepAliveTime(30, TimeUnit.SECONDS)

@@ -31,11 +31,21 @@ public final class ServiceConfig {
   public static final String SHUTDOWN_GRACE_SECONDS = "HEALTHSCORE_SHUTDOWN_GRACE_SECONDS";
   public static final String HEALTH_PORT = "HEALTHSCORE_HEALTH_PORT";
   public static final String MAX_CONNECTION_AGE = "HEALTHSCORE_MAX_CONNECTION_AGE";
+  public static final String CLIENT_TOKEN_FILE = "HEALTHSCORE_CLIENT_TOKEN_FILE";
+  public static final String TLS_CERT = "HEALTHSCORE_TLS_CERT";
+  public static final String TLS_KEY = "HEALTHSCORE_TLS_KEY";
+  public static final String TLS_CA = "HEALTHSCORE_TLS_CA";
+  public static final String TLS_CLIENT_CERT = "HEALTHSCORE_TLS_CLIENT_CERT";
+  public static final String TLS_CLIENT_KEY = "HEALTHSCORE_TLS_CLIENT_KEY";
+  public static final String TLS_RELOAD_INTERVAL = "HEALTHSCORE_TLS_RELOAD_INTERVAL";
+  public static final String METRICS_ADDR = "HEALTHSCORE_METRICS_ADDR";
+  public static final String METRICS_TOKEN_FILE = "HEALTHSCORE_METRICS_TOKEN_FILE";
 
   public static final String DEFAULT_SIGNALS_ADDR = "localhost:7001";
   public static final String DEFAULT_SCORING_ADDR = "localhost:7002";
   public static final int DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
   public static final int DEFAULT_SHUTDOWN_GRACE_SECONDS = 10;
+  public static final Duration DEFAULT_TLS_RELOAD_INTERVAL = Duration.ofMinutes(1);
 
   private final String serviceName;
   private final EnvironmentVariables env;
@@ -52,6 +62,10 @@ public final class ServiceConfig {
   private final Duration shutdownGrace;
   private final OptionalInt healthPort;
   private final Optional<Duration> maxConnectionAge;
+  private final Optional<Path> clientTokenFile;
+  private final TlsFiles tls;
+  private final Optional<String> metricsHost;
+  private final Optional<Path> metricsTokenFile;
 
   private ServiceConfig(
       String serviceName, EnvironmentVariables env, int grpcPort, int metricsPort, Path dataDir) {
@@ -75,6 +89,17 @@ public final class ServiceConfig {
     this.healthPort =
         env.optional(HEALTH_PORT).isPresent() ? OptionalInt.of(env.port(HEALTH_PORT, 0)) : OptionalInt.empty();
     this.maxConnectionAge = Optional.ofNullable(env.getDuration(MAX_CONNECTION_AGE, null));
+    this.clientTokenFile = env.optional(CLIENT_TOKEN_FILE).map(Path::of);
+    this.tls =
+        TlsFiles.of(
+            env.optional(TLS_CERT).map(Path::of),
+            env.optional(TLS_KEY).map(Path::of),
+            env.optional(TLS_CA).map(Path::of),
+            env.optional(TLS_CLIENT_CERT).map(Path::of),
+            env.optional(TLS_CLIENT_KEY).map(Path::of),
+            env.getDuration(TLS_RELOAD_INTERVAL, DEFAULT_TLS_RELOAD_INTERVAL));
+    this.metricsHost = env.optional(METRICS_ADDR);
+    this.metricsTokenFile = env.optional(METRICS_TOKEN_FILE).map(Path::of);
   }
 
   /** Reads the process environment. */
@@ -173,6 +198,26 @@ public final class ServiceConfig {
     return maxConnectionAge;
   }
 
+  /** The bearer token this service presents on its calls to the others; empty: none. */
+  public Optional<Path> clientTokenFile() {
+    return clientTokenFile;
+  }
+
+  /** Certificates and keys of the gRPC server and of outbound channels. */
+  public TlsFiles tls() {
+    return tls;
+  }
+
+  /** The address /metrics binds to (a host name or IP); empty: every interface. */
+  public Optional<String> metricsHost() {
+    return metricsHost;
+  }
+
+  /** The bearer token a scrape of /metrics must present; empty: none required. */
+  public Optional<Path> metricsTokenFile() {
+    return metricsTokenFile;
+  }
+
   /** The variable's trimmed value, or {@code defaultValue} when unset or blank. */
   public String get(String name, String defaultValue) {
     return env.get(name, defaultValue);
@@ -221,6 +266,8 @@ public final class ServiceConfig {
         + (dbUrl.isPresent() ? "external" : "embedded")
         + ", auth="
         + (authTokensFile.isPresent() ? "on" : "off")
+        + ", tls="
+        + (tls.serverTls() ? (tls.requireClientCertificates() ? "mutual" : "on") : "off")
         + "}";
   }
 }

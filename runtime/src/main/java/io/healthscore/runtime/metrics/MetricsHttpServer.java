@@ -2,10 +2,13 @@ package io.healthscore.runtime.metrics;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.healthscore.runtime.auth.BearerTokenFile;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.security.MessageDigest;
+import java.util.Optional;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -26,13 +29,22 @@ public final class MetricsHttpServer implements AutoCloseable {
     this.executor = executor;
   }
 
-  /** Starts serving on {@code port} on all interfaces; 0 picks a free port (see {@link #port()}). */
-  public static MetricsHttpServer start(int port, Metrics metrics) {
+  /**
+   * Starts serving on {@code port} of {@code host} (every interface when empty); 0 picks a free
+   * port (see {@link #port()}). With a token, a scrape without {@code Authorization: Bearer
+   * <token>} gets 401.
+   */
+  public static MetricsHttpServer start(
+      Optional<String> host, int port, Metrics metrics, Optional<BearerTokenFile> token) {
     HttpServer server;
+    InetSocketAddress address = host.map(h -> new InetSocketAddress(h, port)).orElseGet(() -> new InetSocketAddress(port));
+    if (address.isUnresolved()) {
+      throw new IllegalArgumentException("cannot resolve the /metrics bind address " + host.get());
+    }
     try {
-      server = HttpServer.create(new InetSocketAddress(port), 0);
+      server = HttpServer.create(address, 0);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot listen for /metrics on port " + port, e);
+      throw new UncheckedIOException("cannot listen for /metrics on " + address, e);
     }
     // One thread: scrapes are rare and a scrape must not stampede the registry.
     ExecutorService executor =
@@ -43,16 +55,20 @@ public final class MetricsHttpServer implements AutoCloseable {
               return t;
             });
     server.setExecutor(executor);
-    server.createContext("/", exchange -> handle(exchange, metrics));
+    server.createContext("/", exchange -> handle(exchange, metrics, token));
     server.start();
     return new MetricsHttpServer(server, executor);
   }
 
-  private static void handle(HttpExchange exchange, Metrics metrics) throws IOException {
+  private static void handle(HttpExchange exchange, Metrics metrics, Optional<BearerTokenFile> token)
+      throws IOException {
     try (exchange) {
       String path = exchange.getRequestURI().getPath();
       String method = exchange.getRequestMethod();
-      if (!path.equals("/metrics")) {
+      if (token.isPresent() && !authorized(exchange, token.get())) {
+        exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer");
+        respond(exchange, 401, "unauthorized: send 'Authorization: Bearer <token>'\n");
+      } else if (!path.equals("/metrics")) {
         respond(exchange, 404, "not found; metrics are at /metrics\n");
       } else if (!method.equals("GET") && !method.equals("HEAD")) {
         exchange.getResponseHeaders().set("Allow", "GET, HEAD");
@@ -70,6 +86,17 @@ public final class MetricsHttpServer implements AutoCloseable {
         }
       }
     }
+  }
+
+  private static boolean authorized(HttpExchange exchange, BearerTokenFile token) {
+    String header = exchange.getRequestHeaders().getFirst("Authorization");
+    String prefix = "bearer ";
+    if (header == null || !header.regionMatches(true, 0, prefix, 0, prefix.length())) {
+      return false;
+    }
+    byte[] presented = header.substring(prefix.length()).trim().getBytes(StandardCharsets.UTF_8);
+    // Constant time, so response timing does not tell how much of the token was right.
+    return MessageDigest.isEqual(presented, token.token().getBytes(StandardCharsets.UTF_8));
   }
 
   private static void respond(HttpExchange exchange, int status, String text) throws IOException {

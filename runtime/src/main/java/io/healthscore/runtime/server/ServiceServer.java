@@ -12,6 +12,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.healthscore.runtime.auth.AuthInterceptor;
+import io.healthscore.runtime.auth.BearerTokenFile;
 import io.healthscore.runtime.auth.MethodScopes;
 import io.healthscore.runtime.auth.TokenTable;
 import io.healthscore.runtime.config.ServiceConfig;
@@ -19,6 +20,7 @@ import io.healthscore.runtime.error.ErrorMappingInterceptor;
 import io.healthscore.runtime.metrics.GrpcServerMetricsInterceptor;
 import io.healthscore.runtime.metrics.Metrics;
 import io.healthscore.runtime.metrics.MetricsHttpServer;
+import io.healthscore.runtime.tls.ServerTls;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -62,13 +64,18 @@ public final class ServiceServer implements AutoCloseable {
   private final List<Runnable> onDrain;
   private final List<Runnable> onStop;
   private final CountDownLatch stopped = new CountDownLatch(1);
+  /** The server's certificates; null in-process. */
+  private final ServerTls tls;
+  private final boolean authOn;
   private MetricsHttpServer metricsServer;
   private HealthPort healthPort;
   private boolean started;
   private boolean stopping;
 
-  private ServiceServer(Builder builder, ServerBuilder<?> transport) {
+  private ServiceServer(Builder builder, ServerBuilder<?> transport, ServerTls tls) {
     this.config = builder.config;
+    this.tls = tls;
+    this.authOn = builder.tokenTable != null || builder.config.authTokensFile().isPresent();
     this.metrics = builder.metrics;
     this.onDrain = List.copyOf(builder.onDrain);
     this.onStop = List.copyOf(builder.onStop);
@@ -127,7 +134,9 @@ public final class ServiceServer implements AutoCloseable {
       throw new UncheckedIOException(
           config.serviceName() + ": cannot listen for gRPC on port " + config.grpcPort(), e);
     }
-    metricsServer = MetricsHttpServer.start(config.metricsPort(), metrics);
+    metricsServer =
+        MetricsHttpServer.start(
+            config.metricsHost(), config.metricsPort(), metrics, config.metricsTokenFile().map(BearerTokenFile::load));
     config.healthPort().ifPresent(port -> healthPort = HealthPort.start(port, health));
     health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
     for (String name : serviceNames) {
@@ -138,10 +147,16 @@ public final class ServiceServer implements AutoCloseable {
             config.serviceName()
                 + " started: gRPC on port "
                 + grpcPort()
-                + ", metrics on http://0.0.0.0:"
+                + ", metrics on http://"
+                + config.metricsHost().orElse("0.0.0.0")
+                + ":"
                 + metricsPort()
                 + "/metrics, auth "
-                + (config.authTokensFile().isPresent() ? "on" : "off"));
+                + (authOn ? "on" : "off")
+                + ", TLS "
+                + (tls == null || !config.tls().serverTls()
+                    ? "off"
+                    : config.tls().requireClientCertificates() ? "mutual" : "on"));
     return this;
   }
 
@@ -204,6 +219,9 @@ public final class ServiceServer implements AutoCloseable {
         awaitServer(TimeUnit.SECONDS.toMillis(5));
       }
       runHooks(onStop, "stop");
+      if (tls != null) {
+        tls.close();
+      }
       if (metricsServer != null) {
         metricsServer.close();
       }
@@ -312,10 +330,14 @@ public final class ServiceServer implements AutoCloseable {
       return this;
     }
 
-    /** A Netty server on config.grpcPort() (0 = a free port). */
+    /**
+     * A Netty server on config.grpcPort() (0 = a free port), speaking TLS or mutual TLS when
+     * HEALTHSCORE_TLS_* say so.
+     */
     public ServiceServer build() {
+      ServerTls tls = ServerTls.from(config.tls());
       NettyServerBuilder transport =
-          NettyServerBuilder.forPort(config.grpcPort())
+          NettyServerBuilder.forPort(config.grpcPort(), tls.credentials())
               .maxInboundMessageSize(config.maxInboundMessageBytes())
               // Let clients keep idle connections alive through proxies without being kicked
               // off with ENHANCE_YOUR_CALM (the default minimum is 5 minutes).
@@ -324,14 +346,19 @@ public final class ServiceServer implements AutoCloseable {
       // A bounded connection age makes clients of a headless Service re-resolve DNS and spread
       // over replicas that started after they connected; streams in flight are not cut.
       config.maxConnectionAge().ifPresent(age -> transport.maxConnectionAge(age.toMillis(), TimeUnit.MILLISECONDS));
-      return new ServiceServer(this, transport);
+      try {
+        return new ServiceServer(this, transport, tls);
+      } catch (RuntimeException e) {
+        tls.close();
+        throw e;
+      }
     }
 
     /** The same server reachable in-process under {@code name}, for tests. */
     public ServiceServer buildInProcess(String name) {
       InProcessServerBuilder transport =
           InProcessServerBuilder.forName(name).maxInboundMessageSize(config.maxInboundMessageBytes());
-      return new ServiceServer(this, transport);
+      return new ServiceServer(this, transport, null);
     }
   }
 }

@@ -161,4 +161,40 @@ class ServiceConfigTest {
     assertEquals(7001, c.grpcPort());
     assertThrows(IllegalArgumentException.class, () -> c.withGrpcPort(-1));
   }
+
+  @Test
+  void tlsVariablesDefaultOutboundToTheServerPairAndRejectHalfPairs() {
+    ServiceConfig c =
+        ServiceConfig.fromMap(
+            "s",
+            1,
+            2,
+            Map.of(
+                "HEALTHSCORE_TLS_CERT", "/tls/tls.crt",
+                "HEALTHSCORE_TLS_KEY", "/tls/tls.key",
+                "HEALTHSCORE_TLS_CA", "/tls/ca.crt",
+                "HEALTHSCORE_CLIENT_TOKEN_FILE", "/tokens/client",
+                "HEALTHSCORE_METRICS_ADDR", "127.0.0.1",
+                "HEALTHSCORE_METRICS_TOKEN_FILE", "/tokens/metrics"));
+    assertTrue(c.tls().serverTls());
+    assertTrue(c.tls().requireClientCertificates());
+    assertEquals(Optional.of(Path.of("/tls/tls.crt")), c.tls().outboundCert());
+    assertEquals(Optional.of(Path.of("/tls/tls.key")), c.tls().outboundKey());
+    assertEquals(Duration.ofMinutes(1), c.tls().reloadInterval());
+    assertEquals(Optional.of(Path.of("/tokens/client")), c.clientTokenFile());
+    assertEquals(Optional.of("127.0.0.1"), c.metricsHost());
+    assertEquals(Optional.of(Path.of("/tokens/metrics")), c.metricsTokenFile());
+    assertFalse(ServiceConfig.fromMap("s", 1, 2, Map.of()).tls().serverTls());
+
+    IllegalArgumentException halfPair =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> ServiceConfig.fromMap("s", 1, 2, Map.of("HEALTHSCORE_TLS_CERT", "/tls/tls.crt")));
+    assertTrue(halfPair.getMessage().contains("HEALTHSCORE_TLS_KEY is missing"), halfPair.getMessage());
+    IllegalArgumentException caWithoutServer =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> ServiceConfig.fromMap("s", 1, 2, Map.of("HEALTHSCORE_TLS_CA", "/tls/ca.crt")));
+    assertTrue(caWithoutServer.getMessage().contains("HEALTHSCORE_TLS_CERT"), caWithoutServer.getMessage());
+  }
 }

@@ -110,7 +110,7 @@ class ServingBenchmark {
     Map<String, String> env = new HashMap<>();
     env.put("HEALTHSCORE_CONFIG_DIR", config.toString());
     ServiceConfig cfg = ServiceConfig.fromMap(ScoringServer.SERVICE_NAME, 0, 0, env).withDataDir(dir.resolve("data"));
-    ScoringServer server = ScoringServer.createWith(cfg, signalsChannel, List.of(echoService())).start();
+    ScoringServer server = ScoringServer.builder(cfg).signalsChannel(signalsChannel).addService(echoService()).build().start();
     ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", server.grpcPort()).usePlaintext().build();
     try {
       long target = signals.lastCursor();

@@ -21,7 +21,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /**
- * A fake signals-service and a real ScoringServer (built by ScoringServer.create, in-process) on
+ * A fake signals-service and a real ScoringServer (built by ScoringServer.builder, in-process) on
  * one data directory; {@link #restart()} stops scoring-service and starts it again on the same data.
  */
 public final class ScoringHarness implements AutoCloseable {
@@ -73,7 +73,7 @@ public final class ScoringHarness implements AutoCloseable {
     ServiceConfig config =
         ServiceConfig.fromMap(ScoringServer.SERVICE_NAME, 0, 0, env).withDataDir(dataDir);
     scoringName = "scoring-" + UUID.randomUUID();
-    scoring = ScoringServer.create(config, signalsChannel, clock, scoringName).start();
+    scoring = ScoringServer.builder(config).signalsChannel(signalsChannel).clock(clock).inProcess(scoringName).build().start();
     scoringChannel = InProcessChannelBuilder.forName(scoringName).build();
     return this;
   }
