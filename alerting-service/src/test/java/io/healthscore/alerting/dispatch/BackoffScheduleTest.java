@@ -6,6 +6,7 @@ import com.google.protobuf.util.Timestamps;
 import io.healthscore.alerting.channel.AlertSender;
 import io.healthscore.alerting.channel.ChannelStore;
 import io.healthscore.alerting.channel.UrlGuard;
+import io.healthscore.runtime.testing.WebhookReceiver;
 import io.healthscore.v1.Delivery;
 import io.healthscore.v1.DeliveryState;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;

@@ -1,6 +1,5 @@
 package io.healthscore.alerting.dispatch;
 
-import static org.junit.jupiter.api.Assertions.fail;
 
 import com.google.protobuf.util.Timestamps;
 import io.healthscore.runtime.config.ServiceConfig;
@@ -17,11 +16,9 @@ import io.healthscore.v1.ListDeliveriesRequest;
 import io.healthscore.v1.Severity;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
 
 /** A delivery module on a database of its own, with fast retries, for tests. */
 final class DeliveryFixture implements AutoCloseable {
@@ -117,22 +114,6 @@ final class DeliveryFixture implements AutoCloseable {
         .filter(d -> d.getDeliveryId().equals(id))
         .findFirst()
         .orElseThrow();
-  }
-
-  /** Waits (up to 30 s, a bound for hung tests, not a speed check) until {@code condition} holds. */
-  static void await(String what, BooleanSupplier condition) {
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        fail("gave up waiting until " + what);
-      }
-      try {
-        Thread.sleep(10);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        fail("interrupted");
-      }
-    }
   }
 
   @Override

@@ -12,7 +12,9 @@ import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.StreamObserver;
 import io.healthscore.runtime.error.ApiErrors;
 import io.healthscore.runtime.error.FieldViolation;
+import io.healthscore.runtime.testing.Await;
 import io.healthscore.runtime.testing.InProcessGrpc;
+import io.healthscore.runtime.testing.WebhookReceiver;
 import io.healthscore.v1.AlertEventKind;
 import io.healthscore.v1.AlertingServiceGrpc;
 import io.healthscore.v1.Channel;
@@ -158,7 +160,7 @@ class DeliveryRpcTest {
     for (int i = 1; i <= 5; i++) {
       fixture.raise("a" + i, List.of("log"));
     }
-    DeliveryFixture.await("delivered", () -> fixture.deliveries(DeliveryState.DELIVERY_STATE_DELIVERED).size() == 5);
+    Await.until("delivered", () -> fixture.deliveries(DeliveryState.DELIVERY_STATE_DELIVERED).size() == 5);
 
     List<String> seen = new ArrayList<>();
     String token = "";
@@ -195,12 +197,12 @@ class DeliveryRpcTest {
       first.add(fixture.raise("a" + i, List.of()));
     }
     Subscriber s1 = Subscriber.open(grpc, 0, Integer.MAX_VALUE);
-    DeliveryFixture.await("replay", () -> s1.cursors().size() == 3);
+    Await.until("replay", () -> s1.cursors().size() == 3);
     assertEquals(first, s1.cursors());
 
     long fourth = fixture.raise("a4", List.of());
     long fifth = fixture.raise("a5", List.of());
-    DeliveryFixture.await("live", () -> s1.cursors().size() == 5);
+    Await.until("live", () -> s1.cursors().size() == 5);
     assertEquals(List.of(first.get(0), first.get(1), first.get(2), fourth, fifth), s1.cursors());
     assertEquals("a4:opened:1", s1.events.get(3).getEvent().getIdempotencyKey());
     assertEquals("acct-a4", s1.events.get(3).getEvent().getAlert().getAccountId());
@@ -209,7 +211,7 @@ class DeliveryRpcTest {
     // A client that processed up to the fourth event reconnects from there.
     Subscriber s2 = Subscriber.open(grpc, fourth, Integer.MAX_VALUE);
     long sixth = fixture.raise("a6", List.of());
-    DeliveryFixture.await("resume", () -> s2.cursors().size() == 2);
+    Await.until("resume", () -> s2.cursors().size() == 2);
     assertEquals(List.of(fifth, sixth), s2.cursors());
     s2.cancel();
 
@@ -234,12 +236,12 @@ class DeliveryRpcTest {
     fixture.module.outbox().wakeUp();
     // The client asks for one message at a time; the server must wait for it each time.
     Subscriber slow = Subscriber.open(grpc, 0, 1);
-    DeliveryFixture.await("first event", () -> slow.cursors().size() == 1);
+    Await.until("first event", () -> slow.cursors().size() == 1);
     assertEquals(1, slow.cursors().size(), "no event beyond what was requested");
     while (slow.cursors().size() < 300) {
       int had = slow.cursors().size();
       slow.request(29);
-      DeliveryFixture.await("more events", () -> slow.cursors().size() == Math.min(300, had + 29));
+      Await.until("more events", () -> slow.cursors().size() == Math.min(300, had + 29));
     }
     assertEquals(cursors, slow.cursors());
     slow.cancel();

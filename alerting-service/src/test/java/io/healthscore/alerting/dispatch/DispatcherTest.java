@@ -1,6 +1,5 @@
 package io.healthscore.alerting.dispatch;
 
-import static io.healthscore.alerting.dispatch.DeliveryFixture.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -12,6 +11,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.healthscore.runtime.config.ServiceConfig;
 import io.healthscore.runtime.error.FailedPreconditionException;
 import io.healthscore.runtime.error.NotFoundException;
+import io.healthscore.runtime.testing.Await;
+import io.healthscore.runtime.testing.WebhookReceiver;
 import io.healthscore.v1.AlertEventKind;
 import io.healthscore.v1.Channel;
 import io.healthscore.v1.ChannelType;
@@ -64,7 +65,7 @@ class DispatcherTest {
       fixture.raise("a" + i, List.of("ops"));
     }
 
-    await("all five are delivered", () -> fixture.deliveries(DeliveryState.DELIVERY_STATE_DELIVERED).size() == 5);
+    Await.until("all five are delivered", () -> fixture.deliveries(DeliveryState.DELIVERY_STATE_DELIVERED).size() == 5);
 
     List<WebhookReceiver.Request> requests = receiver.requests();
     assertEquals(9, requests.size(), "4 refused + 5 accepted");
@@ -87,7 +88,7 @@ class DispatcherTest {
       assertEquals(1, sends.stream().map(WebhookReceiver.Request::body).distinct().count());
       assertEquals("", d.getLastError());
     }
-    await("deliveries counted", () -> counter("webhook", "delivered") == 5.0);
+    Await.until("deliveries counted", () -> counter("webhook", "delivered") == 5.0);
     assertEquals(4.0, counter("webhook", "failed"));
   }
 
@@ -98,21 +99,21 @@ class DispatcherTest {
     long cursor = fixture.raise("a1", List.of("ops"));
     String id = cursor + "-ops";
 
-    await("dead-lettered", () -> fixture.deliveries(DeliveryState.DELIVERY_STATE_DEAD).size() == 1);
+    Await.until("dead-lettered", () -> fixture.deliveries(DeliveryState.DELIVERY_STATE_DEAD).size() == 1);
     Delivery dead = fixture.delivery(id);
     assertEquals(3, dead.getAttempts());
     assertTrue(dead.getLastError().startsWith("HTTP 500"), dead.getLastError());
     assertEquals(3, receiver.requests().size());
     // Counted just after the outcome commits, so a reader may see the state first.
-    await("dead-lettered counted", () -> counter("webhook", "dead_lettered") == 1.0);
-    await("dead gauge", () -> gauge("healthscore.alert.deliveries.dead") == 1.0);
+    Await.until("dead-lettered counted", () -> counter("webhook", "dead_lettered") == 1.0);
+    Await.until("dead gauge", () -> gauge("healthscore.alert.deliveries.dead") == 1.0);
 
     Delivery queued =
         fixture.module.api().retryDelivery(RetryDeliveryRequest.newBuilder().setDeliveryId(id).build()).getDelivery();
     assertEquals(DeliveryState.DELIVERY_STATE_PENDING, queued.getState());
     assertEquals(0, queued.getAttempts());
 
-    await("delivered after retry", () -> fixture.delivery(id).getState() == DeliveryState.DELIVERY_STATE_DELIVERED);
+    Await.until("delivered after retry", () -> fixture.delivery(id).getState() == DeliveryState.DELIVERY_STATE_DELIVERED);
     assertEquals(4, receiver.requests().size());
     assertThrows(
         FailedPreconditionException.class,
@@ -128,7 +129,7 @@ class DispatcherTest {
     fixture.webhook("slow", receiver.url("/hook"), 2, 200);
     long cursor = fixture.raise("a1", List.of("slow"));
 
-    await("dead-lettered", () -> fixture.delivery(cursor + "-slow").getState() == DeliveryState.DELIVERY_STATE_DEAD);
+    Await.until("dead-lettered", () -> fixture.delivery(cursor + "-slow").getState() == DeliveryState.DELIVERY_STATE_DEAD);
     Delivery d = fixture.delivery(cursor + "-slow");
     assertEquals(2, d.getAttempts());
     assertTrue(d.getLastError().contains("timed out after 200 ms"), d.getLastError());
@@ -149,7 +150,7 @@ class DispatcherTest {
     }
     fixture.started();
 
-    await("all eight delivered", () -> fixture.deliveries(DeliveryState.DELIVERY_STATE_DELIVERED).size() == 8);
+    Await.until("all eight delivered", () -> fixture.deliveries(DeliveryState.DELIVERY_STATE_DELIVERED).size() == 8);
     List<String> keys = receiver.requests().stream().map(r -> r.header("Idempotency-Key")).toList();
     assertEquals(8, keys.size(), "each event sent once: " + keys);
     assertEquals(8, Set.copyOf(keys).size());
@@ -161,7 +162,7 @@ class DispatcherTest {
     fixture.webhook("moved", receiver.url("/redirect"), 5, 5000);
     long cursor = fixture.raise("a1", List.of("moved"));
 
-    await("dead-lettered", () -> fixture.delivery(cursor + "-moved").getState() == DeliveryState.DELIVERY_STATE_DEAD);
+    Await.until("dead-lettered", () -> fixture.delivery(cursor + "-moved").getState() == DeliveryState.DELIVERY_STATE_DEAD);
     Delivery d = fixture.delivery(cursor + "-moved");
     assertEquals(1, d.getAttempts(), "a redirect is not retried");
     assertTrue(d.getLastError().contains("redirect to " + receiver.url("/target") + " not followed"), d.getLastError());
@@ -173,13 +174,13 @@ class DispatcherTest {
     receiver.failFirst(1, 404);
     fixture.webhook("gone", receiver.url("/hook"), 5, 5000);
     long first = fixture.raise("a1", List.of("gone"));
-    await("dead-lettered", () -> fixture.delivery(first + "-gone").getState() == DeliveryState.DELIVERY_STATE_DEAD);
+    Await.until("dead-lettered", () -> fixture.delivery(first + "-gone").getState() == DeliveryState.DELIVERY_STATE_DEAD);
     assertEquals(1, fixture.delivery(first + "-gone").getAttempts());
 
     try (WebhookReceiver busy = new WebhookReceiver().failFirst(2, 429)) {
       fixture.webhook("busy", busy.url("/hook"), 5, 5000);
       long second = fixture.raise("a2", List.of("busy"));
-      await("delivered", () -> fixture.delivery(second + "-busy").getState() == DeliveryState.DELIVERY_STATE_DELIVERED);
+      Await.until("delivered", () -> fixture.delivery(second + "-busy").getState() == DeliveryState.DELIVERY_STATE_DELIVERED);
       assertEquals(3, fixture.delivery(second + "-busy").getAttempts());
     }
   }
@@ -193,7 +194,7 @@ class DispatcherTest {
         DeliveryFixture.embedded(dir, Map.of(ServiceConfig.WEBHOOK_ALLOWLIST, "10.0.0.0/8")).started();
     long cursor = fixture.raise("a1", List.of("inside"));
 
-    await("dead-lettered", () -> fixture.delivery(cursor + "-inside").getState() == DeliveryState.DELIVERY_STATE_DEAD);
+    Await.until("dead-lettered", () -> fixture.delivery(cursor + "-inside").getState() == DeliveryState.DELIVERY_STATE_DEAD);
     assertTrue(fixture.delivery(cursor + "-inside").getLastError().contains("loopback"));
     assertTrue(receiver.requests().isEmpty());
   }
@@ -205,7 +206,7 @@ class DispatcherTest {
             .setUrl(receiver.url("/slack")).build());
     fixture.raise("a1", List.of("slack"));
 
-    await("delivered", () -> receiver.requests().size() == 1);
+    Await.until("delivered", () -> receiver.requests().size() == 1);
     WebhookReceiver.Request r = receiver.requests().get(0);
     assertEquals(null, r.header("X-Healthscore-Signature"));
     JsonNode body = JSON.readTree(r.body());
@@ -244,7 +245,7 @@ class DispatcherTest {
       fixture.module.channels().put(
           Channel.newBuilder().setChannelId("log").setType(ChannelType.CHANNEL_TYPE_LOG).build());
       long cursor = fixture.raise("a1", List.of("log"));
-      await("delivered", () -> fixture.delivery(cursor + "-log").getState() == DeliveryState.DELIVERY_STATE_DELIVERED);
+      Await.until("delivered", () -> fixture.delivery(cursor + "-log").getState() == DeliveryState.DELIVERY_STATE_DELIVERED);
       assertEquals(1, lines.size());
       assertTrue(lines.get(0).startsWith("alert_event channel=log {"), lines.get(0));
       assertTrue(lines.get(0).contains("\"idempotency_key\":\"a1:opened:1\""), lines.get(0));
@@ -259,7 +260,7 @@ class DispatcherTest {
         Channel.newBuilder().setChannelId("stream").setType(ChannelType.CHANNEL_TYPE_GRPC_STREAM).build());
     long cursor = fixture.raise("a1", List.of("stream", "nobody"));
 
-    await("dead-lettered", () -> fixture.deliveries(DeliveryState.DELIVERY_STATE_DEAD).size() == 1);
+    Await.until("dead-lettered", () -> fixture.deliveries(DeliveryState.DELIVERY_STATE_DEAD).size() == 1);
     List<Delivery> all = fixture.deliveries(DeliveryState.DELIVERY_STATE_UNSPECIFIED);
     assertEquals(1, all.size());
     assertEquals(cursor + "-nobody", all.get(0).getDeliveryId());
@@ -278,7 +279,7 @@ class DispatcherTest {
 
     assertEquals(first, again);
     assertTrue(next > first && ack > next, "cursors strictly increase");
-    await("three delivered", () -> fixture.deliveries(DeliveryState.DELIVERY_STATE_DELIVERED).size() == 3);
+    Await.until("three delivered", () -> fixture.deliveries(DeliveryState.DELIVERY_STATE_DELIVERED).size() == 3);
     assertEquals(
         Set.of("engine-key-1", "a1:opened:2", "a1:acknowledged:1"),
         receiver.requests().stream().map(r -> r.header("Idempotency-Key")).collect(Collectors.toSet()));

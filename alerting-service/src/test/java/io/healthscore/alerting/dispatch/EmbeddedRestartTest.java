@@ -1,8 +1,9 @@
 package io.healthscore.alerting.dispatch;
 
-import static io.healthscore.alerting.dispatch.DeliveryFixture.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.healthscore.runtime.testing.Await;
+import io.healthscore.runtime.testing.WebhookReceiver;
 import io.healthscore.v1.DeliveryState;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,7 +31,7 @@ class EmbeddedRestartTest {
         assertEquals(1, leased);
       }
       try (DeliveryFixture restarted = DeliveryFixture.embedded(dir, Map.of()).started()) {
-        await("delivered", () -> restarted.delivery(cursor + "-ops").getState() == DeliveryState.DELIVERY_STATE_DELIVERED);
+        Await.until("delivered", () -> restarted.delivery(cursor + "-ops").getState() == DeliveryState.DELIVERY_STATE_DELIVERED);
         assertEquals(1, receiver.requests().size());
       }
     }

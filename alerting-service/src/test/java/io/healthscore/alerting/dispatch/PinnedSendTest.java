@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.healthscore.alerting.channel.AlertSender;
 import io.healthscore.alerting.channel.SendResult;
 import io.healthscore.alerting.channel.UrlGuard;
+import io.healthscore.runtime.testing.WebhookReceiver;
 import io.healthscore.v1.AlertEventKind;
 import io.healthscore.v1.Channel;
 import io.healthscore.v1.ChannelType;

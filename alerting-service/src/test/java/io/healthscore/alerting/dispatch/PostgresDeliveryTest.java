@@ -1,12 +1,13 @@
 package io.healthscore.alerting.dispatch;
 
-import static io.healthscore.alerting.dispatch.DeliveryFixture.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.healthscore.runtime.config.ServiceConfig;
+import io.healthscore.runtime.testing.Await;
 import io.healthscore.runtime.testing.PostgresTestSupport;
+import io.healthscore.runtime.testing.WebhookReceiver;
 import io.healthscore.v1.Delivery;
 import io.healthscore.v1.DeliveryState;
 import java.nio.file.Path;
@@ -48,7 +49,7 @@ class PostgresDeliveryTest {
       for (int i = 1; i <= 4; i++) {
         fixture.raise("a" + i, List.of("ops"));
       }
-      await("delivered", () -> fixture.deliveries(DeliveryState.DELIVERY_STATE_DELIVERED).size() == 4);
+      Await.until("delivered", () -> fixture.deliveries(DeliveryState.DELIVERY_STATE_DELIVERED).size() == 4);
       assertEquals(7, receiver.requests().size());
       for (WebhookReceiver.Request r : receiver.requests()) {
         assertTrue(DispatcherTest.verifies("s3cret-ops", r));
@@ -69,7 +70,7 @@ class PostgresDeliveryTest {
       // Both start on a full outbox, so their claims race for the same rows.
       one.started();
       two.started();
-      await("all delivered", () -> one.deliveries(DeliveryState.DELIVERY_STATE_DELIVERED).size() == events);
+      Await.until("all delivered", () -> one.deliveries(DeliveryState.DELIVERY_STATE_DELIVERED).size() == events);
 
       Map<String, Long> sendsPerKey =
           receiver.requests().stream()
@@ -114,7 +115,7 @@ class PostgresDeliveryTest {
       assertEquals(1, claimed.size());
 
       fixture.started();
-      await("delivered", () -> fixture.delivery(cursor + "-ops").getState() == DeliveryState.DELIVERY_STATE_DELIVERED);
+      Await.until("delivered", () -> fixture.delivery(cursor + "-ops").getState() == DeliveryState.DELIVERY_STATE_DELIVERED);
       Delivery d = fixture.delivery(cursor + "-ops");
       assertEquals(1, d.getAttempts(), d + " after " + receiver.requests().size() + " requests");
       assertEquals(List.of("a1:opened:1"), receiver.requests().stream().map(r -> r.header("Idempotency-Key")).toList());

@@ -2,10 +2,10 @@ package io.healthscore.alerting.feed;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import io.healthscore.alerting.fakes.AlertingHarness;
 import io.healthscore.alerting.rule.RuleYaml;
+import io.healthscore.runtime.testing.Await;
 import io.healthscore.v1.Account;
 import io.healthscore.v1.Alert;
 import io.healthscore.v1.ChangeKind;
@@ -13,10 +13,8 @@ import io.healthscore.v1.ListAlertsRequest;
 import io.healthscore.v1.PutRuleRequest;
 import io.healthscore.v1.ScoreChange;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,15 +23,6 @@ import org.junit.jupiter.api.io.TempDir;
 class FeedResumeTest {
   @TempDir Path dir;
 
-  private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        fail("gave up waiting for " + what);
-      }
-      Thread.sleep(20);
-    }
-  }
 
   private static List<Alert> alerts(AlertingHarness h) {
     return h.stub.listAlerts(ListAlertsRequest.newBuilder().setPageSize(1000).build()).getAlertsList();
@@ -50,7 +39,7 @@ class FeedResumeTest {
     for (int i = 0; i < 10; i++) {
       upstream.scoring().push("acct-" + i, "default", 3);
     }
-    await("10 alerts", () -> alerts(first).size() == 10);
+    Await.until("10 alerts", () -> alerts(first).size() == 10);
     first.close();
 
     // While alerting is down: the same accounts fall further, five new ones turn red.
@@ -59,8 +48,8 @@ class FeedResumeTest {
     }
     AlertingHarness second = AlertingHarness.start(dir, FAST_RECONNECT, true, upstream);
     try {
-      await("15 alerts", () -> alerts(second).size() == 15);
-      await("all 25 changes consumed", () -> upstream.scoring().watchers() == 1);
+      Await.until("15 alerts", () -> alerts(second).size() == 15);
+      Await.until("all 25 changes consumed", () -> upstream.scoring().watchers() == 1);
       List<Long> cursors = upstream.scoring().requestedCursors();
       assertEquals(0L, cursors.get(0), "the first run starts at the beginning");
       assertEquals(10L, cursors.get(cursors.size() - 1), "the restart resumes after the last applied change");
@@ -80,13 +69,13 @@ class FeedResumeTest {
       h.stub.putRule(PutRuleRequest.newBuilder().setRule(RuleYaml.parse(
           "rule_id: champion\ncondition: {signal: {kind: SIGNAL_CONDITION_KIND_CHAMPION_LOST}}").get(0)).build());
       h.signals.putAccount(Account.newBuilder().setAccountId("acme").build());
-      await("the score feed is followed", () -> upstream.scoring().watchers() == 1);
+      Await.until("the score feed is followed", () -> upstream.scoring().watchers() == 1);
       upstream.scoring().breakStreams();
       upstream.scoring().push("acme", "default", 5);
       h.signals.putFeatures("acme", Map.of(), Map.of("csm.champion", "lost"));
       h.signals.change("acme", ChangeKind.CHANGE_KIND_SIGNALS);
-      await("the champion alert", () -> alerts(h).size() == 1);
-      await("the score feed is followed again", () -> upstream.scoring().requestedCursors().size() >= 2);
+      Await.until("the champion alert", () -> alerts(h).size() == 1);
+      Await.until("the score feed is followed again", () -> upstream.scoring().requestedCursors().size() >= 2);
     }
   }
 

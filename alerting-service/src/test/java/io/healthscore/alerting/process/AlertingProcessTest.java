@@ -2,7 +2,6 @@ package io.healthscore.alerting.process;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import io.grpc.Grpc;
 import io.grpc.InsecureServerCredentials;
@@ -11,9 +10,11 @@ import io.healthscore.alerting.AlertingServiceMain;
 import io.healthscore.alerting.AlertingSettings;
 import io.healthscore.alerting.fakes.FakeScoringService;
 import io.healthscore.alerting.fakes.FakeSignalService;
-import io.healthscore.alerting.fakes.MutableClock;
 import io.healthscore.runtime.config.ServiceConfig;
+import io.healthscore.runtime.testing.Await;
+import io.healthscore.runtime.testing.MutableClock;
 import io.healthscore.runtime.testing.ServiceProcess;
+import io.healthscore.runtime.testing.WebhookReceiver;
 import io.healthscore.v1.Alert;
 import io.healthscore.v1.AlertingServiceGrpc;
 import io.healthscore.v1.ListAlertsRequest;
@@ -24,7 +25,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,15 +39,6 @@ class AlertingProcessTest {
 
   @TempDir Path dir;
 
-  private static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        fail("gave up waiting for " + what);
-      }
-      Thread.sleep(25);
-    }
-  }
 
   @Test
   void killedDuringDispatchDeliversEveryAlertAndRaisesNoneTwice() throws Exception {
@@ -56,7 +47,7 @@ class AlertingProcessTest {
     FakeSignalService signals = new FakeSignalService(clock);
     Server upstream = Grpc.newServerBuilderForPort(0, InsecureServerCredentials.create())
         .addService(scoring).addService(signals).build().start();
-    try (WebhookReceiver receiver = new WebhookReceiver()) {
+    try (WebhookReceiver receiver = new WebhookReceiver().delay(Duration.ofMillis(5))) {
       Path config = dir.resolve("config");
       Files.createDirectories(config.resolve("rules"));
       Files.createDirectories(config.resolve("channels"));
@@ -84,14 +75,14 @@ class AlertingProcessTest {
       for (int i = ACCOUNTS / 2; i < ACCOUNTS; i++) {
         scoring.push("acct-" + i, "default", 2);
       }
-      await("deliveries under way", Duration.ofSeconds(60), () -> receiver.keys().size() >= 20);
+      Await.until("deliveries under way", Duration.ofSeconds(60), () -> receiver.acceptedKeys().size() >= 20);
       first.kill9();
-      int deliveredBeforeCrash = receiver.keys().size();
+      int deliveredBeforeCrash = receiver.acceptedKeys().size();
       assertTrue(deliveredBeforeCrash < ACCOUNTS, "killed before delivering everything: " + deliveredBeforeCrash);
 
       try (ServiceProcess second = start(env, dir.resolve("second.log"))) {
         var stub = AlertingServiceGrpc.newBlockingStub(second.channel());
-        await("every alert delivered", Duration.ofSeconds(120), () -> receiver.keys().size() >= ACCOUNTS);
+        Await.until("every alert delivered", Duration.ofSeconds(120), () -> receiver.acceptedKeys().size() >= ACCOUNTS);
         List<Alert> alerts = stub.listAlerts(ListAlertsRequest.newBuilder().setPageSize(1000).build()).getAlertsList();
         Map<String, Long> perKey = alerts.stream()
             .collect(Collectors.groupingBy(Alert::getDedupKey, Collectors.counting()));
@@ -99,8 +90,8 @@ class AlertingProcessTest {
         assertTrue(perKey.values().stream().allMatch(n -> n == 1), "an alert was raised twice");
         Set<String> expected = alerts.stream().map(a -> a.getAlertId() + "/ALERT_EVENT_KIND_OPENED")
             .collect(Collectors.toSet());
-        assertEquals(expected, receiver.keys());
-        assertTrue(receiver.requests() >= ACCOUNTS);
+        assertEquals(expected, receiver.acceptedKeys());
+        assertTrue(receiver.requests().size() >= ACCOUNTS);
       } finally {
         first.close();
       }

@@ -1,12 +1,12 @@
 package io.healthscore.scoring.api;
 
-import static io.healthscore.scoring.support.ScoringHarness.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.util.Timestamps;
 import io.grpc.Status;
+import io.healthscore.runtime.testing.Await;
 import io.healthscore.scoring.scoring.ModelDrift;
 import io.healthscore.scoring.support.FakeSignalService;
 import io.healthscore.scoring.support.ScoringHarness;
@@ -17,10 +17,10 @@ import io.healthscore.v1.BacktestResponse;
 import io.healthscore.v1.Band;
 import io.healthscore.v1.BandSuggestion;
 import io.healthscore.v1.BatchGetScoresRequest;
-import io.healthscore.v1.Driver;
 import io.healthscore.v1.CalibrateRequest;
 import io.healthscore.v1.CalibrationReport;
 import io.healthscore.v1.ChurnDriver;
+import io.healthscore.v1.Driver;
 import io.healthscore.v1.ExplainScoreRequest;
 import io.healthscore.v1.ExplainScoreResponse;
 import io.healthscore.v1.GetModelRequest;
@@ -111,7 +111,7 @@ class LearnedModelApiTest {
     ModelInfo active =
         h.stub().activateModel(ActivateModelRequest.newBuilder().setModelId(first.getModelId()).build()).getModel();
     assertEquals(ModelState.MODEL_STATE_ACTIVE, active.getState());
-    await("smb accounts carry the learned probability", () -> score("acct-0").hasChurnProbability());
+    Await.until("smb accounts carry the learned probability", () -> score("acct-0").hasChurnProbability());
     assertEquals(first.getModelId(), score("acct-0").getModelId());
     assertFalse(score("acct-330").hasChurnProbability(), "ent is out of the model's scope");
     assertScoresFollowTheProbability(first);
@@ -154,7 +154,7 @@ class LearnedModelApiTest {
     assertFalse(score("acct-330").hasChurnProbability(), "a shadow model is not served");
 
     h.stub().activateModel(ActivateModelRequest.newBuilder().setModelId(weak.getModelId()).setForce(true).build());
-    await("ent accounts follow the forced model", () -> score("acct-330").hasChurnProbability());
+    Await.until("ent accounts follow the forced model", () -> score("acct-330").hasChurnProbability());
     // rollback is one call
     h.stub().activateModel(ActivateModelRequest.newBuilder().setModelId(first.getModelId()).build());
     assertEquals(ModelState.MODEL_STATE_ACTIVE,
@@ -165,7 +165,7 @@ class LearnedModelApiTest {
 
     // survives a restart: the active model is loaded from the store
     h.restart();
-    await("served again after restart", () -> score("acct-2").getModelId().equals(first.getModelId()));
+    Await.until("served again after restart", () -> score("acct-2").getModelId().equals(first.getModelId()));
     assertTrue(first.getFeaturesList().contains(score("acct-2").getDrivers(0).getFeature())
         || score("acct-2").getDrivers(0).getFeature().contains(" × "), "drivers read back from the store");
   }
@@ -195,7 +195,7 @@ class LearnedModelApiTest {
     for (int i = 0; i < 300; i++) {
       ids.add("acct-" + i);
     }
-    await("every smb account scored by the model", () ->
+    Await.until("every smb account scored by the model", () ->
         h.stub().batchGetScores(BatchGetScoresRequest.newBuilder().addAllAccountIds(ids).build()).getScoresList()
             .stream().allMatch(s -> s.getModelId().equals(report.getModelId())));
     List<HealthScore> batch =

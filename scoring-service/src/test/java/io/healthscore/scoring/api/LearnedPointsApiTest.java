@@ -1,6 +1,5 @@
 package io.healthscore.scoring.api;
 
-import static io.healthscore.scoring.support.ScoringHarness.await;
 import static io.healthscore.scoring.testing.TestCards.card;
 import static io.healthscore.scoring.testing.TestCards.component;
 import static io.healthscore.scoring.testing.TestCards.linear;
@@ -9,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.util.Timestamps;
 import io.grpc.Status;
+import io.healthscore.runtime.testing.Await;
 import io.healthscore.scoring.scorecard.ScorecardYaml;
 import io.healthscore.scoring.support.FakeSignalService;
 import io.healthscore.scoring.support.ScoringHarness;
@@ -87,7 +87,7 @@ class LearnedPointsApiTest {
           h.stub().getScorecard(GetScorecardRequest.newBuilder().setScorecardId("usage").build()).getScorecard();
       assertEquals(2, active.getVersion());
       assertEquals(logins.getThresholds(), active.getComponents(0).getMeasures(0).getThresholds());
-      await("scores follow the learned scorecard", () ->
+      Await.until("scores follow the learned scorecard", () ->
           h.stub().getScore(GetScoreRequest.newBuilder().setAccountId("acct-1").build()).getScore().getScorecardVersion() == 2
               && h.stub().getScore(GetScoreRequest.newBuilder().setAccountId("acct-1").build()).getScore().hasChurnProbability());
     }

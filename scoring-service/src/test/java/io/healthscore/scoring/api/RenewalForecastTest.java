@@ -1,9 +1,9 @@
 package io.healthscore.scoring.api;
 
-import static io.healthscore.scoring.support.ScoringHarness.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.google.protobuf.util.Timestamps;
+import io.healthscore.runtime.testing.Await;
 import io.healthscore.scoring.support.FakeSignalService;
 import io.healthscore.scoring.support.ScoringHarness;
 import io.healthscore.scoring.support.TestScorecards;
@@ -44,7 +44,7 @@ class RenewalForecastTest {
           .setBillingPeriod(BillingPeriod.BILLING_PERIOD_ANNUAL));
       put(h, FakeSignalService.account("unknown", "smb", 4000).toBuilder());
       h.awaitFeedCaughtUp();
-      await("all six scored", () ->
+      Await.until("all six scored", () ->
           h.stub().listScores(ListScoresRequest.newBuilder().build()).getTotalSize() == 6);
 
       ForecastRetentionResponse all =

@@ -1,6 +1,5 @@
 package io.healthscore.scoring.api;
 
-import static io.healthscore.scoring.support.ScoringHarness.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -9,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.protobuf.util.Timestamps;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.healthscore.runtime.testing.Await;
 import io.healthscore.scoring.support.FakeSignalService;
 import io.healthscore.scoring.support.ScoringHarness;
 import io.healthscore.scoring.support.TestScorecards;
@@ -103,14 +103,14 @@ class ScoringLifecycleTest {
         h.stub().cancelRescore(CancelRescoreRequest.newBuilder().setRescoreId(started.getRescoreId()).build()).getRescore();
     gate.countDown();
     h.signals.featureGate = null;
-    await("cancelled", () -> get(started.getRescoreId()).getState() == RescoreState.RESCORE_STATE_CANCELLED);
+    Await.until("cancelled", () -> get(started.getRescoreId()).getState() == RescoreState.RESCORE_STATE_CANCELLED);
     Rescore end = get(started.getRescoreId());
     assertEquals(1000, end.getDone()); // the batch in flight finished, the next one never started
     assertTrue(end.hasEndTime());
     assertEquals(started.getRescoreId(), cancelled.getRescoreId());
 
     Rescore full = h.stub().startRescore(StartRescoreRequest.getDefaultInstance()).getRescore();
-    await("done", () -> get(full.getRescoreId()).getState() == RescoreState.RESCORE_STATE_DONE);
+    Await.until("done", () -> get(full.getRescoreId()).getState() == RescoreState.RESCORE_STATE_DONE);
     assertEquals(1500, get(full.getRescoreId()).getDone());
 
     assertEquals(Status.Code.NOT_FOUND, code(() -> get("nope")));
@@ -180,7 +180,7 @@ class ScoringLifecycleTest {
     assertTrue(activated.getReport().getActivated());
     assertEquals(2, h.stub().getScorecard(GetScorecardRequest.newBuilder().setScorecardId(CARD).build())
         .getScorecard().getVersion());
-    await("rescored with the model", () -> score("acct-0").hasChurnProbability());
+    Await.until("rescored with the model", () -> score("acct-0").hasChurnProbability());
     assertTrue(score("acct-0").getChurnProbability() > score("acct-1").getChurnProbability());
     assertEquals(activated.getReport().getModelId(), score("acct-0").getModelId());
 

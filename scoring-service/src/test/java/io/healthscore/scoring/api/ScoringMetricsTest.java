@@ -1,11 +1,11 @@
 package io.healthscore.scoring.api;
 
-import static io.healthscore.scoring.support.ScoringHarness.await;
 import static io.healthscore.scoring.support.MetricsText.sample;
 import static io.healthscore.scoring.support.MetricsText.value;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.healthscore.runtime.testing.Await;
 import io.healthscore.scoring.support.FakeSignalService;
 import io.healthscore.scoring.support.MetricsText;
 import io.healthscore.scoring.support.ScoringHarness;
@@ -51,7 +51,7 @@ class ScoringMetricsTest {
     for (int i = 0; i < 3; i++) {
       h.stub().getScore(GetScoreRequest.newBuilder().setAccountId("a5").build());
     }
-    await("an eviction", () -> sample(scrape(), "cache_evictions_total", "cache=\"scores\"").orElse(0) > 0);
+    Await.until("an eviction", () -> sample(scrape(), "cache_evictions_total", "cache=\"scores\"").orElse(0) > 0);
 
     String text = scrape();
     double size = value(text, "cache_size", "cache=\"scores\"");
@@ -81,14 +81,14 @@ class ScoringMetricsTest {
     try {
       h.signals.setFeatures("a1", Map.of(TestScorecards.FEATURE, 80.0));
       h.signals.setFeatures("a1", Map.of(TestScorecards.FEATURE, 90.0));
-      await("lag", () -> sample(scrape(), "healthscore_feed_cursor_lag").orElse(0) >= 1);
-      await("lag in seconds", () -> sample(scrape(), "healthscore_feed_lag_seconds").orElse(0) > 0);
+      Await.until("lag", () -> sample(scrape(), "healthscore_feed_cursor_lag").orElse(0) >= 1);
+      Await.until("lag in seconds", () -> sample(scrape(), "healthscore_feed_lag_seconds").orElse(0) > 0);
     } finally {
       gate.countDown();
       h.signals.featureGate = null;
     }
     h.awaitFeedCaughtUp();
-    await("caught up", () -> sample(scrape(), "healthscore_feed_cursor_lag").orElse(-1) == 0);
+    Await.until("caught up", () -> sample(scrape(), "healthscore_feed_cursor_lag").orElse(-1) == 0);
     assertEquals(0, value(scrape(), "healthscore_feed_lag_seconds"));
     assertEquals(9.1, h.stub().getScore(GetScoreRequest.newBuilder().setAccountId("a1").build()).getScore().getScore(), 1e-6);
   }

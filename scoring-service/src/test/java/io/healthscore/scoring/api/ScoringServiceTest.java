@@ -1,6 +1,5 @@
 package io.healthscore.scoring.api;
 
-import static io.healthscore.scoring.support.ScoringHarness.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -14,6 +13,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import io.healthscore.runtime.error.ApiErrors;
 import io.healthscore.runtime.error.FieldViolation;
+import io.healthscore.runtime.testing.Await;
 import io.healthscore.scoring.support.FakeSignalService;
 import io.healthscore.scoring.support.ScoringHarness;
 import io.healthscore.scoring.support.TestScorecards;
@@ -334,7 +334,7 @@ class ScoringServiceTest {
     PutScorecardResponse put = h.stub().putScorecard(PutScorecardRequest.newBuilder().setScorecard(harsher).build());
     assertEquals(2, put.getScorecard().getVersion());
     assertEquals(1, put.getAccountsAffected());
-    await("rescore with version 2", () -> score("a1").getScorecardVersion() == 2);
+    Await.until("rescore with version 2", () -> score("a1").getScorecardVersion() == 2);
     assertEquals(1 + 0.9 * 2.5, score("a1").getScore(), 1e-6);
 
     assertEquals(1, h.stub().getScorecard(GetScorecardRequest.newBuilder().setScorecardId(CARD).setVersion(1).build())
@@ -378,8 +378,8 @@ class ScoringServiceTest {
     PutScorecardResponse narrowed = h.stub().putScorecard(PutScorecardRequest.newBuilder()
         .setScorecard(regional.toBuilder().clearSegments().addSegments("smb")).build());
     assertEquals(1, narrowed.getAccountsAffected()); // a2, which it scored before
-    await("regional scores removed", () -> listed("regional").isEmpty());
-    await("a2 on the default", () -> listed(CARD).equals(List.of("a1:logins", "a2:logins", "a3:logins")));
+    Await.until("regional scores removed", () -> listed("regional").isEmpty());
+    Await.until("a2 on the default", () -> listed(CARD).equals(List.of("a1:logins", "a2:logins", "a3:logins")));
     assertEquals(List.of("a1:logins", "a2:logins", "a3:logins"), listed(""));
     assertTrue(score("a2").getPrimary());
     assertEquals(Status.Code.NOT_FOUND, code(() -> h.stub().getScore(

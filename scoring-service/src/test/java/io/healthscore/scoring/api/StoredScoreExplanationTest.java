@@ -1,9 +1,9 @@
 package io.healthscore.scoring.api;
 
-import static io.healthscore.scoring.support.ScoringHarness.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.healthscore.runtime.testing.Await;
 import io.healthscore.scoring.support.FakeSignalService;
 import io.healthscore.scoring.support.ScoringHarness;
 import io.healthscore.scoring.support.TestScorecards;
@@ -105,7 +105,7 @@ class StoredScoreExplanationTest {
     h.awaitFeedCaughtUp();
     // A rescore builds the segment's distribution, so the percentile measure gets points.
     Rescore job = h.stub().startRescore(StartRescoreRequest.newBuilder().setScorecardId(CARD).build()).getRescore();
-    await("rescore done", () -> h.stub().getRescore(
+    Await.until("rescore done", () -> h.stub().getRescore(
         GetRescoreRequest.newBuilder().setRescoreId(job.getRescoreId()).build()).getRescore().getState()
         == RescoreState.RESCORE_STATE_DONE);
 

@@ -1,12 +1,12 @@
 package io.healthscore.scoring.feed;
 
 import static io.healthscore.scoring.support.MetricsText.value;
-import static io.healthscore.scoring.support.ScoringHarness.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.healthscore.runtime.testing.Await;
 import io.healthscore.scoring.support.FakeSignalService;
 import io.healthscore.scoring.support.HarnessExtension;
 import io.healthscore.scoring.support.MetricsText;
@@ -78,8 +78,8 @@ class PoisonAccountTest {
     // Once its features can be read, the next retry scores it.
     h.signals.unreadable.clear();
     h.clock.advance(Duration.ofMinutes(11));
-    await("the set-aside account retried", () -> stored("acct-013").map(s -> Math.abs(s.getScore() - 5.5) < 1e-6).orElse(false));
-    await("none set aside", () -> metric("healthscore_scoring_set_aside_accounts") == 0);
+    Await.until("the set-aside account retried", () -> stored("acct-013").map(s -> Math.abs(s.getScore() - 5.5) < 1e-6).orElse(false));
+    Await.until("none set aside", () -> metric("healthscore_scoring_set_aside_accounts") == 0);
     assertEquals(1, metric("healthscore_scoring_apply_recovered_total"));
   }
 
@@ -96,7 +96,7 @@ class PoisonAccountTest {
     assertEquals(1, metric("healthscore_scoring_set_aside_accounts"), "kept in the store");
     h.signals.unreadable.clear();
     h.clock.advance(Duration.ofMinutes(11));
-    await("retried after the restart", () -> stored("bad").map(s -> Math.abs(s.getScore() - 3.7) < 1e-6).orElse(false));
+    Await.until("retried after the restart", () -> stored("bad").map(s -> Math.abs(s.getScore() - 3.7) < 1e-6).orElse(false));
   }
 
   @Test
@@ -108,7 +108,7 @@ class PoisonAccountTest {
     h.awaitFeedCaughtUp();
     h.signals.unreadable.add("r7");
     Rescore job = h.stub().startRescore(StartRescoreRequest.newBuilder().setScorecardId(CARD).build()).getRescore();
-    await("rescore done", () -> h.stub().getRescore(GetRescoreRequest.newBuilder().setRescoreId(job.getRescoreId()).build())
+    Await.until("rescore done", () -> h.stub().getRescore(GetRescoreRequest.newBuilder().setRescoreId(job.getRescoreId()).build())
         .getRescore().getState() != RescoreState.RESCORE_STATE_RUNNING);
     Rescore done = h.stub().getRescore(GetRescoreRequest.newBuilder().setRescoreId(job.getRescoreId()).build()).getRescore();
     assertEquals(RescoreState.RESCORE_STATE_DONE, done.getState(), done.getError());
@@ -124,7 +124,7 @@ class PoisonAccountTest {
     h.awaitFeedCaughtUp();
     h.signals.featureStatus = Status.UNAVAILABLE;
     h.signals.setFeatures("a", Map.of(TestScorecards.FEATURE, 70.0));
-    await("a reconnect", () -> metric("healthscore_feed_reconnects_total") >= 1);
+    Await.until("a reconnect", () -> metric("healthscore_feed_reconnects_total") >= 1);
     h.signals.featureStatus = null;
     h.awaitFeedCaughtUp();
     assertEquals(7.3, stored("a").orElseThrow().getScore(), 1e-6);

@@ -1,24 +1,24 @@
 package io.healthscore.scoring.support;
 
+import com.google.protobuf.util.JsonFormat;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.healthscore.runtime.config.ServiceConfig;
+import io.healthscore.runtime.testing.Await;
+import io.healthscore.runtime.testing.MutableClock;
 import io.healthscore.scoring.ScoringServer;
-import io.healthscore.v1.ScoringServiceGrpc;
-import com.google.protobuf.util.JsonFormat;
 import io.healthscore.v1.Scorecard;
+import io.healthscore.v1.ScoringServiceGrpc;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
 /**
  * A fake signals-service and a real ScoringServer (built by ScoringServer.builder, in-process) on
@@ -110,26 +110,11 @@ public final class ScoringHarness implements AutoCloseable {
     return ScoringServiceGrpc.newStub(scoringChannel);
   }
 
-  /** Waits until the condition holds (the feed is asynchronous); fails after 20 s. */
-  public static void await(String what, BooleanSupplier condition) {
-    long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting for " + what);
-      }
-      try {
-        Thread.sleep(20);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(e);
-      }
-    }
-  }
 
   /** Waits until scoring-service applied every change the fake feed has published. */
   public void awaitFeedCaughtUp() {
     long target = signals.lastCursor();
-    await("feed cursor " + target, () -> scoring.appliedSignalsCursor() >= target);
+    Await.until("feed cursor " + target, () -> scoring.appliedSignalsCursor() >= target);
   }
 
   @Override
