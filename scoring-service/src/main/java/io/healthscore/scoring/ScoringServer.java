@@ -9,6 +9,7 @@ import io.healthscore.runtime.metrics.Metrics;
 import io.healthscore.runtime.server.ServiceBuilder;
 import io.healthscore.runtime.server.ServiceServer;
 import io.healthscore.scoring.api.LearningApi;
+import io.healthscore.scoring.learn.TrainingJobs;
 import io.healthscore.scoring.api.ScoringScopes;
 import io.healthscore.scoring.api.ScoringServiceImpl;
 import io.healthscore.scoring.cache.ScoreCache;
@@ -119,12 +120,13 @@ public final class ScoringServer implements AutoCloseable {
         new RescoreJobs(directory, scorer, recompute, scores, scorecards, clock, settings.distributionSample());
     this.feed = new SignalsFeedConsumer(signals, cursors, directory, recompute, metrics.registry());
     this.overrideExpiry = new OverrideExpiry(overrides, scorecards, directory, scorer);
+    TrainingJobs trainings = new TrainingJobs(clock);
     ScoringServiceImpl service =
         new ScoringServiceImpl(
             admin, scorecardStore, scorecards, scorer, directory, signals, scores, history, overrides,
             new LearningApi(
                 admin, scorecards, directory, signals, scores, modelStore, models, rescores, clock,
-                EbmSettings.defaults()),
+                EbmSettings.defaults(), trainings),
             changes, rescores, clock);
     ServiceServer.Builder builder =
         b.serverBuilder(metrics)
@@ -134,6 +136,7 @@ public final class ScoringServer implements AutoCloseable {
             .onDrain(retries::shutdownNow)
             .onDrain(service::closeWatches)
             .onStop(rescores::close)
+            .onStop(trainings::close)
             .onStop(overrideExpiry::close)
             .onStop(housekeeping::shutdownNow)
             .onStop(database::close)

@@ -24,6 +24,15 @@ import io.healthscore.scoring.learn.LearnedChurnModel;
 import io.healthscore.scoring.learn.PointsCalibrator;
 import io.healthscore.scoring.learn.RetentionForecaster;
 import io.healthscore.scoring.learn.TrainingSet;
+import io.healthscore.scoring.learn.TrainingJob;
+import io.healthscore.scoring.learn.TrainingJobs;
+import io.healthscore.v1.CancelTrainingRequest;
+import io.healthscore.v1.CancelTrainingResponse;
+import io.healthscore.v1.GetTrainingRequest;
+import io.healthscore.v1.GetTrainingResponse;
+import io.healthscore.v1.StartTrainingRequest;
+import io.healthscore.v1.StartTrainingResponse;
+import java.util.concurrent.CancellationException;
 import io.healthscore.scoring.learn.ebm.EbmSettings;
 import io.healthscore.scoring.learn.ebm.TrainingMonitor;
 import io.healthscore.scoring.rescore.RescoreJobs;
@@ -94,6 +103,7 @@ public final class LearningApi {
   private final RescoreJobs rescores;
   private final Clock clock;
   private final EbmSettings settings;
+  private final TrainingJobs trainings;
 
   public LearningApi(
       ScorecardAdmin admin,
@@ -105,7 +115,8 @@ public final class LearningApi {
       ModelRegistry models,
       RescoreJobs rescores,
       Clock clock,
-      EbmSettings settings) {
+      EbmSettings settings,
+      TrainingJobs trainings) {
     this.admin = admin;
     this.scorecards = scorecards;
     this.directory = directory;
@@ -116,6 +127,7 @@ public final class LearningApi {
     this.rescores = rescores;
     this.clock = clock;
     this.settings = settings;
+    this.trainings = trainings;
     this.governance = new ModelGovernance(modelStore, models, scorecard -> rescores.restartFor(scorecard), ModelGovernance.DEFAULT_AUC_MARGIN);
   }
 
@@ -125,6 +137,46 @@ public final class LearningApi {
    * it beside the active one.
    */
   public CalibrateResponse calibrate(CalibrateRequest request) {
+    return CalibrateResponse.newBuilder().setReport(train(plan(request, ""), TrainingMonitor.NONE)).build();
+  }
+
+  /** Checks the calibration at once, then runs it in the background. */
+  public StartTrainingResponse startTraining(StartTrainingRequest request) {
+    CalibrationPlan plan = plan(request.getCalibrate(), "calibrate.");
+    TrainingJob job = trainings.start(request.getCalibrate(), running -> train(plan, running));
+    return StartTrainingResponse.newBuilder().setTraining(job.toProto()).build();
+  }
+
+  public GetTrainingResponse getTraining(GetTrainingRequest request) {
+    requireId(request.getTrainingId(), "training_id");
+    TrainingJob job = trainings.get(request.getTrainingId()).orElseThrow(() -> trainingNotFound(request.getTrainingId()));
+    return GetTrainingResponse.newBuilder().setTraining(job.toProto()).build();
+  }
+
+  public CancelTrainingResponse cancelTraining(CancelTrainingRequest request) {
+    requireId(request.getTrainingId(), "training_id");
+    TrainingJob job =
+        trainings.cancel(request.getTrainingId()).orElseThrow(() -> trainingNotFound(request.getTrainingId()));
+    return CancelTrainingResponse.newBuilder().setTraining(job.toProto()).build();
+  }
+
+  private static NotFoundException trainingNotFound(String id) {
+    return new NotFoundException("training " + id + " not found");
+  }
+
+  /** A checked Calibrate request: the scorecard (null without one), horizon, state and targets. */
+  private record CalibrationPlan(
+      CalibrateRequest request,
+      CompiledScorecard card,
+      int horizon,
+      ModelState requested,
+      BandSuggestions.Targets targets) {}
+
+  /**
+   * Checks a Calibrate request (field paths after {@code prefix}) and the caller's right to
+   * activate or shadow; resolves its scorecard.
+   */
+  private CalibrationPlan plan(CalibrateRequest request, String prefix) {
     Set<String> callerScopes = AuthInterceptor.SCOPES.get();
     boolean changes = request.getActivate() || request.getShadow();
     if (changes && callerScopes != null && !Scope.allows(callerScopes, Scope.SCORES_WRITE)) {
@@ -133,19 +185,22 @@ public final class LearningApi {
           .asRuntimeException();
     }
     Violations v = new Violations();
-    v.check(request.getHorizonDays() >= 0 && request.getHorizonDays() <= MAX_DAYS, "horizon_days",
+    v.check(request.getHorizonDays() >= 0 && request.getHorizonDays() <= MAX_DAYS, prefix + "horizon_days",
         "must be between 1 and " + MAX_DAYS);
-    v.check(!(request.getActivate() && request.getShadow()), "shadow", "cannot be set together with activate");
-    v.check(request.getScorecardId().isEmpty() || request.getSegmentsCount() == 0, "segments",
+    v.check(!(request.getActivate() && request.getShadow()), prefix + "shadow", "cannot be set together with activate");
+    v.check(request.getScorecardId().isEmpty() || !request.getShadow(), prefix + "shadow",
+        "only learned models (no scorecard_id) run in shadow");
+    v.check(request.getScorecardId().isEmpty() || request.getSegmentsCount() == 0, prefix + "segments",
         "apply only without scorecard_id (a scorecard has its own segments)");
-    v.check(!request.getLearnPoints() || !request.getScorecardId().isEmpty(), "learn_points",
+    v.check(!request.getLearnPoints() || !request.getScorecardId().isEmpty(), prefix + "learn_points",
         "applies only with scorecard_id (without one every feature is learned from)");
     for (int i = 0; i < request.getSegmentsCount(); i++) {
-      v.check(!request.getSegments(i).isBlank(), "segments[" + i + "]", "must not be empty");
+      v.check(!request.getSegments(i).isBlank(), prefix + "segments[" + i + "]", "must not be empty");
     }
     BandSuggestions.Targets targets =
         targets(
             v,
+            prefix,
             request.hasTargetGreenChurnRate() ? request.getTargetGreenChurnRate() : null,
             request.hasTargetRedChurnRate() ? request.getTargetRedChurnRate() : null);
     v.throwIfAny("invalid Calibrate request");
@@ -154,40 +209,61 @@ public final class LearningApi {
         request.getActivate()
             ? ModelState.MODEL_STATE_ACTIVE
             : request.getShadow() ? ModelState.MODEL_STATE_SHADOW : ModelState.MODEL_STATE_INACTIVE;
+    CompiledScorecard card = request.getScorecardId().isEmpty() ? null : scorecard(request.getScorecardId());
+    return new CalibrationPlan(request, card, horizon, requested, targets);
+  }
+
+  /**
+   * Trains and stores the model of a checked request, reporting progress to {@code monitor} and
+   * stopping (CancellationException, nothing stored) when it cancels. Returns the stored report.
+   */
+  private CalibrationReport train(CalibrationPlan plan, TrainingMonitor monitor) {
+    CalibrateRequest request = plan.request();
+    int horizon = plan.horizon();
     long now = clock.millis();
-    if (request.getScorecardId().isEmpty()) {
+    monitor.progress(0.01, "reading training rows");
+    List<LabeledSnapshot> samples = samples(horizon, Long.MIN_VALUE, Long.MAX_VALUE);
+    throwIfCancelled(monitor);
+    if (plan.card() == null) {
       Set<String> segments = new TreeSet<>(request.getSegmentsList());
       LearnedCalibrator.Result result =
           LearnedCalibrator.calibrate(
-              samples(horizon, Long.MIN_VALUE, Long.MAX_VALUE), horizon, segments, now, settings, targets,
-              TrainingMonitor.NONE);
-      ModelInfo info =
-          governance.save(
-              result.model().modelId(), "", horizon, now, result.model().toBytes(), result.report(), requested,
-              request.getForce());
-      return CalibrateResponse.newBuilder().setReport(info.getReport()).build();
+              samples, horizon, segments, now, settings, plan.targets(), monitor.part(0.1, 0.95));
+      throwIfCancelled(monitor);
+      monitor.progress(0.97, "storing the model");
+      return governance
+          .save(
+              result.model().modelId(), "", horizon, now, result.model().toBytes(), result.report(), plan.requested(),
+              request.getForce())
+          .getReport();
     }
-    if (request.getShadow()) {
-      throw InvalidArgumentException.forField("shadow", "only learned models (no scorecard_id) run in shadow");
-    }
-    CompiledScorecard card = scorecard(request.getScorecardId());
-    List<LabeledSnapshot> samples = samples(horizon, Long.MIN_VALUE, Long.MAX_VALUE);
+    CompiledScorecard card = plan.card();
+    monitor.progress(0.1, request.getLearnPoints() ? "learning points and weights" : "learning weights");
     CalibrationResult result =
         request.getLearnPoints()
             ? PointsCalibrator.calibrate(card, samples, horizon, CALIBRATION_SEED)
             : Calibrator.calibrate(card, samples, horizon, CALIBRATION_SEED);
+    throwIfCancelled(monitor);
+    monitor.progress(0.97, "storing the model");
     ChurnModel model = result.model();
     CalibrationReport report =
         request.getLearnPoints()
             ? withYaml(result.report())
             : result.report().toBuilder().setModelKind("logistic").build();
     ModelInfo info =
-        governance.save(model.modelId(), card.id(), horizon, now, model.toBytes(), report, requested, request.getForce());
+        governance.save(
+            model.modelId(), card.id(), horizon, now, model.toBytes(), report, plan.requested(), request.getForce());
     if (request.getActivate()) {
       Scorecard calibrated = admin.put(result.calibratedScorecard(), "scorecard.");
       rescores.restartFor(calibrated.getScorecardId());
     }
-    return CalibrateResponse.newBuilder().setReport(info.getReport()).build();
+    return info.getReport();
+  }
+
+  private static void throwIfCancelled(TrainingMonitor monitor) {
+    if (monitor.cancelled()) {
+      throw new CancellationException("cancelled");
+    }
   }
 
   /** The report with its learned scorecard as YAML, headed by where it was learned from. */
@@ -240,6 +316,7 @@ public final class LearningApi {
     BandSuggestions.Targets targets =
         targets(
             v,
+            "",
             request.hasTargetGreenChurnRate() ? request.getTargetGreenChurnRate() : null,
             request.hasTargetRedChurnRate() ? request.getTargetRedChurnRate() : null);
     v.throwIfAny("invalid Backtest request");
@@ -395,18 +472,18 @@ public final class LearningApi {
   }
 
   /** Band targets of a request (null when neither is set), checked into {@code v}. */
-  private static BandSuggestions.Targets targets(Violations v, Double green, Double red) {
+  private static BandSuggestions.Targets targets(Violations v, String prefix, Double green, Double red) {
     if (green == null && red == null) {
       return null;
     }
-    v.check(green != null, "target_green_churn_rate", "must be set with target_red_churn_rate");
-    v.check(red != null, "target_red_churn_rate", "must be set with target_green_churn_rate");
+    v.check(green != null, prefix + "target_green_churn_rate", "must be set with target_red_churn_rate");
+    v.check(red != null, prefix + "target_red_churn_rate", "must be set with target_green_churn_rate");
     if (green == null || red == null) {
       return null;
     }
-    v.check(green >= 0 && green <= 1, "target_green_churn_rate", "must be between 0 and 1");
-    v.check(red >= 0 && red <= 1, "target_red_churn_rate", "must be between 0 and 1");
-    v.check(green < red, "target_red_churn_rate", "must be above target_green_churn_rate");
+    v.check(green >= 0 && green <= 1, prefix + "target_green_churn_rate", "must be between 0 and 1");
+    v.check(red >= 0 && red <= 1, prefix + "target_red_churn_rate", "must be between 0 and 1");
+    v.check(green < red, prefix + "target_red_churn_rate", "must be above target_green_churn_rate");
     return new BandSuggestions.Targets(green, red);
   }
 

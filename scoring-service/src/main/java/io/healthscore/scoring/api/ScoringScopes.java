@@ -5,9 +5,10 @@ import io.healthscore.runtime.auth.Scope;
 import io.healthscore.v1.ScoringServiceGrpc;
 
 /**
- * Who may call what: reads need scores:read, changes need scores:write. Calibrate needs
- * scores:read because it only reports unless asked to activate; the handler checks scores:write
- * for activation against the caller's scopes.
+ * Who may call what: reads need scores:read, changes need scores:write. Calibrate and
+ * StartTraining need scores:read because they only report unless asked to activate; the handler
+ * checks scores:write for activation against the caller's scopes. Cancelling a training stores
+ * nothing, so scores:read may do it too.
  */
 public final class ScoringScopes {
   private ScoringScopes() {}
@@ -27,6 +28,9 @@ public final class ScoringScopes {
         .require(ScoringServiceGrpc.getBacktestMethod(), Scope.SCORES_READ)
         .require(ScoringServiceGrpc.getForecastRetentionMethod(), Scope.SCORES_READ)
         .require(ScoringServiceGrpc.getGetRescoreMethod(), Scope.SCORES_READ)
+        .require(ScoringServiceGrpc.getStartTrainingMethod(), Scope.SCORES_READ)
+        .require(ScoringServiceGrpc.getGetTrainingMethod(), Scope.SCORES_READ)
+        .require(ScoringServiceGrpc.getCancelTrainingMethod(), Scope.SCORES_READ)
         .require(ScoringServiceGrpc.getListModelsMethod(), Scope.SCORES_READ)
         .require(ScoringServiceGrpc.getGetModelMethod(), Scope.SCORES_READ)
         .require(ScoringServiceGrpc.getActivateModelMethod(), Scope.SCORES_WRITE)

@@ -46,6 +46,12 @@ import io.healthscore.v1.BatchGetScoresResponse;
 import io.healthscore.v1.CalibrateRequest;
 import io.healthscore.v1.CalibrateResponse;
 import io.healthscore.v1.CancelRescoreRequest;
+import io.healthscore.v1.CancelTrainingRequest;
+import io.healthscore.v1.CancelTrainingResponse;
+import io.healthscore.v1.GetTrainingRequest;
+import io.healthscore.v1.GetTrainingResponse;
+import io.healthscore.v1.StartTrainingRequest;
+import io.healthscore.v1.StartTrainingResponse;
 import io.healthscore.v1.CancelRescoreResponse;
 import io.healthscore.v1.ClearOverrideRequest;
 import io.healthscore.v1.ClearOverrideResponse;
@@ -552,6 +558,21 @@ public final class ScoringServiceImpl extends ScoringServiceGrpc.ScoringServiceI
   @Override
   public void activateModel(ActivateModelRequest request, StreamObserver<ActivateModelResponse> out) {
     reply(out, learning.activateModel(request));
+  }
+
+  @Override
+  public void startTraining(StartTrainingRequest request, StreamObserver<StartTrainingResponse> out) {
+    reply(out, learning.startTraining(request));
+  }
+
+  @Override
+  public void getTraining(GetTrainingRequest request, StreamObserver<GetTrainingResponse> out) {
+    reply(out, learning.getTraining(request));
+  }
+
+  @Override
+  public void cancelTraining(CancelTrainingRequest request, StreamObserver<CancelTrainingResponse> out) {
+    reply(out, learning.cancelTraining(request));
   }
 
   // ---- rescoring ----

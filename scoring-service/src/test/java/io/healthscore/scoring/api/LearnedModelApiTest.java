@@ -30,6 +30,11 @@ import io.healthscore.v1.ListModelsRequest;
 import io.healthscore.v1.ListScoresRequest;
 import io.healthscore.v1.ModelInfo;
 import io.healthscore.v1.ModelState;
+import io.healthscore.v1.CancelTrainingRequest;
+import io.healthscore.v1.GetTrainingRequest;
+import io.healthscore.v1.StartTrainingRequest;
+import io.healthscore.v1.Training;
+import io.healthscore.v1.TrainingState;
 import io.healthscore.v1.Outcome;
 import io.healthscore.v1.OutcomeType;
 import java.nio.file.Path;
@@ -241,6 +246,46 @@ class LearnedModelApiTest {
       }
     }
     assertTrue(monthly != null, "some account's top driver is its month-to-month contract");
+  }
+
+  Training training(String id) {
+    return h.stub().getTraining(GetTrainingRequest.newBuilder().setTrainingId(id).build()).getTraining();
+  }
+
+  @Test
+  void trainsInTheBackgroundWithProgressAndCancelsAQueuedTraining() {
+    assertEquals(List.of("calibrate.horizon_days"),
+        ScoringServiceTest.fields(() -> h.stub().startTraining(StartTrainingRequest.newBuilder()
+            .setCalibrate(CalibrateRequest.newBuilder().setHorizonDays(-3)).build())));
+
+    Training first = h.stub().startTraining(StartTrainingRequest.newBuilder()
+        .setCalibrate(CalibrateRequest.newBuilder().addSegments("smb")).build()).getTraining();
+    Training second = h.stub().startTraining(StartTrainingRequest.newBuilder()
+        .setCalibrate(CalibrateRequest.newBuilder().addSegments("ent")).build()).getTraining();
+    h.stub().cancelTraining(CancelTrainingRequest.newBuilder().setTrainingId(second.getTrainingId()).build());
+    assertEquals(TrainingState.TRAINING_STATE_QUEUED, second.getState(), "one training runs at a time");
+
+    double lastProgress = 0;
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    Training t = first;
+    while (t.getState() == TrainingState.TRAINING_STATE_QUEUED || t.getState() == TrainingState.TRAINING_STATE_RUNNING) {
+      assertTrue(t.getProgress() >= lastProgress, "progress never falls");
+      lastProgress = t.getProgress();
+      assertTrue(System.nanoTime() < deadline, "training did not end: " + t);
+      t = training(first.getTrainingId());
+    }
+    assertEquals(TrainingState.TRAINING_STATE_DONE, t.getState(), t.getError());
+    assertEquals(1, t.getProgress(), 1e-9);
+    assertTrue(t.hasEndTime());
+    assertEquals(List.of("smb"), t.getRequest().getSegmentsList());
+    assertEquals("ebm", t.getReport().getModelKind());
+    assertEquals(t.getReport(), h.stub().getModel(GetModelRequest.newBuilder().setModelId(t.getReport().getModelId()).build())
+        .getModel().getReport());
+
+    Await.until("the queued training ends cancelled", () ->
+        training(second.getTrainingId()).getState() == TrainingState.TRAINING_STATE_CANCELLED);
+    assertEquals(1, models().size(), "a cancelled training stores nothing");
+    assertEquals(Status.Code.NOT_FOUND, ScoringLifecycleTest.code(() -> training("nope")));
   }
 
   @Test

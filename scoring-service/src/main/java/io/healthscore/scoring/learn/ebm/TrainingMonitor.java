@@ -18,4 +18,20 @@ public interface TrainingMonitor {
 
   /** Polled between boosting rounds; true ends the training with a CancellationException. */
   boolean cancelled();
+
+  /** A monitor of a part of this work: its progress 0..1 reported as {@code from}..{@code to}. */
+  default TrainingMonitor part(double from, double to) {
+    TrainingMonitor whole = this;
+    return new TrainingMonitor() {
+      @Override
+      public void progress(double fraction, String stage) {
+        whole.progress(from + (to - from) * fraction, stage);
+      }
+
+      @Override
+      public boolean cancelled() {
+        return whole.cancelled();
+      }
+    };
+  }
 }
