@@ -74,7 +74,8 @@ public final class EchoService {
     };
   }
 
-  private static MethodDescriptor<String, String> method(String name, MethodDescriptor.MethodType type) {
+  /** A method of this test service over plain strings. */
+  public static MethodDescriptor<String, String> method(String name, MethodDescriptor.MethodType type) {
     return MethodDescriptor.<String, String>newBuilder()
         .setType(type)
         .setFullMethodName(MethodDescriptor.generateFullMethodName(SERVICE, name))

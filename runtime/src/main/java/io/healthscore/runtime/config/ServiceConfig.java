@@ -40,12 +40,18 @@ public final class ServiceConfig {
   public static final String TLS_RELOAD_INTERVAL = "HEALTHSCORE_TLS_RELOAD_INTERVAL";
   public static final String METRICS_ADDR = "HEALTHSCORE_METRICS_ADDR";
   public static final String METRICS_TOKEN_FILE = "HEALTHSCORE_METRICS_TOKEN_FILE";
+  public static final String MAX_CALLS_IN_FLIGHT = "HEALTHSCORE_MAX_CALLS_IN_FLIGHT";
+  public static final String MAX_CALLS_PER_CONNECTION = "HEALTHSCORE_MAX_CALLS_PER_CONNECTION";
+  public static final String MAX_RESETS_PER_CONNECTION = "HEALTHSCORE_MAX_RESETS_PER_CONNECTION";
 
   public static final String DEFAULT_SIGNALS_ADDR = "localhost:7001";
   public static final String DEFAULT_SCORING_ADDR = "localhost:7002";
   public static final int DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
   public static final int DEFAULT_SHUTDOWN_GRACE_SECONDS = 10;
   public static final Duration DEFAULT_TLS_RELOAD_INTERVAL = Duration.ofMinutes(1);
+  public static final int DEFAULT_MAX_CALLS_IN_FLIGHT = 256;
+  public static final int DEFAULT_MAX_CALLS_PER_CONNECTION = 1000;
+  public static final int DEFAULT_MAX_RESETS_PER_CONNECTION = 500;
 
   private final String serviceName;
   private final EnvironmentVariables env;
@@ -66,6 +72,9 @@ public final class ServiceConfig {
   private final TlsFiles tls;
   private final Optional<String> metricsHost;
   private final Optional<Path> metricsTokenFile;
+  private final int maxCallsInFlight;
+  private final int maxCallsPerConnection;
+  private final int maxResetsPerConnection;
 
   private ServiceConfig(
       String serviceName, EnvironmentVariables env, int grpcPort, int metricsPort, Path dataDir) {
@@ -100,6 +109,9 @@ public final class ServiceConfig {
             env.getDuration(TLS_RELOAD_INTERVAL, DEFAULT_TLS_RELOAD_INTERVAL));
     this.metricsHost = env.optional(METRICS_ADDR);
     this.metricsTokenFile = env.optional(METRICS_TOKEN_FILE).map(Path::of);
+    this.maxCallsInFlight = env.positiveInt(MAX_CALLS_IN_FLIGHT, DEFAULT_MAX_CALLS_IN_FLIGHT);
+    this.maxCallsPerConnection = env.positiveInt(MAX_CALLS_PER_CONNECTION, DEFAULT_MAX_CALLS_PER_CONNECTION);
+    this.maxResetsPerConnection = env.positiveInt(MAX_RESETS_PER_CONNECTION, DEFAULT_MAX_RESETS_PER_CONNECTION);
   }
 
   /** Reads the process environment. */
@@ -216,6 +228,21 @@ public final class ServiceConfig {
   /** The bearer token a scrape of /metrics must present; empty: none required. */
   public Optional<Path> metricsTokenFile() {
     return metricsTokenFile;
+  }
+
+  /** Unary calls handled at once; more are refused with RESOURCE_EXHAUSTED and a RetryInfo. */
+  public int maxCallsInFlight() {
+    return maxCallsInFlight;
+  }
+
+  /** Calls and streams open at once on one connection (HTTP/2 MAX_CONCURRENT_STREAMS). */
+  public int maxCallsPerConnection() {
+    return maxCallsPerConnection;
+  }
+
+  /** Stream resets a client may send per connection in 10 seconds before it is disconnected. */
+  public int maxResetsPerConnection() {
+    return maxResetsPerConnection;
   }
 
   /** The variable's trimmed value, or {@code defaultValue} when unset or blank. */

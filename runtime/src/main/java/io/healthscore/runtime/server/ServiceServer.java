@@ -91,8 +91,9 @@ public final class ServiceServer implements AutoCloseable {
 
   /**
    * The interceptors every call passes, outermost first: metrics sees the final status of every
-   * call (auth rejections included); auth runs before any handler; error mapping sits next to the
-   * handlers so their exceptions become proper statuses.
+   * call (refusals included); admission refuses expired and excess calls before they cost anything;
+   * auth runs before any handler; error mapping sits next to the handlers so their exceptions
+   * become proper statuses.
    */
   private static List<ServerInterceptor> interceptors(Builder builder) {
     Optional<TokenTable> tokens =
@@ -101,6 +102,7 @@ public final class ServiceServer implements AutoCloseable {
             : builder.config.authTokensFile().map(TokenTable::load);
     return List.of(
         new GrpcServerMetricsInterceptor(builder.metrics.registry()),
+        new Admission(builder.config.maxCallsInFlight(), builder.metrics.registry()),
         new AuthInterceptor(tokens, builder.methodScopes),
         new ErrorMappingInterceptor());
   }
@@ -342,7 +344,11 @@ public final class ServiceServer implements AutoCloseable {
               // Let clients keep idle connections alive through proxies without being kicked
               // off with ENHANCE_YOUR_CALM (the default minimum is 5 minutes).
               .permitKeepAliveTime(10, TimeUnit.SECONDS)
-              .permitKeepAliveWithoutCalls(true);
+              .permitKeepAliveWithoutCalls(true)
+              // HTTP/2's own per-connection bounds: streams open at once, and resets per 10 s so
+              // a client cannot make the server start and cancel calls without end (rapid reset).
+              .maxConcurrentCallsPerConnection(config.maxCallsPerConnection())
+              .maxRstFramesPerWindow(config.maxResetsPerConnection(), 10);
       // A bounded connection age makes clients of a headless Service re-resolve DNS and spread
       // over replicas that started after they connected; streams in flight are not cut.
       config.maxConnectionAge().ifPresent(age -> transport.maxConnectionAge(age.toMillis(), TimeUnit.MILLISECONDS));

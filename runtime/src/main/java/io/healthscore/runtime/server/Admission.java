@@ -1,0 +1,138 @@
+package io.healthscore.runtime.server;
+
+import io.grpc.Context;
+import io.grpc.Deadline;
+import io.grpc.ForwardingServerCall;
+import io.grpc.ForwardingServerCallListener;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor.MethodType;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthGrpc;
+import io.healthscore.runtime.error.ApiErrors;
+import io.healthscore.runtime.error.ResourceExhaustedException;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Decides, before any handler runs, whether a call is worth starting. A call whose deadline has
+ * already passed is refused with DEADLINE_EXCEEDED: its caller has given up, so any work would be
+ * wasted. A unary call beyond {@code maxInFlight} concurrent ones is refused with
+ * RESOURCE_EXHAUSTED and a RetryInfo, so an overloaded service sheds load quickly instead of
+ * queueing calls that then miss their latency objective. Streams are long-lived and bounded per
+ * connection by the transport instead; health checks are always admitted, so probes tell an
+ * overloaded service from a dead one.
+ */
+final class Admission implements ServerInterceptor {
+  static final String REFUSED = "healthscore.calls.refused";
+  static final String IN_FLIGHT = "healthscore.calls.in.flight";
+
+  /** How long a refused caller is told to wait: long enough for a burst of calls to finish. */
+  static final Duration RETRY_AFTER = Duration.ofMillis(200);
+
+  private final int maxInFlight;
+  private final AtomicInteger inFlight = new AtomicInteger();
+  private final Counter refusedExpired;
+  private final Counter refusedOverload;
+
+  Admission(int maxInFlight, MeterRegistry registry) {
+    if (maxInFlight < 1) {
+      throw new IllegalArgumentException("maxInFlight must be at least 1, got " + maxInFlight);
+    }
+    this.maxInFlight = maxInFlight;
+    this.refusedExpired = refused(registry, "deadline_expired");
+    this.refusedOverload = refused(registry, "overloaded");
+    Gauge.builder(IN_FLIGHT, inFlight, AtomicInteger::get)
+        .description("Unary calls being handled now")
+        .register(registry);
+  }
+
+  private static Counter refused(MeterRegistry registry, String reason) {
+    return Counter.builder(REFUSED)
+        .description("Calls refused before any handler ran, by reason")
+        .tag("reason", reason)
+        .register(registry);
+  }
+
+  @Override
+  public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(
+      ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
+    if (HealthGrpc.SERVICE_NAME.equals(call.getMethodDescriptor().getServiceName())) {
+      return next.startCall(call, headers);
+    }
+    Deadline deadline = Context.current().getDeadline();
+    if (deadline != null && deadline.isExpired()) {
+      refusedExpired.increment();
+      call.close(Status.DEADLINE_EXCEEDED.withDescription("the call's deadline passed before it started"), new Metadata());
+      return new ServerCall.Listener<>() {};
+    }
+    if (call.getMethodDescriptor().getType() != MethodType.UNARY) {
+      return next.startCall(call, headers);
+    }
+    if (inFlight.incrementAndGet() > maxInFlight) {
+      inFlight.decrementAndGet();
+      refusedOverload.increment();
+      StatusRuntimeException refusal =
+          ApiErrors.toStatusException(
+              new ResourceExhaustedException(
+                  "overloaded: " + maxInFlight + " calls in progress; retry after " + RETRY_AFTER.toMillis() + " ms",
+                  RETRY_AFTER));
+      call.close(refusal.getStatus(), refusal.getTrailers() == null ? new Metadata() : refusal.getTrailers());
+      return new ServerCall.Listener<>() {};
+    }
+    AtomicBoolean released = new AtomicBoolean();
+    ServerCall<ReqT, RespT> releasing =
+        new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
+          @Override
+          public void close(Status status, Metadata trailers) {
+            release(released);
+            super.close(status, trailers);
+          }
+        };
+    try {
+      ServerCall.Listener<ReqT> listener = next.startCall(releasing, headers);
+      return new ReleasingListener<>(listener, released, this);
+    } catch (RuntimeException e) {
+      release(released);
+      throw e;
+    }
+  }
+
+  private void release(AtomicBoolean released) {
+    if (released.compareAndSet(false, true)) {
+      inFlight.decrementAndGet();
+    }
+  }
+
+  /** Releases the slot also when the client cancels, which closes no call on the server side. */
+  private static final class ReleasingListener<ReqT>
+      extends ForwardingServerCallListener.SimpleForwardingServerCallListener<ReqT> {
+    private final AtomicBoolean released;
+    private final Admission admission;
+
+    ReleasingListener(ServerCall.Listener<ReqT> delegate, AtomicBoolean released, Admission admission) {
+      super(delegate);
+      this.released = released;
+      this.admission = admission;
+    }
+
+    @Override
+    public void onCancel() {
+      admission.release(released);
+      super.onCancel();
+    }
+
+    @Override
+    public void onComplete() {
+      admission.release(released);
+      super.onComplete();
+    }
+  }
+}
