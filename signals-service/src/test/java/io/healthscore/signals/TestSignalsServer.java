@@ -44,8 +44,13 @@ public final class TestSignalsServer implements AutoCloseable {
   }
 
   public static TestSignalsServer start(ServiceConfig config) {
+    return start(config, Clock.systemUTC());
+  }
+
+  /** With {@code clock} as the service's time (ingest days, live features, account history). */
+  public static TestSignalsServer start(ServiceConfig config, Clock clock) {
     String name = "signals-" + UUID.randomUUID();
-    SignalsServer server = SignalsServer.builder(config).inProcess(name).build().start();
+    SignalsServer server = SignalsServer.builder(config).inProcess(name).clock(clock).build().start();
     return new TestSignalsServer(server, InProcessChannelBuilder.forName(name).directExecutor().build());
   }
 

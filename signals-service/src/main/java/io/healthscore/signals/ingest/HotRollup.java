@@ -2,7 +2,7 @@ package io.healthscore.signals.ingest;
 
 /**
  * What one metric of one account received on one UTC day since the last checkpoint. Mutable, owned
- * by a {@link RollupDelta}; {@code next} chains the other days of the same account and metric.
+ * by a {@link RollupDelta} (in the {@link MetricDays} of its account and metric).
  */
 final class HotRollup {
   final String metric;
@@ -21,7 +21,6 @@ final class HotRollup {
   long lastSequence;
   /** Hashes of the users seen, null while none. */
   LongHashSet users;
-  HotRollup next;
 
   HotRollup(String metric, long epochDay) {
     this.metric = metric;
@@ -61,7 +60,7 @@ final class HotRollup {
     return users.add(userHash);
   }
 
-  /** A detached copy for readers (without the chain). */
+  /** A detached copy for readers. */
   HotRollup copy() {
     HotRollup c = new HotRollup(metric, epochDay);
     c.count = count;

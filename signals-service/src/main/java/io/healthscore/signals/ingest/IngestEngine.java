@@ -39,7 +39,8 @@ import java.util.logging.Logger;
  * head block: each batch is appended to a write-ahead log and synced before it is acknowledged
  * (concurrent batches share one sync: group commit), the event id index and the rollups changed
  * since the last checkpoint live in memory, and a checkpoint every few seconds merges those rollups
- * into the SQL store in one transaction and drops the log segments it covers. After a crash, memory
+ * into the SQL store's blocks of days in one transaction and drops the log segments it covers.
+ * After a crash, memory
  * is rebuilt from the last checkpoint plus the log. See docs/ingest.md.
  *
  * <p>Threads: callers prepare their batch (hashing, encoding) and wait; one writer thread decides
@@ -528,14 +529,14 @@ public final class IngestEngine implements AutoCloseable {
   /** Adds the batch's new signals to the active rollups, looking up each account once per batch. */
   @GuardedBy("deltaLock")
   private void apply(PreparedBatch batch) {
-    List<HashMap<String, HotRollup>> rollupsByRef =
+    List<HashMap<String, MetricDays>> rollupsByRef =
         new ArrayList<>(Collections.nCopies(batch.strings.length, null));
     for (int i = 0; i < batch.size(); i++) {
       if (batch.dropped(i)) {
         continue;
       }
       int account = batch.accountRefs[i];
-      HashMap<String, HotRollup> metrics = rollupsByRef.get(account);
+      HashMap<String, MetricDays> metrics = rollupsByRef.get(account);
       if (metrics == null) {
         metrics = active.metricsOf(batch.strings[account]);
         rollupsByRef.set(account, metrics);
@@ -743,14 +744,14 @@ public final class IngestEngine implements AutoCloseable {
         limits.largeUserSets(written.largeUserSets());
       }
     }
-    List<RollupStore.RefusedRollup> refused = written.refused();
+    List<RollupStore.RefusedBlock> refused = written.refused();
     if (!refused.isEmpty()) {
       meters.refusedRollups.increment(refused.size());
-      RollupStore.RefusedRollup first = refused.get(0);
+      RollupStore.RefusedBlock first = refused.get(0);
       LOG.severe(
-          "checkpoint left out " + refused.size() + " rollup(s) the database refused, first: account '"
-              + first.accountId() + "', metric '" + first.metric() + "', day " + first.epochDay()
-              + ": " + first.reason());
+          "checkpoint left out " + refused.size() + " block(s) of rollups the database refused, first: account '"
+              + first.accountId() + "', metric '" + first.metric() + "', days " + first.blockStart() + " to "
+              + (first.blockStart() + RollupBlockCodec.DAYS - 1) + ": " + first.reason());
     }
     synchronized (deltaLock) {
       frozen.clear();

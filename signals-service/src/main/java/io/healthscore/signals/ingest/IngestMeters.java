@@ -48,7 +48,7 @@ final class IngestMeters {
             .register(registry));
     refusedRollups =
         keep(Counter.builder("healthscore.signals.checkpoint.refused.rollups")
-            .description("Rollups a checkpoint left out because the database refused them")
+            .description("Blocks of rollups (an account and metric over 32 days) a checkpoint left out because the database refused them")
             .register(registry));
     idIndexFull =
         keep(Counter.builder("healthscore.signals.dedup.full.batches")

@@ -14,13 +14,13 @@ import java.util.function.UnaryOperator;
 final class RollupDelta {
   private static final long MILLIS_PER_DAY = 86_400_000L;
 
-  /** Interface for whatever visits every rollup, account by account. */
-  interface RollupVisitor {
-    void visit(String accountId, HotRollup rollup) throws Exception;
+  /** Interface for whatever visits the days of every account and metric. */
+  interface MetricVisitor {
+    void visit(String accountId, MetricDays days);
   }
 
   final long checkpointId;
-  private final HashMap<String, HashMap<String, HotRollup>> accounts = new HashMap<>();
+  private final HashMap<String, HashMap<String, MetricDays>> accounts = new HashMap<>();
   private final UnaryOperator<String> metricNames;
   private int rollups;
   private long users;
@@ -44,8 +44,8 @@ final class RollupDelta {
   }
 
   /** The account's rollups by metric (created empty if new), to add many signals of it with one lookup. */
-  HashMap<String, HotRollup> metricsOf(String accountId) {
-    HashMap<String, HotRollup> metrics = accounts.get(accountId);
+  HashMap<String, MetricDays> metricsOf(String accountId) {
+    HashMap<String, MetricDays> metrics = accounts.get(accountId);
     if (metrics == null) {
       metrics = new HashMap<>();
       accounts.put(accountId, metrics);
@@ -55,7 +55,7 @@ final class RollupDelta {
 
   /** Adds a signal to one account's rollups, {@code metrics} from {@link #metricsOf}. */
   void add(
-      HashMap<String, HotRollup> metrics,
+      HashMap<String, MetricDays> metrics,
       String metric,
       boolean isLabel,
       double number,
@@ -64,17 +64,14 @@ final class RollupDelta {
       long userHash,
       long sequence) {
     long day = Math.floorDiv(occurredAtMillis, MILLIS_PER_DAY);
-    HotRollup first = metrics.get(metric);
-    HotRollup rollup = first;
-    while (rollup != null && rollup.epochDay != day) {
-      rollup = rollup.next;
+    MetricDays days = metrics.get(metric);
+    if (days == null) {
+      days = new MetricDays(metricNames.apply(metric));
+      metrics.put(days.metric, days);
     }
-    if (rollup == null) {
-      rollup = new HotRollup(metricNames.apply(metric), day);
-      rollup.next = first;
-      metrics.put(rollup.metric, rollup);
-      rollups++;
-    }
+    int before = days.size();
+    HotRollup rollup = days.getOrAdd(day);
+    rollups += days.size() - before;
     if (rollup.add(isLabel, number, label, occurredAtMillis, userHash, sequence)) {
       users++;
     }
@@ -82,12 +79,9 @@ final class RollupDelta {
 
   /** The rollup of the account, metric and day, or null. */
   HotRollup find(String accountId, String metric, long epochDay) {
-    HashMap<String, HotRollup> metrics = accounts.get(accountId);
-    HotRollup r = metrics == null ? null : metrics.get(metric);
-    while (r != null && r.epochDay != epochDay) {
-      r = r.next;
-    }
-    return r;
+    HashMap<String, MetricDays> metrics = accounts.get(accountId);
+    MetricDays days = metrics == null ? null : metrics.get(metric);
+    return days == null ? null : days.find(epochDay);
   }
 
   int rollupCount() {
@@ -112,10 +106,11 @@ final class RollupDelta {
   /** Copies of the account's rollups with a day in [from, to). */
   List<HotRollup> copies(String accountId, long fromDay, long toDay) {
     List<HotRollup> copies = new ArrayList<>();
-    HashMap<String, HotRollup> metrics = accounts.get(accountId);
+    HashMap<String, MetricDays> metrics = accounts.get(accountId);
     if (metrics != null) {
-      for (HotRollup first : metrics.values()) {
-        for (HotRollup r = first; r != null; r = r.next) {
+      for (MetricDays days : metrics.values()) {
+        for (int i = 0; i < days.size(); i++) {
+          HotRollup r = days.get(i);
           if (r.epochDay >= fromDay && r.epochDay < toDay) {
             copies.add(r.copy());
           }
@@ -127,16 +122,15 @@ final class RollupDelta {
 
   /** Metrics the account received in this interval. */
   List<String> metrics(String accountId) {
-    HashMap<String, HotRollup> metrics = accounts.get(accountId);
+    HashMap<String, MetricDays> metrics = accounts.get(accountId);
     return metrics == null ? List.of() : new ArrayList<>(metrics.keySet());
   }
 
-  void forEach(RollupVisitor visitor) throws Exception {
-    for (Map.Entry<String, HashMap<String, HotRollup>> account : accounts.entrySet()) {
-      for (HotRollup first : account.getValue().values()) {
-        for (HotRollup r = first; r != null; r = r.next) {
-          visitor.visit(account.getKey(), r);
-        }
+  /** Visits the days of every account and metric. */
+  void forEachMetric(MetricVisitor visitor) {
+    for (Map.Entry<String, HashMap<String, MetricDays>> account : accounts.entrySet()) {
+      for (MetricDays days : account.getValue().values()) {
+        visitor.visit(account.getKey(), days);
       }
     }
   }

@@ -2,100 +2,58 @@ package io.healthscore.signals.ingest;
 
 import io.healthscore.runtime.db.Database;
 import io.healthscore.runtime.db.DatabaseException;
-import java.nio.ByteBuffer;
 import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Savepoint;
-import java.sql.Types;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 
 /**
- * The checkpointed rollups in SQL (H2 or PostgreSQL). A checkpoint merges in-memory deltas into the
- * stored rows with standard MERGE statements (arithmetic in SQL, so nothing is read back first) and
- * records where log replay must start, all in one transaction.
+ * The checkpointed rollups in SQL (H2 or PostgreSQL), packed in blocks of {@value
+ * RollupBlockCodec#DAYS} days per account and metric ({@link RollupBlockCodec}) with the user sets
+ * of each day beside them. A checkpoint reads the blocks its deltas touch a few hundred at a time,
+ * merges the deltas into them in memory, writes them back with one statement per few hundred
+ * blocks and records where log replay must start, all in one transaction.
  */
 final class RollupStore {
   static final String MIGRATIONS = "db/signals-ingest";
   static final String MIGRATION_OWNER = "signals-ingest";
-  private static final int BATCH = 1_000;
   private static final String KEYED_HASH = "siphash-2-4";
   private static final String LEGACY_HASH = "legacy";
 
-  private static final String MERGE_ROLLUP =
-      "MERGE INTO ingest_rollups t USING (VALUES (CAST(? AS VARCHAR), CAST(? AS VARCHAR),"
-          + " CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS DOUBLE PRECISION),"
-          + " CAST(? AS DOUBLE PRECISION), CAST(? AS DOUBLE PRECISION), CAST(? AS DOUBLE PRECISION),"
-          + " CAST(? AS VARCHAR), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT),"
-          + " CAST(? AS BYTEA), CAST(? AS BIGINT)))"
-          + " s (account_id, metric, epoch_day, signal_count, numeric_count, value_sum, value_min,"
-          + " value_max, last_value, last_label, first_at_millis, last_at_millis, distinct_users,"
-          + " user_hashes, checkpoint_id)"
-          + " ON t.account_id = s.account_id AND t.metric = s.metric AND t.epoch_day = s.epoch_day"
-          + " WHEN MATCHED THEN UPDATE SET"
-          + " value_min = CASE WHEN s.numeric_count = 0 THEN t.value_min"
-          + "   WHEN t.numeric_count = 0 THEN s.value_min ELSE LEAST(t.value_min, s.value_min) END,"
-          + " value_max = CASE WHEN s.numeric_count = 0 THEN t.value_max"
-          + "   WHEN t.numeric_count = 0 THEN s.value_max ELSE GREATEST(t.value_max, s.value_max) END,"
-          + " signal_count = t.signal_count + s.signal_count,"
-          + " numeric_count = t.numeric_count + s.numeric_count,"
-          + " value_sum = t.value_sum + s.value_sum,"
-          + " last_value = CASE WHEN s.last_at_millis >= t.last_at_millis THEN s.last_value"
-          + "   ELSE t.last_value END,"
-          + " last_label = CASE WHEN s.last_at_millis >= t.last_at_millis THEN s.last_label"
-          + "   ELSE t.last_label END,"
-          + " first_at_millis = LEAST(t.first_at_millis, s.first_at_millis),"
-          + " last_at_millis = GREATEST(t.last_at_millis, s.last_at_millis),"
-          + " distinct_users = CASE WHEN s.user_hashes IS NULL THEN t.distinct_users"
-          + "   ELSE s.distinct_users END,"
-          + " user_hashes = COALESCE(s.user_hashes, t.user_hashes),"
-          + " checkpoint_id = s.checkpoint_id"
-          + " WHEN NOT MATCHED THEN INSERT (account_id, metric, epoch_day, signal_count, numeric_count,"
-          + " value_sum, value_min, value_max, last_value, last_label, first_at_millis, last_at_millis,"
-          + " distinct_users, user_hashes, checkpoint_id) VALUES (s.account_id, s.metric, s.epoch_day,"
-          + " s.signal_count, s.numeric_count, s.value_sum, s.value_min, s.value_max, s.last_value,"
-          + " s.last_label, s.first_at_millis, s.last_at_millis, COALESCE(s.distinct_users, 0),"
-          + " s.user_hashes, s.checkpoint_id)";
+  private static final String SELECT_BLOCKS =
+      "SELECT metric, block_start, rollups, checkpoint_id FROM ingest_rollup_blocks"
+          + " WHERE account_id = ? AND block_start > ? AND block_start < ?";
 
-  private static final String SELECT_ROLLUPS =
-      "SELECT metric, epoch_day, signal_count, numeric_count, value_sum, value_min, value_max,"
-          + " last_value, last_label, first_at_millis, last_at_millis, distinct_users, checkpoint_id,"
-          + " CASE WHEN epoch_day >= ? THEN user_hashes END"
-          + " FROM ingest_rollups WHERE account_id = ? AND epoch_day >= ? AND epoch_day < ?";
+  private static final String SELECT_USERS_OF_ACCOUNT =
+      "SELECT metric, epoch_day, user_hashes FROM ingest_rollup_users"
+          + " WHERE account_id = ? AND epoch_day >= ? AND epoch_day < ?";
 
   private static final String SELECT_USERS =
-      "SELECT user_hashes FROM ingest_rollups WHERE account_id = ? AND metric = ? AND epoch_day = ?";
-
-  /** Stored user sets are loaded this many rollups per query. */
-  private static final int USERS_PER_QUERY = 100;
-
-  private static final String SELECT_USERS_OF_MANY =
-      "SELECT account_id, metric, epoch_day, user_hashes FROM ingest_rollups"
-          + " WHERE (account_id, metric, epoch_day) IN ("
-          + String.join(", ", Collections.nCopies(USERS_PER_QUERY, "(?, ?, ?)")) + ")";
+      "SELECT user_hashes FROM ingest_rollup_users WHERE account_id = ? AND metric = ? AND epoch_day = ?";
 
   /** Where recovery starts: after checkpoint {@code checkpointId}, at log segment {@code replayFromSegment}. */
   record Checkpoint(long checkpointId, long replayFromSegment) {}
 
-  /** A stored row's key within an account. */
+  /** A rollup's key within an account. */
   record Key(String metric, long epochDay) {}
 
-  /** A stored row's key. */
+  /** A rollup's key. */
   record AccountKey(String accountId, String metric, long epochDay) {}
 
   /**
-   * What a checkpoint wrote: the rollups the database refused, and the rollups whose merged user
+   * What a checkpoint wrote: the blocks the database refused, and the rollups whose merged user
    * set reached the size asked for (so that {@link IngestLimits} follows them exactly).
    */
-  record Written(List<RefusedRollup> refused, List<AccountKey> largeUserSets) {}
+  record Written(List<RefusedBlock> refused, List<AccountKey> largeUserSets) {}
 
   private final Database db;
 
@@ -103,8 +61,10 @@ final class RollupStore {
     this.db = db;
   }
 
+  /** Applies the engine's migrations, then folds rollups of the one-row-per-day layout into blocks. */
   void migrate() {
     db.migrate(MIGRATIONS, MIGRATION_OWNER);
+    new RowRollupFold(db, RowRollupFold.ROWS_PER_TRANSACTION).run();
   }
 
   /**
@@ -140,7 +100,7 @@ final class RollupStore {
   }
 
   private static boolean hasRollups(Connection c) throws SQLException {
-    try (PreparedStatement s = c.prepareStatement("SELECT 1 FROM ingest_rollups FETCH FIRST 1 ROWS ONLY");
+    try (PreparedStatement s = c.prepareStatement("SELECT 1 FROM ingest_rollup_blocks FETCH FIRST 1 ROWS ONLY");
         ResultSet rs = s.executeQuery()) {
       return rs.next();
     }
@@ -161,67 +121,87 @@ final class RollupStore {
         });
   }
 
-  /** A rollup the database refused to store (a value it cannot hold), left out of its checkpoint. */
-  record RefusedRollup(String accountId, String metric, long epochDay, String reason) {}
+  /** A block the database refused to store (a value it cannot hold), left out of its checkpoint. */
+  record RefusedBlock(String accountId, String metric, long blockStart, String reason) {}
 
-  /** One rollup of a checkpoint with its merged user set, ready to bind. */
-  private record Row(String accountId, HotRollup rollup, LongHashSet users, long checkpointId) {}
+  /** The hot rollups of one block, oldest delta first. */
+  private record BlockChange(RollupBlockTable.BlockKey key, List<HotRollup> rollups, int withUsers) {}
+
+  /** One block's rows to write: the block and the user sets of its days that changed. */
+  private record Unit(RollupBlockTable.BlockRow block, List<RollupBlockTable.UserRow> users) {}
 
   /**
-   * Merges {@code deltas} (oldest first) into the stored rollups and records {@code checkpoint},
-   * durably, in one transaction. User sets are read, merged in memory and written back whole, so a
-   * checkpoint writes one row per changed rollup however many users it saw.
+   * Merges {@code deltas} (oldest first) into the stored blocks and records {@code checkpoint},
+   * durably, in one transaction. User sets are read, merged in memory and written back whole.
    *
-   * <p>Rows go in chunks of at most {@value #BATCH}, {@value #USERS_PER_QUERY} of them with users,
-   * so a checkpoint holds the stored user sets of one chunk at a time, not of every rollup it writes.
+   * <p>Blocks go in chunks of at most {@value RollupBlockTable#BLOCKS_PER_STATEMENT}, with at most
+   * {@value RollupBlockTable#USER_SETS_PER_STATEMENT} user sets, so a checkpoint holds the stored
+   * blocks and user sets of one chunk at a time, and a chunk is one read and one write statement.
    *
-   * <p>A row the database refuses (a data error such as a value it cannot encode) must not block
-   * every later checkpoint: when the fast path fails, the checkpoint is written again with each
-   * part of the batch under a savepoint, halving failing parts down to single rows; rows refused on
-   * their own are left out and returned, everything else commits.
-   *
-   * @return the refused rollups, usually none
+   * <p>A block the database refuses (a data error) must not block every later checkpoint: when the
+   * fast path fails, the checkpoint is written again with each part of a chunk under a savepoint,
+   * halving failing parts down to single blocks; blocks refused on their own are left out and
+   * returned, everything else commits.
    */
   Written write(List<RollupDelta> deltas, Checkpoint checkpoint, int largeUserSet) {
+    List<BlockChange> changes = byBlock(deltas);
     try {
-      return write(deltas, checkpoint, largeUserSet, false);
+      return write(changes, checkpoint, largeUserSet, false);
     } catch (DatabaseException e) {
       if (!(e.getCause() instanceof SQLException)) {
         throw e;
       }
-      return write(deltas, checkpoint, largeUserSet, true);
+      return write(changes, checkpoint, largeUserSet, true);
     }
   }
 
-  private Written write(List<RollupDelta> deltas, Checkpoint checkpoint, int largeUserSet, boolean isolate) {
+  /**
+   * The deltas' rollups grouped by block, in key order (neighbours in the primary key go together).
+   * Each metric's days are sorted, so they are cut into blocks without a lookup per rollup.
+   */
+  private static List<BlockChange> byBlock(List<RollupDelta> deltas) {
+    Map<RollupBlockTable.BlockKey, List<HotRollup>> blocks = new HashMap<>();
+    for (RollupDelta delta : deltas) {
+      delta.forEachMetric((account, days) -> {
+        int i = 0;
+        while (i < days.size()) {
+          long blockStart = RollupBlockCodec.blockStart(days.get(i).epochDay);
+          List<HotRollup> block = blocks.computeIfAbsent(
+              new RollupBlockTable.BlockKey(account, days.metric, blockStart), k -> new ArrayList<>());
+          for (; i < days.size() && days.get(i).epochDay < blockStart + RollupBlockCodec.DAYS; i++) {
+            block.add(days.get(i));
+          }
+        }
+      });
+    }
+    List<BlockChange> changes = new ArrayList<>(blocks.size());
+    blocks.forEach((key, rollups) -> {
+      int withUsers = 0;
+      for (HotRollup r : rollups) {
+        withUsers += r.users == null ? 0 : 1;
+      }
+      changes.add(new BlockChange(key, rollups, withUsers));
+    });
+    changes.sort(Comparator.comparing((BlockChange b) -> b.key().accountId())
+        .thenComparing(b -> b.key().metric()).thenComparingLong(b -> b.key().blockStart()));
+    return changes;
+  }
+
+  private Written write(List<BlockChange> changes, Checkpoint checkpoint, int largeUserSet, boolean isolate) {
     return db.inTransaction(
         c -> {
-          List<RefusedRollup> refused = new ArrayList<>();
+          List<RefusedBlock> refused = new ArrayList<>();
           List<AccountKey> large = new ArrayList<>();
-          try (PreparedStatement merge = c.prepareStatement(MERGE_ROLLUP);
-              PreparedStatement users = c.prepareStatement(SELECT_USERS_OF_MANY)) {
-            for (RollupDelta delta : deltas) {
-              List<Row> rows = new ArrayList<>(delta.rollupCount());
-              delta.forEach((account, r) -> rows.add(new Row(account, r, null, delta.checkpointId)));
-              // A chunk at a time, so that only its stored user sets are in memory; a later delta's
-              // chunk reads what this transaction already merged.
-              int from = 0;
-              while (from < rows.size()) {
-                int to = chunkEnd(rows, from);
-                List<Row> chunk = withMergedUsers(users, rows.subList(from, to));
-                for (Row row : chunk) {
-                  if (row.users() != null && row.users().size() >= largeUserSet) {
-                    large.add(new AccountKey(row.accountId(), row.rollup().metric, row.rollup().epochDay));
-                  }
-                }
-                if (isolate) {
-                  mergeIsolating(c, merge, chunk, 0, chunk.size(), refused);
-                } else {
-                  mergeBatch(merge, chunk, 0, chunk.size());
-                }
-                from = to;
-              }
+          int from = 0;
+          while (from < changes.size()) {
+            int to = chunkEnd(changes, from);
+            List<Unit> units = merge(c, changes.subList(from, to), checkpoint.checkpointId(), largeUserSet, large);
+            if (isolate) {
+              writeIsolating(c, units, 0, units.size(), refused);
+            } else {
+              writeUnits(c, units);
             }
+            from = to;
           }
           try (PreparedStatement s =
               c.prepareStatement(
@@ -234,76 +214,104 @@ final class RollupStore {
         });
   }
 
-  /** The end of the chunk from {@code from}: {@value #BATCH} rows, of which at most {@value #USERS_PER_QUERY} have users. */
-  private static int chunkEnd(List<Row> rows, int from) {
-    int withUsers = 0;
-    int i = from;
-    while (i < rows.size() && i - from < BATCH && withUsers < USERS_PER_QUERY) {
-      if (rows.get(i).rollup().users != null) {
-        withUsers++;
-      }
+  /** The end of the chunk from {@code from}: a statement's worth of blocks and of user sets (at least one block). */
+  private static int chunkEnd(List<BlockChange> changes, int from) {
+    int withUsers = changes.get(from).withUsers();
+    int i = from + 1;
+    while (i < changes.size() && i - from < RollupBlockTable.BLOCKS_PER_STATEMENT
+        && withUsers + changes.get(i).withUsers() <= RollupBlockTable.USER_SETS_PER_STATEMENT) {
+      withUsers += changes.get(i).withUsers();
       i++;
     }
     return i;
   }
 
-  /** The rows with their user sets merged into the stored ones (read in one query). */
-  private static List<Row> withMergedUsers(PreparedStatement query, List<Row> rows) throws SQLException {
-    List<AccountKey> keys = new ArrayList<>();
-    for (Row row : rows) {
-      if (row.rollup().users != null) {
-        keys.add(new AccountKey(row.accountId(), row.rollup().metric, row.rollup().epochDay));
-      }
-    }
-    Map<AccountKey, LongHashSet> stored = storedUsers(query, keys);
-    List<Row> merged = new ArrayList<>(rows.size());
-    for (Row row : rows) {
-      HotRollup r = row.rollup();
-      LongHashSet users = null;
-      if (r.users != null) {
-        users = stored.getOrDefault(new AccountKey(row.accountId(), r.metric, r.epochDay), new LongHashSet());
-        users.addAll(r.users);
-      }
-      merged.add(new Row(row.accountId(), r, users, row.checkpointId()));
-    }
-    return merged;
-  }
-
-  private static void mergeBatch(PreparedStatement merge, List<Row> rows, int from, int to)
+  /**
+   * The chunk's blocks with its changes merged in (stored blocks and user sets read with one query
+   * each), stamped with {@code checkpointId}: every delta of this transaction is in them.
+   */
+  private static List<Unit> merge(
+      Connection c, List<BlockChange> chunk, long checkpointId, int largeUserSet, List<AccountKey> large)
       throws SQLException {
-    for (int i = from; i < to; i++) {
-      Row row = rows.get(i);
-      bindRollup(merge, row.accountId(), row.rollup(), row.users(), row.checkpointId());
-      merge.addBatch();
+    List<RollupBlockTable.BlockKey> keys = new ArrayList<>(chunk.size());
+    List<AccountKey> userKeys = new ArrayList<>();
+    for (BlockChange change : chunk) {
+      keys.add(change.key());
+      for (HotRollup r : change.rollups()) {
+        if (r.users != null) {
+          userKeys.add(new AccountKey(change.key().accountId(), r.metric, r.epochDay));
+        }
+      }
     }
-    merge.executeBatch();
+    Map<RollupBlockTable.BlockKey, RollupBlockTable.Block> stored = RollupBlockTable.readBlocks(c, keys);
+    Map<AccountKey, LongHashSet> storedUsers = RollupBlockTable.readUsers(c, userKeys);
+    List<Unit> units = new ArrayList<>(chunk.size());
+    for (BlockChange change : chunk) {
+      RollupBlockTable.BlockKey key = change.key();
+      RollupBlockTable.Block block = stored.get(key);
+      StoredRollup[] days =
+          block == null
+              ? new StoredRollup[RollupBlockCodec.DAYS]
+              : RollupBlockCodec.decode(block.rollups(), key.metric(), key.blockStart(), block.checkpointId());
+      Map<AccountKey, LongHashSet> users = new LinkedHashMap<>();
+      for (HotRollup hot : change.rollups()) {
+        int i = (int) (hot.epochDay - key.blockStart());
+        StoredRollup before = days[i];
+        long distinct = before == null ? 0 : before.distinctUsers();
+        if (hot.users != null) {
+          AccountKey userKey = new AccountKey(key.accountId(), hot.metric, hot.epochDay);
+          LongHashSet set = users.computeIfAbsent(userKey, k -> storedUsers.getOrDefault(k, new LongHashSet()));
+          set.addAll(hot.users);
+          distinct = set.size();
+        }
+        days[i] = before == null ? StoredRollup.of(hot).withDistinctUsers(distinct) : before.followedBy(hot, distinct);
+      }
+      List<RollupBlockTable.UserRow> userRows = new ArrayList<>(users.size());
+      users.forEach((k, set) -> {
+        userRows.add(new RollupBlockTable.UserRow(k, RollupBlockTable.encodeUsers(set)));
+        if (set.size() >= largeUserSet) {
+          large.add(k);
+        }
+      });
+      units.add(new Unit(
+          new RollupBlockTable.BlockRow(key, RollupBlockCodec.encode(key.blockStart(), days), checkpointId), userRows));
+    }
+    return units;
   }
 
-  /** Merges rows [from, to) under a savepoint; on a data error, halves the range down to single rows. */
-  private static void mergeIsolating(
-      Connection c, PreparedStatement merge, List<Row> rows, int from, int to, List<RefusedRollup> refused)
+  private static void writeUnits(Connection c, List<Unit> units) throws SQLException {
+    List<RollupBlockTable.BlockRow> blocks = new ArrayList<>(units.size());
+    List<RollupBlockTable.UserRow> users = new ArrayList<>();
+    for (Unit u : units) {
+      blocks.add(u.block());
+      users.addAll(u.users());
+    }
+    RollupBlockTable.writeBlocks(c, blocks);
+    RollupBlockTable.writeUsers(c, users);
+  }
+
+  /** Writes units [from, to) under a savepoint; on a data error, halves the range down to single blocks. */
+  private static void writeIsolating(Connection c, List<Unit> units, int from, int to, List<RefusedBlock> refused)
       throws SQLException {
     Savepoint savepoint = c.setSavepoint();
     try {
-      mergeBatch(merge, rows, from, to);
+      writeUnits(c, units.subList(from, to));
       c.releaseSavepoint(savepoint);
       return;
     } catch (SQLException e) {
-      merge.clearBatch();
       c.rollback(savepoint);
       if (!isDataError(e)) {
         throw e;
       }
       if (to - from == 1) {
-        Row row = rows.get(from);
-        refused.add(
-            new RefusedRollup(row.accountId(), row.rollup().metric, row.rollup().epochDay, firstMessage(e)));
+        RollupBlockTable.BlockKey key = units.get(from).block().key();
+        refused.add(new RefusedBlock(key.accountId(), key.metric(), key.blockStart(), firstMessage(e)));
         return;
       }
     }
     int middle = (from + to) >>> 1;
-    mergeIsolating(c, merge, rows, from, middle, refused);
-    mergeIsolating(c, merge, rows, middle, to, refused);
+    writeIsolating(c, units, from, middle, refused);
+    writeIsolating(c, units, middle, to, refused);
   }
 
   /** SQLSTATE class 22 (data exception) or 23 (integrity constraint), here or in a batch's chain. */
@@ -322,88 +330,15 @@ final class RollupStore {
     return String.valueOf(next != null ? next.getMessage() : e.getMessage());
   }
 
-  /** The stored user sets of {@code keys} (at most {@value #USERS_PER_QUERY}), by key; absent when none. */
-  private static Map<AccountKey, LongHashSet> storedUsers(PreparedStatement query, List<AccountKey> keys)
-      throws SQLException {
-    Map<AccountKey, LongHashSet> users = new HashMap<>();
-    if (keys.isEmpty()) {
-      return users;
-    }
-    for (int i = 0; i < USERS_PER_QUERY; i++) {
-      // A short list repeats its last key to fill the fixed statement.
-      AccountKey k = keys.get(Math.min(i, keys.size() - 1));
-      query.setString(3 * i + 1, k.accountId());
-      query.setString(3 * i + 2, k.metric());
-      query.setLong(3 * i + 3, k.epochDay());
-    }
-    try (ResultSet rs = query.executeQuery()) {
-      while (rs.next()) {
-        byte[] hashes = rs.getBytes(4);
-        if (hashes != null) {
-          users.put(new AccountKey(rs.getString(1), rs.getString(2), rs.getLong(3)), decodeUsers(hashes));
-        }
-      }
-    }
-    return users;
-  }
-
-  /** Users as sorted 8-byte big-endian hashes: stable bytes for the same set. */
-  static byte[] encodeUsers(LongHashSet users) {
-    long[] sorted = users.toArray();
-    Arrays.sort(sorted);
-    ByteBuffer bytes = ByteBuffer.allocate(sorted.length * 8);
-    for (long user : sorted) {
-      bytes.putLong(user);
-    }
-    return bytes.array();
-  }
-
-  static LongHashSet decodeUsers(byte[] bytes) {
-    ByteBuffer buffer = ByteBuffer.wrap(bytes);
-    LongHashSet users = new LongHashSet();
-    while (buffer.remaining() >= 8) {
-      users.add(buffer.getLong());
-    }
-    return users;
-  }
-
-  private static void bindRollup(
-      PreparedStatement s, String account, HotRollup r, LongHashSet users, long checkpointId)
-      throws SQLException {
-    s.setString(1, account);
-    s.setString(2, r.metric);
-    s.setLong(3, r.epochDay);
-    s.setLong(4, r.count);
-    s.setLong(5, r.numericCount);
-    s.setDouble(6, r.sum);
-    s.setDouble(7, r.numericCount == 0 ? 0 : r.min);
-    s.setDouble(8, r.numericCount == 0 ? 0 : r.max);
-    s.setDouble(9, r.lastValue);
-    if (r.lastLabel == null) {
-      s.setNull(10, Types.VARCHAR);
-    } else {
-      s.setString(10, r.lastLabel);
-    }
-    s.setLong(11, r.firstAtMillis);
-    s.setLong(12, r.lastAtMillis);
-    if (users == null) {
-      s.setNull(13, Types.BIGINT);
-      s.setNull(14, Types.BINARY);
-    } else {
-      s.setLong(13, users.size());
-      s.setBytes(14, encodeUsers(users));
-    }
-    s.setLong(15, checkpointId);
-  }
-
   /** What a reader needs from SQL, read from one snapshot. */
   record Snapshot(Map<Key, StoredRollup> rollups, Map<Key, LongHashSet> users) {}
 
   /**
-   * The account's stored rollups with a day in [from, to), and the stored users of the rollups with
-   * a day from {@code usersFromDay} on and of those in {@code usersWanted} (those with in-memory
-   * users to merge), read in one repeatable-read transaction so that a checkpoint committing
-   * meanwhile cannot be half seen.
+   * The account's stored rollups with a day in [from, to) (the blocks that hold them, decoded), and
+   * the stored users of the rollups with a day from {@code usersFromDay} on and of those in {@code
+   * usersWanted} (those with in-memory users to merge). The blocks come from one statement, so a
+   * checkpoint committing meanwhile is seen whole or not at all; user sets merge by union, so
+   * seeing one twice is harmless.
    */
   Snapshot read(String accountId, long fromDay, long toDay, long usersFromDay, List<Key> usersWanted) {
     try (Connection c = db.dataSource().getConnection()) {
@@ -412,23 +347,30 @@ final class RollupStore {
       try {
         Map<Key, StoredRollup> rollups = new HashMap<>();
         Map<Key, LongHashSet> users = new HashMap<>();
-        try (PreparedStatement s = c.prepareStatement(SELECT_ROLLUPS)) {
-          s.setLong(1, usersFromDay);
-          s.setString(2, accountId);
-          s.setLong(3, fromDay);
-          s.setLong(4, toDay);
+        try (PreparedStatement s = c.prepareStatement(SELECT_BLOCKS)) {
+          s.setString(1, accountId);
+          s.setLong(2, fromDay - RollupBlockCodec.DAYS);
+          s.setLong(3, toDay);
           try (ResultSet rs = s.executeQuery()) {
             while (rs.next()) {
-              StoredRollup r =
-                  new StoredRollup(
-                      rs.getString(1), rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getDouble(5),
-                      rs.getDouble(6), rs.getDouble(7), rs.getDouble(8), rs.getString(9),
-                      rs.getLong(10), rs.getLong(11), rs.getLong(12), rs.getLong(13));
-              Key key = new Key(r.metric(), r.epochDay());
-              rollups.put(key, r);
-              byte[] hashes = rs.getBytes(14);
-              if (hashes != null) {
-                users.put(key, decodeUsers(hashes));
+              for (StoredRollup r :
+                  RollupBlockCodec.decode(rs.getBytes(3), rs.getString(1), rs.getLong(2), rs.getLong(4))) {
+                if (r != null && r.epochDay() >= fromDay && r.epochDay() < toDay) {
+                  rollups.put(new Key(r.metric(), r.epochDay()), r);
+                }
+              }
+            }
+          }
+        }
+        try (PreparedStatement s = c.prepareStatement(SELECT_USERS_OF_ACCOUNT)) {
+          s.setString(1, accountId);
+          s.setLong(2, Math.max(fromDay, usersFromDay));
+          s.setLong(3, toDay);
+          try (ResultSet rs = s.executeQuery()) {
+            while (rs.next()) {
+              Key key = new Key(rs.getString(1), rs.getLong(2));
+              if (rollups.containsKey(key)) {
+                users.put(key, RollupBlockTable.decodeUsers(rs.getBytes(3)));
               }
             }
           }
@@ -443,7 +385,7 @@ final class RollupStore {
             s.setLong(3, key.epochDay());
             try (ResultSet rs = s.executeQuery()) {
               byte[] hashes = rs.next() ? rs.getBytes(1) : null;
-              users.put(key, hashes == null ? new LongHashSet() : decodeUsers(hashes));
+              users.put(key, hashes == null ? new LongHashSet() : RollupBlockTable.decodeUsers(hashes));
             }
           }
         }
@@ -465,7 +407,7 @@ final class RollupStore {
       s.setLong(3, epochDay);
       try (ResultSet rs = s.executeQuery()) {
         byte[] hashes = rs.next() ? rs.getBytes(1) : null;
-        return hashes == null ? new LongHashSet() : decodeUsers(hashes);
+        return hashes == null ? new LongHashSet() : RollupBlockTable.decodeUsers(hashes);
       }
     } catch (SQLException e) {
       throw new DatabaseException("cannot read the users of a rollup: " + e.getMessage(), e);
@@ -476,7 +418,7 @@ final class RollupStore {
   TreeSet<String> metrics(String accountId) {
     try (Connection c = db.dataSource().getConnection();
         PreparedStatement s =
-            c.prepareStatement("SELECT DISTINCT metric FROM ingest_rollups WHERE account_id = ?")) {
+            c.prepareStatement("SELECT DISTINCT metric FROM ingest_rollup_blocks WHERE account_id = ?")) {
       s.setString(1, accountId);
       TreeSet<String> metrics = new TreeSet<>();
       try (ResultSet rs = s.executeQuery()) {

@@ -23,17 +23,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Backfill of history on the embedded store: ACCOUNTS accounts x 40 metrics x 365 days, one signal
+ * Backfill of history on the embedded store: accounts x metrics (default 40) x 365 days, one signal
  * per rollup (every signal its own daily rollup), beside the same number of signals concentrated on
  * a few rollups (baseline) in the same run. Reports signals/s (until the last rollup is checkpointed
  * to the SQL store) and their ratio, RESOURCE_EXHAUSTED
  * answers (retried after their delay), bytes on disk per rollup after the final checkpoint and
  * resident memory. {@code mvn -Pbenchmark test -pl signals-service -am -Dtest=BackfillBenchmark
- * -Dsurefire.failIfNoSpecifiedTests=false -Dbackfill.accounts=200}.
+ * -Dsurefire.failIfNoSpecifiedTests=false -Dbackfill.accounts=200 -Dbackfill.metrics=40}.
  */
 @Tag("benchmark")
 class BackfillBenchmark {
-  private static final int METRICS = 40;
   private static final int DAYS = 365;
   private static final int BATCH = 5_000;
   private static final int THREADS = 2;
@@ -44,18 +43,19 @@ class BackfillBenchmark {
   @Test
   void distinctRollupsAgainstFewRollups() throws Exception {
     int accounts = Integer.getInteger("backfill.accounts", 200);
-    long signals = (long) accounts * METRICS * DAYS;
+    int metrics = Integer.getInteger("backfill.metrics", 40);
+    long signals = (long) accounts * metrics * DAYS;
     long today = Math.floorDiv(System.currentTimeMillis(), DAY);
     Run few = run(dir.resolve("few"), signals, i -> new long[] {i % 10, 0, today - 1});
     Run wide =
-        run(dir.resolve("wide"), signals, i -> new long[] {i / (METRICS * DAYS), (i / DAYS) % METRICS, today - 1 - i % DAYS});
+        run(dir.resolve("wide"), signals, i -> new long[] {i / ((long) metrics * DAYS), (i / DAYS) % metrics, today - 1 - i % DAYS});
     System.out.printf(
         "backfill benchmark: %,d accounts x %d metrics x %d days = %,d signals, batches of %,d from %d threads%n"
             + "  few rollups (10):        %,.0f signals/s, %d RESOURCE_EXHAUSTED%n"
             + "  one rollup per signal:   %,.0f signals/s, %d RESOURCE_EXHAUSTED, ratio %.2f%n"
             + "  SQL store on disk: %,d bytes, %.0f bytes per rollup; event id files %.0f bytes per signal;"
             + " resident memory after: %,d MiB (heap used %,d MiB)%n",
-        accounts, METRICS, DAYS, signals, BATCH, THREADS, few.rate, few.exhausted, wide.rate, wide.exhausted,
+        accounts, metrics, DAYS, signals, BATCH, THREADS, few.rate, few.exhausted, wide.rate, wide.exhausted,
         wide.rate / few.rate, wide.diskBytes, wide.diskBytes / (double) signals, wide.idBytes / (double) signals,
         wide.residentMib, wide.heapMib);
   }

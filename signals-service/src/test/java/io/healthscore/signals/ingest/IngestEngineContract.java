@@ -525,7 +525,7 @@ abstract class IngestEngineContract {
     // A row the database refuses, the same way on every store: a constraint it violates.
     db.inTransaction(
         c -> c.createStatement().execute(
-            "ALTER TABLE ingest_rollups ADD CONSTRAINT refuse_broken CHECK (account_id <> 'broken')"));
+            "ALTER TABLE ingest_rollup_blocks ADD CONSTRAINT refuse_broken CHECK (account_id <> 'broken')"));
     assertCheckpointSetsAside(engine, wal, "gold");
   }
 
@@ -762,6 +762,71 @@ abstract class IngestEngineContract {
     assertEquals(List.of(), engine.rollups("acme", 20_000, 20_001));
     assertEquals(1, engine.ingest(List.of(number("a1", "acme", "", "m2", 1, t)), true).accepted(),
         "nothing of the refused batch was kept: neither its id nor its metric");
+  }
+
+  @Test
+  void foldsRollupsOfTheOneRowPerDayLayoutIntoBlocksAndMergesOnTop() {
+    Path wal = dir.resolve("wal");
+    open(wal).close();
+    opened.clear();
+    long t = DAY_20000;
+    byte[] twoUsers = java.nio.ByteBuffer.allocate(16).putLong(11).putLong(22).array();
+    db.inTransaction(c -> {
+      try (var insert = c.prepareStatement(
+          "INSERT INTO ingest_rollups (account_id, metric, epoch_day, signal_count, numeric_count, value_sum,"
+              + " value_min, value_max, last_value, last_label, first_at_millis, last_at_millis, distinct_users,"
+              + " user_hashes, checkpoint_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)")) {
+        // Days 20030-20033 of one metric cross the block boundary at day 20032.
+        Object[][] rows = {
+            {"acme", "logins", 20_030L, 2L, 2L, 5.5, 2.0, 3.5, 3.5, null, t + 30 * DAY + 5, t + 30 * DAY + 9, 0L, null},
+            {"acme", "logins", 20_031L, 1L, 1L, 4.0, 4.0, 4.0, 4.0, null, t + 31 * DAY, t + 31 * DAY, 0L, null},
+            {"acme", "logins", 20_032L, 3L, 3L, 3.0, 1.0, 1.0, 1.0, null, t + 32 * DAY + 1, t + 32 * DAY + 2, 2L, twoUsers},
+            {"acme", "logins", 20_033L, 1L, 1L, -1.0, -1.0, -1.0, -1.0, null, t + 33 * DAY, t + 33 * DAY, 0L, null},
+            {"acme", "plan", 20_031L, 2L, 0L, 0.0, 0.0, 0.0, 0.0, "gold", t + 31 * DAY + 7, t + 31 * DAY + 8, 0L, null},
+            {"beta", "logins", 20_000L, 1L, 1L, 9.0, 9.0, 9.0, 9.0, null, t, t, 0L, null},
+            {"beta", "logins", 20_001L, 1L, 1L, 8.0, 8.0, 8.0, 8.0, null, t + DAY, t + DAY, 0L, null}};
+        for (Object[] row : rows) {
+          for (int i = 0; i < row.length; i++) {
+            insert.setObject(i + 1, row[i]);
+          }
+          if (row[9] == null) {
+            insert.setNull(10, java.sql.Types.VARCHAR);
+          }
+          if (row[13] == null) {
+            insert.setNull(14, java.sql.Types.BINARY);
+          }
+          insert.addBatch();
+        }
+        insert.executeBatch();
+      }
+      return null;
+    });
+    new RowRollupFold(db, 3).run(); // three rows per transaction: a block is begun by one and finished by the next
+
+    IngestEngine engine = open(wal);
+    assertEquals(
+        List.of(
+            new DailyRollup("acme", "logins", 20_030, 2, 5.5, 2, 3.5, 3.5, null, t + 30 * DAY + 5, t + 30 * DAY + 9, 0),
+            new DailyRollup("acme", "logins", 20_031, 1, 4, 4, 4, 4, null, t + 31 * DAY, t + 31 * DAY, 0),
+            new DailyRollup("acme", "logins", 20_032, 3, 3, 1, 1, 1, null, t + 32 * DAY + 1, t + 32 * DAY + 2, 2),
+            new DailyRollup("acme", "logins", 20_033, 1, -1, -1, -1, -1, null, t + 33 * DAY, t + 33 * DAY, 0),
+            new DailyRollup("acme", "plan", 20_031, 2, 0, 0, 0, 0, "gold", t + 31 * DAY + 7, t + 31 * DAY + 8, 0)),
+        engine.rollups("acme", 20_000, 20_040));
+    assertEquals(2, engine.rollups("beta", 0, 30_000).size());
+    assertEquals(Set.of("logins", "plan"), engine.metrics("acme"));
+    assertEquals(0L, (long) db.inTransaction(c -> {
+      try (var rs = c.createStatement().executeQuery("SELECT COUNT(*) FROM ingest_rollups")) {
+        rs.next();
+        return rs.getLong(1);
+      }
+    }));
+
+    engine.ingest(List.of(number("n1", "acme", "u-new", "logins", 10, t + 32 * DAY + 100)));
+    assertEquals(3, engine.distinctUsers("acme", "logins", 20_032, 20_033), "two stored users and a new one");
+    engine.checkpoint();
+    DailyRollup merged = engine.rollups("acme", 20_032, 20_033).get(0);
+    assertEquals(new DailyRollup("acme", "logins", 20_032, 4, 13, 1, 10, 10, null, t + 32 * DAY + 1, t + 32 * DAY + 100, 3),
+        merged);
   }
 
   /** Records what the engine tells it. */
