@@ -10,6 +10,7 @@ import io.healthscore.v1.Signal;
 import io.healthscore.v1.SignalServiceGrpc;
 import io.healthscore.v1.UpsertAccountsRequest;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
