@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import io.healthscore.runtime.config.ServiceConfig;
 import io.healthscore.runtime.db.Database;
 import io.healthscore.runtime.error.ResourceExhaustedException;
+import io.healthscore.runtime.testing.PostgresTestSupport;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -29,7 +30,9 @@ import org.junit.jupiter.api.io.TempDir;
  * to the SQL store) and their ratio, RESOURCE_EXHAUSTED
  * answers (retried after their delay), bytes on disk per rollup after the final checkpoint and
  * resident memory. {@code mvn -Pbenchmark test -pl signals-service -am -Dtest=BackfillBenchmark
- * -Dsurefire.failIfNoSpecifiedTests=false -Dbackfill.accounts=200 -Dbackfill.metrics=40}.
+ * -Dsurefire.failIfNoSpecifiedTests=false -Dbackfill.accounts=200 -Dbackfill.metrics=40}; with {@code
+ * -Dbackfill.postgresUrl=jdbc:postgresql://...} on PostgreSQL (a fresh schema per run, disk as the
+ * tables' total relation size).
  */
 @Tag("benchmark")
 class BackfillBenchmark {
@@ -53,7 +56,8 @@ class BackfillBenchmark {
         "backfill benchmark: %,d accounts x %d metrics x %d days = %,d signals, batches of %,d from %d threads%n"
             + "  few rollups (10):        %,.0f signals/s, %d RESOURCE_EXHAUSTED%n"
             + "  one rollup per signal:   %,.0f signals/s, %d RESOURCE_EXHAUSTED, ratio %.2f%n"
-            + "  SQL store on disk: %,d bytes, %.0f bytes per rollup; event id files %.0f bytes per signal;"
+            + "  SQL store on disk (" + (System.getProperty("backfill.postgresUrl") == null ? "H2 file" : "PostgreSQL tables")
+            + "): %,d bytes, %.0f bytes per rollup; event id files %.0f bytes per signal;"
             + " resident memory after: %,d MiB (heap used %,d MiB)%n",
         accounts, metrics, DAYS, signals, BATCH, THREADS, few.rate, few.exhausted, wide.rate, wide.exhausted,
         wide.rate / few.rate, wide.diskBytes, wide.diskBytes / (double) signals, wide.idBytes / (double) signals,
@@ -70,7 +74,11 @@ class BackfillBenchmark {
   private Run run(Path dataDir, long signals, Placement placement) throws Exception {
     AtomicLong exhausted = new AtomicLong();
     double rate;
-    try (Database db = Database.open(ServiceConfig.fromMap("signals-service", 0, 0, Map.of()).withDataDir(dataDir));
+    String postgres = System.getProperty("backfill.postgresUrl");
+    Map<String, String> env =
+        postgres == null ? Map.of() : Map.of(ServiceConfig.DB_URL, PostgresTestSupport.freshSchema(postgres));
+    long postgresBytes = 0;
+    try (Database db = Database.open(ServiceConfig.fromMap("signals-service", 0, 0, env).withDataDir(dataDir));
         IngestEngine engine =
             IngestEngine.open(IngestSettings.defaults(dataDir.resolve("wal")), db, ChangeListener.NONE,
                 new SimpleMeterRegistry())) {
@@ -112,9 +120,19 @@ class BackfillBenchmark {
       engine.checkpoint(); // a backfill is done when its rollups are in the SQL store
       rate = signals / ((System.nanoTime() - started) / 1e9);
       assertEquals(signals, accepted.get());
+      if (postgres != null) {
+        postgresBytes = db.inTransaction(c -> {
+          try (var rs = c.createStatement().executeQuery(
+              "SELECT pg_total_relation_size('ingest_rollup_blocks') + pg_total_relation_size('ingest_rollup_users')")) {
+            rs.next();
+            return rs.getLong(1);
+          }
+        });
+      }
     }
     Runtime rt = Runtime.getRuntime();
-    return new Run(rate, exhausted.get(), sizeOf(dataDir, ".mv.db"), sizeOf(dataDir, ".bin"), residentMib(),
+    long diskBytes = postgres == null ? sizeOf(dataDir, ".mv.db") : postgresBytes;
+    return new Run(rate, exhausted.get(), diskBytes, sizeOf(dataDir, ".bin"), residentMib(),
         (rt.totalMemory() - rt.freeMemory()) >> 20);
   }
 
