@@ -11,11 +11,12 @@ import io.healthscore.cli.command.ReportCommand;
 import io.healthscore.cli.command.ScorecardsCommand;
 import io.healthscore.cli.command.ScoresCommand;
 import io.healthscore.cli.command.TasksCommand;
+import io.healthscore.runtime.logging.Logging;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * {@code bin/healthscore}: the services' public API for people and scripts. The global options
@@ -121,6 +122,7 @@ public final class HealthscoreCli {
   }
 
   public static void main(String[] args) {
+    Logging.install();
     PrintWriter out = new PrintWriter(System.out, true);
     PrintWriter err = new PrintWriter(System.err, true);
     System.exit(run(out, err, args));

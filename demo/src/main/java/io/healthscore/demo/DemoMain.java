@@ -1,6 +1,7 @@
 package io.healthscore.demo;
 
 import io.healthscore.cli.local.Suite;
+import io.healthscore.runtime.logging.Logging;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,6 +25,7 @@ public final class DemoMain {
   private DemoMain() {}
 
   public static void main(String[] args) throws Exception {
+    Logging.install();
     List<String> flags = Arrays.asList(args);
     boolean exitWhenDone = flags.contains("--exit");
     boolean anyPorts = flags.contains("--any-ports");

@@ -5,6 +5,7 @@ import io.healthscore.runtime.concurrent.DaemonThreads;
 import io.healthscore.runtime.config.ServiceConfig;
 import io.healthscore.runtime.db.CursorStore;
 import io.healthscore.runtime.db.Database;
+import io.healthscore.runtime.logging.FailureLog;
 import io.healthscore.runtime.metrics.Metrics;
 import io.healthscore.runtime.server.ServiceBuilder;
 import io.healthscore.runtime.server.ServiceServer;
@@ -26,8 +27,8 @@ import io.healthscore.scoring.scoring.ScoreMetrics;
 import io.healthscore.scoring.scoring.ScorecardAdmin;
 import io.healthscore.scoring.scoring.ScorecardRegistry;
 import io.healthscore.scoring.scoring.Scorer;
-import io.healthscore.scoring.scoring.SetAsideAccounts;
 import io.healthscore.scoring.scoring.ScoringSettings;
+import io.healthscore.scoring.scoring.SetAsideAccounts;
 import io.healthscore.scoring.store.ModelStore;
 import io.healthscore.scoring.store.OverrideStore;
 import io.healthscore.scoring.store.ScoreChangeLog;
@@ -46,8 +47,8 @@ import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The one place that builds scoring-service from its configuration and a channel to
@@ -65,7 +66,9 @@ public final class ScoringServer implements AutoCloseable {
   /** The template installed as the default scorecard on a fresh install. */
   public static final String DEFAULT_TEMPLATE = "balanced";
 
-  private static final Logger LOG = Logger.getLogger(ScoringServer.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(ScoringServer.class);
+  private final FailureLog setAsideRetryFailures = new FailureLog(LOG, "retry of set-aside accounts");
+  private final FailureLog pruneFailures = new FailureLog(LOG, "pruning of score changes");
 
   private final ServiceConfig config;
   private final Database database;
@@ -163,7 +166,7 @@ public final class ScoringServer implements AutoCloseable {
       accounts = directory.loadAll();
     } catch (RuntimeException e) {
       // Serve anyway: accounts are looked up one by one on demand and arrive with the feed.
-      LOG.log(Level.WARNING, "cannot list accounts from signals-service at start; loading them on demand", e);
+      LOG.warn("cannot list accounts from signals-service at start; loading them on demand", e);
       accounts = directory.size();
     }
     int loaded = accounts;
@@ -172,7 +175,7 @@ public final class ScoringServer implements AutoCloseable {
     if (scorecards.isEmpty()) {
       installDefaultTemplate();
     }
-    LOG.info(() -> SERVICE_NAME + ": " + loaded + " accounts, " + scorecards.all().size() + " scorecards");
+    LOG.info(SERVICE_NAME + ": " + loaded + " accounts, " + scorecards.all().size() + " scorecards");
     feed.start();
     overrideExpiry.start(settings.overrideSweep());
     housekeeping.scheduleWithFixedDelay(this::pruneChanges, 1, 60, TimeUnit.MINUTES);
@@ -196,7 +199,7 @@ public final class ScoringServer implements AutoCloseable {
       if (!same) {
         Scorecard stored = admin.put(sc, "");
         rescores.restartFor(stored.getScorecardId());
-        LOG.info(() -> "installed scorecard " + stored.getScorecardId() + " v" + stored.getVersion() + " from " + dir.get());
+        LOG.info("installed scorecard " + stored.getScorecardId() + " v" + stored.getVersion() + " from " + dir.get());
       }
     }
   }
@@ -214,19 +217,11 @@ public final class ScoringServer implements AutoCloseable {
   }
 
   private void retrySetAside() {
-    try {
-      recompute.retryDue();
-    } catch (RuntimeException e) {
-      LOG.log(Level.WARNING, "retrying set-aside accounts failed", e);
-    }
+    setAsideRetryFailures.attempt(recompute::retryDue);
   }
 
   private void pruneChanges() {
-    try {
-      changes.prune(clock.millis() - settings.changeRetention().toMillis());
-    } catch (RuntimeException e) {
-      LOG.log(Level.WARNING, "pruning score changes failed", e);
-    }
+    pruneFailures.attempt(() -> changes.prune(clock.millis() - settings.changeRetention().toMillis()));
   }
 
   public ServiceServer server() {

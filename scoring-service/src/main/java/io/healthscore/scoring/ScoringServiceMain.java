@@ -1,5 +1,6 @@
 package io.healthscore.scoring;
 
+import io.healthscore.runtime.logging.Logging;
 import io.healthscore.runtime.server.ServiceServer;
 
 /**
@@ -10,6 +11,7 @@ public final class ScoringServiceMain {
   private ScoringServiceMain() {}
 
   public static void main(String[] args) throws InterruptedException {
+    Logging.install();
     ScoringServer scoring = ScoringServer.builder(ScoringServer.configFromEnv()).build().start();
     ServiceServer.runUntilShutdown(scoring.server());
   }

@@ -11,8 +11,8 @@ import io.healthscore.signals.api.FeatureReadMetrics;
 import io.healthscore.signals.api.IngestMetrics;
 import io.healthscore.signals.api.SignalIngestion;
 import io.healthscore.signals.api.SignalServiceImpl;
-import io.healthscore.signals.feed.ChangeFeed;
 import io.healthscore.signals.features.FeatureReader;
+import io.healthscore.signals.feed.ChangeFeed;
 import io.healthscore.signals.ingest.IngestEngine;
 import io.healthscore.signals.ingest.IngestSettings;
 import io.healthscore.signals.store.AccountDirectory;
@@ -26,8 +26,8 @@ import java.util.Deque;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The one place signals-service is wired: database and migrations, stores, change feed, ingest
@@ -35,7 +35,7 @@ import java.util.logging.Logger;
  * SignalsServiceMain} and by tests.
  */
 public final class SignalsServer implements AutoCloseable {
-  private static final Logger LOG = Logger.getLogger(SignalsServer.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(SignalsServer.class);
 
   public static final String SERVICE_NAME = "signals-service";
   public static final int DEFAULT_GRPC_PORT = 7001;
@@ -194,7 +194,7 @@ public final class SignalsServer implements AutoCloseable {
     try {
       metrics.close();
     } catch (RuntimeException e) {
-      LOG.log(Level.FINE, "closing metrics", e);
+      LOG.debug("closing metrics", e);
     }
   }
 

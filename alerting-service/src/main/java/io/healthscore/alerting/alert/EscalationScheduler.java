@@ -4,21 +4,23 @@ import io.healthscore.alerting.playbook.EscalationStore;
 import io.healthscore.alerting.support.Reads;
 import io.healthscore.runtime.concurrent.DaemonThreads;
 import io.healthscore.runtime.db.Database;
+import io.healthscore.runtime.logging.FailureLog;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Escalates alerts nobody acknowledged in time. It scans the escalation table, not timers in
  * memory, so escalations due while the service was down happen right after it starts again.
  */
 public final class EscalationScheduler implements AutoCloseable {
-  private static final Logger LOG = Logger.getLogger(EscalationScheduler.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(EscalationScheduler.class);
+  private final FailureLog failures = new FailureLog(LOG, "escalation scan");
   private static final int BATCH = 100;
 
   private final Database database;
@@ -42,13 +44,7 @@ public final class EscalationScheduler implements AutoCloseable {
   /** Scans every {@code interval} in the background. */
   public synchronized void start() {
     executor = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("alerting-escalations"));
-    executor.scheduleWithFixedDelay(() -> {
-      try {
-        runDue();
-      } catch (RuntimeException e) {
-        LOG.log(Level.WARNING, "escalation scan failed; retrying at the next scan", e);
-      }
-    }, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+    executor.scheduleWithFixedDelay(() -> failures.attempt(this::runDue), 0, interval.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   /** Handles every escalation due now; returns how many alerts were escalated. */

@@ -10,8 +10,9 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.logging.Logger;
 import javax.net.ssl.SSLSocketFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Sends one alert event through one channel: a signed JSON POST for webhooks, a message for Slack,
@@ -25,7 +26,7 @@ public final class AlertSender {
   /** Logger of the log channel; its lines are the delivered events. */
   public static final String LOG_CHANNEL_LOGGER = "io.healthscore.alerting.delivery";
 
-  private static final Logger LOG_CHANNEL = Logger.getLogger(LOG_CHANNEL_LOGGER);
+  private static final Logger LOG_CHANNEL = LoggerFactory.getLogger(LOG_CHANNEL_LOGGER);
   private static final int MAX_ERROR_BODY = 200;
 
   private final PinnedHttp http;

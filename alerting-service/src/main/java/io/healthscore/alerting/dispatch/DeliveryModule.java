@@ -17,7 +17,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Everything alert delivery needs, built in one place: the durable outbox, the channel store, the
@@ -27,7 +28,7 @@ public final class DeliveryModule implements AutoCloseable {
   /** The delivery schema's migrations, recorded under their own owner beside the service's own. */
   static final String MIGRATIONS = "db/alerting-delivery";
   static final String MIGRATIONS_OWNER = "alerting-delivery";
-  private static final Logger LOG = Logger.getLogger(DeliveryModule.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(DeliveryModule.class);
 
   private final Database db;
   private final ChannelStore channels;

@@ -4,6 +4,7 @@ import io.healthscore.alerting.channel.AlertSender;
 import io.healthscore.alerting.channel.ChannelStore;
 import io.healthscore.alerting.channel.SendResult;
 import io.healthscore.runtime.concurrent.DaemonThreads;
+import io.healthscore.runtime.logging.FailureLog;
 import io.healthscore.v1.Channel;
 import io.healthscore.v1.ChannelType;
 import java.time.Clock;
@@ -16,8 +17,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Threads that send what the outbox holds. Each claims a few due deliveries (a lease, see
@@ -27,7 +28,8 @@ import java.util.logging.Logger;
  * between send and mark sends it again later: at-least-once, with the same idempotency key.
  */
 final class Dispatcher implements AutoCloseable {
-  private static final Logger LOG = Logger.getLogger(Dispatcher.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(Dispatcher.class);
+  private final FailureLog failures = new FailureLog(LOG, "alert dispatcher");
   /** Deliveries claimed at once: two commits (claim, record) serve this many sends. */
   private static final int CLAIM_BATCH = 32;
   private static final long MIN_WAIT_MS = 5;
@@ -119,12 +121,14 @@ final class Dispatcher implements AutoCloseable {
       long seen = currentSignals();
       try {
         refreshBacklog();
-        if (dispatchDue() == 0) {
+        int dispatched = dispatchDue();
+        failures.succeeded();
+        if (dispatched == 0) {
           awaitWork(seen, store.nextDueMs());
         }
       } catch (RuntimeException e) {
         // The database may be briefly unreachable; keep the thread and try again after a pause.
-        LOG.log(Level.WARNING, "alert dispatcher failed; retrying after the poll interval", e);
+        failures.failed(e);
         awaitWork(seen, Optional.empty());
       }
     }

@@ -3,6 +3,7 @@ package io.healthscore.alerting.feed;
 import io.healthscore.alerting.support.Reads;
 import io.healthscore.runtime.concurrent.DaemonThreads;
 import io.healthscore.runtime.db.Database;
+import io.healthscore.runtime.logging.FailureLog;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
@@ -11,8 +12,8 @@ import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Re-evaluates every known account now and then. Some conditions change with time alone: no
@@ -21,7 +22,8 @@ import java.util.logging.Logger;
  * alert.
  */
 public final class EvaluationSweep implements AutoCloseable {
-  private static final Logger LOG = Logger.getLogger(EvaluationSweep.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(EvaluationSweep.class);
+  private final FailureLog failures = new FailureLog(LOG, "evaluation sweep");
   private static final int BATCH = 200;
 
   private final Database database;
@@ -37,13 +39,7 @@ public final class EvaluationSweep implements AutoCloseable {
 
   public synchronized void start() {
     executor = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("alerting-sweep"));
-    executor.scheduleWithFixedDelay(() -> {
-      try {
-        run();
-      } catch (RuntimeException e) {
-        LOG.log(Level.WARNING, "evaluation sweep failed; retrying at the next sweep", e);
-      }
-    }, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+    executor.scheduleWithFixedDelay(() -> failures.attempt(this::run), interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   /** Evaluates every known account once, a batch per transaction; returns how many were evaluated. */

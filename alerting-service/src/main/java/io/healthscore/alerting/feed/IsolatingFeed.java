@@ -8,6 +8,7 @@ import io.grpc.StatusRuntimeException;
 import io.healthscore.runtime.concurrent.DaemonThreads;
 import io.healthscore.runtime.db.CursorStore;
 import io.healthscore.runtime.db.Database;
+import io.healthscore.runtime.logging.FailureLog;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -24,8 +25,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.function.ToLongFunction;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Applies a feed's batches so that no change that fails to apply stalls the feed. A batch is
@@ -40,7 +41,7 @@ import java.util.logging.Logger;
  * @param <T> the feed's change message
  */
 public final class IsolatingFeed<T extends MessageLite> implements AutoCloseable {
-  private static final Logger LOG = Logger.getLogger(IsolatingFeed.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(IsolatingFeed.class);
   /** Failures that say nothing about the change: the same batch is retried as a whole. */
   private static final Set<Status.Code> OUTAGE = Set.of(Status.Code.UNAVAILABLE, Status.Code.DEADLINE_EXCEEDED,
       Status.Code.RESOURCE_EXHAUSTED, Status.Code.CANCELLED, Status.Code.ABORTED, Status.Code.UNAUTHENTICATED,
@@ -98,6 +99,7 @@ public final class IsolatingFeed<T extends MessageLite> implements AutoCloseable
   private final Counter parkedCount;
   private final Counter recoveredCount;
   private final AtomicLong waiting = new AtomicLong();
+  private final FailureLog retryFailures;
   private ScheduledExecutorService retries;
 
   IsolatingFeed(String consumer, Database database, CursorStore cursors, ParkedChanges parked, Applier<T> applier, Codec<T> codec,
@@ -109,6 +111,7 @@ public final class IsolatingFeed<T extends MessageLite> implements AutoCloseable
     this.applier = applier;
     this.codec = codec;
     this.clock = clock;
+    this.retryFailures = new FailureLog(LOG, "feed " + consumer + ": retry of set-aside changes");
     this.parkedCount = Counter.builder("healthscore.alerting.feed.changes.parked")
         .description("Feed changes set aside after they failed to apply on their own").tag("feed", consumer)
         .register(registry);
@@ -152,7 +155,7 @@ public final class IsolatingFeed<T extends MessageLite> implements AutoCloseable
     });
     parkedCount.increment();
     waiting.incrementAndGet();
-    LOG.warning("feed " + consumer + ": change " + cursor + " of account " + shortId(codec.accountId().apply(change))
+    LOG.warn("feed " + consumer + ": change " + cursor + " of account " + shortId(codec.accountId().apply(change))
         + " failed to apply and is set aside; the feed goes on and the change is retried with backoff: "
         + describe(failure));
   }
@@ -184,13 +187,7 @@ public final class IsolatingFeed<T extends MessageLite> implements AutoCloseable
   public synchronized void start() {
     waiting.set(parked.count(consumer));
     retries = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("alerting-feed-retry-" + consumer));
-    retries.scheduleWithFixedDelay(() -> {
-      try {
-        retryDue();
-      } catch (RuntimeException e) {
-        LOG.log(Level.FINE, "retry of set-aside changes failed; trying again at the next scan", e);
-      }
-    }, RETRY_SCAN.toMillis(), RETRY_SCAN.toMillis(), TimeUnit.MILLISECONDS);
+    retries.scheduleWithFixedDelay(() -> retryFailures.attempt(this::retryDue), RETRY_SCAN.toMillis(), RETRY_SCAN.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   @Override

@@ -4,6 +4,7 @@ import io.healthscore.alerting.alert.AlertStore;
 import io.healthscore.alerting.dispatch.DeliveryModule;
 import io.healthscore.runtime.concurrent.DaemonThreads;
 import io.healthscore.runtime.db.Database;
+import io.healthscore.runtime.logging.FailureLog;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
@@ -12,8 +13,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntSupplier;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Deletes, now and then, resolved alerts, finished deliveries and alert events past their
@@ -22,7 +23,8 @@ import java.util.logging.Logger;
  * (RetryDelivery needs the event of a dead delivery).
  */
 public final class RetentionSweep implements AutoCloseable {
-  private static final Logger LOG = Logger.getLogger(RetentionSweep.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(RetentionSweep.class);
+  private final FailureLog failures = new FailureLog(LOG, "retention sweep");
   /** Rows per delete transaction. */
   static final int BATCH = 1000;
 
@@ -72,13 +74,7 @@ public final class RetentionSweep implements AutoCloseable {
   public synchronized void start() {
     executor = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("alerting-retention"));
     long every = settings.sweepInterval().toMillis();
-    executor.scheduleWithFixedDelay(() -> {
-      try {
-        run();
-      } catch (RuntimeException e) {
-        LOG.log(Level.WARNING, "retention sweep failed; retrying at the next sweep", e);
-      }
-    }, every, every, TimeUnit.MILLISECONDS);
+    executor.scheduleWithFixedDelay(() -> failures.attempt(this::run), every, every, TimeUnit.MILLISECONDS);
   }
 
   /** One sweep: everything past its retention now. */

@@ -6,12 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.Level;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.healthscore.alerting.channel.AlertSender;
 import io.healthscore.runtime.config.ServiceConfig;
 import io.healthscore.runtime.error.FailedPreconditionException;
 import io.healthscore.runtime.error.NotFoundException;
 import io.healthscore.runtime.testing.Await;
+import io.healthscore.runtime.testing.LogCapture;
 import io.healthscore.runtime.testing.WebhookReceiver;
 import io.healthscore.v1.AlertEventKind;
 import io.healthscore.v1.Channel;
@@ -27,9 +30,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import java.util.stream.Collectors;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -225,32 +225,14 @@ class DispatcherTest {
 
   @Test
   void theLogChannelWritesOneLinePerEvent() {
-    List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
-    Handler capture =
-        new Handler() {
-          @Override
-          public void publish(LogRecord record) {
-            lines.add(record.getMessage());
-          }
-
-          @Override
-          public void flush() {}
-
-          @Override
-          public void close() {}
-        };
-    Logger logger = Logger.getLogger(io.healthscore.alerting.channel.AlertSender.LOG_CHANNEL_LOGGER);
-    logger.addHandler(capture);
-    try {
+    try (LogCapture log = LogCapture.of(AlertSender.LOG_CHANNEL_LOGGER, Level.INFO)) {
       fixture.module.channels().put(
           Channel.newBuilder().setChannelId("log").setType(ChannelType.CHANNEL_TYPE_LOG).build());
       long cursor = fixture.raise("a1", List.of("log"));
       Await.until("delivered", () -> fixture.delivery(cursor + "-log").getState() == DeliveryState.DELIVERY_STATE_DELIVERED);
-      assertEquals(1, lines.size());
-      assertTrue(lines.get(0).startsWith("alert_event channel=log {"), lines.get(0));
-      assertTrue(lines.get(0).contains("\"idempotency_key\":\"a1:opened:1\""), lines.get(0));
-    } finally {
-      logger.removeHandler(capture);
+      assertEquals(1, log.messages().size());
+      assertTrue(log.messages().get(0).startsWith("alert_event channel=log {"), log.messages().get(0));
+      assertTrue(log.messages().get(0).contains("\"idempotency_key\":\"a1:opened:1\""), log.messages().get(0));
     }
   }
 

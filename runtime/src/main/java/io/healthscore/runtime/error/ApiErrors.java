@@ -11,15 +11,15 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Translates between exceptions and what travels on the wire: a gRPC status plus a google.rpc.Status
  * trailer whose details carry google.rpc.BadRequest field violations.
  */
 public final class ApiErrors {
-  private static final Logger LOG = Logger.getLogger(ApiErrors.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(ApiErrors.class);
 
   /** What clients see for a failure nobody foresaw; the details stay in the server log. */
   static final String INTERNAL_MESSAGE = "internal error";
@@ -64,7 +64,7 @@ public final class ApiErrors {
       }
       return StatusProto.toStatusRuntimeException(status.build());
     }
-    LOG.log(Level.SEVERE, "unexpected failure while handling a call", t);
+    LOG.error("unexpected failure while handling a call", t);
     return Status.INTERNAL.withDescription(INTERNAL_MESSAGE).asRuntimeException(new Metadata());
   }
 

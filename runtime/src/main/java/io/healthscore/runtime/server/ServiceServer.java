@@ -32,8 +32,8 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A service's gRPC server, wired the same way for every service: grpc.health.v1, reflection v1, the
@@ -54,7 +54,7 @@ import java.util.logging.Logger;
  * }</pre>
  */
 public final class ServiceServer implements AutoCloseable {
-  private static final Logger LOG = Logger.getLogger(ServiceServer.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(ServiceServer.class);
 
   private final ServiceConfig config;
   private final Metrics metrics;
@@ -144,9 +144,7 @@ public final class ServiceServer implements AutoCloseable {
     for (String name : serviceNames) {
       health.setStatus(name, ServingStatus.SERVING);
     }
-    LOG.info(
-        () ->
-            config.serviceName()
+    LOG.info(config.serviceName()
                 + " started: gRPC on port "
                 + grpcPort()
                 + ", metrics on http://"
@@ -168,7 +166,7 @@ public final class ServiceServer implements AutoCloseable {
    * load balancers take the process out and Kubernetes restarts it. Callable from any thread.
    */
   public void markNotServing(String reason) {
-    LOG.severe(config.serviceName() + ": not serving: " + reason);
+    LOG.error(config.serviceName() + ": not serving: " + reason);
     health.enterTerminalState();
   }
 
@@ -212,7 +210,7 @@ public final class ServiceServer implements AutoCloseable {
       runHooks(onDrain, "drain");
       boolean drained = awaitServer(config.shutdownGrace().toMillis());
       if (!drained) {
-        LOG.warning(
+        LOG.warn(
             config.serviceName()
                 + ": calls still running after "
                 + config.shutdownGrace().toSeconds()
@@ -251,7 +249,7 @@ public final class ServiceServer implements AutoCloseable {
         hook.run();
       } catch (RuntimeException e) {
         // One failing hook must not keep the others (e.g. closing the database) from running.
-        LOG.log(Level.SEVERE, config.serviceName() + ": " + phase + " hook failed", e);
+        LOG.error(config.serviceName() + ": " + phase + " hook failed", e);
       }
     }
   }

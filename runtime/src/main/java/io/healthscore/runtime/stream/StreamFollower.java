@@ -7,6 +7,7 @@ import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.StreamObserver;
 import io.healthscore.runtime.concurrent.DaemonThreads;
 import io.healthscore.runtime.db.CursorStore;
+import io.healthscore.runtime.logging.FailureLog;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,8 +19,8 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Follows one resumable server stream (the client side of {@link CursorStreamHub}) on a thread of
@@ -27,7 +28,8 @@ import java.util.logging.Logger;
  * batches, and after any failure, of the stream or of the handler, opens it again from the stored
  * cursor after an exponential backoff with jitter. The handler stores the cursor of a batch in the
  * same transaction as its effects, so a crash or an outage neither skips an item nor applies one
- * twice.
+ * twice. An outage is logged when it starts, when its cause changes and when the stream is back,
+ * not at every attempt.
  *
  * <p>Flow control: at most {@code window} items are requested ahead of the handler, so when handling
  * falls behind the server holds back. Whatever has arrived by the time a batch starts goes into that
@@ -36,8 +38,10 @@ import java.util.logging.Logger;
  * @param <T> the stream's response message
  */
 public final class StreamFollower<T> implements AutoCloseable {
-  private static final Logger LOG = Logger.getLogger(StreamFollower.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(StreamFollower.class);
   private static final Duration POLL = Duration.ofMillis(200);
+  /** How long a call must stay open before the stream counts as connected again. */
+  private static final Duration RECONNECTED_AFTER = Duration.ofSeconds(1);
 
   /** Starts the call: pass {@code observer} to the async stub as it is. */
   @FunctionalInterface
@@ -64,6 +68,8 @@ public final class StreamFollower<T> implements AutoCloseable {
   private final Duration maxBackoff;
   private final Consumer<T> onReceived;
   private final Runnable onReconnect;
+  /** Logs an outage once when it starts and once when the stream is back, not per attempt. */
+  private final FailureLog failures;
   private final CountDownLatch closing = new CountDownLatch(1);
   private volatile BlockingQueue<Arrival<T>> arrivals = new LinkedBlockingQueue<>();
   private volatile ClientCallStreamObserver<?> call;
@@ -83,6 +89,7 @@ public final class StreamFollower<T> implements AutoCloseable {
     this.maxBackoff = b.maxBackoff;
     this.onReceived = b.onReceived;
     this.onReconnect = b.onReconnect;
+    this.failures = new FailureLog(LOG, consumer + " following its stream");
   }
 
   /**
@@ -113,7 +120,6 @@ public final class StreamFollower<T> implements AutoCloseable {
       BlockingQueue<Arrival<T>> queue = new LinkedBlockingQueue<>();
       arrivals = queue;
       Status end;
-      boolean logged = false;
       try {
         opener.open(cursors.load(consumer), new Receiver(queue));
         end = follow(queue);
@@ -123,8 +129,7 @@ public final class StreamFollower<T> implements AutoCloseable {
       } catch (RuntimeException e) {
         end = Status.fromThrowable(e);
         if (!closed()) {
-          LOG.log(Level.WARNING, consumer + " could not apply a batch; reconnecting", e);
-          logged = true;
+          failures.failed(e);
         }
       } finally {
         cancelCall("reconnecting");
@@ -135,11 +140,9 @@ public final class StreamFollower<T> implements AutoCloseable {
       if (end.isOk() || end.getCode() == Status.Code.DEADLINE_EXCEEDED) {
         // A clean end (server draining, stream deadline): open again soon, without growing the wait.
         backoffMillis = initialBackoff.toMillis();
+        failures.succeeded();
       } else {
-        if (!logged) {
-          // One line per reconnect: an upstream that is down for a while must not flood the log.
-          LOG.warning(consumer + " stream interrupted, reconnecting: " + end);
-        }
+        failures.failed(end);
         onReconnect.run();
       }
       if (!sleep(jittered(backoffMillis))) {
@@ -151,10 +154,15 @@ public final class StreamFollower<T> implements AutoCloseable {
 
   /** Handles batches until the call ends; returns how it ended. Handler failures propagate. */
   private Status follow(BlockingQueue<Arrival<T>> queue) throws InterruptedException {
+    long openedNanos = System.nanoTime();
     List<T> batch = new ArrayList<>();
     while (!closed()) {
       Arrival<T> first = queue.poll(POLL.toMillis(), TimeUnit.MILLISECONDS);
       if (first == null) {
+        if (System.nanoTime() - openedNanos > RECONNECTED_AFTER.toNanos()) {
+          // Refusals (auth, a server still starting) end a call at once: one open this long is up.
+          failures.succeeded();
+        }
         continue;
       }
       batch.clear();
@@ -172,6 +180,7 @@ public final class StreamFollower<T> implements AutoCloseable {
       }
       if (!batch.isEmpty()) {
         handler.handle(List.copyOf(batch));
+        failures.succeeded();
         backoffMillis = initialBackoff.toMillis(); // progress: the next failure waits briefly again
         ClientCallStreamObserver<?> current = call;
         if (current != null && end == null) {

@@ -19,8 +19,8 @@ import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Key and trust managers that follow their PEM files: every reload interval the files' modification
@@ -33,7 +33,7 @@ import java.util.logging.Logger;
  * change once more.
  */
 public final class CertificateReloader implements AutoCloseable {
-  private static final Logger LOG = Logger.getLogger(CertificateReloader.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(CertificateReloader.class);
 
   private final Duration interval;
   private final ScheduledExecutorService scheduler;
@@ -110,9 +110,9 @@ public final class CertificateReloader implements AutoCloseable {
             seen = now;
             try {
               load.run();
-              LOG.info(() -> "reloaded " + what);
+              LOG.info("reloaded {}", what);
             } catch (IOException | GeneralSecurityException | RuntimeException e) {
-              LOG.log(Level.WARNING, "cannot reload " + what + "; keeping the previous one: " + e.getMessage());
+              LOG.warn("cannot reload " + what + "; keeping the previous one: " + e.getMessage());
             }
           }
         };

@@ -3,6 +3,7 @@ package io.healthscore.runtime.stream;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.Level;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
@@ -16,6 +17,7 @@ import io.grpc.stub.ServerCalls;
 import io.healthscore.runtime.config.ServiceConfig;
 import io.healthscore.runtime.db.CursorStore;
 import io.healthscore.runtime.db.Database;
+import io.healthscore.runtime.testing.LogCapture;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -27,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -75,30 +78,34 @@ class StreamFollowerTest {
   void start() throws IOException {
     String name = InProcessServerBuilder.generateName();
     server =
-        InProcessServerBuilder.forName(name)
-            .addService(
-                ServerServiceDefinition.builder("test.Feed")
-                    .addMethod(
-                        FOLLOW,
-                        ServerCalls.asyncServerStreamingCall(
-                            (after, out) -> {
-                              boolean first = requestedAfter.isEmpty();
-                              requestedAfter.add(after);
-                              long until = first ? OUTAGE_AT : LAST;
-                              for (long c = after + 1; c <= until; c++) {
-                                out.onNext(c);
-                              }
-                              if (first) {
-                                out.onError(Status.UNAVAILABLE.withDescription("restarting").asRuntimeException());
-                              }
-                              // later calls stay open, like a live stream with nothing new
-                            }))
-                    .build())
-            .build()
-            .start();
+        serve(
+            name,
+            (after, out) -> {
+              boolean first = requestedAfter.isEmpty();
+              requestedAfter.add(after);
+              long until = first ? OUTAGE_AT : LAST;
+              for (long c = after + 1; c <= until; c++) {
+                out.onNext(c);
+              }
+              if (first) {
+                out.onError(Status.UNAVAILABLE.withDescription("restarting").asRuntimeException());
+              }
+              // later calls stay open, like a live stream with nothing new
+            });
     channel = InProcessChannelBuilder.forName(name).build();
     db = Database.open(ServiceConfig.fromMap("follow-test", 0, 0, Map.of()).withDataDir(dataDir));
     cursors = new CursorStore(db);
+  }
+
+  /** An in-process server of the test feed answering with {@code follow}. */
+  private static Server serve(String name, ServerCalls.ServerStreamingMethod<Long, Long> follow) throws IOException {
+    return InProcessServerBuilder.forName(name)
+        .addService(
+            ServerServiceDefinition.builder("test.Feed")
+                .addMethod(FOLLOW, ServerCalls.asyncServerStreamingCall(follow))
+                .build())
+        .build()
+        .start();
   }
 
   @AfterEach
@@ -138,5 +145,49 @@ class StreamFollowerTest {
     assertTrue(failedOnce.get());
     assertEquals(3, requestedAfter.size(), "one reconnect per failure: " + requestedAfter);
     assertTrue(requestedAfter.get(2) >= OUTAGE_AT && requestedAfter.get(2) < 20, "resumed before 20: " + requestedAfter);
+  }
+
+  @Test
+  void anOutageIsLoggedWhenItStartsAndWhenItEndsNotAtEveryAttempt() throws IOException {
+    String name = InProcessServerBuilder.generateName();
+    AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+    int refused = 20;
+    Server flaky =
+        serve(
+            name,
+            (after, out) -> {
+              if (calls.incrementAndGet() <= refused) {
+                out.onError(Status.UNAVAILABLE.withDescription("connection refused").asRuntimeException());
+                return;
+              }
+              for (long c = after + 1; c <= LAST; c++) {
+                out.onNext(c);
+              }
+            });
+    ManagedChannel flakyChannel = InProcessChannelBuilder.forName(name).build();
+    StreamFollower<Long> follower =
+        StreamFollower.<Long>builder(
+                CONSUMER,
+                cursors,
+                (after, observer) -> ClientCalls.asyncServerStreamingCall(flakyChannel.newCall(FOLLOW, CallOptions.DEFAULT), after, observer),
+                batch -> cursors.save(CONSUMER, batch.get(batch.size() - 1)))
+            .backoff(Duration.ofMillis(1), Duration.ofMillis(2))
+            .build();
+    try (LogCapture log = LogCapture.of(StreamFollower.class, Level.DEBUG); follower) {
+      follower.start();
+      CursorStreamHubTest.await(() -> cursors.load(CONSUMER) == LAST && log.events().size() >= 2);
+      assertTrue(calls.get() > refused);
+      List<String> lines = log.messages();
+      assertEquals(2, lines.size(), () -> refused + " refused attempts: " + lines);
+      assertEquals(
+          CONSUMER + " following its stream failing: UNAVAILABLE: connection refused;"
+              + " retrying, the next line says when it recovers",
+          lines.get(0));
+      assertTrue(lines.get(1).startsWith(CONSUMER + " following its stream recovered after " + refused + " failed attempt(s)"), lines.get(1));
+      assertTrue(log.events().stream().allMatch(e -> e.getThrowableProxy() == null), "no stack traces");
+    } finally {
+      flakyChannel.shutdownNow();
+      flaky.shutdownNow();
+    }
   }
 }

@@ -14,8 +14,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Trainings in the background, one at a time (training takes every core), the others queued in
@@ -24,7 +24,7 @@ import java.util.logging.Logger;
  * models they stored stay.
  */
 public final class TrainingJobs implements AutoCloseable {
-  private static final Logger LOG = Logger.getLogger(TrainingJobs.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(TrainingJobs.class);
   private static final int KEEP = 100;
 
   private final Clock clock;
@@ -75,7 +75,7 @@ public final class TrainingJobs implements AutoCloseable {
     } catch (CancellationException e) {
       job.finish(TrainingState.TRAINING_STATE_CANCELLED, null, "", clock.millis());
     } catch (RuntimeException e) {
-      LOG.log(Level.INFO, "training " + job.id() + " failed", e);
+      LOG.info("training " + job.id() + " failed", e);
       job.finish(TrainingState.TRAINING_STATE_FAILED, null, String.valueOf(e.getMessage()), clock.millis());
     }
   }

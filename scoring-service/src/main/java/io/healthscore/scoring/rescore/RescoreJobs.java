@@ -24,8 +24,8 @@ import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Background rescoring of every account (or those of one scorecard), in batches of 1000, with
@@ -36,7 +36,7 @@ import java.util.logging.Logger;
  * (the latest 100 are kept); a restart forgets them, while the scores they stored stay.
  */
 public final class RescoreJobs implements AutoCloseable {
-  private static final Logger LOG = Logger.getLogger(RescoreJobs.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(RescoreJobs.class);
   private static final int KEEP = 100;
   private static final int BATCH = 1000;
   private static final String SOURCE = "rescore";
@@ -166,7 +166,7 @@ public final class RescoreJobs implements AutoCloseable {
           "",
           clock.millis());
     } catch (RuntimeException e) {
-      LOG.log(Level.WARNING, "rescore " + job.id() + " failed", e);
+      LOG.warn("rescore " + job.id() + " failed", e);
       job.finish(RescoreState.RESCORE_STATE_FAILED, String.valueOf(e.getMessage()), clock.millis());
     }
   }
@@ -208,7 +208,7 @@ public final class RescoreJobs implements AutoCloseable {
     }
     if (skipped > 0) {
       int left = skipped;
-      LOG.warning(() -> "percentile sample: " + left + " accounts left out, their features could not be read");
+      LOG.warn("percentile sample: " + left + " accounts left out, their features could not be read");
     }
     return result;
   }

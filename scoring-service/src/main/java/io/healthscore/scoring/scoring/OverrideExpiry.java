@@ -1,6 +1,7 @@
 package io.healthscore.scoring.scoring;
 
 import io.healthscore.runtime.concurrent.DaemonThreads;
+import io.healthscore.runtime.logging.FailureLog;
 import io.healthscore.scoring.engine.CompiledScorecard;
 import io.healthscore.scoring.store.OverrideRecord;
 import io.healthscore.scoring.store.OverrideStore;
@@ -11,15 +12,16 @@ import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Expired overrides stop applying at once on reads; this sweeper also removes them (audited as
  * "expire") and republishes the computed score, so ListScores, history and WatchScores follow.
  */
 public final class OverrideExpiry implements AutoCloseable {
-  private static final Logger LOG = Logger.getLogger(OverrideExpiry.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(OverrideExpiry.class);
+  private final FailureLog failures = new FailureLog(LOG, "override expiry sweep");
 
   private final OverrideStore overrides;
   private final ScorecardRegistry scorecards;
@@ -38,13 +40,7 @@ public final class OverrideExpiry implements AutoCloseable {
 
   public void start(Duration every) {
     timer.scheduleWithFixedDelay(
-        () -> {
-          try {
-            sweep();
-          } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "override sweep failed", e);
-          }
-        },
+        () -> failures.attempt(this::sweep),
         every.toMillis(),
         every.toMillis(),
         TimeUnit.MILLISECONDS);

@@ -12,7 +12,8 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Accounts whose scores could not be applied, set aside so the feed batch or rescore they were in
@@ -27,7 +28,7 @@ import java.util.logging.Logger;
 public final class SetAsideAccounts {
   static final Duration FIRST_RETRY = Duration.ofSeconds(1);
   static final Duration LAST_RETRY = Duration.ofMinutes(10);
-  private static final Logger LOG = Logger.getLogger(SetAsideAccounts.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(SetAsideAccounts.class);
 
   private final SetAsideStore store;
   private final Clock clock;
@@ -66,8 +67,7 @@ public final class SetAsideAccounts {
                   id, attempts, now + backoff(attempts).toMillis(), before == null ? now : before.firstFailedMillis(),
                   describe(error)));
           if (before == null) {
-            LOG.warning(
-                () -> "account " + id + " failed to apply (" + source + "): " + describe(error)
+            LOG.warn("account " + id + " failed to apply (" + source + "): " + describe(error)
                     + "; set aside and retried with backoff");
           }
         });
@@ -104,7 +104,7 @@ public final class SetAsideAccounts {
         SetAsideAccount a = waiting.remove(id);
         if (a != null) {
           recovered.increment();
-          LOG.info(() -> "account " + id + " applied again after " + a.attempts() + " failed attempts");
+          LOG.info("account " + id + " applied again after " + a.attempts() + " failed attempts");
         }
       }
     }

@@ -3,6 +3,7 @@ package io.healthscore.signals.feed;
 import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.grpc.stub.StreamObserver;
 import io.healthscore.runtime.concurrent.DaemonThreads;
+import io.healthscore.runtime.logging.FailureLog;
 import io.healthscore.runtime.stream.CursorLog;
 import io.healthscore.runtime.stream.CursorStreamHub;
 import io.healthscore.signals.ingest.ChangeListener;
@@ -30,8 +31,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The change feed: gathers changes per account, appends them to the change feed table from a
@@ -50,7 +51,10 @@ import java.util.logging.Logger;
  * once-a-second poll; replay and live delivery are one path, so nothing falls between them.
  */
 public final class ChangeFeed implements ChangeListener, AutoCloseable {
-  private static final Logger LOG = Logger.getLogger(ChangeFeed.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(ChangeFeed.class);
+  private final FailureLog writeFailures = new FailureLog(LOG, "change feed write");
+  private final FailureLog pollFailures = new FailureLog(LOG, "change feed poll for other writers");
+  private final FailureLog retentionFailures = new FailureLog(LOG, "change feed retention sweep");
   private static final Duration POLL_INTERVAL = Duration.ofSeconds(1);
   private static final Duration RETENTION_SWEEP_INTERVAL = Duration.ofHours(1);
 
@@ -191,8 +195,9 @@ public final class ChangeFeed implements ChangeListener, AutoCloseable {
     lastWriteNanos = System.nanoTime();
     try {
       write();
+      writeFailures.succeeded();
     } catch (RuntimeException e) {
-      LOG.log(Level.WARNING, "change feed write failed; retrying after one window", e);
+      writeFailures.failed(e);
       scheduleWrite();
     }
   }
@@ -229,25 +234,21 @@ public final class ChangeFeed implements ChangeListener, AutoCloseable {
 
   /** Notices entries other replicas sharing the database appended. */
   private void pollOtherWriters() {
-    try {
+    pollFailures.attempt(() -> {
       long latest = store.lastCursor();
       if (latest > lastCursor.getAndAccumulate(latest, Math::max)) {
         watches.wakeAll();
       }
-    } catch (RuntimeException e) {
-      LOG.log(Level.WARNING, "cannot read the change feed's last cursor", e);
-    }
+    });
   }
 
   private void deleteExpiredQuietly() {
-    try {
+    retentionFailures.attempt(() -> {
       int deleted = store.deleteBefore(clock.instant().minus(retention));
       if (deleted > 0) {
-        LOG.info(() -> "deleted " + deleted + " change feed entries older than " + retention);
+        LOG.info("deleted " + deleted + " change feed entries older than " + retention);
       }
-    } catch (RuntimeException e) {
-      LOG.log(Level.WARNING, "change feed retention sweep failed", e);
-    }
+    });
   }
 
   /**

@@ -10,10 +10,11 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
-import java.util.logging.Logger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.zip.CRC32C;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Remembered event ids on disk, one append-only file per ingestion day ({@code ids-<epochDay>.bin}),
@@ -27,7 +28,7 @@ import java.util.zip.CRC32C;
  * after it, and only a damaged tail is cut off.
  */
 final class EventIdFiles {
-  private static final Logger LOG = Logger.getLogger(EventIdFiles.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(EventIdFiles.class);
   private static final Pattern NAME = Pattern.compile("ids-(\\d+)\\.bin");
   private static final int CHUNK_IDS = 65_536;
   private static final int CHUNK_HEADER = 8;
@@ -144,12 +145,12 @@ final class EventIdFiles {
         }
         long damaged = position;
         long skipped = next - position;
-        LOG.warning(() -> "event id file " + file + ": skipping " + skipped + " damaged bytes at byte "
+        LOG.warn("event id file " + file + ": skipping " + skipped + " damaged bytes at byte "
             + damaged + "; the intact chunks after them are kept");
         position = next;
       }
       if (intactEnd < size) {
-        LOG.warning("event id file " + file + ": cutting a torn tail of " + (size - intactEnd)
+        LOG.warn("event id file " + file + ": cutting a torn tail of " + (size - intactEnd)
             + " bytes at byte " + intactEnd);
         channel.truncate(intactEnd);
         channel.force(false);

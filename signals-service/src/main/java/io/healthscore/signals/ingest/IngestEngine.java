@@ -6,6 +6,7 @@ import io.healthscore.runtime.db.Database;
 import io.healthscore.runtime.db.DatabaseException;
 import io.healthscore.runtime.error.ResourceExhaustedException;
 import io.healthscore.runtime.error.UnavailableException;
+import io.healthscore.runtime.logging.FailureLog;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -31,8 +32,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Durable, deduplicating ingest of signals into daily rollups, built like a time-series database's
@@ -48,7 +49,8 @@ import java.util.logging.Logger;
  * checkpointLock, then walLock, then deltaLock.
  */
 public final class IngestEngine implements AutoCloseable {
-  private static final Logger LOG = Logger.getLogger(IngestEngine.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(IngestEngine.class);
+  private final FailureLog checkpointFailures = new FailureLog(LOG, "ingest checkpoint");
   private static final long MILLIS_PER_DAY = 86_400_000L;
   private static final PreparedBatch END_OF_INPUT =
       PreparedBatch.prepare(List.of(), UnaryOperator.identity(), SignalHashing.legacyUnkeyed());
@@ -152,7 +154,7 @@ public final class IngestEngine implements AutoCloseable {
       store.migrate();
       SignalHashing hashing = store.hashing(holdsFiles(settings.walDir()));
       if (!hashing.isKeyed()) {
-        LOG.warning("this store was created before id hashes were keyed and keeps the fixed hash;"
+        LOG.warn("this store was created before id hashes were keyed and keeps the fixed hash;"
             + " a new store (new data directory and database) gets a keyed one");
       }
       RollupStore.Checkpoint checkpoint = store.lastCheckpoint();
@@ -169,7 +171,7 @@ public final class IngestEngine implements AutoCloseable {
           new IngestEngine(settings, store, listener, registry, clock, replay, lastSegment + 1, hashing, opener);
       engine.wal.deleteBefore(checkpoint.replayFromSegment());
       if (!replay.changed.isEmpty()) {
-        LOG.info(() -> "replayed " + replay.sequence + " signals from the write-ahead log");
+        LOG.info("replayed " + replay.sequence + " signals from the write-ahead log");
         listener.onSignals(replay.changed);
       }
       engine.writer.start();
@@ -310,12 +312,12 @@ public final class IngestEngine implements AutoCloseable {
         }
       }
     }
-    LOG.log(Level.SEVERE, "signal ingest stopped", cause);
+    LOG.error("signal ingest stopped", cause);
     for (Consumer<Throwable> l : failureListeners) {
       try {
         l.accept(cause);
       } catch (RuntimeException e) {
-        LOG.log(Level.WARNING, "ingest failure listener failed", e);
+        LOG.warn("ingest failure listener failed", e);
       }
     }
   }
@@ -484,7 +486,7 @@ public final class IngestEngine implements AutoCloseable {
         try {
           listener.onSignals(batch.acceptedMetricsByAccount());
         } catch (RuntimeException e) {
-          LOG.log(Level.WARNING, "change listener failed; signals are stored", e);
+          LOG.warn("change listener failed; signals are stored", e);
         }
       }
     }
@@ -748,7 +750,7 @@ public final class IngestEngine implements AutoCloseable {
     if (!refused.isEmpty()) {
       meters.refusedRollups.increment(refused.size());
       RollupStore.RefusedBlock first = refused.get(0);
-      LOG.severe(
+      LOG.error(
           "checkpoint left out " + refused.size() + " block(s) of rollups the database refused, first: account '"
               + first.accountId() + "', metric '" + first.metric() + "', days " + first.blockStart() + " to "
               + (first.blockStart() + RollupBlockCodec.DAYS - 1) + ": " + first.reason());
@@ -814,8 +816,9 @@ public final class IngestEngine implements AutoCloseable {
   private void checkpointQuietly() {
     try {
       checkpoint();
+      checkpointFailures.succeeded();
     } catch (RuntimeException e) {
-      LOG.log(Level.WARNING, "ingest checkpoint failed; will retry", e);
+      checkpointFailures.failed(e);
     } catch (Throwable t) {
       // An Error would silently cancel the schedule: checkpoints would stop for good.
       fail(t);
@@ -849,14 +852,14 @@ public final class IngestEngine implements AutoCloseable {
     try {
       checkpoint();
     } catch (RuntimeException e) {
-      LOG.log(Level.WARNING, "final checkpoint failed; the write-ahead log keeps the signals", e);
+      LOG.warn("final checkpoint failed; the write-ahead log keeps the signals", e);
     } finally {
       try {
         synchronized (walLock) {
           wal.close();
         }
       } catch (IOException e) {
-        LOG.log(Level.WARNING, "closing the write-ahead log failed", e);
+        LOG.warn("closing the write-ahead log failed", e);
       }
       meters.remove();
       if (interrupted) {

@@ -9,7 +9,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.logging.Logger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Folds rollups stored one row per account, metric and day (table {@code ingest_rollups}, the
@@ -19,7 +20,7 @@ import java.util.logging.Logger;
  * next start goes on.
  */
 final class RowRollupFold {
-  private static final Logger LOG = Logger.getLogger(RowRollupFold.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(RowRollupFold.class);
   static final int ROWS_PER_TRANSACTION = 10_000;
 
   private final Database db;
@@ -38,7 +39,7 @@ final class RowRollupFold {
     }
     if (folded > 0) {
       long total = folded;
-      LOG.info(() -> "folded " + total + " daily rollups of the one-row-per-day layout into blocks");
+      LOG.info("folded {} daily rollups of the one-row-per-day layout into blocks", total);
     }
   }
 

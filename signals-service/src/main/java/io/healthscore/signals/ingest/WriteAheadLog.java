@@ -11,10 +11,11 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.logging.Logger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.zip.CRC32C;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Numbered segment files ({@code wal-<20 digits>.log}) of framed records: {@code int length, int
@@ -47,7 +48,7 @@ final class WriteAheadLog implements Closeable {
     void accept(long segment, byte[] data, int offset, int length) throws IOException;
   }
 
-  private static final Logger LOG = Logger.getLogger(WriteAheadLog.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(WriteAheadLog.class);
 
   private final Path dir;
   private final boolean fsync;
@@ -212,7 +213,7 @@ final class WriteAheadLog implements Closeable {
           throw new IOException("write-ahead log segment " + path + " is damaged at byte " + end
               + " although later segments exist; refusing to start with data missing");
         }
-        LOG.warning(
+        LOG.warn(
             "write-ahead log segment " + path + ": cutting a torn tail of " + (data.length - end)
                 + " bytes at byte " + end + " (a write that was never acknowledged)");
         try (FileChannel channel = FileChannel.open(path, StandardOpenOption.WRITE)) {

@@ -7,9 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.Level;
 import io.healthscore.runtime.db.Database;
 import io.healthscore.runtime.error.ResourceExhaustedException;
 import io.healthscore.runtime.error.UnavailableException;
+import io.healthscore.runtime.testing.LogCapture;
 import io.healthscore.runtime.testing.MutableClock;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
@@ -32,10 +34,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.logging.Handler;
-import java.util.logging.Level;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -85,32 +83,6 @@ abstract class IngestEngineContract {
   }
 
   final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-
-  /** Captures what a class logs at WARNING and above during a test. */
-  static final class CapturedLog extends Handler implements AutoCloseable {
-    final List<String> messages = new CopyOnWriteArrayList<>();
-    private final Logger logger;
-
-    CapturedLog(Class<?> type) {
-      logger = Logger.getLogger(type.getName());
-      logger.addHandler(this);
-    }
-
-    @Override
-    public void publish(LogRecord record) {
-      if (record.getLevel().intValue() >= Level.WARNING.intValue()) {
-        messages.add(record.getMessage());
-      }
-    }
-
-    @Override
-    public void flush() {}
-
-    @Override
-    public void close() {
-      logger.removeHandler(this);
-    }
-  }
 
   /** What kill -9 leaves: the log directory as it is on disk now, for an engine that never closed. */
   Path crashCopy(Path walDir) throws IOException {
@@ -343,10 +315,10 @@ abstract class IngestEngineContract {
     }
 
     IngestEngine recovered;
-    try (CapturedLog log = new CapturedLog(WriteAheadLog.class)) {
+    try (LogCapture log = LogCapture.of(WriteAheadLog.class, Level.WARN)) {
       recovered = open(crashed);
-      assertEquals(1, log.messages.size(), () -> "one truncation, logged: " + log.messages);
-      assertTrue(log.messages.get(0).contains("cutting a torn tail of 20 bytes"), log.messages::toString);
+      assertEquals(1, log.messages().size(), () -> "one truncation, logged: " + log.messages());
+      assertTrue(log.messages().get(0).contains("cutting a torn tail of 20 bytes"), () -> log.messages().toString());
     }
     assertEquals(intact, Files.size(segment));
     DailyRollup m = only(recovered.rollups("acme", 20_000, 20_001));
