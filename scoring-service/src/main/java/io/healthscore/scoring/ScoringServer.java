@@ -11,6 +11,9 @@ import io.healthscore.runtime.server.ServiceBuilder;
 import io.healthscore.runtime.server.ServiceServer;
 import io.healthscore.scoring.api.LearningApi;
 import io.healthscore.scoring.learn.TrainingJobs;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.healthscore.v1.CalibrationReport;
+import java.util.OptionalDouble;
 import io.healthscore.scoring.api.ScoringScopes;
 import io.healthscore.scoring.api.ScoringServiceImpl;
 import io.healthscore.scoring.cache.ScoreCache;
@@ -69,6 +72,7 @@ public final class ScoringServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ScoringServer.class);
   private final FailureLog setAsideRetryFailures = new FailureLog(LOG, "retry of set-aside accounts");
   private final FailureLog pruneFailures = new FailureLog(LOG, "pruning of score changes");
+  private final FailureLog recentAucFailures = new FailureLog(LOG, "measuring the learned model on recent outcomes");
 
   private final ServiceConfig config;
   private final Database database;
@@ -85,6 +89,7 @@ public final class ScoringServer implements AutoCloseable {
   private final ScoreChangeLog changes;
   private final ScoringSettings settings;
   private final ModelDrift drift;
+  private final LearningApi learning;
   private final Clock clock;
   private final ScheduledExecutorService housekeeping =
       Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("score-changes-prune"));
@@ -107,7 +112,10 @@ public final class ScoringServer implements AutoCloseable {
     CursorStore cursors = new CursorStore(database);
     this.scorecards = new ScorecardRegistry();
     ModelRegistry models = new ModelRegistry(modelStore);
-    this.drift = new ModelDrift(models, metrics.registry(), clock, settings.recalibrationAge());
+    this.drift =
+        new ModelDrift(
+            models, metrics.registry(), clock, settings.recalibrationAge(), settings.recalibrationAucFloor(),
+            modelId -> heldOutAuc(modelStore, modelId));
     models.reportDriftTo(drift);
     SignalsClient signals = new SignalsClient(signalsChannel, settings.signalsDeadline());
     this.directory = new AccountDirectory(signals);
@@ -124,12 +132,13 @@ public final class ScoringServer implements AutoCloseable {
     this.feed = new SignalsFeedConsumer(signals, cursors, directory, recompute, metrics.registry());
     this.overrideExpiry = new OverrideExpiry(overrides, scorecards, directory, scorer);
     TrainingJobs trainings = new TrainingJobs(clock);
+    this.learning =
+        new LearningApi(
+            admin, scorecards, directory, signals, scores, modelStore, models, rescores, clock,
+            EbmSettings.defaults(), trainings);
     ScoringServiceImpl service =
         new ScoringServiceImpl(
-            admin, scorecardStore, scorecards, scorer, directory, signals, scores, history, overrides,
-            new LearningApi(
-                admin, scorecards, directory, signals, scores, modelStore, models, rescores, clock,
-                EbmSettings.defaults(), trainings),
+            admin, scorecardStore, scorecards, scorer, directory, signals, scores, history, overrides, learning,
             changes, rescores, clock);
     ServiceServer.Builder builder =
         b.serverBuilder(metrics)
@@ -181,6 +190,7 @@ public final class ScoringServer implements AutoCloseable {
     housekeeping.scheduleWithFixedDelay(this::pruneChanges, 1, 60, TimeUnit.MINUTES);
     retries.scheduleWithFixedDelay(this::retrySetAside, 1, 1, TimeUnit.SECONDS);
     housekeeping.scheduleWithFixedDelay(drift::refresh, 1, 1, TimeUnit.MINUTES);
+    housekeeping.scheduleWithFixedDelay(this::measureRecentAuc, 5, 360, TimeUnit.MINUTES);
     server.start();
     return this;
   }
@@ -218,6 +228,27 @@ public final class ScoringServer implements AutoCloseable {
 
   private void retrySetAside() {
     setAsideRetryFailures.attempt(recompute::retryDue);
+  }
+
+  /**
+   * Measures the active learned model on the outcomes it never saw and reports it to the drift
+   * gauges (every six hours: it reads those snapshots' features from signals-service).
+   */
+  public void measureRecentAuc() {
+    recentAucFailures.attempt(
+        () -> learning.measureRecentAuc().ifPresent(r -> drift.recordRecentAuc(r.modelId(), r.auc())));
+  }
+
+  private static OptionalDouble heldOutAuc(ModelStore store, String modelId) {
+    return store.get(modelId)
+        .map(m -> {
+          try {
+            return OptionalDouble.of(CalibrationReport.parseFrom(m.report()).getAuc());
+          } catch (InvalidProtocolBufferException e) {
+            return OptionalDouble.empty();
+          }
+        })
+        .orElse(OptionalDouble.empty());
   }
 
   private void pruneChanges() {

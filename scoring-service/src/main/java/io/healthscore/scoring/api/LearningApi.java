@@ -11,6 +11,7 @@ import io.healthscore.runtime.error.NotFoundException;
 import io.healthscore.runtime.error.Violations;
 import io.healthscore.scoring.engine.AccountSnapshot;
 import io.healthscore.scoring.engine.CompiledScorecard;
+import io.healthscore.scoring.learn.Auc;
 import io.healthscore.scoring.learn.BandSuggestions;
 import io.healthscore.scoring.learn.Backtester;
 import io.healthscore.scoring.learn.CalibrationResult;
@@ -278,6 +279,46 @@ public final class LearningApi {
     return report.toBuilder()
         .setLearnedScorecardYaml(ScorecardYaml.write(report.getLearnedScorecard(), comment))
         .build();
+  }
+
+  /** A learned model's ROC AUC on snapshots it never saw. */
+  public record RecentAuc(String modelId, double auc, int samples) {}
+
+  /**
+   * The active learned model measured on the labelled snapshots taken after it was trained (their
+   * outcomes came later, so it never saw them); empty without such a model or without at least
+   * 20 such snapshots in its scope, 2 of each class.
+   */
+  public Optional<RecentAuc> measureRecentAuc() {
+    LearnedChurnModel model = models.learned().orElse(null);
+    if (model == null) {
+      return Optional.empty();
+    }
+    List<LabeledSnapshot> recent;
+    try {
+      recent = samples(model.horizonDays(), model.trainedAtMillis(), Long.MAX_VALUE);
+    } catch (FailedPreconditionException e) {
+      return Optional.empty();
+    }
+    List<Double> p = new ArrayList<>();
+    List<Boolean> y = new ArrayList<>();
+    int positives = 0;
+    for (LabeledSnapshot s : recent) {
+      if (model.inScope(s.snapshot().segment())) {
+        p.add(model.churnProbability(s.snapshot()));
+        y.add(s.churned());
+        positives += s.churned() ? 1 : 0;
+      }
+    }
+    if (p.size() < 20 || positives < 2 || p.size() - positives < 2) {
+      return Optional.empty();
+    }
+    boolean[] churned = new boolean[y.size()];
+    for (int i = 0; i < churned.length; i++) {
+      churned[i] = y.get(i);
+    }
+    double auc = Auc.of(p.stream().mapToDouble(Double::doubleValue).toArray(), churned);
+    return Optional.of(new RecentAuc(model.modelId(), auc, p.size()));
   }
 
   public ListModelsResponse listModels(ListModelsRequest request) {

@@ -32,6 +32,7 @@ import java.util.TreeSet;
 public final class LearnedChurnModel {
   private static final int MAGIC = 0x48534c4d; // "HSLM"
   private static final int VERSION = 3;
+  static final int MAX_SCORE_DRIVERS = 10;
 
   private final String modelId;
   private final int horizonDays;
@@ -134,8 +135,9 @@ public final class LearnedChurnModel {
   }
 
   /**
-   * The drivers of a score this model set, from the account's bins: one per term with a non-zero
-   * contribution, largest impact first. A term's impact is the score minus the score the account
+   * The drivers of a score this model set, from the account's bins: the {@value
+   * #MAX_SCORE_DRIVERS} terms of largest impact (non-zero contributions only), largest first (a
+   * score stays small in a BatchGetScores of a thousand; ExplainScore's churn drivers list all). A term's impact is the score minus the score the account
    * would have without the term's contribution (its average value); its sentence reads
    * "-2.1: contract month-to-month (+18 pts churn risk)"; a numeric value reads as its bin.
    */
@@ -171,7 +173,7 @@ public final class LearnedChurnModel {
               .build());
     }
     drivers.sort(Comparator.comparingDouble((Driver d) -> -Math.abs(d.getImpact())));
-    return drivers;
+    return drivers.size() > MAX_SCORE_DRIVERS ? List.copyOf(drivers.subList(0, MAX_SCORE_DRIVERS)) : drivers;
   }
 
   private String describeBins(int term, int[] bins) {

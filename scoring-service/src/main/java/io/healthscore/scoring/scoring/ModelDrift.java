@@ -3,7 +3,6 @@ package io.healthscore.scoring.scoring;
 import io.healthscore.scoring.learn.LearnedChurnModel;
 import io.healthscore.scoring.learn.PopulationStability;
 import io.healthscore.scoring.learn.ebm.EbmModel;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
@@ -13,14 +12,19 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalDouble;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
 /**
  * Drift of the active learned model, for Prometheus: every account it scores is remembered (its
  * bins and probability, latest only), and {@link #refresh()} compares today's population with the
- * training one. Gauges: {@code healthscore_model_psi{term}} for the score ("(score)") and the ten
- * most influential features (bounded labels), {@code healthscore_model_age_days}, and {@code
- * healthscore_model_recalibration_due} (1 once the model is older than the configured age).
+ * training one. Gauges, each labelled with the active model's {@code model_id}: {@code
+ * healthscore_model_score_psi}, {@code healthscore_model_feature_psi{feature}} for the ten most
+ * influential features (bounded labels), {@code healthscore_model_auc} (held-out, from its
+ * report), {@code healthscore_model_recent_auc} (on outcomes it never saw, once measured), {@code
+ * healthscore_model_age_days} and {@code healthscore_model_recalibration_due} (1 once the model is
+ * older than the configured age, or its recent AUC is under the floor).
  */
 public final class ModelDrift {
   static final int FEATURES_EXPORTED = 10;
@@ -29,26 +33,62 @@ public final class ModelDrift {
   private final ModelRegistry models;
   private final Clock clock;
   private final Duration recalibrationAge;
+  private final double aucFloor;
+  private final Function<String, OptionalDouble> heldOutAuc;
   private final Map<String, int[]> bins = new ConcurrentHashMap<>();
   private final Map<String, Double> probabilities = new ConcurrentHashMap<>();
-  private final MultiGauge psi;
+  private final MultiGauge scorePsi;
+  private final MultiGauge featurePsi;
+  private final MultiGauge auc;
+  private final MultiGauge recentAucGauge;
+  private final MultiGauge age;
+  private final MultiGauge due;
   private volatile String trackedModel = "";
   private volatile Map<String, Double> lastPsi = Map.of();
+  private volatile String recentAucModel = "";
+  private volatile double recentAuc = Double.NaN;
 
-  public ModelDrift(ModelRegistry models, MeterRegistry registry, Clock clock, Duration recalibrationAge) {
+  /**
+   * @param aucFloor recalibration is due once the recent outcomes' AUC is under this
+   * @param heldOutAuc a stored model's held-out AUC by id, empty when unknown
+   */
+  public ModelDrift(
+      ModelRegistry models,
+      MeterRegistry registry,
+      Clock clock,
+      Duration recalibrationAge,
+      double aucFloor,
+      Function<String, OptionalDouble> heldOutAuc) {
     this.models = models;
     this.clock = clock;
     this.recalibrationAge = recalibrationAge;
-    this.psi =
-        MultiGauge.builder("healthscore.model.psi")
-            .description("Population stability index of the active learned model's score and top features, training against today")
-            .register(registry);
-    Gauge.builder("healthscore.model.age.days", this, d -> d.ageDays())
-        .description("Age in days of the active learned model (NaN without one)")
-        .register(registry);
-    Gauge.builder("healthscore.model.recalibration.due", this, d -> d.recalibrationDue() ? 1 : 0)
-        .description("1 when the active learned model is older than the recalibration age")
-        .register(registry);
+    this.aucFloor = aucFloor;
+    this.heldOutAuc = heldOutAuc;
+    this.scorePsi = gauge(registry, "healthscore.model.score.psi",
+        "Population stability index of the active learned model's churn probability, training against today");
+    this.featurePsi = gauge(registry, "healthscore.model.feature.psi",
+        "Population stability index of a top feature of the active learned model, training against today");
+    this.auc = gauge(registry, "healthscore.model.auc", "Held-out ROC AUC of the active learned model");
+    this.recentAucGauge = gauge(registry, "healthscore.model.recent.auc",
+        "ROC AUC of the active learned model on outcomes after it was trained");
+    this.age = gauge(registry, "healthscore.model.age.days", "Age in days of the active learned model");
+    this.due = gauge(registry, "healthscore.model.recalibration.due",
+        "1 when the active learned model is older than the recalibration age or its recent AUC is under the floor");
+  }
+
+  private static MultiGauge gauge(MeterRegistry registry, String name, String description) {
+    return MultiGauge.builder(name).description(description).register(registry);
+  }
+
+  /** The AUC measured on outcomes the model never saw (see LearningApi.measureRecentAuc). */
+  public void recordRecentAuc(String modelId, double value) {
+    recentAucModel = modelId;
+    recentAuc = value;
+  }
+
+  /** The active model's recent AUC, NaN until measured. */
+  public double recentAuc() {
+    return models.learned().filter(m -> m.modelId().equals(recentAucModel)).map(m -> recentAuc).orElse(Double.NaN);
   }
 
   /** Remembers what the active model saw of an account. */
@@ -71,8 +111,9 @@ public final class ModelDrift {
   }
 
   public boolean recalibrationDue() {
-    double age = ageDays();
-    return !Double.isNaN(age) && age > recalibrationAge.toDays();
+    double days = ageDays();
+    double recent = recentAuc();
+    return !Double.isNaN(days) && (days > recalibrationAge.toDays() || recent < aucFloor);
   }
 
   /** PSI by term as last refreshed. */
@@ -83,9 +124,24 @@ public final class ModelDrift {
   /** Recomputes the PSI gauges from the accounts observed under the active model. */
   public void refresh() {
     LearnedChurnModel model = models.learned().orElse(null);
-    if (model == null || !model.modelId().equals(trackedModel) || bins.isEmpty()) {
+    if (model == null) {
       lastPsi = Map.of();
-      psi.register(List.of(), true);
+      for (MultiGauge g : List.of(scorePsi, featurePsi, auc, recentAucGauge, age, due)) {
+        g.register(List.of(), true);
+      }
+      return;
+    }
+    Tags modelTag = Tags.of("model_id", model.modelId());
+    age.register(List.of(MultiGauge.Row.of(modelTag, ageDays())), true);
+    due.register(List.of(MultiGauge.Row.of(modelTag, recalibrationDue() ? 1 : 0)), true);
+    OptionalDouble heldOut = heldOutAuc.apply(model.modelId());
+    auc.register(heldOut.isPresent() ? List.of(MultiGauge.Row.of(modelTag, heldOut.getAsDouble())) : List.of(), true);
+    double recent = recentAuc();
+    recentAucGauge.register(Double.isNaN(recent) ? List.of() : List.of(MultiGauge.Row.of(modelTag, recent)), true);
+    if (!model.modelId().equals(trackedModel) || bins.isEmpty()) {
+      lastPsi = Map.of();
+      scorePsi.register(List.of(), true);
+      featurePsi.register(List.of(), true);
       return;
     }
     EbmModel ebm = model.ebm();
@@ -121,9 +177,15 @@ public final class ModelDrift {
       values.put(ebm.feature(f).name(), PopulationStability.index(ebm.trainingShares(f), counts));
     }
     lastPsi = Map.copyOf(values);
-    List<MultiGauge.Row<?>> rows = new ArrayList<>();
-    values.forEach((term, v) -> rows.add(MultiGauge.Row.of(Tags.of("term", term), v)));
-    psi.register(rows, true);
+    List<MultiGauge.Row<?>> features = new ArrayList<>();
+    values.forEach((term, v) -> {
+      if (!term.equals(SCORE_TERM)) {
+        features.add(MultiGauge.Row.of(modelTag.and("feature", term), v));
+      }
+    });
+    Double score = values.get(SCORE_TERM);
+    scorePsi.register(score == null ? List.of() : List.of(MultiGauge.Row.of(modelTag, score)), true);
+    featurePsi.register(features, true);
   }
 
   private static double spread(double[] shape) {

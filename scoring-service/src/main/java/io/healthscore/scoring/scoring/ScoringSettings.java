@@ -19,6 +19,9 @@ import java.time.Duration;
  *     distributions during a rescore (default 20,000)
  * @param recalibrationAge HEALTHSCORE_RECALIBRATION_AGE: age after which the active learned
  *     model is due for recalibration (default 180d)
+ * @param recalibrationAucFloor HEALTHSCORE_RECALIBRATION_AUC_FLOOR: the active learned model is
+ *     due for recalibration once its ROC AUC on outcomes after its training is under this
+ *     (default 0.6)
  */
 public record ScoringSettings(
     long cacheSize,
@@ -27,7 +30,8 @@ public record ScoringSettings(
     Duration changeRetention,
     Duration overrideSweep,
     int distributionSample,
-    Duration recalibrationAge) {
+    Duration recalibrationAge,
+    double recalibrationAucFloor) {
 
   public static final String CACHE_SIZE = "HEALTHSCORE_SCORE_CACHE_SIZE";
   public static final String MATERIAL_CHANGE = "HEALTHSCORE_MATERIAL_CHANGE";
@@ -36,6 +40,7 @@ public record ScoringSettings(
   public static final String OVERRIDE_SWEEP = "HEALTHSCORE_OVERRIDE_SWEEP_INTERVAL";
   public static final String DISTRIBUTION_SAMPLE = "HEALTHSCORE_DISTRIBUTION_SAMPLE";
   public static final String RECALIBRATION_AGE = "HEALTHSCORE_RECALIBRATION_AGE";
+  public static final String RECALIBRATION_AUC_FLOOR = "HEALTHSCORE_RECALIBRATION_AUC_FLOOR";
 
   public ScoringSettings {
     if (cacheSize < 1) {
@@ -57,6 +62,7 @@ public record ScoringSettings(
         config.getDuration(CHANGE_RETENTION, Duration.ofDays(30)),
         config.getDuration(OVERRIDE_SWEEP, Duration.ofSeconds(30)),
         config.getInt(DISTRIBUTION_SAMPLE, 20_000),
-        config.getDuration(RECALIBRATION_AGE, Duration.ofDays(180)));
+        config.getDuration(RECALIBRATION_AGE, Duration.ofDays(180)),
+        config.getDouble(RECALIBRATION_AUC_FLOOR, 0.6));
   }
 }

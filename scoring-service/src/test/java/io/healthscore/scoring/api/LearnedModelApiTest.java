@@ -9,6 +9,7 @@ import io.grpc.Status;
 import io.healthscore.runtime.testing.Await;
 import io.healthscore.scoring.scoring.ModelDrift;
 import io.healthscore.scoring.support.FakeSignalService;
+import io.healthscore.scoring.support.MetricsText;
 import io.healthscore.scoring.support.ScoringHarness;
 import io.healthscore.scoring.support.TestScorecards;
 import io.healthscore.v1.ActivateModelRequest;
@@ -56,6 +57,7 @@ class LearnedModelApiTest {
 
   @TempDir Path dir;
   ScoringHarness h;
+  final Map<String, String> contracts = new java.util.HashMap<>();
 
   @BeforeEach
   void start() {
@@ -66,6 +68,7 @@ class LearnedModelApiTest {
       String id = "acct-" + i;
       boolean enterprise = i >= 300;
       String contract = r.nextBoolean() ? "month-to-month" : "annual";
+      contracts.put(id, contract);
       double tickets = r.nextInt(10);
       double p = enterprise ? 0.5 : ("month-to-month".equals(contract) ? 0.45 : 0.05) + (tickets >= 7 ? 0.45 : 0);
       boolean churns = r.nextDouble() < p;
@@ -227,6 +230,7 @@ class LearnedModelApiTest {
       assertEquals(s.getBand(), l.getBand());
       assertEquals(p, l.getChurnProbability(), 1e-9);
       assertFalse(s.getDriversList().isEmpty());
+      assertTrue(s.getDriversCount() <= 10, "the ten largest terms: " + s.getDriversCount());
       Driver top = s.getDrivers(0);
       assertTrue(report.getFeaturesList().contains(top.getFeature()) || report.getInteractionsList().contains(top.getFeature()),
           top.toString());
@@ -246,6 +250,43 @@ class LearnedModelApiTest {
       }
     }
     assertTrue(monthly != null, "some account's top driver is its month-to-month contract");
+  }
+
+  /**
+   * After activation, smb outcomes turn against what the model learned (annual contracts churn,
+   * month-to-month ones stay): measured on those later snapshots its AUC falls under the floor and
+   * recalibration is due, in the gauges Prometheus alerts on.
+   */
+  @Test
+  void recalibrationIsDueOnceRecentOutcomesDefeatTheModel() {
+    CalibrationReport report =
+        h.stub().calibrate(CalibrateRequest.newBuilder().addSegments("smb").setActivate(true).build()).getReport();
+    ModelDrift drift = h.server().drift();
+    h.server().measureRecentAuc();
+    assertTrue(Double.isNaN(drift.recentAuc()), "no outcome after training yet");
+    drift.refresh();
+    String before = MetricsText.scrape(h.server().metricsPort());
+    String label = "model_id=\"" + report.getModelId() + "\"";
+    assertEquals(report.getAuc(), MetricsText.value(before, "healthscore_model_auc", label), 1e-9);
+    assertEquals(0, MetricsText.value(before, "healthscore_model_recalibration_due", label));
+    assertTrue(MetricsText.sample(before, "healthscore_model_score_psi", label).isPresent(), before);
+    assertTrue(MetricsText.sample(before, "healthscore_model_feature_psi", label, "feature=\"attr.contract\"").isPresent());
+
+    long trained = h.clock.millis();
+    h.clock.advance(Duration.ofDays(170));
+    for (int i = 0; i < 300; i++) {
+      String contract = contracts.get("acct-" + i);
+      h.signals.addOutcome(Outcome.newBuilder().setEventId("later-" + i).setAccountId("acct-" + i)
+          .setType("annual".equals(contract) ? OutcomeType.OUTCOME_TYPE_CHURNED : OutcomeType.OUTCOME_TYPE_RENEWED)
+          .setOccurredAt(Timestamps.fromMillis(trained + 150 * DAY)).build());
+    }
+    h.server().measureRecentAuc();
+    assertTrue(drift.recentAuc() < 0.5, "the model ranks the new churners last: " + drift.recentAuc());
+    assertTrue(drift.recalibrationDue(), "recent AUC under the 0.6 floor, at 170 days of age");
+    drift.refresh();
+    String after = MetricsText.scrape(h.server().metricsPort());
+    assertEquals(1, MetricsText.value(after, "healthscore_model_recalibration_due", label));
+    assertEquals(drift.recentAuc(), MetricsText.value(after, "healthscore_model_recent_auc", label), 1e-9);
   }
 
   Training training(String id) {
