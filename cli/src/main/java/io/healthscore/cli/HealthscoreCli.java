@@ -7,6 +7,7 @@ import io.healthscore.cli.command.ExplainCommand;
 import io.healthscore.cli.command.ForecastCommand;
 import io.healthscore.cli.command.HistoryCommand;
 import io.healthscore.cli.command.ImportCommand;
+import io.healthscore.cli.command.ModelsCommand;
 import io.healthscore.cli.command.ReportCommand;
 import io.healthscore.cli.command.ScorecardsCommand;
 import io.healthscore.cli.command.ScoresCommand;
@@ -36,6 +37,7 @@ import picocli.CommandLine;
       CalibrateCommand.class,
       BacktestCommand.class,
       ForecastCommand.class,
+      ModelsCommand.class,
       AlertsCommand.class,
       TasksCommand.class,
       ReportCommand.class,

@@ -258,6 +258,55 @@ class CliTest {
     assertTrue(help.out().contains("import") && help.out().contains("Exit codes:"), help.out());
   }
 
+  @Test
+  @Order(8)
+  void modelsAreTrainedListedActivatedAndBacktested() throws Exception {
+    // Two dozen accounts with half a year of history; the ones with few active seats churned.
+    Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+    List<String> accounts = new ArrayList<>(List.of("account_id,name,segment,licenses,mrr,contract_start"));
+    List<String> signals = new ArrayList<>(List.of("event_id,account_id,metric,number,occurred_at"));
+    List<String> outcomes = new ArrayList<>(List.of("event_id,account_id,type,occurred_at,mrr_delta"));
+    for (int i = 0; i < 24; i++) {
+      String id = "learn-" + i;
+      boolean churns = i % 3 == 0;
+      accounts.add(id + "," + id + ",mid-market,20,1000," + now.minus(Duration.ofDays(400)));
+      for (int week = 30; week >= 15; week--) {
+        double seats = churns ? 2 + i % 2 : 15 + i % 4;
+        signals.add(id + "-" + week + "," + id + ",seats_active," + seats + "," + now.minus(Duration.ofDays(7L * week)));
+      }
+      outcomes.add(id + "-o," + id + "," + (churns ? "churned" : "renewed") + "," + now.minus(Duration.ofDays(100)) + "," + (churns ? -1000 : 0));
+    }
+    assertEquals(0, cli("import", "accounts", write("learn-accounts.csv", accounts.toArray(String[]::new)).toString()).exitCode());
+    assertEquals(0, cli("import", "signals", write("learn-signals.csv", signals.toArray(String[]::new)).toString()).exitCode());
+    assertEquals(0, cli("import", "outcomes", write("learn-outcomes.csv", outcomes.toArray(String[]::new)).toString()).exitCode());
+
+    CliRun calibrated = cli("--json", "calibrate");
+    assertEquals(0, calibrated.exitCode(), calibrated.toString());
+    String model = JSON.readTree(calibrated.out()).get("model_id").asText();
+
+    CliRun listed = cli("models", "list");
+    assertEquals(0, listed.exitCode(), listed.toString());
+    assertTrue(listed.out().startsWith("model"), listed.out());
+    assertTrue(listed.out().matches("(?s).*" + model + " +inactive +ebm +- +90d .*"), listed.out());
+
+    CliRun activated = cli("models", "activate", model);
+    assertEquals(0, activated.exitCode(), activated.toString());
+    assertTrue(activated.out().startsWith(model + ": active"), activated.out());
+    JsonNode models = JSON.readTree(cli("--json", "models", "list", "--scorecard", "-").out());
+    assertEquals(model, models.get(0).get("model_id").asText(), models.toString());
+    assertEquals("MODEL_STATE_ACTIVE", models.get(0).get("state").asText(), models.toString());
+
+    CliRun backtest = cli("backtest", "--model", model, "--folds", "3");
+    assertEquals(0, backtest.exitCode(), backtest.toString());
+    assertTrue(backtest.out().contains(", 3-fold: AUC"), backtest.out());
+    CliRun forecast = cli("forecast", "--by", "total");
+    assertTrue(forecast.out().contains("churn probabilities from model " + model), forecast.out());
+
+    assertEquals(ExitCodes.NOT_FOUND, cli("models", "activate", "no-such-model").exitCode());
+    assertEquals(ExitCodes.USAGE, cli("models", "activate").exitCode());
+    assertEquals(ExitCodes.USAGE, cli("backtest", "--model", model, "--folds", "3", "--split", "2026-01-01").exitCode());
+  }
+
   private JsonNode awaitScores(int atLeast) throws Exception {
     Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
     while (true) {
