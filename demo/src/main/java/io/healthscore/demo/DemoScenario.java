@@ -6,13 +6,13 @@ import io.grpc.StatusRuntimeException;
 import io.healthscore.cli.local.Suite;
 import io.healthscore.cli.output.Progress;
 import io.healthscore.cli.output.Terminal;
-import io.healthscore.cli.report.ForecastInterval;
 import io.healthscore.runtime.client.Channels;
 import io.healthscore.runtime.client.Deadlines;
 import io.healthscore.scoring.scorecard.ScorecardTemplates;
 import io.healthscore.scoring.scoring.ScoreViews;
 import io.healthscore.v1.Account;
 import io.healthscore.v1.Alert;
+import io.healthscore.v1.ActivateModelRequest;
 import io.healthscore.v1.AlertingServiceGrpc;
 import io.healthscore.v1.AlertingServiceGrpc.AlertingServiceBlockingStub;
 import io.healthscore.v1.AnyOfCondition;
@@ -38,6 +38,8 @@ import io.healthscore.v1.IngestSignalsResponse;
 import io.healthscore.v1.ListAlertsRequest;
 import io.healthscore.v1.ListScoresRequest;
 import io.healthscore.v1.Measure;
+import io.healthscore.v1.ModelInfo;
+import io.healthscore.v1.ModelState;
 import io.healthscore.v1.NotifyStep;
 import io.healthscore.v1.Outcome;
 import io.healthscore.v1.PlaybookStep;
@@ -56,6 +58,7 @@ import io.healthscore.v1.Severity;
 import io.healthscore.v1.Signal;
 import io.healthscore.v1.SignalServiceGrpc;
 import io.healthscore.v1.SignalServiceGrpc.SignalServiceBlockingStub;
+import io.healthscore.v1.TermImportance;
 import io.healthscore.v1.UpsertAccountsRequest;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -63,7 +66,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -81,6 +83,8 @@ public final class DemoScenario implements AutoCloseable {
   static final String WEBHOOK_SECRET = "demo-secret";
   static final String RULE_ID = "demo-health-turned";
   private static final int SIGNAL_BATCH = 5000;
+  private static final int HORIZON_DAYS = 90;
+  private static final int BACKTEST_SPLIT_DAYS_AGO = 180;
 
   private final PrintStream out;
   private final PrintWriter progressOut;
@@ -94,10 +98,12 @@ public final class DemoScenario implements AutoCloseable {
   public static final class Summary {
     public final Map<String, long[]> bandsBySegment = new TreeMap<>();
     public final List<HealthScore> topAtRisk = new ArrayList<>();
-    public final Map<String, Double> backtestAuc = new LinkedHashMap<>();
+    public final List<String> liveAccounts = new ArrayList<>();
+    public String modelId = "";
+    public BacktestReport backtest = BacktestReport.getDefaultInstance();
+    public String forecastMethod = "";
     public final List<Alert> alerts = new ArrayList<>();
     public RetentionForecast total;
-    public double[] nrrInterval;
     public long signals;
     public long outcomes;
     public long churned;
@@ -139,6 +145,7 @@ public final class DemoScenario implements AutoCloseable {
     }
     summary.outcomes = outcomes.size();
     summary.churned = portfolio.members().stream().filter(Portfolio.Member::churned).count();
+    portfolio.members().stream().filter(m -> !m.churned()).forEach(m -> summary.liveAccounts.add(m.account.getAccountId()));
     out.printf(Locale.ROOT, "  %,d signals stored; %,d outcomes (%,d churned in the past year)%n", summary.signals, summary.outcomes, summary.churned);
 
     out.println("== 3. Scores");
@@ -157,29 +164,44 @@ public final class DemoScenario implements AutoCloseable {
     }
     awaitQuietly(Duration.ofSeconds(60), () -> !webhook.deliveries().isEmpty());
 
-    out.println("== 5. Learning from the outcomes: one model per scorecard, then a backtest");
-    Progress learning = Progress.onStderr(progressOut, "calibrate and backtest", Portfolio.Segment.values().length);
-    for (Portfolio.Segment s : Portfolio.Segment.values()) {
-      String card = scorecardId(s);
-      try {
-        CalibrationReport model = scoringLong().calibrate(CalibrateRequest.newBuilder().setScorecardId(card).setHorizonDays(90).setActivate(true).build()).getReport();
-        BacktestReport backtest = scoringLong().backtest(BacktestRequest.newBuilder().setModelId(model.getModelId()).setHorizonDays(90).build()).getReport();
-        summary.backtestAuc.put(card, backtest.getAuc());
-        out.printf(Locale.ROOT, "  %-22s model %s: %,d samples, %,d churned; backtest AUC %.3f (hand-set weights %.3f)%n",
-            card, model.getModelId(), model.getSamples(), model.getPositives(), backtest.getAuc(), model.getBaselineAuc());
-      } catch (StatusRuntimeException e) {
-        if (e.getStatus().getCode() != Status.Code.FAILED_PRECONDITION) {
-          throw e;
-        }
-        out.printf("  %-22s not enough outcomes to learn from: %s%n", card, e.getStatus().getDescription());
-      }
-      learning.advance(1);
-    }
-    learning.finish();
+    out.println("== 5. Learning from the outcomes: a model from every feature and attribute, activated, then backtested");
+    learn(summary, now);
 
     collect(summary, portfolio);
     printSummary(summary, portfolio);
     return summary;
+  }
+
+  /**
+   * Learns a churn model from every feature, labelled metric and account attribute (no scorecard),
+   * serves it, and backtests it the honest way: retrained on the snapshots before a split half a
+   * year ago and tested on the later ones, which it never saw.
+   */
+  private void learn(Summary summary, Instant now) throws InterruptedException {
+    Progress learning = Progress.onStderr(progressOut, "  learn, activate, backtest", 3);
+    CalibrationReport model = scoringLong().calibrate(CalibrateRequest.newBuilder().setHorizonDays(HORIZON_DAYS).build()).getReport();
+    learning.advance(1);
+    ModelInfo active = scoring().activateModel(ActivateModelRequest.newBuilder().setModelId(model.getModelId()).build()).getModel();
+    learning.advance(1);
+    Instant split = now.minus(Duration.ofDays(BACKTEST_SPLIT_DAYS_AGO));
+    BacktestReport backtest = scoringLong().backtest(BacktestRequest.newBuilder().setModelId(model.getModelId())
+        .setHorizonDays(HORIZON_DAYS).setSplitTime(Portfolio.ts(split)).build()).getReport();
+    learning.advance(1);
+    learning.finish();
+    summary.modelId = model.getModelId();
+    summary.backtest = backtest;
+    List<String> terms = model.getImportancesList().stream().limit(4).map(TermImportance::getTerm).toList();
+    out.printf(Locale.ROOT, "  model %s (%s): %,d features, %,d samples, %,d churned; held-out AUC %.3f (plain logistic %.3f)%n",
+        model.getModelId(), active.getState() == ModelState.MODEL_STATE_ACTIVE ? "active" : "not active", model.getFeaturesCount(),
+        model.getSamples(), model.getPositives(), model.getAuc(), model.getLogisticAuc());
+    out.printf("  what moves it most: %s%n", String.join(", ", terms));
+    out.printf(Locale.ROOT, "  backtest, %s at %s: AUC %.3f, PR AUC %.3f, top decile lift %.1fx over %,d later samples%n",
+        backtest.getMethod(), split.toString().substring(0, 10), backtest.getAuc(), backtest.getPrAuc(), backtest.getTopDecileLift(),
+        backtest.getSamples());
+    // Activation rescores every account in the background; the summary reads their churn probabilities.
+    List<String> sample = summary.liveAccounts.subList(0, Math.min(summary.liveAccounts.size(), 200));
+    awaitQuietly(Duration.ofSeconds(120), () -> scoring().batchGetScores(BatchGetScoresRequest.newBuilder().addAllAccountIds(sample).build())
+        .getScoresList().stream().allMatch(HealthScore::hasChurnProbability));
   }
 
   /** The segment's scorecard: a shipped template, adapted to what the segment's customers want. */
@@ -281,13 +303,8 @@ public final class DemoScenario implements AutoCloseable {
 
   private void collect(Summary summary, Portfolio portfolio) {
     Map<String, Account> byId = new HashMap<>();
-    List<String> live = new ArrayList<>();
-    for (Portfolio.Member m : portfolio.members()) {
-      byId.put(m.account.getAccountId(), m.account);
-      if (!m.churned()) {
-        live.add(m.account.getAccountId());
-      }
-    }
+    portfolio.members().forEach(m -> byId.put(m.account.getAccountId(), m.account));
+    List<String> live = summary.liveAccounts;
     for (int i = 0; i < live.size(); i += 1000) {
       for (HealthScore s : scoring().batchGetScores(BatchGetScoresRequest.newBuilder().addAllAccountIds(live.subList(i, Math.min(live.size(), i + 1000))).build()).getScoresList()) {
         long[] bands = summary.bandsBySegment.computeIfAbsent(byId.get(s.getAccountId()).getSegment(), k -> new long[3]);
@@ -297,9 +314,9 @@ public final class DemoScenario implements AutoCloseable {
     summary.topAtRisk.addAll(scoring().listScores(ListScoresRequest.newBuilder().setOrder(ScoreOrder.SCORE_ORDER_MRR_AT_RISK_DESC).setPageSize(10).build()).getScoresList());
     summary.alerts.addAll(alerting().listAlerts(ListAlertsRequest.newBuilder().setPageSize(100).build()).getAlertsList());
     ForecastRetentionResponse forecast = scoring().forecastRetention(ForecastRetentionRequest.newBuilder()
-        .setPeriodDays(90).setGrouping(ForecastGrouping.FORECAST_GROUPING_SEGMENT).build());
+        .setPeriodDays(HORIZON_DAYS).setGrouping(ForecastGrouping.FORECAST_GROUPING_SEGMENT).build());
     summary.total = forecast.getTotal();
-    summary.nrrInterval = ForecastInterval.nrr(forecast.getTotal());
+    summary.forecastMethod = forecast.getMethod();
   }
 
   private void printSummary(Summary s, Portfolio portfolio) {
@@ -332,10 +349,11 @@ public final class DemoScenario implements AutoCloseable {
     List<WebhookReceiver.Delivery> deliveries = webhook.deliveries();
     out.printf("  webhook deliveries: %d, %s%n", deliveries.size(),
         deliveries.stream().allMatch(WebhookReceiver.Delivery::signatureValid) ? "every signature valid" : "SOME SIGNATURES INVALID");
-    s.backtestAuc.forEach((card, auc) -> out.printf(Locale.ROOT, "  backtest AUC %-22s %.3f%n", card, auc));
-    out.printf(Locale.ROOT, "  NRR forecast, next 90 days: %.1f%% (90%% interval %.1f%% to %.1f%%), GRR %.1f%%, revenue at risk %,.0f of MRR %,.0f%n",
-        100 * s.total.getExpectedNrr(), 100 * s.nrrInterval[0], 100 * s.nrrInterval[1], 100 * s.total.getExpectedGrr(),
-        s.total.getRevenueAtRisk(), s.total.getStartingMrr());
+    out.printf(Locale.ROOT, "  backtest AUC %.3f (model %s, %s, %,d samples)%n", s.backtest.getAuc(), s.modelId, s.backtest.getMethod(),
+        s.backtest.getSamples());
+    out.printf(Locale.ROOT, "  NRR forecast, next 90 days: %.1f%% (P10 %.1f%% to P90 %.1f%%), GRR %.1f%% (P10 %.1f%% to P90 %.1f%%), revenue at risk %,.0f of MRR %,.0f; churn probabilities from %s%n",
+        100 * s.total.getExpectedNrr(), 100 * s.total.getNrrP10(), 100 * s.total.getNrrP90(), 100 * s.total.getExpectedGrr(),
+        100 * s.total.getGrrP10(), 100 * s.total.getGrrP90(), s.total.getRevenueAtRisk(), s.total.getStartingMrr(), s.forecastMethod);
   }
 
   /** Up to two measures with data that pull the score down. */

@@ -11,7 +11,7 @@ import java.util.Optional;
 /**
  * The scorecard templates shipped as YAML under {@code scorecards/templates/} on the classpath:
  * {@code balanced} (every signal family), {@code dear} (Deployment, Engagement, Adoption, ROI) and
- * {@code frequency-breadth-depth} (product use only). docs/scorecards.md describes them.
+ * {@code frequency-breadth-depth} (product use and the commitment behind it). docs/scorecards.md describes them.
  */
 public final class ScorecardTemplates {
   /** Template file names, without extension. */
