@@ -302,6 +302,14 @@ class CliTest {
     CliRun forecast = cli("forecast", "--by", "total");
     assertTrue(forecast.out().contains("churn probabilities from model " + model), forecast.out());
 
+    // The report backtests the served model and draws the forecast's simulated range.
+    Path html = dir.resolve("report.html");
+    CliRun report = cli("report", "--out", html.toString());
+    assertEquals(0, report.exitCode(), report.toString());
+    String page = Files.readString(html, StandardCharsets.UTF_8);
+    assertTrue(page.contains("model " + model + ", in-sample"), page.substring(page.lastIndexOf("modelLabel") - 10, page.lastIndexOf("modelLabel") + 120));
+    assertTrue(page.matches("(?s).*\"churnMrrP90\":\\[[0-9].*"), "churned MRR P90 per segment");
+
     assertEquals(ExitCodes.NOT_FOUND, cli("models", "activate", "no-such-model").exitCode());
     assertEquals(ExitCodes.USAGE, cli("models", "activate").exitCode());
     assertEquals(ExitCodes.USAGE, cli("backtest", "--model", model, "--folds", "3", "--split", "2026-01-01").exitCode());

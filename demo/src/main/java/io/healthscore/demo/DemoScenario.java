@@ -32,6 +32,7 @@ import io.healthscore.v1.Driver;
 import io.healthscore.v1.ForecastGrouping;
 import io.healthscore.v1.ForecastRetentionRequest;
 import io.healthscore.v1.ForecastRetentionResponse;
+import io.healthscore.v1.GetRescoreRequest;
 import io.healthscore.v1.HealthScore;
 import io.healthscore.v1.IngestSignalsRequest;
 import io.healthscore.v1.IngestSignalsResponse;
@@ -47,6 +48,8 @@ import io.healthscore.v1.PutChannelRequest;
 import io.healthscore.v1.PutRuleRequest;
 import io.healthscore.v1.PutScorecardRequest;
 import io.healthscore.v1.RecordOutcomesRequest;
+import io.healthscore.v1.Rescore;
+import io.healthscore.v1.RescoreState;
 import io.healthscore.v1.RetentionForecast;
 import io.healthscore.v1.Rule;
 import io.healthscore.v1.ScoreDropCondition;
@@ -54,8 +57,10 @@ import io.healthscore.v1.ScoreOrder;
 import io.healthscore.v1.Scorecard;
 import io.healthscore.v1.ScoringServiceGrpc;
 import io.healthscore.v1.ScoringServiceGrpc.ScoringServiceBlockingStub;
+import io.healthscore.v1.ScoringServiceGrpc.ScoringServiceFutureStub;
 import io.healthscore.v1.Severity;
 import io.healthscore.v1.Signal;
+import io.healthscore.v1.StartRescoreRequest;
 import io.healthscore.v1.SignalServiceGrpc;
 import io.healthscore.v1.SignalServiceGrpc.SignalServiceBlockingStub;
 import io.healthscore.v1.TermImportance;
@@ -70,7 +75,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -174,18 +182,19 @@ public final class DemoScenario implements AutoCloseable {
 
   /**
    * Learns a churn model from every feature, labelled metric and account attribute (no scorecard),
-   * serves it, and backtests it the honest way: retrained on the snapshots before a split half a
-   * year ago and tested on the later ones, which it never saw.
+   * backtests it the honest way (retrained on the snapshots before a split half a year ago, tested
+   * on the later ones, which it never saw) and serves it.
    */
   private void learn(Summary summary, Instant now) throws InterruptedException {
-    Progress learning = Progress.onStderr(progressOut, "  learn, activate, backtest", 3);
-    CalibrationReport model = scoringLong().calibrate(CalibrateRequest.newBuilder().setHorizonDays(HORIZON_DAYS).build()).getReport();
-    learning.advance(1);
-    ModelInfo active = scoring().activateModel(ActivateModelRequest.newBuilder().setModelId(model.getModelId()).build()).getModel();
+    Progress learning = Progress.stepsOnStderr(progressOut, "  learn, backtest, activate", 3);
+    CalibrationReport model = whileTicking(learning, scoringFuture().calibrate(
+        CalibrateRequest.newBuilder().setHorizonDays(HORIZON_DAYS).build())).getReport();
     learning.advance(1);
     Instant split = now.minus(Duration.ofDays(BACKTEST_SPLIT_DAYS_AGO));
-    BacktestReport backtest = scoringLong().backtest(BacktestRequest.newBuilder().setModelId(model.getModelId())
-        .setHorizonDays(HORIZON_DAYS).setSplitTime(Portfolio.ts(split)).build()).getReport();
+    BacktestReport backtest = whileTicking(learning, scoringFuture().backtest(BacktestRequest.newBuilder().setModelId(model.getModelId())
+        .setHorizonDays(HORIZON_DAYS).setSplitTime(Portfolio.ts(split)).build())).getReport();
+    learning.advance(1);
+    ModelInfo active = scoring().activateModel(ActivateModelRequest.newBuilder().setModelId(model.getModelId()).build()).getModel();
     learning.advance(1);
     learning.finish();
     summary.modelId = model.getModelId();
@@ -198,10 +207,30 @@ public final class DemoScenario implements AutoCloseable {
     out.printf(Locale.ROOT, "  backtest, %s at %s: AUC %.3f, PR AUC %.3f, top decile lift %.1fx over %,d later samples%n",
         backtest.getMethod(), split.toString().substring(0, 10), backtest.getAuc(), backtest.getPrAuc(), backtest.getTopDecileLift(),
         backtest.getSamples());
-    // Activation rescores every account in the background; the summary reads their churn probabilities.
-    List<String> sample = summary.liveAccounts.subList(0, Math.min(summary.liveAccounts.size(), 200));
-    awaitQuietly(Duration.ofSeconds(120), () -> scoring().batchGetScores(BatchGetScoresRequest.newBuilder().addAllAccountIds(sample).build())
-        .getScoresList().stream().allMatch(HealthScore::hasChurnProbability));
+    awaitRescore();
+  }
+
+  /**
+   * Activation rescores every account in the background so that its churn probability is set;
+   * follows that rescore (StartRescore returns the running one) and starts it again if it failed.
+   */
+  private void awaitRescore() throws InterruptedException {
+    for (int attempt = 1; attempt <= 3; attempt++) {
+      Rescore r = scoring().startRescore(StartRescoreRequest.getDefaultInstance()).getRescore();
+      Progress progress = Progress.onStderr(progressOut, "  accounts rescored with the model", r.getTotal());
+      long done = 0;
+      while (r.getState() == RescoreState.RESCORE_STATE_RUNNING) {
+        Thread.sleep(250);
+        r = scoring().getRescore(GetRescoreRequest.newBuilder().setRescoreId(r.getRescoreId()).build()).getRescore();
+        progress.advance(r.getDone() - done);
+        done = r.getDone();
+      }
+      progress.finish();
+      if (r.getState() == RescoreState.RESCORE_STATE_DONE) {
+        return;
+      }
+      out.printf("  rescore %s (%s), attempt %d of 3%n", r.getState(), r.getError(), attempt);
+    }
   }
 
   /** The segment's scorecard: a shipped template, adapted to what the segment's customers want. */
@@ -391,8 +420,21 @@ public final class DemoScenario implements AutoCloseable {
     return Deadlines.withDefault(ScoringServiceGrpc.newBlockingStub(scoringChannel));
   }
 
-  private ScoringServiceBlockingStub scoringLong() {
-    return ScoringServiceGrpc.newBlockingStub(scoringChannel).withDeadlineAfter(10, TimeUnit.MINUTES);
+  private ScoringServiceFutureStub scoringFuture() {
+    return ScoringServiceGrpc.newFutureStub(scoringChannel).withDeadlineAfter(30, TimeUnit.MINUTES);
+  }
+
+  /** The call's result; meanwhile the progress line shows the step is still running. */
+  private static <T> T whileTicking(Progress progress, Future<T> call) throws InterruptedException {
+    while (true) {
+      try {
+        return call.get(500, TimeUnit.MILLISECONDS);
+      } catch (TimeoutException e) {
+        progress.tick();
+      } catch (ExecutionException e) {
+        throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+      }
+    }
   }
 
   private AlertingServiceBlockingStub alerting() {

@@ -18,9 +18,13 @@ public final class ReportCommand extends CliCommand {
   @Option(names = "--out", required = true, paramLabel = "FILE.html", description = "where to write the report")
   Path out;
 
+  @Option(names = "--folds", defaultValue = "0",
+      description = "retrain the served learned model on N folds for its ROC and calibration (slower, honest); default tests it as stored")
+  int folds;
+
   @Override
   public Integer call() throws Exception {
-    ReportData data = new ReportCollector(services(), err()).collect(Instant.now());
+    ReportData data = new ReportCollector(services(), err(), folds).collect(Instant.now());
     Files.writeString(out, HtmlReport.render(data), StandardCharsets.UTF_8);
     out().println("report written to " + out.toAbsolutePath() + " (" + data.accounts + " accounts)");
     return ExitCodes.OK;

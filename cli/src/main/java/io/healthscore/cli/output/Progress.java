@@ -18,12 +18,18 @@ public final class Progress {
   private final long total;
   private final boolean redraw;
   private final LongSupplier nanos;
+  private final boolean steps;
   private final long started;
   private long lastPrinted;
   private long done;
 
   public Progress(PrintWriter err, String label, long total, boolean redraw, LongSupplier nanos) {
+    this(err, label, total, redraw, nanos, false);
+  }
+
+  private Progress(PrintWriter err, String label, long total, boolean redraw, LongSupplier nanos, boolean steps) {
     this.err = err;
+    this.steps = steps;
     this.label = label;
     this.total = total;
     this.redraw = redraw;
@@ -34,6 +40,23 @@ public final class Progress {
 
   public static Progress onStderr(PrintWriter err, String label, long total) {
     return new Progress(err, label, total, Terminal.interactive(), System::nanoTime);
+  }
+
+  /**
+   * Progress through a few long steps (each one call that reports nothing until it ends): shows the
+   * step and the time elapsed rather than a rate; {@link #tick} keeps it moving while a step runs.
+   */
+  public static Progress stepsOnStderr(PrintWriter err, String label, long steps) {
+    return steps(err, label, steps, Terminal.interactive(), System::nanoTime);
+  }
+
+  static Progress steps(PrintWriter err, String label, long steps, boolean redraw, LongSupplier nanos) {
+    return new Progress(err, label, steps, redraw, nanos, true);
+  }
+
+  /** Redraws (or prints, when due) without progress, so a long step shows it is still running. */
+  public synchronized void tick() {
+    advance(0);
   }
 
   public synchronized void advance(long n) {
@@ -54,7 +77,9 @@ public final class Progress {
     double rate = done / seconds;
     String counts = total > 0 ? String.format(Locale.ROOT, "%,d/%,d", done, total) : String.format(Locale.ROOT, "%,d", done);
     String eta = total > 0 && rate > 0 && done < total ? " ETA " + duration((total - done) / rate) : "";
-    String text = String.format(Locale.ROOT, "%s %s, %,.0f/s%s", label, counts, rate, last ? " in " + duration(seconds) : eta);
+    String text = steps
+        ? String.format(Locale.ROOT, "%s %s, %s%s", label, counts, duration(seconds), last ? "" : " elapsed")
+        : String.format(Locale.ROOT, "%s %s, %,.0f/s%s", label, counts, rate, last ? " in " + duration(seconds) : eta);
     if (redraw) {
       double share = total > 0 ? Math.min(1, (double) done / total) : 0;
       int filled = (int) Math.round(share * BAR_WIDTH);

@@ -20,32 +20,43 @@ import io.healthscore.v1.GetScoreHistoryRequest;
 import io.healthscore.v1.HealthScore;
 import io.healthscore.v1.ListAccountsRequest;
 import io.healthscore.v1.ListAccountsResponse;
+import io.healthscore.v1.ListModelsRequest;
+import io.healthscore.v1.ListScorecardsRequest;
 import io.healthscore.v1.ListScoresRequest;
 import io.healthscore.v1.ListScoresResponse;
+import io.healthscore.v1.ModelInfo;
+import io.healthscore.v1.ModelState;
 import io.healthscore.v1.RetentionForecast;
 import io.healthscore.v1.RuleQuality;
 import io.healthscore.v1.ScoreOrder;
 import io.healthscore.v1.ScorePoint;
+import io.healthscore.v1.Scorecard;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /** Reads what the report shows from the three services. */
 public final class ReportCollector {
   private static final int WEEKS = 26;
   private static final int TOP_AT_RISK = 15;
+  private static final int HORIZON_DAYS = 90;
 
   private final Services services;
   private final java.io.PrintWriter err;
+  private final int folds;
 
-  public ReportCollector(Services services, java.io.PrintWriter err) {
+  /** {@code folds} above 0: the learned model's backtest retrains it on that many folds. */
+  public ReportCollector(Services services, java.io.PrintWriter err, int folds) {
     this.services = services;
     this.err = err;
+    this.folds = folds;
   }
 
   public ReportData collect(Instant now) {
@@ -148,17 +159,40 @@ public final class ReportCollector {
     }
   }
 
+  /**
+   * Backtests the served learned model (else the served model of a scorecard, else the default
+   * scorecard): its ROC points, calibration and churn per band. With folds, a learned model is
+   * retrained fold by fold and tested on accounts it never saw; without, it is tested as stored.
+   */
   private void backtest(ReportData d) {
+    BacktestRequest.Builder q = BacktestRequest.newBuilder().setHorizonDays(HORIZON_DAYS);
+    Optional<ModelInfo> served = services.scoring().listModels(ListModelsRequest.getDefaultInstance()).getModelsList().stream()
+        .filter(m -> m.getState() == ModelState.MODEL_STATE_ACTIVE)
+        .min(Comparator.comparing(m -> !m.getScorecardId().isEmpty()));
+    if (served.isPresent()) {
+      q.setModelId(served.get().getModelId());
+      if (folds > 0 && served.get().getScorecardId().isEmpty()) {
+        q.setFolds(folds);
+      }
+    } else {
+      Optional<String> card = services.scoring().listScorecards(ListScorecardsRequest.getDefaultInstance()).getScorecardsList().stream()
+          .filter(Scorecard::getIsDefault).map(Scorecard::getScorecardId).findFirst();
+      if (card.isEmpty()) {
+        return;
+      }
+      q.setScorecardId(card.get());
+    }
     BacktestReport r;
     try {
-      r = services.scoringLong().backtest(BacktestRequest.newBuilder().setHorizonDays(90).build()).getReport();
+      r = services.scoringLong().backtest(q.build()).getReport();
     } catch (StatusRuntimeException e) {
       if (e.getStatus().getCode() == Status.Code.FAILED_PRECONDITION || e.getStatus().getCode() == Status.Code.NOT_FOUND) {
         return;
       }
       throw e;
     }
-    d.modelLabel = r.getModelId().isEmpty() ? "scorecard " + r.getScorecardId() : "model " + r.getModelId();
+    d.modelLabel = (r.getModelId().isEmpty() ? "scorecard " + r.getScorecardId() : "model " + r.getModelId())
+        + (r.getMethod().isEmpty() ? "" : ", " + r.getMethod());
     d.auc = r.getAuc();
     d.churnRateByBand = new double[] {r.getRedChurnRate(), r.getYellowChurnRate(), r.getGreenChurnRate()};
     for (CalibrationBucket b : r.getBucketsList()) {
@@ -166,21 +200,28 @@ public final class ReportCollector {
       d.calibrationPredicted.add(b.getPredicted());
       d.calibrationObserved.add(b.getChurnRate());
     }
-    d.roc.addAll(Roc.fromBuckets(r.getBucketsList()));
+    if (r.getRocCurveCount() > 0) {
+      r.getRocCurveList().forEach(p -> d.roc.add(new double[] {p.getFalsePositiveRate(), p.getTruePositiveRate()}));
+    } else {
+      d.roc.addAll(Roc.fromBuckets(r.getBucketsList()));
+    }
   }
 
+  /** Revenue at risk and churned MRR per segment, with the P10 to P90 range of the simulated outcomes. */
   private void forecast(ReportData d) {
     ForecastRetentionResponse f = services.scoringLong().forecastRetention(
-        ForecastRetentionRequest.newBuilder().setPeriodDays(90).setGrouping(ForecastGrouping.FORECAST_GROUPING_SEGMENT).build());
+        ForecastRetentionRequest.newBuilder().setPeriodDays(HORIZON_DAYS).setGrouping(ForecastGrouping.FORECAST_GROUPING_SEGMENT).build());
     d.forecastMethod = f.getMethod();
     d.expectedNrr = f.getTotal().getExpectedNrr();
+    d.nrrP10 = f.getTotal().getNrrP10();
+    d.nrrP90 = f.getTotal().getNrrP90();
     d.expectedGrr = f.getTotal().getExpectedGrr();
     for (RetentionForecast g : f.getGroupsList()) {
       d.forecastSegments.add(g.getGroup());
       d.revenueAtRisk.add(g.getRevenueAtRisk());
-      double[] interval = ForecastInterval.revenueAtRisk(g);
-      d.revenueAtRiskLow.add(interval[0]);
-      d.revenueAtRiskHigh.add(interval[1]);
+      d.churnMrr.add(g.getExpectedChurnMrr());
+      d.churnMrrP10.add(g.getChurnMrrP10());
+      d.churnMrrP90.add(g.getChurnMrrP90());
     }
   }
 

@@ -34,13 +34,16 @@ public final class ReportData {
   public List<Double> calibrationObserved = new ArrayList<>();
   public double[] churnRateByBand = new double[3];
 
-  /** Revenue at risk per segment, with the low and high ends of its interval when the forecast gives one. */
+  /** Per segment: revenue at risk, and expected churned MRR with its P10 and P90 over simulated outcomes. */
   public List<String> forecastSegments = new ArrayList<>();
   public List<Double> revenueAtRisk = new ArrayList<>();
-  public List<Double> revenueAtRiskLow = new ArrayList<>();
-  public List<Double> revenueAtRiskHigh = new ArrayList<>();
+  public List<Double> churnMrr = new ArrayList<>();
+  public List<Double> churnMrrP10 = new ArrayList<>();
+  public List<Double> churnMrrP90 = new ArrayList<>();
   public String forecastMethod = "";
   public Double expectedNrr;
+  public Double nrrP10;
+  public Double nrrP90;
   public Double expectedGrr;
 
   /** Per rule: precision (share of its alerts followed by churn) and mean lead time in days. */

@@ -39,10 +39,13 @@ class HtmlReportTest {
     d.churnRateByBand = new double[] {0.42, 0.13, 0.03};
     d.forecastSegments = List.of("enterprise", "smb");
     d.revenueAtRisk = List.of(12000.0, 3000.0);
-    d.revenueAtRiskLow = List.of(8000.0, 2000.0);
-    d.revenueAtRiskHigh = List.of(16000.0, 4100.0);
+    d.churnMrr = List.of(9000.0, 2500.0);
+    d.churnMrrP10 = List.of(6000.0, 1800.0);
+    d.churnMrrP90 = List.of(13000.0, 3300.0);
     d.forecastMethod = "model m-1";
     d.expectedNrr = 0.97;
+    d.nrrP10 = 0.95;
+    d.nrrP90 = 0.98;
     d.expectedGrr = 0.93;
     d.rules = List.of("health-turned", "usage-drop");
     d.rulePrecision = java.util.Arrays.asList(0.6, null);
