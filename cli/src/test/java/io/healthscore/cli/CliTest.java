@@ -207,10 +207,14 @@ class CliTest {
         "  - component_id: usage",
         "    weight: 1",
         "    measures:",
-        "      - {measure_id: logins, feature: login.count_30d, weight: 1, linear: {worst: 0, best: 40}}");
+        "      - {measure_id: logins, feature: login.count_30d, weight: 1, linear: {worst: 0, best: 40}}",
+        "      - {measure_id: seats, feature: seats_used.sum_30d, weight: 1, linear: {worst: 0, best: 10}}");
     CliRun ok = cli("scorecards", "validate", good.toString());
     assertEquals(0, ok.exitCode(), ok.toString());
     assertTrue(ok.out().contains("  login: login.count_30d"), ok.out());
+    // A metric no account has ever sent is named, so a producer can fix its names before applying.
+    assertTrue(ok.out().contains("warning: measure seats: no account has ever sent metric seats_used;"), ok.out());
+    assertFalse(ok.out().contains("metric login;"), ok.out());
     CliRun preview = cli("--json", "scorecards", "preview", good.toString());
     assertEquals(0, preview.exitCode(), preview.toString());
     assertTrue(JSON.readTree(preview.out()).isObject());

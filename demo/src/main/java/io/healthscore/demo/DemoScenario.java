@@ -1,5 +1,6 @@
 package io.healthscore.demo;
 
+import com.google.protobuf.util.Timestamps;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -71,6 +72,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -110,6 +112,8 @@ public final class DemoScenario implements AutoCloseable {
     public String modelId = "";
     public BacktestReport backtest = BacktestReport.getDefaultInstance();
     public String forecastMethod = "";
+    /** Seconds each step took, in order. */
+    public final Map<String, Long> stepSeconds = new LinkedHashMap<>();
     public final List<Alert> alerts = new ArrayList<>();
     public RetentionForecast total;
     public long signals;
@@ -131,6 +135,7 @@ public final class DemoScenario implements AutoCloseable {
     Instant now = Instant.now();
     Portfolio portfolio = new Portfolio(now, accountCount, 42);
     Summary summary = new Summary();
+    Stopwatch step = new Stopwatch(summary.stepSeconds);
 
     out.println("== 1. Three segments, each with its own scorecard, and an alert rule");
     for (Portfolio.Segment s : Portfolio.Segment.values()) {
@@ -141,12 +146,14 @@ public final class DemoScenario implements AutoCloseable {
     alertRule();
     out.printf("  rule %s: green -> yellow/red, or a drop of 1.5 in 7 days; webhook %s%n", RULE_ID, webhook.url());
 
+    step.lap("scorecards and rule");
     out.printf("== 2. %,d accounts, a year of signals, and the renewals and churn of the past year%n", accountCount);
     List<Account> accounts = portfolio.accounts();
     for (int i = 0; i < accounts.size(); i += 500) {
       signals().upsertAccounts(UpsertAccountsRequest.newBuilder().addAllAccounts(accounts.subList(i, Math.min(accounts.size(), i + 500))).build());
     }
-    summary.signals = loadSignals(portfolio);
+    Map<String, Long> ackedAt = new HashMap<>();
+    summary.signals = loadSignals(portfolio, ackedAt);
     List<Outcome> outcomes = portfolio.outcomes();
     for (int i = 0; i < outcomes.size(); i += 1000) {
       signals().recordOutcomes(RecordOutcomesRequest.newBuilder().addAllOutcomes(outcomes.subList(i, Math.min(outcomes.size(), i + 1000))).build());
@@ -156,8 +163,10 @@ public final class DemoScenario implements AutoCloseable {
     portfolio.members().stream().filter(m -> !m.churned()).forEach(m -> summary.liveAccounts.add(m.account.getAccountId()));
     out.printf(Locale.ROOT, "  %,d signals stored; %,d outcomes (%,d churned in the past year)%n", summary.signals, summary.outcomes, summary.churned);
 
+    step.lap("load");
     out.println("== 3. Scores");
-    awaitScored(accounts.size());
+    awaitScored(ackedAt);
+    step.lap("scores caught up");
 
     out.println("== 4. A bad week for three healthy accounts: payments fail, champion and sponsor leave");
     List<HealthScore> healthy = scoring().listScores(ListScoresRequest.newBuilder().setScorecardId(scorecardId(Portfolio.Segment.ENTERPRISE))
@@ -166,14 +175,16 @@ public final class DemoScenario implements AutoCloseable {
       ingest(portfolio.downturn(h.getAccountId()));
     }
     for (HealthScore h : healthy) {
-      awaitQuietly(Duration.ofSeconds(60), () -> score(h.getAccountId()).getScore() < h.getScore() - 1);
+      awaitQuietly(Duration.ofSeconds(120), () -> score(h.getAccountId()).getScore() < h.getScore() - 1);
       HealthScore after = score(h.getAccountId());
       out.printf(Locale.ROOT, "  %s: %.1f %s -> %.1f %s%n", h.getAccountId(), h.getScore(), band(h.getBand()), after.getScore(), band(after.getBand()));
     }
     awaitQuietly(Duration.ofSeconds(60), () -> !webhook.deliveries().isEmpty());
+    step.lap("bad week and alerts");
 
     out.println("== 5. Learning from the outcomes: a model from every feature and attribute, activated, then backtested");
     learn(summary, now);
+    step.lap("learn, backtest, activate, rescore");
 
     collect(summary, portfolio);
     printSummary(summary, portfolio);
@@ -281,20 +292,31 @@ public final class DemoScenario implements AutoCloseable {
         .build());
   }
 
-  private long loadSignals(Portfolio portfolio) throws InterruptedException {
+  /**
+   * Sends every account's year in large batches; records when each account's last batch was
+   * acknowledged, so that the scoring step can tell when its score has caught up.
+   */
+  private long loadSignals(Portfolio portfolio, Map<String, Long> ackedAt) throws InterruptedException {
     Progress progress = Progress.onStderr(progressOut, "  signals of accounts", portfolio.members().size());
     long accepted = 0;
     List<Signal> batch = new ArrayList<>(SIGNAL_BATCH + 2000);
+    List<String> inBatch = new ArrayList<>();
     for (Portfolio.Member m : portfolio.members()) {
       batch.addAll(portfolio.signals(m));
+      inBatch.add(m.account.getAccountId());
       if (batch.size() >= SIGNAL_BATCH) {
         accepted += ingest(batch);
+        long at = System.currentTimeMillis();
+        inBatch.forEach(id -> ackedAt.put(id, at));
         batch = new ArrayList<>(SIGNAL_BATCH + 2000);
+        inBatch.clear();
       }
       progress.advance(1);
     }
     if (!batch.isEmpty()) {
       accepted += ingest(batch);
+      long at = System.currentTimeMillis();
+      inBatch.forEach(id -> ackedAt.put(id, at));
     }
     progress.finish();
     return accepted;
@@ -315,17 +337,35 @@ public final class DemoScenario implements AutoCloseable {
     }
   }
 
-  private void awaitScored(int accounts) throws InterruptedException {
-    Progress progress = Progress.onStderr(progressOut, "  accounts scored", accounts);
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-    long scored = 0;
-    while (scored < accounts && System.nanoTime() < deadline) {
-      long now = scoring().listScores(ListScoresRequest.newBuilder().setPageSize(1).build()).getTotalSize();
-      progress.advance(now - scored);
-      scored = now;
-      if (scored < accounts) {
-        Thread.sleep(250);
+  /**
+   * Waits until the scores have caught up with the signals: an account counts once its score was
+   * computed after its last batch was acknowledged. A score that did not change materially is not
+   * stored again, so the wait also ends when no score has changed for three polls in a row.
+   */
+  private void awaitScored(Map<String, Long> ackedAt) throws InterruptedException {
+    List<String> ids = new ArrayList<>(ackedAt.keySet());
+    Progress progress = Progress.onStderr(progressOut, "  accounts scored", ids.size());
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
+    long caughtUp = 0;
+    long previous = 0;
+    int unchanged = 0;
+    while (caughtUp < ids.size() && unchanged < 3 && System.nanoTime() < deadline) {
+      Thread.sleep(1000);
+      long now = 0;
+      long fingerprint = 0;
+      for (int i = 0; i < ids.size(); i += 1000) {
+        for (HealthScore h : scoring().batchGetScores(BatchGetScoresRequest.newBuilder().addAllAccountIds(ids.subList(i, Math.min(ids.size(), i + 1000))).build()).getScoresList()) {
+          long computed = Timestamps.toMillis(h.getComputedAt());
+          fingerprint = 31 * fingerprint + computed;
+          if (computed >= ackedAt.get(h.getAccountId())) {
+            now++;
+          }
+        }
       }
+      unchanged = fingerprint == previous ? unchanged + 1 : 0;
+      previous = fingerprint;
+      progress.advance(now - caughtUp);
+      caughtUp = now;
     }
     progress.finish();
   }
@@ -380,6 +420,7 @@ public final class DemoScenario implements AutoCloseable {
         deliveries.stream().allMatch(WebhookReceiver.Delivery::signatureValid) ? "every signature valid" : "SOME SIGNATURES INVALID");
     out.printf(Locale.ROOT, "  backtest AUC %.3f (model %s, %s, %,d samples)%n", s.backtest.getAuc(), s.modelId, s.backtest.getMethod(),
         s.backtest.getSamples());
+    out.printf("  time per step: %s%n", String.join(", ", s.stepSeconds.entrySet().stream().map(e -> e.getKey() + " " + e.getValue() + " s").toList()));
     out.printf(Locale.ROOT, "  NRR forecast, next 90 days: %.1f%% (P10 %.1f%% to P90 %.1f%%), GRR %.1f%% (P10 %.1f%% to P90 %.1f%%), revenue at risk %,.0f of MRR %,.0f; churn probabilities from %s%n",
         100 * s.total.getExpectedNrr(), 100 * s.total.getNrrP10(), 100 * s.total.getNrrP90(), 100 * s.total.getExpectedGrr(),
         100 * s.total.getGrrP10(), 100 * s.total.getGrrP90(), s.total.getRevenueAtRisk(), s.total.getStartingMrr(), s.forecastMethod);
@@ -394,6 +435,22 @@ public final class DemoScenario implements AutoCloseable {
       }
     }
     return out;
+  }
+
+  /** Wall time between laps, for the summary: where a run spends its time. */
+  private static final class Stopwatch {
+    private final Map<String, Long> laps;
+    private long last = System.nanoTime();
+
+    Stopwatch(Map<String, Long> laps) {
+      this.laps = laps;
+    }
+
+    void lap(String name) {
+      long now = System.nanoTime();
+      laps.put(name, TimeUnit.NANOSECONDS.toSeconds(now - last));
+      last = now;
+    }
   }
 
   private HealthScore score(String accountId) {

@@ -26,12 +26,14 @@ import io.healthscore.scoring.scoring.IsolatingRecompute;
 import io.healthscore.scoring.scoring.ModelDrift;
 import io.healthscore.scoring.scoring.ModelRegistry;
 import io.healthscore.scoring.scoring.OverrideExpiry;
+import io.healthscore.scoring.scoring.PortfolioMetrics;
 import io.healthscore.scoring.scoring.ScoreMetrics;
 import io.healthscore.scoring.scoring.ScorecardAdmin;
 import io.healthscore.scoring.scoring.ScorecardRegistry;
 import io.healthscore.scoring.scoring.Scorer;
 import io.healthscore.scoring.scoring.ScoringSettings;
 import io.healthscore.scoring.scoring.SetAsideAccounts;
+import io.healthscore.scoring.store.MetricCatalogStore;
 import io.healthscore.scoring.store.ModelStore;
 import io.healthscore.scoring.store.OverrideStore;
 import io.healthscore.scoring.store.ScoreChangeLog;
@@ -120,16 +122,25 @@ public final class ScoringServer implements AutoCloseable {
     SignalsClient signals = new SignalsClient(signalsChannel, settings.signalsDeadline());
     this.directory = new AccountDirectory(signals);
     ScoreCache cache = new ScoreCache(settings.cacheSize(), metrics.registry());
+    PortfolioMetrics portfolio = new PortfolioMetrics(new MetricCatalogStore(database), clock);
     Scorer scorer =
         new Scorer(
             scorecards, models, directory, signals, scores, history, overrides, changes, cache,
-            new ScoreMetrics(metrics.registry()), settings, clock);
+            new ScoreMetrics(metrics.registry()), settings, portfolio, clock);
     this.admin = new ScorecardAdmin(scorecardStore, scorecards, clock);
     SetAsideAccounts setAside = new SetAsideAccounts(new SetAsideStore(database), clock, metrics.registry());
     this.recompute = new IsolatingRecompute(scorer, setAside, directory);
     this.rescores =
         new RescoreJobs(directory, scorer, recompute, scores, scorecards, clock, settings.distributionSample());
-    this.feed = new SignalsFeedConsumer(signals, cursors, directory, recompute, metrics.registry());
+    // Accounts scored before the portfolio was seen to send a milestone metric counted it as not
+    // sent; rescore them once it appears.
+    portfolio.onFirstSeen(
+        fresh -> {
+          if (scorecards.all().stream().anyMatch(c -> c.milestoneMetrics().stream().anyMatch(fresh::contains))) {
+            rescores.start("");
+          }
+        });
+    this.feed = new SignalsFeedConsumer(signals, cursors, directory, recompute, portfolio, metrics.registry());
     this.overrideExpiry = new OverrideExpiry(overrides, scorecards, directory, scorer);
     TrainingJobs trainings = new TrainingJobs(clock);
     this.learning =

@@ -15,6 +15,8 @@ import io.healthscore.scoring.engine.AccountSnapshot;
 import io.healthscore.scoring.engine.Bands;
 import io.healthscore.scoring.engine.CompiledScorecard;
 import io.healthscore.scoring.engine.ComputedScore;
+import io.healthscore.scoring.engine.FeatureNames;
+import io.healthscore.scoring.engine.MetricCatalog;
 import io.healthscore.scoring.engine.ScoreExplainer;
 import io.healthscore.scoring.engine.ScoringContext;
 import io.healthscore.scoring.engine.SegmentDistributions;
@@ -414,7 +416,8 @@ public final class ScoringServiceImpl extends ScoringServiceGrpc.ScoringServiceI
       }
     }
     List<AccountSnapshot> snapshots = signals.current(sample, FeatureDemand.of(List.of(compiled)));
-    ScoringContext ctx = new ScoringContext(clock.millis(), SegmentDistributions.build(compiled, snapshots));
+    MetricCatalog portfolio = scorer.portfolioMetrics();
+    ScoringContext ctx = new ScoringContext(clock.millis(), SegmentDistributions.build(compiled, snapshots), portfolio);
     ScoreDistribution.Builder d = ScoreDistribution.newBuilder();
     long[] histogram = new long[10];
     double sum = 0;
@@ -441,6 +444,15 @@ public final class ScoringServiceImpl extends ScoringServiceGrpc.ScoringServiceI
       d.addHistogram(h);
     }
     ValidateScorecardResponse.Builder response = ValidateScorecardResponse.newBuilder().setValid(true).setPreview(d);
+    Set<String> neverSent = new LinkedHashSet<>();
+    compiled.metricsReadByMeasure().forEach((measure, metrics) -> {
+      for (String metric : metrics) {
+        if (!portfolio.everSent(metric) && neverSent.add(metric)) {
+          response.addWarnings("measure " + measure + ": no account has ever sent metric " + metric
+              + "; the measure counts as no data until one does");
+        }
+      }
+    });
     if (snapshots.isEmpty()) {
       response.addWarnings("no current account matches the scorecard's segments and stages; the preview is empty");
     } else {
@@ -448,7 +460,7 @@ public final class ScoringServiceImpl extends ScoringServiceGrpc.ScoringServiceI
       for (int i = 0; i < compiled.measureCount(); i++) {
         Measure m = compiled.measure(i);
         for (String f : List.of(m.getFeature(), m.getDenominatorFeature())) {
-          if (!f.isEmpty() && !seenFeatures.contains(f) && warned.add(f)) {
+          if (!f.isEmpty() && !seenFeatures.contains(f) && !neverSent.contains(FeatureNames.metricOf(f)) && warned.add(f)) {
             response.addWarnings("measure " + m.getMeasureId() + ": no sampled account has feature " + f);
           }
         }

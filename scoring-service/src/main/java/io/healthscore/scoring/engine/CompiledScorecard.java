@@ -14,6 +14,7 @@ import io.healthscore.v1.MissingPolicy;
 import io.healthscore.v1.Scorecard;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.LinkedHashSet;
 import java.util.Locale;
@@ -75,6 +76,7 @@ public final class CompiledScorecard {
   private final double[] paramA;
   private final double[] paramB;
   private final String[][] milestoneFeature;
+  private final String[][] milestoneMetric;
   private final int[][] milestoneDue;
   private final int[] percentileMeasures;
   private final int extrasLength;
@@ -131,6 +133,7 @@ public final class CompiledScorecard {
     this.paramA = new double[n];
     this.paramB = new double[n];
     this.milestoneFeature = new String[n][];
+    this.milestoneMetric = new String[n][];
     this.milestoneDue = new int[n][];
     int slots = 0;
     List<Integer> pct = new ArrayList<>();
@@ -189,6 +192,7 @@ public final class CompiledScorecard {
           List<Milestone> stones = x.getJourney().getMilestonesList();
           milestoneFeature[m] =
               stones.stream().map(s -> FeatureNames.daysSinceFirst(s.getMetric())).toArray(String[]::new);
+          milestoneMetric[m] = stones.stream().map(Milestone::getMetric).toArray(String[]::new);
           milestoneDue[m] = stones.stream().mapToInt(Milestone::getDueDay).toArray();
         }
         default -> throw new IllegalStateException("validated scorecard without mapping");
@@ -291,6 +295,41 @@ public final class CompiledScorecard {
     return labelsRead;
   }
 
+  /**
+   * The producer metrics behind what this scorecard reads, per measure id: the metric of each
+   * feature and label, without the account record's own features ({@code account.*}, {@code attr.*}).
+   */
+  public Map<String, Set<String>> metricsReadByMeasure() {
+    Map<String, Set<String>> out = new LinkedHashMap<>();
+    for (int m = 0; m < n; m++) {
+      Set<String> metrics = new LinkedHashSet<>();
+      if (mapping[m] == JOURNEY) {
+        metrics.addAll(Arrays.asList(milestoneMetric[m]));
+      } else {
+        for (String f : new String[] {feature[m], denominator[m]}) {
+          if (f != null && !f.isEmpty() && !f.startsWith("account.") && !f.startsWith("attr.")) {
+            metrics.add(FeatureNames.metricOf(f));
+          }
+        }
+      }
+      if (!metrics.isEmpty()) {
+        out.put(measures[m].getMeasureId(), metrics);
+      }
+    }
+    return out;
+  }
+
+  /** The metrics of this scorecard's journey milestones. */
+  public Set<String> milestoneMetrics() {
+    Set<String> out = new LinkedHashSet<>();
+    for (int m = 0; m < n; m++) {
+      if (mapping[m] == JOURNEY) {
+        out.addAll(Arrays.asList(milestoneMetric[m]));
+      }
+    }
+    return out;
+  }
+
   public String id() {
     return id;
   }
@@ -349,8 +388,9 @@ public final class CompiledScorecard {
     long[] staleMask = null;
     double[] points = new double[n];
     double coverage = 0;
+    MetricCatalog catalog = ctx.metrics() == null ? MetricCatalog.UNKNOWN : ctx.metrics();
     for (int m = 0; m < n; m++) {
-      float v = (float) read(m, f, labels);
+      float v = (float) read(m, f, labels, catalog);
       values[m] = v;
       boolean stale = false;
       if (ageSlot[m] >= 0) {
@@ -592,12 +632,12 @@ public final class CompiledScorecard {
    * journey the share of milestones due by now that were reached on time. NaN when missing.
    */
   public double rawValue(int m, AccountSnapshot a) {
-    return read(m, a.features() == null ? Map.of() : a.features(), a.labels() == null ? Map.of() : a.labels());
+    return read(m, a.features() == null ? Map.of() : a.features(), a.labels() == null ? Map.of() : a.labels(), MetricCatalog.UNKNOWN);
   }
 
-  private double read(int m, Map<String, Double> f, Map<String, String> labels) {
+  private double read(int m, Map<String, Double> f, Map<String, String> labels, MetricCatalog catalog) {
     if (mapping[m] == JOURNEY) {
-      return journeyShare(m, f);
+      return journeyShare(m, f, catalog);
     }
     Double x = f.get(feature[m]);
     if (x == null) {
@@ -623,9 +663,11 @@ public final class CompiledScorecard {
   /**
    * Milestones due by now (due day within the tenure) that were reached by their due day, over
    * those due. A milestone's reach day is tenure minus the days since its metric's first signal.
-   * NaN (no data) when none is due yet or the account has sent none of the milestone metrics.
+   * Milestones whose metric no account of the portfolio has ever sent are left out: the producer
+   * does not send them, so nobody missed them. NaN (no data) when none is due yet or the account
+   * has sent none of the milestone metrics.
    */
-  private double journeyShare(int m, Map<String, Double> f) {
+  private double journeyShare(int m, Map<String, Double> f, MetricCatalog catalog) {
     Double tenure = f.get(FeatureNames.TENURE_DAYS);
     if (tenure == null || tenure.isNaN()) {
       return Double.NaN;
@@ -635,6 +677,9 @@ public final class CompiledScorecard {
     boolean anyReached = false;
     int[] dueDays = milestoneDue[m];
     for (int i = 0; i < dueDays.length; i++) {
+      if (!catalog.everSent(milestoneMetric[m][i])) {
+        continue;
+      }
       Double sinceFirst = f.get(milestoneFeature[m][i]);
       anyReached |= sinceFirst != null;
       if (dueDays[i] <= tenure) {
@@ -644,8 +689,8 @@ public final class CompiledScorecard {
         }
       }
     }
-    // No milestone signal at all most often means the producer does not send milestones, not
-    // that every one was missed: no data rather than a failed journey.
+    // No milestone signal at all most often means the producer does not send milestones for this
+    // account, not that every one was missed: no data rather than a failed journey.
     return due == 0 || !anyReached ? Double.NaN : (double) onTime / due;
   }
 

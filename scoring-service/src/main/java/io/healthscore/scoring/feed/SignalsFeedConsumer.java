@@ -6,6 +6,7 @@ import io.healthscore.runtime.db.CursorStore;
 import io.healthscore.runtime.stream.StreamFollower;
 import io.healthscore.scoring.engine.AccountSnapshot;
 import io.healthscore.scoring.scoring.IsolatingRecompute;
+import io.healthscore.scoring.scoring.PortfolioMetrics;
 import io.healthscore.scoring.upstream.AccountDirectory;
 import io.healthscore.scoring.upstream.AccountInfo;
 import io.healthscore.scoring.upstream.ChangeFeed;
@@ -58,6 +59,7 @@ public final class SignalsFeedConsumer implements AutoCloseable {
   /** The same for the batch whose features are being read ahead; 0 when none is. */
   private volatile long readingSinceMillis;
   private final Counter changesApplied;
+  private final PortfolioMetrics portfolio;
 
   /** A batch whose features were read, waiting for the applier; snapshots null when unreadable. */
   private record Prepared(
@@ -80,8 +82,10 @@ public final class SignalsFeedConsumer implements AutoCloseable {
       CursorStore cursors,
       AccountDirectory directory,
       IsolatingRecompute recompute,
+      PortfolioMetrics portfolio,
       MeterRegistry registry) {
     this.cursors = cursors;
+    this.portfolio = portfolio;
     this.directory = directory;
     this.recompute = recompute;
     this.applied.set(cursors.load(CONSUMER));
@@ -164,12 +168,16 @@ public final class SignalsFeedConsumer implements AutoCloseable {
   private Prepared prepare(List<AccountChange> batch, int stamp) {
     Set<String> ids = new LinkedHashSet<>();
     Set<String> edited = new LinkedHashSet<>();
+    Set<String> metrics = new LinkedHashSet<>();
     for (AccountChange change : batch) {
       ids.add(change.getAccountId());
+      metrics.addAll(change.getMetricsList());
       if (change.getKindsList().contains(ChangeKind.CHANGE_KIND_ACCOUNT)) {
         edited.add(change.getAccountId());
       }
     }
+    // Before the batch is scored, so that its accounts are scored knowing what the portfolio sends.
+    portfolio.record(metrics);
     directory.refreshAll(edited);
     List<AccountInfo> accounts = new ArrayList<>(ids.size());
     for (String id : ids) {

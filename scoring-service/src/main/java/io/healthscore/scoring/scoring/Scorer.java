@@ -9,6 +9,7 @@ import io.healthscore.scoring.engine.Bands;
 import io.healthscore.scoring.engine.CompiledScorecard;
 import io.healthscore.scoring.engine.ComputedScore;
 import io.healthscore.scoring.engine.ParentRollup;
+import io.healthscore.scoring.engine.MetricCatalog;
 import io.healthscore.scoring.engine.ScoringContext;
 import io.healthscore.scoring.store.HistoryPoint;
 import io.healthscore.scoring.store.OverrideRecord;
@@ -74,6 +75,7 @@ public final class Scorer {
   private final ScoreChangeLog changes;
   private final ScoreCache cache;
   private final ScoreMetrics metrics;
+  private final MetricCatalog portfolio;
   private final ScoringSettings settings;
   private final Clock clock;
 
@@ -89,8 +91,10 @@ public final class Scorer {
       ScoreCache cache,
       ScoreMetrics metrics,
       ScoringSettings settings,
+      MetricCatalog portfolio,
       Clock clock) {
     this.scorecards = scorecards;
+    this.portfolio = portfolio;
     this.models = models;
     this.directory = directory;
     this.features = features;
@@ -107,6 +111,11 @@ public final class Scorer {
 
   public Clock clock() {
     return clock;
+  }
+
+  /** The metrics the portfolio has ever sent, which every score is computed against. */
+  public MetricCatalog portfolioMetrics() {
+    return portfolio;
   }
 
   /** The accounts' current snapshots, with the features the active scorecards read. */
@@ -258,7 +267,7 @@ public final class Scorer {
       // band from its value alone.
       Band prevBand =
           p.prev == null || p.prev.computed().noData() ? Band.BAND_UNSPECIFIED : p.prev.computed().computedBand();
-      ScoringContext ctx = new ScoringContext(now, scorecards.distributions(p.card.id()));
+      ScoringContext ctx = new ScoringContext(now, scorecards.distributions(p.card.id()), portfolio);
       ComputedScore computed = p.card.score(p.snapshot, ctx, prevBand);
       if (p.learned != null) {
         computed = withLearnedScore(computed, p.learned, p.card, prevBand);

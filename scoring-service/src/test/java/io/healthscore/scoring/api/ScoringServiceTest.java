@@ -29,9 +29,11 @@ import io.healthscore.v1.GetScoreHistoryResponse;
 import io.healthscore.v1.GetScoreRequest;
 import io.healthscore.v1.GetScorecardRequest;
 import io.healthscore.v1.HealthScore;
+import io.healthscore.v1.LinearMapping;
 import io.healthscore.v1.ListScorecardsRequest;
 import io.healthscore.v1.ListScoresRequest;
 import io.healthscore.v1.ListScoresResponse;
+import io.healthscore.v1.Measure;
 import io.healthscore.v1.PutScorecardRequest;
 import io.healthscore.v1.PutScorecardResponse;
 import io.healthscore.v1.ScoreChange;
@@ -399,6 +401,15 @@ class ScoringServiceTest {
     assertEquals(1, r.getPreview().getGreen());
     assertEquals(10, r.getPreview().getHistogramCount());
     assertEquals(1, h.stub().listScorecards(ListScorecardsRequest.getDefaultInstance()).getScorecardsCount());
+    // A measure reading a metric no account has ever sent is a warning, not a problem.
+    Scorecard seats = candidate.toBuilder().setComponents(0, candidate.getComponents(0).toBuilder()
+        .addMeasures(Measure.newBuilder().setMeasureId("seats").setFeature("seats_used.sum_30d").setWeight(1)
+            .setLinear(LinearMapping.newBuilder().setWorst(0).setBest(10)))).build();
+    List<String> warnings =
+        h.stub().validateScorecard(ValidateScorecardRequest.newBuilder().setScorecard(seats).build()).getWarningsList();
+    assertTrue(warnings.contains("measure seats: no account has ever sent metric seats_used; the measure counts as no data until one does"),
+        warnings.toString());
+    assertTrue(warnings.stream().noneMatch(w -> w.contains("metric logins")), warnings.toString());
     Scorecard invalid = candidate.toBuilder().setScorecardId("Not Valid!").build();
     assertTrue(fields(() -> h.stub().validateScorecard(ValidateScorecardRequest.newBuilder().setScorecard(invalid).build()))
         .contains("scorecard.scorecard_id"));

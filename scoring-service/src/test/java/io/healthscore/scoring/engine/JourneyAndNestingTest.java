@@ -17,6 +17,7 @@ import io.healthscore.v1.Measure;
 import io.healthscore.v1.Milestone;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class JourneyAndNestingTest {
@@ -33,8 +34,16 @@ class JourneyAndNestingTest {
                   .addMilestones(Milestone.newBuilder().setMilestoneId("value").setMetric("milestone.value").setDueDay(90)));
 
   private static double journeyPoints(Map<String, Double> f) {
+    return journeyPoints(f, ctx());
+  }
+
+  private static double journeyPoints(Map<String, Double> f, ScoringContext ctx) {
     CompiledScorecard sc = compiled(JOURNEY.clone());
-    return sc.evaluate(sc.score(account(f), ctx(), Band.BAND_UNSPECIFIED)).points()[0];
+    return sc.evaluate(sc.score(account(f), ctx, Band.BAND_UNSPECIFIED)).points()[0];
+  }
+
+  private static ScoringContext portfolioSending(Set<String> metrics) {
+    return new ScoringContext(ctx().nowMillis(), ctx().distributions(), metrics::contains);
   }
 
   @Test
@@ -69,6 +78,31 @@ class JourneyAndNestingTest {
     // The milestone due on day 90 was reached (late); the two earlier ones were missed.
     Map<String, Double> f = Map.of("account.tenure_days", 100.0, "milestone.value.days_since_first", 2.0);
     assertEquals(0, journeyPoints(f), EPS);
+  }
+
+  @Test
+  void milestonesNoAccountOfThePortfolioHasEverSentAreLeftOutNotMissed() {
+    // Kickoff and live reached on time; the day-90 milestone is due too.
+    Map<String, Double> f = Map.of("account.tenure_days", 100.0, "milestone.kickoff.days_since_first", 95.0,
+        "milestone.live.days_since_first", 60.0);
+    // Without knowing what the portfolio sends, the unreached one counts as missed: two of three.
+    assertEquals(10 * 2 / 3.0, journeyPoints(f), EPS);
+    // Nobody has ever sent milestone.value: it is not a milestone this producer tracks.
+    assertEquals(10, journeyPoints(f, portfolioSending(Set.of("milestone.kickoff", "milestone.live"))), EPS);
+    // Someone has: this account missed it.
+    assertEquals(10 * 2 / 3.0,
+        journeyPoints(f, portfolioSending(Set.of("milestone.kickoff", "milestone.live", "milestone.value"))), EPS);
+    // No account has ever sent any milestone: no data for every account, whatever it sent.
+    assertTrue(Double.isNaN(journeyPoints(f, portfolioSending(Set.of()))));
+  }
+
+  @Test
+  void metricsReadByMeasureNameTheProducerMetricsNotTheAccountRecord() {
+    CompiledScorecard sc = CompiledScorecard.compile(card(component("c", 1,
+        JOURNEY.clone(), linear("per_seat", "logins.sum_30d", 0, 10).setDenominatorFeature("account.licenses"))));
+    assertEquals(Map.of("journey", Set.of("milestone.kickoff", "milestone.live", "milestone.value"), "per_seat", Set.of("logins")),
+        sc.metricsReadByMeasure());
+    assertEquals(Set.of("milestone.kickoff", "milestone.live", "milestone.value"), sc.milestoneMetrics());
   }
 
   @Test

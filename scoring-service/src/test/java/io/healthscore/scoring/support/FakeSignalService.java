@@ -4,6 +4,7 @@ import com.google.protobuf.Timestamp;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.healthscore.scoring.engine.FeatureNames;
 import io.healthscore.v1.Account;
 import io.healthscore.v1.AccountChange;
 import io.healthscore.v1.BatchGetFeaturesRequest;
@@ -98,7 +99,9 @@ public final class FakeSignalService extends SignalServiceGrpc.SignalServiceImpl
   /** Sets the account's current features (valid from now on) and publishes a SIGNALS change. */
   public void setFeatures(String accountId, Map<String, Double> values) {
     setFeaturesFrom(accountId, 0, values, Map.of());
-    publish(accountId, ChangeKind.CHANGE_KIND_SIGNALS);
+    // Like signals-service, the change names the metrics that received signals.
+    List<String> metrics = values.keySet().stream().filter(f -> !f.startsWith("account.")).map(FeatureNames::metricOf).distinct().toList();
+    publish(accountId, ChangeKind.CHANGE_KIND_SIGNALS, metrics);
   }
 
   /** Features valid from {@code fromMillis}, without a feed entry (history for calibration). */
@@ -125,12 +128,17 @@ public final class FakeSignalService extends SignalServiceGrpc.SignalServiceImpl
   }
 
   private void publish(String accountId, ChangeKind kind) {
+    publish(accountId, kind, List.of());
+  }
+
+  private void publish(String accountId, ChangeKind kind, List<String> metrics) {
     synchronized (feedSignal) {
       feed.add(
           AccountChange.newBuilder()
               .setCursor(cursor.incrementAndGet())
               .setAccountId(accountId)
               .addKinds(kind)
+              .addAllMetrics(metrics)
               .setChangeTime(ts(System.currentTimeMillis()))
               .build());
       feedSignal.notifyAll();
