@@ -80,13 +80,13 @@ final class LogisticRegression {
     double[] coefficients = new double[k];
     double[] wald = new double[k];
     double intercept = theta[0];
+    // One inversion for every coefficient's variance: solving once per coefficient costs k times as much.
+    double[] variances = inverseDiagonal(hessian);
     for (int j = 0; j < k; j++) {
       if (sd[j] > 0) {
         coefficients[j] = theta[j + 1] / sd[j];
         intercept -= coefficients[j] * mean[j];
-        double[] unit = new double[k + 1];
-        unit[j + 1] = 1;
-        double variance = solve(hessian, unit)[j + 1];
+        double variance = variances[j + 1];
         wald[j] = variance > 0 ? theta[j + 1] / Math.sqrt(variance) : 0;
       }
     }
@@ -99,6 +99,54 @@ final class LogisticRegression {
     for (int j = 0; j < x.length; j++) {
       z[j + 1] = sd[j] > 0 ? (x[j] - mean[j]) / sd[j] : 0;
     }
+  }
+
+  /** The diagonal of a⁻¹, by Gauss-Jordan elimination with partial pivoting (a is positive definite here). */
+  private static double[] inverseDiagonal(double[][] a) {
+    int n = a.length;
+    double[][] m = new double[n][];
+    double[][] inv = new double[n][n];
+    for (int i = 0; i < n; i++) {
+      m[i] = a[i].clone();
+      inv[i][i] = 1;
+    }
+    for (int col = 0; col < n; col++) {
+      int pivot = col;
+      for (int row = col + 1; row < n; row++) {
+        if (Math.abs(m[row][col]) > Math.abs(m[pivot][col])) {
+          pivot = row;
+        }
+      }
+      double[] t = m[col];
+      m[col] = m[pivot];
+      m[pivot] = t;
+      t = inv[col];
+      inv[col] = inv[pivot];
+      inv[pivot] = t;
+      if (Math.abs(m[col][col]) < 1e-12) {
+        m[col][col] = 1e-12;
+      }
+      double d = m[col][col];
+      for (int c = 0; c < n; c++) {
+        m[col][c] /= d;
+        inv[col][c] /= d;
+      }
+      for (int row = 0; row < n; row++) {
+        double f = m[row][col];
+        if (row == col || f == 0) {
+          continue;
+        }
+        for (int c = 0; c < n; c++) {
+          m[row][c] -= f * m[col][c];
+          inv[row][c] -= f * inv[col][c];
+        }
+      }
+    }
+    double[] diagonal = new double[n];
+    for (int i = 0; i < n; i++) {
+      diagonal[i] = inv[i][i];
+    }
+    return diagonal;
   }
 
   /** Solves a·s = b by Gaussian elimination with partial pivoting (a is positive definite here). */
