@@ -182,8 +182,15 @@ public final class DemoScenario implements AutoCloseable {
     awaitQuietly(Duration.ofSeconds(60), () -> !webhook.deliveries().isEmpty());
     step.lap("bad week and alerts");
 
-    out.println("== 5. Learning from the outcomes: a model from every feature and attribute, activated, then backtested");
-    learn(summary, now);
+    out.println("== 5. Learning from the outcomes: a model from every feature and attribute, backtested, then served");
+    try {
+      learn(summary, now);
+    } catch (StatusRuntimeException e) {
+      if (e.getStatus().getCode() != Status.Code.FAILED_PRECONDITION) {
+        throw e;
+      }
+      out.printf("  not enough outcomes to learn from: %s%n", e.getStatus().getDescription());
+    }
     step.lap("learn, backtest, activate, rescore");
 
     collect(summary, portfolio);
@@ -418,8 +425,10 @@ public final class DemoScenario implements AutoCloseable {
     List<WebhookReceiver.Delivery> deliveries = webhook.deliveries();
     out.printf("  webhook deliveries: %d, %s%n", deliveries.size(),
         deliveries.stream().allMatch(WebhookReceiver.Delivery::signatureValid) ? "every signature valid" : "SOME SIGNATURES INVALID");
-    out.printf(Locale.ROOT, "  backtest AUC %.3f (model %s, %s, %,d samples)%n", s.backtest.getAuc(), s.modelId, s.backtest.getMethod(),
-        s.backtest.getSamples());
+    if (!s.modelId.isEmpty()) {
+      out.printf(Locale.ROOT, "  backtest AUC %.3f (model %s, %s, %,d samples)%n", s.backtest.getAuc(), s.modelId, s.backtest.getMethod(),
+          s.backtest.getSamples());
+    }
     out.printf("  time per step: %s%n", String.join(", ", s.stepSeconds.entrySet().stream().map(e -> e.getKey() + " " + e.getValue() + " s").toList()));
     out.printf(Locale.ROOT, "  NRR forecast, next 90 days: %.1f%% (P10 %.1f%% to P90 %.1f%%), GRR %.1f%% (P10 %.1f%% to P90 %.1f%%), revenue at risk %,.0f of MRR %,.0f; churn probabilities from %s%n",
         100 * s.total.getExpectedNrr(), 100 * s.total.getNrrP10(), 100 * s.total.getNrrP90(), 100 * s.total.getExpectedGrr(),

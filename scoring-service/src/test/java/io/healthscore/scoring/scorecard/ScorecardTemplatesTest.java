@@ -27,9 +27,9 @@ class ScorecardTemplatesTest {
   }
 
   @Test
-  void dearHasItsFourComponents() {
+  void dearHasItsFourComponentsAndTheCommitmentBehindThem() {
     Scorecard dear = ScorecardTemplates.byId("dear").orElseThrow();
-    assertEquals(List.of("deployment", "engagement", "adoption", "roi"),
+    assertEquals(List.of("deployment", "engagement", "adoption", "roi", "commitment"),
         dear.getComponentsList().stream().map(Component::getComponentId).toList());
   }
 
