@@ -8,7 +8,6 @@ import io.healthscore.cli.local.Suite;
 import io.healthscore.cli.output.Progress;
 import io.healthscore.cli.output.Terminal;
 import io.healthscore.runtime.client.Channels;
-import io.healthscore.runtime.client.Deadlines;
 import io.healthscore.scoring.scorecard.ScorecardTemplates;
 import io.healthscore.scoring.scoring.ScoreViews;
 import io.healthscore.v1.Account;
@@ -94,6 +93,9 @@ public final class DemoScenario implements AutoCloseable {
   static final String RULE_ID = "demo-health-turned";
   private static final int SIGNAL_BATCH = 5000;
   private static final int HORIZON_DAYS = 90;
+  private static final int CALL_DEADLINE_SECONDS = 120;
+  /** A served learned model explains each score with every term it has, so scores come in small batches. */
+  private static final int SCORES_PER_CALL = 100;
   private static final int BACKTEST_SPLIT_DAYS_AGO = 180;
 
   private final PrintStream out;
@@ -360,8 +362,8 @@ public final class DemoScenario implements AutoCloseable {
       Thread.sleep(1000);
       long now = 0;
       long fingerprint = 0;
-      for (int i = 0; i < ids.size(); i += 1000) {
-        for (HealthScore h : scoring().batchGetScores(BatchGetScoresRequest.newBuilder().addAllAccountIds(ids.subList(i, Math.min(ids.size(), i + 1000))).build()).getScoresList()) {
+      for (int i = 0; i < ids.size(); i += SCORES_PER_CALL) {
+        for (HealthScore h : scoring().batchGetScores(BatchGetScoresRequest.newBuilder().addAllAccountIds(ids.subList(i, Math.min(ids.size(), i + SCORES_PER_CALL))).build()).getScoresList()) {
           long computed = Timestamps.toMillis(h.getComputedAt());
           fingerprint = 31 * fingerprint + computed;
           if (computed >= ackedAt.get(h.getAccountId())) {
@@ -381,8 +383,8 @@ public final class DemoScenario implements AutoCloseable {
     Map<String, Account> byId = new HashMap<>();
     portfolio.members().forEach(m -> byId.put(m.account.getAccountId(), m.account));
     List<String> live = summary.liveAccounts;
-    for (int i = 0; i < live.size(); i += 1000) {
-      for (HealthScore s : scoring().batchGetScores(BatchGetScoresRequest.newBuilder().addAllAccountIds(live.subList(i, Math.min(live.size(), i + 1000))).build()).getScoresList()) {
+    for (int i = 0; i < live.size(); i += SCORES_PER_CALL) {
+      for (HealthScore s : scoring().batchGetScores(BatchGetScoresRequest.newBuilder().addAllAccountIds(live.subList(i, Math.min(live.size(), i + SCORES_PER_CALL))).build()).getScoresList()) {
         long[] bands = summary.bandsBySegment.computeIfAbsent(byId.get(s.getAccountId()).getSegment(), k -> new long[3]);
         bands[s.getBand() == Band.BAND_RED ? 0 : s.getBand() == Band.BAND_YELLOW ? 1 : 2]++;
       }
@@ -478,12 +480,13 @@ public final class DemoScenario implements AutoCloseable {
     }
   }
 
+  // One local user on a possibly busy machine: waiting a while beats failing the story.
   private SignalServiceBlockingStub signals() {
-    return Deadlines.withDefault(SignalServiceGrpc.newBlockingStub(signalsChannel));
+    return SignalServiceGrpc.newBlockingStub(signalsChannel).withDeadlineAfter(CALL_DEADLINE_SECONDS, TimeUnit.SECONDS);
   }
 
   private ScoringServiceBlockingStub scoring() {
-    return Deadlines.withDefault(ScoringServiceGrpc.newBlockingStub(scoringChannel));
+    return ScoringServiceGrpc.newBlockingStub(scoringChannel).withDeadlineAfter(CALL_DEADLINE_SECONDS, TimeUnit.SECONDS);
   }
 
   private ScoringServiceFutureStub scoringFuture() {
@@ -504,7 +507,7 @@ public final class DemoScenario implements AutoCloseable {
   }
 
   private AlertingServiceBlockingStub alerting() {
-    return Deadlines.withDefault(AlertingServiceGrpc.newBlockingStub(alertingChannel));
+    return AlertingServiceGrpc.newBlockingStub(alertingChannel).withDeadlineAfter(CALL_DEADLINE_SECONDS, TimeUnit.SECONDS);
   }
 
   public WebhookReceiver webhook() {

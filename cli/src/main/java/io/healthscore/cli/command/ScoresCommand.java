@@ -21,6 +21,9 @@ import picocli.CommandLine.Option;
 /** {@code scores list}. */
 @Command(name = "scores", mixinStandardHelpOptions = true, description = "Read health scores.", subcommands = ScoresCommand.ListScores.class)
 public final class ScoresCommand {
+  /** Under a served learned model every score carries all its terms as drivers: small pages. */
+  static final int SCORES_PER_PAGE = 100;
+
   /** Score order names on the command line. */
   enum Order {
     score(ScoreOrder.SCORE_ORDER_SCORE_ASC),
@@ -74,7 +77,7 @@ public final class ScoresCommand {
       String token = "";
       long total = 0;
       do {
-        ListScoresResponse page = services().scoring().listScores(q.setPageSize(owned == null ? Math.min(1000, Math.max(1, limit)) : 1000).setPageToken(token).build());
+        ListScoresResponse page = services().scoring().listScores(q.setPageSize(owned == null ? Math.min(SCORES_PER_PAGE, Math.max(1, limit)) : SCORES_PER_PAGE).setPageToken(token).build());
         total = page.getTotalSize();
         for (HealthScore s : page.getScoresList()) {
           if ((owned == null || owned.containsKey(s.getAccountId())) && found.size() < limit) {

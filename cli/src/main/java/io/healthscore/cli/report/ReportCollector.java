@@ -47,6 +47,8 @@ public final class ReportCollector {
   private static final int WEEKS = 26;
   private static final int TOP_AT_RISK = 15;
   private static final int HORIZON_DAYS = 90;
+  /** Under a served learned model every score carries all its terms as drivers: small pages. */
+  private static final int SCORES_PER_PAGE = 100;
 
   private final Services services;
   private final java.io.PrintWriter err;
@@ -90,7 +92,7 @@ public final class ReportCollector {
     String token = "";
     do {
       ListScoresResponse page = services.scoring().listScores(
-          ListScoresRequest.newBuilder().setOrder(order).setPageSize((int) Math.min(1000, limit)).setPageToken(token).build());
+          ListScoresRequest.newBuilder().setOrder(order).setPageSize((int) Math.min(SCORES_PER_PAGE, limit)).setPageToken(token).build());
       for (HealthScore s : page.getScoresList()) {
         if (out.size() < limit) {
           out.add(s);
