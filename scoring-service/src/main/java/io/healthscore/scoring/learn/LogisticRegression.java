@@ -101,6 +101,20 @@ final class LogisticRegression {
     }
   }
 
+  /** Partial pivoting: moves the row (from col down) with the largest entry in col up to col; returns where it was. */
+  private static int swapPivotRow(double[][] m, int col) {
+    int pivot = col;
+    for (int row = col + 1; row < m.length; row++) {
+      if (Math.abs(m[row][col]) > Math.abs(m[pivot][col])) {
+        pivot = row;
+      }
+    }
+    double[] t = m[col];
+    m[col] = m[pivot];
+    m[pivot] = t;
+    return pivot;
+  }
+
   /** The diagonal of a⁻¹, by Gauss-Jordan elimination with partial pivoting (a is positive definite here). */
   private static double[] inverseDiagonal(double[][] a) {
     int n = a.length;
@@ -111,16 +125,8 @@ final class LogisticRegression {
       inv[i][i] = 1;
     }
     for (int col = 0; col < n; col++) {
-      int pivot = col;
-      for (int row = col + 1; row < n; row++) {
-        if (Math.abs(m[row][col]) > Math.abs(m[pivot][col])) {
-          pivot = row;
-        }
-      }
-      double[] t = m[col];
-      m[col] = m[pivot];
-      m[pivot] = t;
-      t = inv[col];
+      int pivot = swapPivotRow(m, col);
+      double[] t = inv[col];
       inv[col] = inv[pivot];
       inv[pivot] = t;
       if (Math.abs(m[col][col]) < 1e-12) {
@@ -158,15 +164,7 @@ final class LogisticRegression {
       m[i] = a[i].clone();
     }
     for (int col = 0; col < n; col++) {
-      int pivot = col;
-      for (int row = col + 1; row < n; row++) {
-        if (Math.abs(m[row][col]) > Math.abs(m[pivot][col])) {
-          pivot = row;
-        }
-      }
-      double[] t = m[col];
-      m[col] = m[pivot];
-      m[pivot] = t;
+      int pivot = swapPivotRow(m, col);
       double tr = r[col];
       r[col] = r[pivot];
       r[pivot] = tr;
