@@ -46,10 +46,13 @@ public final class FeatureTables {
       columns.add(FeatureColumn.categorical(name, v));
     }
     boolean[] churned = new boolean[n];
+    int[] groups = new int[n];
+    Map<String, Integer> accountNumbers = new HashMap<>();
     for (int i = 0; i < n; i++) {
       churned[i] = samples.get(i).churned();
+      groups[i] = accountNumbers.computeIfAbsent(samples.get(i).accountId(), k -> accountNumbers.size());
     }
-    return new TrainingTable(columns, churned);
+    return new TrainingTable(columns, churned, groups);
   }
 
   /** The snapshot's labels with its segment and stage added under their account.* names. */
@@ -99,9 +102,13 @@ public final class FeatureTables {
       }
     }
     boolean[] churned = new boolean[rows.length];
+    int[] groups = table.groups() == null ? null : new int[rows.length];
     for (int i = 0; i < rows.length; i++) {
       churned[i] = table.churned()[rows[i]];
+      if (groups != null) {
+        groups[i] = table.groups()[rows[i]];
+      }
     }
-    return new TrainingTable(columns, churned);
+    return new TrainingTable(columns, churned, groups);
   }
 }

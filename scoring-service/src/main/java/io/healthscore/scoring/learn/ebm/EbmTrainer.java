@@ -17,7 +17,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <ol>
  *   <li>every feature is binned once (quantiles, missing as bin 0, rare categories pooled);
- *   <li>each outer bag splits the rows into train and validation and boosts the main effects
+ *   <li>each outer bag splits the rows into train and validation (whole groups, when the table
+ *       gives the rows' accounts) and boosts the main effects
  *       cyclically (one shallow tree per feature per round, small learning rate, histograms of
  *       gradients over the bins), keeping the round of the lowest validation log loss;
  *   <li>pairs are ranked by the gain of a four-leaf tree on the main model's residuals (FAST) and
@@ -78,7 +79,7 @@ public final class EbmTrainer {
     for (int i = 0; i < n; i++) {
       y[i] = table.churned()[i] ? 1 : 0;
     }
-    Data data = new Data(bins, binned, y);
+    Data data = new Data(bins, binned, y, table.groups());
     progress(0, "binned " + features + " features");
 
     int bagCount = settings.outerBags();
@@ -201,7 +202,8 @@ public final class EbmTrainer {
     return cuts;
   }
 
-  private record Data(FeatureBins[] bins, short[][] binned, double[] y) {
+  /** @param groups the rows' groups (rows of one group share a side of each split); null for none */
+  private record Data(FeatureBins[] bins, short[][] binned, double[] y, int[] groups) {
     int rows() {
       return y.length;
     }
@@ -228,19 +230,42 @@ public final class EbmTrainer {
       this.index = index;
       this.random = new Random(settings.seed() * 1_000_003 + index);
       int n = data.rows();
-      int[] perm = new int[n];
-      for (int i = 0; i < n; i++) {
-        perm[i] = i;
+      if (data.groups() == null || Arrays.stream(data.groups()).max().orElse(0) < 1) {
+        int[] perm = shuffled(n, random);
+        int valid = Math.max(1, (int) Math.round(n * settings.validationShare()));
+        validRows = Arrays.copyOfRange(perm, 0, valid);
+        trainRows = Arrays.copyOfRange(perm, valid, n);
+      } else {
+        // whole groups to validation, in random order, until it holds its share of the rows
+        int groupCount = 0;
+        for (int g : data.groups()) {
+          groupCount = Math.max(groupCount, g + 1);
+        }
+        int[] order = shuffled(groupCount, random);
+        int[] sizes = new int[groupCount];
+        for (int g : data.groups()) {
+          sizes[g]++;
+        }
+        boolean[] inValid = new boolean[groupCount];
+        int target = Math.max(1, (int) Math.round(n * settings.validationShare()));
+        for (int k = 0, taken = 0; k < groupCount && taken < target && k < groupCount - 1; k++) {
+          inValid[order[k]] = true;
+          taken += sizes[order[k]];
+        }
+        int validCount = 0;
+        for (int g : data.groups()) {
+          validCount += inValid[g] ? 1 : 0;
+        }
+        validRows = new int[validCount];
+        trainRows = new int[n - validCount];
+        for (int i = 0, v = 0, t = 0; i < n; i++) {
+          if (inValid[data.groups()[i]]) {
+            validRows[v++] = i;
+          } else {
+            trainRows[t++] = i;
+          }
+        }
       }
-      for (int i = n - 1; i > 0; i--) {
-        int j = random.nextInt(i + 1);
-        int t = perm[i];
-        perm[i] = perm[j];
-        perm[j] = t;
-      }
-      int valid = Math.max(1, (int) Math.round(n * settings.validationShare()));
-      validRows = Arrays.copyOfRange(perm, 0, valid);
-      trainRows = Arrays.copyOfRange(perm, valid, n);
       Arrays.sort(validRows);
       Arrays.sort(trainRows);
       yTrain = gather(data.y, trainRows);
@@ -608,6 +633,20 @@ public final class EbmTrainer {
       before += counts[b];
     }
     return map;
+  }
+
+  private static int[] shuffled(int n, Random random) {
+    int[] perm = new int[n];
+    for (int i = 0; i < n; i++) {
+      perm[i] = i;
+    }
+    for (int i = n - 1; i > 0; i--) {
+      int j = random.nextInt(i + 1);
+      int t = perm[i];
+      perm[i] = perm[j];
+      perm[j] = t;
+    }
+    return perm;
   }
 
   /** Platt scaling (a, b) of the out-of-bag logits, fitted by Newton's method. */
