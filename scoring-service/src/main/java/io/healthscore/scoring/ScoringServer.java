@@ -150,7 +150,7 @@ public final class ScoringServer implements AutoCloseable {
     ScoringServiceImpl service =
         new ScoringServiceImpl(
             admin, scorecardStore, scorecards, scorer, directory, signals, scores, history, overrides, learning,
-            changes, rescores, clock);
+            changes, rescores, feed, clock);
     ServiceServer.Builder builder =
         b.serverBuilder(metrics)
             .addService(service)

@@ -4,7 +4,9 @@ import io.grpc.Status;
 import io.grpc.StatusException;
 import io.grpc.StatusRuntimeException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Objects;
+import java.util.Optional;
 import org.slf4j.Logger;
 
 /**
@@ -18,6 +20,8 @@ public final class FailureLog {
   private String failingKind;
   private int failures;
   private long failingSinceNanos;
+  /** The wall-clock moment of the first failure of the current run, for callers that report it. */
+  private Instant failingSince;
 
   /** {@code task} names what fails in every line, such as "retention sweep". */
   public FailureLog(Logger log, String task) {
@@ -57,6 +61,7 @@ public final class FailureLog {
     }
     if (failingKind == null) {
       failingSinceNanos = System.nanoTime();
+      failingSince = Instant.now();
       log.warn("{} failing: {}; retrying, the next line says when it recovers", task, summary, trace);
     } else {
       log.warn("{} still failing, now: {}", task, summary, trace);
@@ -73,6 +78,14 @@ public final class FailureLog {
     log.info("{} recovered after {} failed attempt(s) over {}s", task, failures, Math.max(1, down.toSeconds()));
     failingKind = null;
     failures = 0;
+  }
+
+  /**
+   * When the current run of failures began, once at least {@code attempts} attempts in a row have
+   * failed; empty while the task succeeds or has failed fewer times.
+   */
+  public synchronized Optional<Instant> failingSince(int attempts) {
+    return failingKind != null && failures >= attempts ? Optional.of(failingSince) : Optional.empty();
   }
 
   /** Whether the last attempt failed. */

@@ -9,6 +9,7 @@ import io.healthscore.runtime.concurrent.DaemonThreads;
 import io.healthscore.runtime.db.CursorStore;
 import io.healthscore.runtime.logging.FailureLog;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -112,6 +113,14 @@ public final class StreamFollower<T> implements AutoCloseable {
   public Optional<T> oldestWaiting() {
     Arrival<T> next = arrivals.peek();
     return next == null ? Optional.empty() : Optional.ofNullable(next.item());
+  }
+
+  /**
+   * Since when the stream has been out: set once it failed and reopening it failed too (a single
+   * broken call that reopens at once is no outage), cleared when it is followed again.
+   */
+  public Optional<Instant> disconnectedSince() {
+    return failures.failingSince(2);
   }
 
   private void run() {

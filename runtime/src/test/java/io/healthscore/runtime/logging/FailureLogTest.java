@@ -10,6 +10,7 @@ import io.grpc.Status;
 import io.healthscore.runtime.testing.LogCapture;
 import java.io.UncheckedIOException;
 import java.sql.SQLException;
+import java.time.Instant;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
@@ -59,6 +60,26 @@ class FailureLogTest {
       assertEquals("feed still failing, now: UNAUTHENTICATED: no token", log.messages().get(1));
       assertNull(log.events().get(0).getThrowableProxy());
       assertTrue(failures.failing());
+    }
+  }
+
+  @Test
+  void reportsSinceWhenItFailsOnceEnoughAttemptsInARowFailed() {
+    FailureLog failures = new FailureLog(LoggerFactory.getLogger(LOGGER), "feed");
+    try (LogCapture log = LogCapture.of(LOGGER, Level.DEBUG)) {
+      Instant before = Instant.now();
+      failures.failed(Status.UNAVAILABLE);
+      assertTrue(failures.failingSince(2).isEmpty(), "one failure is below the threshold");
+      failures.failed(Status.UNAUTHENTICATED);
+      Instant since = failures.failingSince(2).orElseThrow();
+      assertTrue(!since.isBefore(before) && !since.isAfter(Instant.now()), since::toString);
+      failures.failed(Status.UNAVAILABLE);
+      assertEquals(since, failures.failingSince(2).orElseThrow(), "the run keeps its first moment");
+
+      failures.succeeded();
+      assertTrue(failures.failingSince(1).isEmpty());
+      failures.failed(Status.UNAVAILABLE);
+      assertTrue(failures.failingSince(2).isEmpty(), "a success starts the count again");
     }
   }
 }

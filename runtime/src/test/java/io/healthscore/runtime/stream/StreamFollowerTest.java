@@ -25,6 +25,7 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -188,6 +189,46 @@ class StreamFollowerTest {
     } finally {
       flakyChannel.shutdownNow();
       flaky.shutdownNow();
+    }
+  }
+
+  @Test
+  void saysSinceWhenTheStreamIsOutOnceReopeningFailsTooAndForgetsItWhenBack() throws IOException {
+    String name = InProcessServerBuilder.generateName();
+    AtomicBoolean down = new AtomicBoolean(true);
+    Server outage =
+        serve(
+            name,
+            (after, out) -> {
+              if (down.get()) {
+                out.onError(Status.UNAVAILABLE.withDescription("connection refused").asRuntimeException());
+                return;
+              }
+              for (long c = after + 1; c <= LAST; c++) {
+                out.onNext(c);
+              }
+            });
+    ManagedChannel outageChannel = InProcessChannelBuilder.forName(name).build();
+    Instant before = Instant.now();
+    StreamFollower<Long> follower =
+        StreamFollower.<Long>builder(
+                CONSUMER,
+                cursors,
+                (after, observer) -> ClientCalls.asyncServerStreamingCall(outageChannel.newCall(FOLLOW, CallOptions.DEFAULT), after, observer),
+                batch -> cursors.save(CONSUMER, batch.get(batch.size() - 1)))
+            .backoff(Duration.ofMillis(1), Duration.ofMillis(2))
+            .build();
+    try (follower) {
+      assertTrue(follower.disconnectedSince().isEmpty(), "not out before it tried");
+      follower.start();
+      CursorStreamHubTest.await(() -> follower.disconnectedSince().isPresent());
+      Instant since = follower.disconnectedSince().orElseThrow();
+      assertTrue(!since.isBefore(before) && !since.isAfter(Instant.now()), since::toString);
+      down.set(false);
+      CursorStreamHubTest.await(() -> cursors.load(CONSUMER) == LAST && follower.disconnectedSince().isEmpty());
+    } finally {
+      outageChannel.shutdownNow();
+      outage.shutdownNow();
     }
   }
 }

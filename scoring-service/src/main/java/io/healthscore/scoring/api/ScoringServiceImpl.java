@@ -1,5 +1,6 @@
 package io.healthscore.scoring.api;
 
+import com.google.protobuf.Timestamp;
 import com.google.protobuf.util.Timestamps;
 import io.grpc.stub.StreamObserver;
 import io.healthscore.runtime.api.PageTokens;
@@ -20,6 +21,7 @@ import io.healthscore.scoring.engine.MetricCatalog;
 import io.healthscore.scoring.engine.ScoreExplainer;
 import io.healthscore.scoring.engine.ScoringContext;
 import io.healthscore.scoring.engine.SegmentDistributions;
+import io.healthscore.scoring.feed.SignalsFeedStatus;
 import io.healthscore.scoring.rescore.RescoreJob;
 import io.healthscore.scoring.rescore.RescoreJobs;
 import io.healthscore.scoring.scoring.FeatureDemand;
@@ -130,6 +132,7 @@ public final class ScoringServiceImpl extends ScoringServiceGrpc.ScoringServiceI
   private final ScoreChangeLog changes;
   private final RescoreJobs rescores;
   private final Clock clock;
+  private final SignalsFeedStatus feed;
   private final CursorStreamHub<ScoreChange> watches;
 
   public ScoringServiceImpl(
@@ -145,6 +148,7 @@ public final class ScoringServiceImpl extends ScoringServiceGrpc.ScoringServiceI
       LearningApi learning,
       ScoreChangeLog changes,
       RescoreJobs rescores,
+      SignalsFeedStatus feed,
       Clock clock) {
     this.admin = admin;
     this.scorecardStore = scorecardStore;
@@ -162,7 +166,21 @@ public final class ScoringServiceImpl extends ScoringServiceGrpc.ScoringServiceI
             "watch-scores", CursorLog.of(changes::read, ScoreChange::getCursor, changes::lastCursor));
     changes.addListener(watches::wakeAll);
     this.rescores = rescores;
+    this.feed = feed;
     this.clock = clock;
+  }
+
+  /**
+   * Since when the change feed has been out, for every score a request serves; null while it is
+   * followed. Read once per request so all its scores agree.
+   */
+  private Timestamp signalsUnreachableSince() {
+    return feed.unreachableSince().map(t -> Timestamps.fromMillis(t.toEpochMilli())).orElse(null);
+  }
+
+  /** The score as served: marked as possibly behind its signals while the feed is out. */
+  private static HealthScore served(HealthScore score, Timestamp unreachableSince) {
+    return unreachableSince == null ? score : score.toBuilder().setSignalsUnreachableSince(unreachableSince).build();
   }
 
   // ---- reads ----
@@ -172,7 +190,7 @@ public final class ScoringServiceImpl extends ScoringServiceGrpc.ScoringServiceI
     requireId(request.getAccountId(), "account_id");
     AccountInfo account = account(request.getAccountId());
     CachedScore score = scorer.current(account, scorecardFor(account, request.getScorecardId()));
-    reply(out, GetScoreResponse.newBuilder().setScore(scorer.view(score)).build());
+    reply(out, GetScoreResponse.newBuilder().setScore(served(scorer.view(score), signalsUnreachableSince())).build());
   }
 
   @Override
@@ -185,6 +203,7 @@ public final class ScoringServiceImpl extends ScoringServiceGrpc.ScoringServiceI
     }
     v.throwIfAny("invalid BatchGetScores request");
     CompiledScorecard only = request.getScorecardId().isEmpty() ? null : scorecard(request.getScorecardId());
+    Timestamp unreachableSince = signalsUnreachableSince();
     BatchGetScoresResponse.Builder response = BatchGetScoresResponse.newBuilder();
     for (String id : request.getAccountIdsList()) {
       var account = directory.get(id);
@@ -197,7 +216,7 @@ public final class ScoringServiceImpl extends ScoringServiceGrpc.ScoringServiceI
               ? (scorecards.applies(only, account.get()) ? only : null)
               : scorecards.primaryFor(account.get()).orElse(null);
       if (card != null) {
-        response.addScores(scorer.view(scorer.current(account.get(), card)));
+        response.addScores(served(scorer.view(scorer.current(account.get(), card)), unreachableSince));
       }
     }
     reply(out, response.build());
@@ -242,9 +261,10 @@ public final class ScoringServiceImpl extends ScoringServiceGrpc.ScoringServiceI
                 .map(p -> scorePosition(p, fingerprint))
                 .orElse(null));
     List<StoredScore> rows = scores.page(base);
+    Timestamp unreachableSince = signalsUnreachableSince();
     ListScoresResponse.Builder response = ListScoresResponse.newBuilder().setTotalSize(scores.count(base));
     for (int i = 0; i < Math.min(size, rows.size()); i++) {
-      response.addScores(storedView(rows.get(i)));
+      response.addScores(served(storedView(rows.get(i)), unreachableSince));
     }
     if (rows.size() > size) {
       StoredScore last = rows.get(size - 1);
@@ -324,7 +344,8 @@ public final class ScoringServiceImpl extends ScoringServiceGrpc.ScoringServiceI
   public void explainScore(ExplainScoreRequest request, StreamObserver<ExplainScoreResponse> out) {
     requireId(request.getAccountId(), "account_id");
     AccountInfo account = account(request.getAccountId());
-    HealthScore score = scorer.view(scorer.current(account, scorecardFor(account, request.getScorecardId())));
+    HealthScore score =
+        served(scorer.view(scorer.current(account, scorecardFor(account, request.getScorecardId()))), signalsUnreachableSince());
     ExplainScoreResponse.Builder response =
         ExplainScoreResponse.newBuilder()
             .setScore(score)
@@ -514,7 +535,7 @@ public final class ScoringServiceImpl extends ScoringServiceGrpc.ScoringServiceI
             request.hasExpireTime() ? RequestTimes.millis("expire_time", request.getExpireTime()) : 0);
     HealthScore score = scorer.applyOverride(account, card, o, c -> overrides.set(c, o));
     overrides.applied(o);
-    reply(out, SetOverrideResponse.newBuilder().setScore(score).build());
+    reply(out, SetOverrideResponse.newBuilder().setScore(served(score, signalsUnreachableSince())).build());
   }
 
   @Override
@@ -537,7 +558,7 @@ public final class ScoringServiceImpl extends ScoringServiceGrpc.ScoringServiceI
     HealthScore score =
         scorer.applyOverride(account, card, null, c -> overrides.clear(c, existing, "clear", reason, actor, now));
     overrides.removed(existing);
-    reply(out, ClearOverrideResponse.newBuilder().setScore(score).build());
+    reply(out, ClearOverrideResponse.newBuilder().setScore(served(score, signalsUnreachableSince())).build());
   }
 
   // ---- learning (LearningApi) ----

@@ -17,9 +17,11 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -37,9 +39,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * thread, the follower's thread reads the next one's features. An account that fails to apply is set aside and retried on its own ({@link
  * IsolatingRecompute}), so it never holds up the feed; an outage of signals-service fails the
  * batch, and the shared {@link StreamFollower} reopens the stream from the stored cursor with
- * exponential backoff. At most {@link #WINDOW} changes are in flight.
+ * exponential backoff. At most {@link #WINDOW} changes are in flight. While the outage lasts,
+ * {@link #unreachableSince()} says since when, so served scores can be marked as possibly behind.
  */
-public final class SignalsFeedConsumer implements AutoCloseable {
+public final class SignalsFeedConsumer implements SignalsFeedStatus, AutoCloseable {
   public static final String CONSUMER = "scoring-service.signals-feed";
   private static final String SOURCE = "feed";
   static final int WINDOW = 2000;
@@ -130,6 +133,11 @@ public final class SignalsFeedConsumer implements AutoCloseable {
   /** The cursor of the last change whose effects are stored. */
   public long appliedCursor() {
     return applied.get();
+  }
+
+  @Override
+  public Optional<Instant> unreachableSince() {
+    return follower.disconnectedSince();
   }
 
   /**

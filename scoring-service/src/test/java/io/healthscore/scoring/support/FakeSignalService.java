@@ -69,6 +69,8 @@ public final class FakeSignalService extends SignalServiceGrpc.SignalServiceImpl
    */
   public volatile int responseByteLimit = 4 * 1024 * 1024;
   public final AtomicInteger watchCalls = new AtomicInteger();
+  /** The after_cursor of every WatchChanges call, in order. */
+  public final List<Long> watchAfterCursors = new CopyOnWriteArrayList<>();
   /**
    * Accounts whose features cannot be read: a read that includes one fails with DATA_LOSS, as for
    * a corrupt rollup.
@@ -372,6 +374,7 @@ public final class FakeSignalService extends SignalServiceGrpc.SignalServiceImpl
   @Override
   public void watchChanges(WatchChangesRequest request, StreamObserver<WatchChangesResponse> out) {
     watchCalls.incrementAndGet();
+    watchAfterCursors.add(request.getAfterCursor());
     ServerCallStreamObserver<WatchChangesResponse> call =
         (ServerCallStreamObserver<WatchChangesResponse>) out;
     Thread follower =

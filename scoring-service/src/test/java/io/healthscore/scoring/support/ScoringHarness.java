@@ -29,7 +29,8 @@ public final class ScoringHarness implements AutoCloseable {
   public final MutableClock clock;
   private final Path dataDir;
   private final Map<String, String> env;
-  private final Server signalsServer;
+  private final String signalsName;
+  private Server signalsServer;
   private final ManagedChannel signalsChannel;
   private ScoringServer scoring;
   private ManagedChannel scoringChannel;
@@ -44,13 +45,28 @@ public final class ScoringHarness implements AutoCloseable {
     this.clock = new MutableClock(System.currentTimeMillis());
     this.env = new HashMap<>(extraEnv);
     env.putIfAbsent("HEALTHSCORE_OVERRIDE_SWEEP_INTERVAL", "1h");
-    String signalsName = "signals-" + UUID.randomUUID();
+    this.signalsName = "signals-" + UUID.randomUUID();
+    startSignals();
+    signalsChannel = InProcessChannelBuilder.forName(signalsName).build();
+  }
+
+  /** Takes signals-service down: its open streams break and every call to it fails until {@link #startSignals()}. */
+  public void stopSignals() {
+    signalsServer.shutdownNow();
+    try {
+      signalsServer.awaitTermination(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Brings signals-service (back) up at the same address, with the same data. */
+  public void startSignals() {
     try {
       signalsServer = InProcessServerBuilder.forName(signalsName).addService(signals).build().start();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    signalsChannel = InProcessChannelBuilder.forName(signalsName).build();
   }
 
   /** Installs the scorecard through HEALTHSCORE_CONFIG_DIR at the next start (JSON is YAML). */
