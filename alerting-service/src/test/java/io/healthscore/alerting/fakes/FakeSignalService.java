@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** signals-service as alerting sees it: accounts, features, outcomes and a change feed tests control. */
@@ -35,6 +36,9 @@ public final class FakeSignalService extends SignalServiceGrpc.SignalServiceImpl
   private final AtomicInteger accountReads = new AtomicInteger();
   private final Map<String, Status> failures = new ConcurrentHashMap<>();
   private final Clock clock;
+  private final List<Long> requestedCursors = new CopyOnWriteArrayList<>();
+  private final AtomicInteger refusedWatches = new AtomicInteger();
+  private volatile boolean feedDown;
 
   public FakeSignalService(Clock clock) {
     this.clock = clock;
@@ -75,6 +79,24 @@ public final class FakeSignalService extends SignalServiceGrpc.SignalServiceImpl
       feed.publish(change);
       return change;
     }
+  }
+
+  /** While down, open WatchChanges streams break and new ones are refused with UNAVAILABLE. */
+  public void feedDown(boolean down) {
+    feedDown = down;
+    if (down) {
+      feed.breakStreams();
+    }
+  }
+
+  /** WatchChanges calls refused while the feed was down. */
+  public int refusedWatches() {
+    return refusedWatches.get();
+  }
+
+  /** The after_cursor of every WatchChanges call served so far. */
+  public List<Long> requestedCursors() {
+    return List.copyOf(requestedCursors);
   }
 
   public int accountReads() {
@@ -141,6 +163,12 @@ public final class FakeSignalService extends SignalServiceGrpc.SignalServiceImpl
 
   @Override
   public void watchChanges(WatchChangesRequest request, StreamObserver<WatchChangesResponse> out) {
+    if (feedDown) {
+      refusedWatches.incrementAndGet();
+      out.onError(Status.UNAVAILABLE.withDescription("signals-service is down").asRuntimeException());
+      return;
+    }
+    requestedCursors.add(request.getAfterCursor());
     feed.watch(request.getAfterCursor(), out);
   }
 }

@@ -30,6 +30,14 @@ class FeedResumeTest {
 
   private static final Map<String, String> FAST_RECONNECT = Map.of("HEALTHSCORE_ALERTING_FEED_MAX_BACKOFF", "200ms");
 
+  /** alerting-service following the upstream's feeds, with a rule that fires when a champion is lost. */
+  private AlertingHarness followingWithChampionRule(AlertingHarness.Upstream upstream) {
+    AlertingHarness h = AlertingHarness.start(dir, FAST_RECONNECT, true, upstream);
+    h.stub.putRule(PutRuleRequest.newBuilder().setRule(RuleYaml.parse(
+        "rule_id: champion\ncondition: {signal: {kind: SIGNAL_CONDITION_KIND_CHAMPION_LOST}}").get(0)).build());
+    return h;
+  }
+
   @Test
   void restartResumesFromTheStoredCursorsWithoutRaisingTwice() throws Exception {
     AlertingHarness.Upstream upstream = AlertingHarness.Upstream.create();
@@ -65,9 +73,7 @@ class FeedResumeTest {
   @Test
   void reconnectsAfterTheStreamBreaks() throws Exception {
     AlertingHarness.Upstream upstream = AlertingHarness.Upstream.create();
-    try (AlertingHarness h = AlertingHarness.start(dir, FAST_RECONNECT, true, upstream)) {
-      h.stub.putRule(PutRuleRequest.newBuilder().setRule(RuleYaml.parse(
-          "rule_id: champion\ncondition: {signal: {kind: SIGNAL_CONDITION_KIND_CHAMPION_LOST}}").get(0)).build());
+    try (AlertingHarness h = followingWithChampionRule(upstream)) {
       h.signals.putAccount(Account.newBuilder().setAccountId("acme").build());
       Await.until("the score feed is followed", () -> upstream.scoring().watchers() == 1);
       upstream.scoring().breakStreams();
@@ -76,6 +82,31 @@ class FeedResumeTest {
       h.signals.change("acme", ChangeKind.CHANGE_KIND_SIGNALS);
       Await.until("the champion alert", () -> alerts(h).size() == 1);
       Await.until("the score feed is followed again", () -> upstream.scoring().requestedCursors().size() >= 2);
+    }
+  }
+
+  @Test
+  void theSignalsFeedResumesFromItsCursorOnceSignalsIsBack() throws Exception {
+    AlertingHarness.Upstream upstream = AlertingHarness.Upstream.create();
+    try (AlertingHarness h = followingWithChampionRule(upstream)) {
+      for (String id : List.of("acme", "globex")) {
+        h.signals.putAccount(Account.newBuilder().setAccountId(id).build());
+        h.signals.putFeatures(id, Map.of(), Map.of("csm.champion", "lost"));
+      }
+      h.signals.change("acme", ChangeKind.CHANGE_KIND_SIGNALS);
+      Await.until("the first champion alert", () -> alerts(h).size() == 1);
+
+      h.signals.feedDown(true);
+      h.signals.change("globex", ChangeKind.CHANGE_KIND_SIGNALS); // recorded as signals-service went down
+      Await.until("reopening refused", () -> h.signals.refusedWatches() >= 2);
+      h.signals.feedDown(false);
+
+      Await.until("the change made during the outage raises its alert", () -> alerts(h).size() == 2);
+      List<Long> cursors = h.signals.requestedCursors();
+      assertEquals(List.of(0L, 1L), cursors, "reopened after the applied change, not from the start");
+      Map<String, Long> perKey = alerts(h).stream()
+          .collect(Collectors.groupingBy(Alert::getDedupKey, Collectors.counting()));
+      assertTrue(perKey.values().stream().allMatch(n -> n == 1), perKey.toString());
     }
   }
 
