@@ -1,8 +1,9 @@
 package io.healthscore.alerting.channel;
 
 import io.healthscore.alerting.support.Reads;
-import io.healthscore.runtime.error.InvalidArgumentException;
 import io.healthscore.runtime.db.Database;
+import io.healthscore.runtime.error.InvalidArgumentException;
+import io.healthscore.runtime.logging.SecretScrubber;
 import io.healthscore.v1.Channel;
 import io.healthscore.v1.ChannelType;
 import java.sql.Connection;
@@ -15,7 +16,8 @@ import java.util.Optional;
 
 /**
  * Delivery channels, stored in the service's database. Secrets go in and never come out of the
- * API: {@link #get} and {@link #list} clear them and set has_secret instead.
+ * API: {@link #get} and {@link #list} clear them and set has_secret instead, and show a Slack
+ * channel's URL, itself a credential, masked ({@link ChannelUrls}).
  *
  * <p>Storing a channel without a secret keeps the secret it already had, so a channel can be
  * edited by someone who does not know its key; to rotate the key, send the new one. A new URL is
@@ -46,15 +48,17 @@ public final class ChannelStore {
    * the URL of a channel with a secret changes without a secret and without {@code keepSecret}.
    */
   public Channel put(Channel channel, boolean keepSecret) {
+    registerSecrets(channel);
     Channel valid = validation.validate(channel, "channel.");
     Channel stored =
         db.inTransaction(
             c -> {
-              String secret = valid.getSecret();
-              if (secret.isEmpty() && valid.getType() == ChannelType.CHANNEL_TYPE_WEBHOOK) {
-                Optional<Channel> before = find(c, valid.getChannelId());
+              Optional<Channel> before = find(c, channel.getChannelId());
+              Channel incoming = keepMaskedUrl(valid, before);
+              String secret = incoming.getSecret();
+              if (secret.isEmpty() && incoming.getType() == ChannelType.CHANNEL_TYPE_WEBHOOK) {
                 secret = before.map(Channel::getSecret).orElse("");
-                boolean moved = before.isPresent() && !before.get().getUrl().equals(valid.getUrl());
+                boolean moved = before.isPresent() && !before.get().getUrl().equals(incoming.getUrl());
                 if (!secret.isEmpty() && moved && !keepSecret) {
                   throw InvalidArgumentException.forField(
                       "channel.secret",
@@ -70,24 +74,33 @@ public final class ChannelStore {
                               List.of(
                                   "name", "channel_type", "url", "secret", "max_attempts",
                                   "timeout_ms", "update_ms")))) {
-                s.setString(1, valid.getChannelId());
-                s.setString(2, valid.getName());
-                s.setInt(3, valid.getTypeValue());
-                s.setString(4, valid.getUrl());
+                s.setString(1, incoming.getChannelId());
+                s.setString(2, incoming.getName());
+                s.setInt(3, incoming.getTypeValue());
+                s.setString(4, incoming.getUrl());
                 s.setString(5, secret);
-                s.setInt(6, valid.getMaxAttempts());
-                s.setInt(7, valid.getTimeoutMs());
+                s.setInt(6, incoming.getMaxAttempts());
+                s.setInt(7, incoming.getTimeoutMs());
                 s.setLong(8, System.currentTimeMillis());
                 s.executeUpdate();
               }
-              return valid.toBuilder().setSecret(secret).build();
+              return incoming.toBuilder().setSecret(secret).build();
             });
-    return withoutSecret(stored);
+    return forClients(stored);
+  }
+
+  /** The channel with the stored URL when the caller sent back the masked form the API showed. */
+  private static Channel keepMaskedUrl(Channel channel, Optional<Channel> before) {
+    boolean masked =
+        before.isPresent()
+            && before.get().getType() == channel.getType()
+            && ChannelUrls.isMaskedFormOf(channel.getType(), channel.getUrl(), before.get().getUrl());
+    return masked ? channel.toBuilder().setUrl(before.get().getUrl()).build() : channel;
   }
 
   /** The channel without its secret. */
   public Optional<Channel> get(String channelId) {
-    return withSecret(channelId).map(ChannelStore::withoutSecret);
+    return withSecret(channelId).map(ChannelStore::forClients);
   }
 
   /** Every channel without secrets, ordered by id. */
@@ -100,7 +113,7 @@ public final class ChannelStore {
                       "SELECT " + COLUMNS + " FROM delivery_channels ORDER BY channel_id");
               ResultSet rs = s.executeQuery()) {
             while (rs.next()) {
-              channels.add(withoutSecret(read(rs)));
+              channels.add(forClients(read(rs)));
             }
           }
           return channels;
@@ -124,7 +137,7 @@ public final class ChannelStore {
 
   private static Channel read(ResultSet rs) throws SQLException {
     ChannelType type = ChannelType.forNumber(rs.getInt("channel_type"));
-    return Channel.newBuilder()
+    Channel channel = Channel.newBuilder()
         .setChannelId(rs.getString("channel_id"))
         .setName(rs.getString("name"))
         .setType(type == null ? ChannelType.CHANNEL_TYPE_UNSPECIFIED : type)
@@ -133,9 +146,24 @@ public final class ChannelStore {
         .setMaxAttempts(rs.getInt("max_attempts"))
         .setTimeoutMs(rs.getInt("timeout_ms"))
         .build();
+    registerSecrets(channel);
+    return channel;
   }
 
-  private static Channel withoutSecret(Channel channel) {
-    return channel.toBuilder().clearSecret().setHasSecret(!channel.getSecret().isEmpty()).build();
+  /** The log masks a channel's secret and its Slack URL from the moment they are known. */
+  private static void registerSecrets(Channel channel) {
+    SecretScrubber.register(channel.getSecret());
+    if (channel.getType() == ChannelType.CHANNEL_TYPE_SLACK) {
+      SecretScrubber.register(channel.getUrl());
+    }
+  }
+
+  /** What a client sees: no secret (has_secret instead), the URL masked where it is a credential. */
+  private static Channel forClients(Channel channel) {
+    return channel.toBuilder()
+        .clearSecret()
+        .setHasSecret(!channel.getSecret().isEmpty())
+        .setUrl(ChannelUrls.masked(channel.getType(), channel.getUrl()))
+        .build();
   }
 }

@@ -160,4 +160,33 @@ class ChannelStoreTest {
         List.of("channel.channel_id", "channel.url", "channel.max_attempts", "channel.timeout_ms"),
         violations(c -> c.setChannelId("BAD").setUrl("").setMaxAttempts(500).setTimeoutMs(1)));
   }
+
+  @Test
+  void aSlackUrlIsShownMaskedAndSendingTheMaskBackKeepsIt() {
+    String url = "http://127.0.0.1:9/services/T000/B000/slack-path-credential";
+    Channel slack = Channel.newBuilder().setChannelId("cs-slack").setType(ChannelType.CHANNEL_TYPE_SLACK).setUrl(url).build();
+    Channel shown = store.put(slack);
+    assertEquals("http://127.0.0.1:9/***", shown.getUrl());
+    assertEquals(shown, store.get("cs-slack").orElseThrow());
+    assertEquals(List.of(shown), store.list());
+
+    store.put(shown.toBuilder().setName("renamed").build());
+    assertEquals(url, store.withSecret("cs-slack").orElseThrow().getUrl(), "the masked URL sent back keeps the stored one");
+    assertEquals("renamed", store.get("cs-slack").orElseThrow().getName());
+
+    String moved = "http://127.0.0.1:9/services/T000/B000/another-credential";
+    store.put(slack.toBuilder().setUrl(moved).build());
+    assertEquals(moved, store.withSecret("cs-slack").orElseThrow().getUrl(), "a real new URL replaces it");
+  }
+
+  @Test
+  void aWebhookUrlIsShownWithoutItsQuery() {
+    Channel stored = store.put(webhook().toBuilder().setUrl("http://127.0.0.1:9/hook?token=receiver-token").build());
+    assertEquals("http://127.0.0.1:9/hook?***", stored.getUrl());
+    store.put(stored.toBuilder().setName("renamed").build());
+    Channel inside = store.withSecret("ops-hook").orElseThrow();
+    assertEquals("http://127.0.0.1:9/hook?token=receiver-token", inside.getUrl());
+    assertEquals("k1", inside.getSecret(), "the same URL, so the secret stays");
+    assertEquals("http://127.0.0.1:9/hook", store.put(webhook()).getUrl(), "no query, nothing masked");
+  }
 }

@@ -3,6 +3,7 @@ package io.healthscore.runtime.auth;
 import io.grpc.CallCredentials;
 import io.grpc.Metadata;
 import io.grpc.Status;
+import io.healthscore.runtime.logging.SecretScrubber;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -66,6 +67,7 @@ public final class BearerTokenFile extends CallCredentials {
     if (value.isEmpty()) {
       throw new IllegalArgumentException("token file " + file + " is empty");
     }
+    SecretScrubber.register(value);
     token = value;
     readModified = modified;
     readSize = size;

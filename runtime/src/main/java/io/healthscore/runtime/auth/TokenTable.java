@@ -1,5 +1,6 @@
 package io.healthscore.runtime.auth;
 
+import io.healthscore.runtime.logging.SecretScrubber;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -65,6 +66,7 @@ public final class TokenTable {
         }
         scopes.add(scope);
       }
+      SecretScrubber.register(parts[0]);
       byte[] digest = sha256(parts[0]);
       for (Entry e : entries) {
         if (MessageDigest.isEqual(e.digest(), digest)) {

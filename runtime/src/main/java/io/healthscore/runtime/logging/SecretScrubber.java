@@ -37,6 +37,10 @@ public final class SecretScrubber {
   /** A Slack incoming webhook's path is its credential; the host alone is harmless. */
   private static final Pattern SLACK_WEBHOOK = Pattern.compile("(hooks\\.slack\\.com/)([A-Za-z0-9/_-]+)");
 
+  /** gRPC's dump of a header it refused to send: the value as text or as its bytes in decimal. */
+  private static final Pattern METADATA =
+      Pattern.compile("(?i)(key=[\\w-]*(?:authorization|token|secret|signature)[\\w-]*,\\s*value=)(\\[[^\\]]*\\]|[^\\s,]+)");
+
   private SecretScrubber() {}
 
   /**
@@ -61,6 +65,7 @@ public final class SecretScrubber {
         out = out.replace(secret, MASK);
       }
     }
+    out = mask(METADATA, out);
     out = mask(NAMED, out);
     out = mask(URL_USER_INFO, out);
     out = mask(BEARER, out);

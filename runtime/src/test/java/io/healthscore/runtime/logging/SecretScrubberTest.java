@@ -24,6 +24,9 @@ class SecretScrubberTest {
         SecretScrubber.scrub("posting to https://hooks.slack.com/services/T000/B000/XXXXXXXXXXXX failed"));
     assertEquals("{\"secret\":\"***\",\"url\":\"x\"}", SecretScrubber.scrub("{\"secret\":\"k3y-material\",\"url\":\"x\"}"));
     assertEquals("token=***", SecretScrubber.scrub("token=t0ken-value"));
+    assertEquals(
+        "Metadata key=authorization, value=*** contains invalid ASCII characters",
+        SecretScrubber.scrub("Metadata key=authorization, value=[66, 101, 97, 10, 115] contains invalid ASCII characters"));
   }
 
   @Test
