@@ -30,6 +30,7 @@ import io.healthscore.alerting.rule.RuleYaml;
 import io.healthscore.runtime.config.ServiceConfig;
 import io.healthscore.runtime.db.CursorStore;
 import io.healthscore.runtime.db.Database;
+import io.healthscore.runtime.db.FeedLease;
 import io.healthscore.runtime.error.Violations;
 import io.healthscore.runtime.metrics.Metrics;
 import io.healthscore.runtime.server.ServiceBuilder;
@@ -45,6 +46,7 @@ import io.healthscore.v1.WatchScoresResponse;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * The one place that builds alerting-service from a ServiceConfig: database, delivery module,
@@ -99,16 +101,20 @@ public final class AlertingServer implements AutoCloseable {
     Runnable refreshGauges = () -> gauges.update(
         quality.compute(rules.list().stream().map(Rule::getRuleId).toList(), ""));
     CursorStore cursors = new CursorStore(database);
-    IsolatingFeed.Factory isolation = new IsolatingFeed.Factory(database, cursors, clock, metrics.registry());
+    // Replicas: each feed is applied by the replica holding its lease (docs/decisions/007).
+    String replicaId = FeedLease.replicaId();
+    Duration leaseTtl = config.getDuration(FeedLease.TTL, FeedLease.DEFAULT_TTL);
+    IsolatingFeed.Factory isolation = new IsolatingFeed.Factory(database, cursors, clock, metrics.registry(),
+        consumer -> b.followFeeds ? new FeedLease(database, consumer, replicaId, leaseTtl) : null);
     scoresFeed = new ScoresFeedConsumer(scores, reconciler, isolation);
     signalsFeed = new SignalsFeedConsumer(signals, new OutcomeJudge(alerts), reconciler, isolation, refreshGauges);
     ScoringServiceGrpc.ScoringServiceStub scoring = ScoringServiceGrpc.newStub(scoringChannel);
     SignalServiceGrpc.SignalServiceStub signalsStream = SignalServiceGrpc.newStub(signalsChannel);
     feedFollowers = List.of(
-        AlertingServer.<WatchScoresResponse>feedFollower(ScoresFeedConsumer.CONSUMER, cursors, settings,
+        AlertingServer.<WatchScoresResponse>feedFollower(scoresFeed.isolation(), cursors, settings,
             (after, o) -> scoring.watchScores(WatchScoresRequest.newBuilder().setAfterCursor(after).build(), o),
             batch -> scoresFeed.handle(batch.stream().map(WatchScoresResponse::getChange).toList())),
-        AlertingServer.<WatchChangesResponse>feedFollower(SignalsFeedConsumer.CONSUMER, cursors, settings,
+        AlertingServer.<WatchChangesResponse>feedFollower(signalsFeed.isolation(), cursors, settings,
             (after, o) -> signalsStream.watchChanges(WatchChangesRequest.newBuilder().setAfterCursor(after).build(), o),
             batch -> signalsFeed.handle(batch.stream().map(WatchChangesResponse::getChange).toList())));
     escalations = new EscalationScheduler(database, escalationStore, lifecycle, sink, clock,
@@ -130,6 +136,8 @@ public final class AlertingServer implements AutoCloseable {
         .onDrain(sweep::close)
         .onDrain(scoresFeed.isolation()::close)
         .onDrain(signalsFeed.isolation()::close)
+        .onDrain(() -> List.of(scoresFeed.isolation(), signalsFeed.isolation()).stream()
+            .map(IsolatingFeed::lease).filter(Objects::nonNull).forEach(FeedLease::close))
         .onDrain(retention::close)
         .onDrain(delivery::close)
         .onStop(database::close)
@@ -165,10 +173,12 @@ public final class AlertingServer implements AutoCloseable {
   public AlertingServer start() {
     delivery.start();
     if (followFeeds) {
+      scoresFeed.isolation().lease().start();
+      signalsFeed.isolation().lease().start();
       feedFollowers.forEach(StreamFollower::start);
       scoresFeed.isolation().start();
       signalsFeed.isolation().start();
-      sweep.start();
+      sweep.start(scoresFeed.isolation().lease()::held);
     }
     escalations.start();
     retention.start();
@@ -176,11 +186,15 @@ public final class AlertingServer implements AutoCloseable {
     return this;
   }
 
-  /** Follows one upstream feed; a batch and its cursor commit together in the consumer. */
-  private static <T> StreamFollower<T> feedFollower(String consumer, CursorStore cursors, AlertingSettings settings,
-      StreamFollower.Opener<T> opener, StreamFollower.Handler<T> handler) {
-    return StreamFollower.builder(consumer, cursors, opener, handler)
+  /**
+   * Follows one upstream feed while this replica holds its lease; a batch and its cursor commit
+   * together in the consumer, fenced with the lease.
+   */
+  private static <T> StreamFollower<T> feedFollower(IsolatingFeed<?> feed, CursorStore cursors,
+      AlertingSettings settings, StreamFollower.Opener<T> opener, StreamFollower.Handler<T> handler) {
+    return StreamFollower.builder(feed.consumer(), cursors, opener, handler)
         .backoff(Duration.ofMillis(200), settings.feedMaxBackoff())
+        .lease(feed.lease())
         .build();
   }
 

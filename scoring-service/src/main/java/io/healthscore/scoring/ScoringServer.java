@@ -5,6 +5,8 @@ import io.healthscore.runtime.concurrent.DaemonThreads;
 import io.healthscore.runtime.config.ServiceConfig;
 import io.healthscore.runtime.db.CursorStore;
 import io.healthscore.runtime.db.Database;
+import io.healthscore.runtime.db.FeedLease;
+import io.healthscore.runtime.db.SqlDialect;
 import io.healthscore.runtime.logging.FailureLog;
 import io.healthscore.runtime.metrics.Metrics;
 import io.healthscore.runtime.server.ServiceBuilder;
@@ -19,6 +21,7 @@ import io.healthscore.scoring.api.ScoringServiceImpl;
 import io.healthscore.scoring.cache.ScoreCache;
 import io.healthscore.scoring.feed.SignalsFeedConsumer;
 import io.healthscore.scoring.learn.ebm.EbmSettings;
+import io.healthscore.scoring.replica.ReplicaSync;
 import io.healthscore.scoring.rescore.RescoreJobs;
 import io.healthscore.scoring.scorecard.ScorecardTemplates;
 import io.healthscore.scoring.scorecard.ScorecardYaml;
@@ -34,6 +37,7 @@ import io.healthscore.scoring.scoring.Scorer;
 import io.healthscore.scoring.scoring.ScoringSettings;
 import io.healthscore.scoring.scoring.SetAsideAccounts;
 import io.healthscore.scoring.store.MetricCatalogStore;
+import io.healthscore.scoring.store.CacheNotices;
 import io.healthscore.scoring.store.ModelStore;
 import io.healthscore.scoring.store.OverrideStore;
 import io.healthscore.scoring.store.ScoreChangeLog;
@@ -47,6 +51,7 @@ import io.healthscore.scoring.upstream.SignalsClient;
 import io.healthscore.v1.Scorecard;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executors;
@@ -63,6 +68,10 @@ import org.slf4j.LoggerFactory;
  * HEALTHSCORE_CONFIG_DIR (a file whose content differs from the stored latest version becomes a
  * new version), install the "balanced" template as the default scorecard when no scorecard exists
  * at all, then follow the change feed from the stored cursor and serve.
+ *
+ * <p>Replicas on one PostgreSQL: the replica holding the feed's lease applies the change feed (and
+ * the set-aside retries and override expiry that go with it); every replica serves, and follows
+ * the others' changes through {@link ReplicaSync} (docs/decisions/007).
  */
 public final class ScoringServer implements AutoCloseable {
   public static final String SERVICE_NAME = "scoring-service";
@@ -75,6 +84,8 @@ public final class ScoringServer implements AutoCloseable {
   private final FailureLog setAsideRetryFailures = new FailureLog(LOG, "retry of set-aside accounts");
   private final FailureLog pruneFailures = new FailureLog(LOG, "pruning of score changes");
   private final FailureLog recentAucFailures = new FailureLog(LOG, "measuring the learned model on recent outcomes");
+  /** Far longer than any replica takes to read them; one that falls further behind reloads everything. */
+  private static final Duration NOTICE_RETENTION = Duration.ofHours(1);
 
   private final ServiceConfig config;
   private final Database database;
@@ -89,6 +100,9 @@ public final class ScoringServer implements AutoCloseable {
   private final RescoreJobs rescores;
   private final OverrideExpiry overrideExpiry;
   private final ScoreChangeLog changes;
+  private final CacheNotices notices;
+  private final ReplicaSync replicaSync;
+  private final Duration replicaPoll;
   private final ScoringSettings settings;
   private final ModelDrift drift;
   private final LearningApi learning;
@@ -105,11 +119,13 @@ public final class ScoringServer implements AutoCloseable {
     this.settings = ScoringSettings.from(config);
     this.metrics = new Metrics(SERVICE_NAME);
     this.database = ScoringDatabase.migrate(Database.open(config));
-    this.scorecardStore = new ScorecardStore(database);
+    String replicaId = FeedLease.replicaId();
+    this.notices = new CacheNotices(database, replicaId);
+    this.scorecardStore = new ScorecardStore(database, notices);
     ScoreStore scores = new ScoreStore(database);
     ScoreHistoryStore history = new ScoreHistoryStore(database);
-    OverrideStore overrides = new OverrideStore(database);
-    ModelStore modelStore = new ModelStore(database);
+    OverrideStore overrides = new OverrideStore(database, notices);
+    ModelStore modelStore = new ModelStore(database, notices);
     this.changes = new ScoreChangeLog(database);
     CursorStore cursors = new CursorStore(database);
     this.scorecards = new ScorecardRegistry();
@@ -125,8 +141,9 @@ public final class ScoringServer implements AutoCloseable {
     PortfolioMetrics portfolio = new PortfolioMetrics(new MetricCatalogStore(database), clock);
     Scorer scorer =
         new Scorer(
-            scorecards, models, directory, signals, scores, history, overrides, changes, cache,
-            new ScoreMetrics(metrics.registry()), settings, portfolio, clock);
+            scorecards, models, directory, signals, scores, history, overrides, changes, notices,
+            database.dialect() == SqlDialect.POSTGRESQL, cache, new ScoreMetrics(metrics.registry()), settings,
+            portfolio, clock);
     this.admin = new ScorecardAdmin(scorecardStore, scorecards, clock);
     SetAsideAccounts setAside = new SetAsideAccounts(new SetAsideStore(database), clock, metrics.registry());
     this.recompute = new IsolatingRecompute(scorer, setAside, directory);
@@ -140,7 +157,13 @@ public final class ScoringServer implements AutoCloseable {
             rescores.start("");
           }
         });
-    this.feed = new SignalsFeedConsumer(signals, cursors, directory, recompute, portfolio, metrics.registry());
+    FeedLease feedLease =
+        new FeedLease(database, SignalsFeedConsumer.CONSUMER, replicaId, config.getDuration(FeedLease.TTL, FeedLease.DEFAULT_TTL));
+    this.feed =
+        new SignalsFeedConsumer(signals, cursors, feedLease, notices, directory, recompute, portfolio, metrics.registry());
+    this.replicaSync =
+        new ReplicaSync(notices, changes, cache, overrides, admin, modelStore, models, directory);
+    this.replicaPoll = config.getDuration(ReplicaSync.POLL_INTERVAL, Duration.ofMillis(250));
     this.overrideExpiry = new OverrideExpiry(overrides, scorecards, directory, scorer);
     TrainingJobs trainings = new TrainingJobs(clock);
     this.learning =
@@ -156,6 +179,7 @@ public final class ScoringServer implements AutoCloseable {
             .addService(service)
             .methodScopes(ScoringScopes.table())
             .onDrain(feed::close)
+            .onDrain(replicaSync::close)
             .onDrain(retries::shutdownNow)
             .onDrain(service::closeWatches)
             .onStop(rescores::close)
@@ -191,13 +215,15 @@ public final class ScoringServer implements AutoCloseable {
     }
     int loaded = accounts;
     admin.loadStored();
+    replicaSync.start(replicaPoll);
     installConfiguredScorecards();
     if (scorecards.isEmpty()) {
       installDefaultTemplate();
     }
     LOG.info(SERVICE_NAME + ": " + loaded + " accounts, " + scorecards.all().size() + " scorecards");
     feed.start();
-    overrideExpiry.start(settings.overrideSweep());
+    // Work that follows the feed runs where the feed is applied, so replicas do not race on it.
+    overrideExpiry.start(settings.overrideSweep(), feed::applying);
     housekeeping.scheduleWithFixedDelay(this::pruneChanges, 1, 60, TimeUnit.MINUTES);
     retries.scheduleWithFixedDelay(this::retrySetAside, 1, 1, TimeUnit.SECONDS);
     housekeeping.scheduleWithFixedDelay(drift::refresh, 1, 1, TimeUnit.MINUTES);
@@ -212,16 +238,10 @@ public final class ScoringServer implements AutoCloseable {
       return;
     }
     for (Scorecard sc : ScorecardYaml.loadDirectory(dir.get())) {
-      Optional<Scorecard> latest = scorecardStore.get(sc.getScorecardId(), 0);
-      boolean same =
-          latest.isPresent()
-              && latest.get().toBuilder().clearVersion().clearUpdateTime().build()
-                  .equals(sc.toBuilder().clearVersion().clearUpdateTime().build());
-      if (!same) {
-        Scorecard stored = admin.put(sc, "");
+      admin.putIfChanged(sc, "").ifPresent(stored -> {
         rescores.restartFor(stored.getScorecardId());
         LOG.info("installed scorecard " + stored.getScorecardId() + " v" + stored.getVersion() + " from " + dir.get());
-      }
+      });
     }
   }
 
@@ -232,13 +252,17 @@ public final class ScoringServer implements AutoCloseable {
             .filter(t -> t.getScorecardId().equals(DEFAULT_TEMPLATE))
             .findFirst()
             .orElseThrow(() -> new IllegalStateException("template '" + DEFAULT_TEMPLATE + "' is missing"));
-    Scorecard stored = admin.put(template.toBuilder().setIsDefault(true).build(), "");
-    rescores.restartFor(stored.getScorecardId());
-    LOG.info("no scorecard configured: installed template '" + DEFAULT_TEMPLATE + "' as the default scorecard");
+    // Replicas starting together on an empty database: the first stores it, the others find it there.
+    admin.putIfChanged(template.toBuilder().setIsDefault(true).build(), "").ifPresent(stored -> {
+      rescores.restartFor(stored.getScorecardId());
+      LOG.info("no scorecard configured: installed template '" + DEFAULT_TEMPLATE + "' as the default scorecard");
+    });
   }
 
   private void retrySetAside() {
-    setAsideRetryFailures.attempt(recompute::retryDue);
+    if (feed.applying()) {
+      setAsideRetryFailures.attempt(recompute::retryDue);
+    }
   }
 
   /**
@@ -263,7 +287,10 @@ public final class ScoringServer implements AutoCloseable {
   }
 
   private void pruneChanges() {
-    pruneFailures.attempt(() -> changes.prune(clock.millis() - settings.changeRetention().toMillis()));
+    pruneFailures.attempt(() -> {
+      changes.prune(clock.millis() - settings.changeRetention().toMillis());
+      notices.prune(clock.millis() - NOTICE_RETENTION.toMillis());
+    });
   }
 
   public ServiceServer server() {

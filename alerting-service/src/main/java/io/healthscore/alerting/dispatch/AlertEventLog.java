@@ -5,12 +5,14 @@ import com.google.protobuf.util.JsonFormat;
 import com.google.protobuf.util.Timestamps;
 import io.healthscore.alerting.support.Reads;
 import io.healthscore.runtime.db.Database;
+import io.healthscore.runtime.db.SqlDialect;
 import io.healthscore.runtime.stream.CursorLog;
 import io.healthscore.v1.AlertEvent;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -23,6 +25,12 @@ import java.util.Optional;
  * <p>Appends lock the single counter row first and hold the lock until the caller commits, so
  * events become visible in cursor order and a reader that has seen cursor N never later finds an
  * event below N. Alerts are rare next to signals, so serialising their transactions costs little.
+ * Replicas sharing PostgreSQL take the same row lock, so this holds across them.
+ *
+ * <p>On H2 a commit is visible to other connections before its file sync ends (DurableCommits): a
+ * reader could send an event that a kill -9 then loses, and the next append would reuse its
+ * cursor. So on H2 a read that found events syncs the store before returning them, and whatever
+ * it sends is on disk.
  */
 final class AlertEventLog implements CursorLog<AlertEvent> {
   private static final JsonFormat.Printer PRINTER = JsonFormat.printer().omittingInsignificantWhitespace();
@@ -32,9 +40,11 @@ final class AlertEventLog implements CursorLog<AlertEvent> {
   record Appended(AlertEvent event, boolean isNew) {}
 
   private final Database db;
+  private final boolean syncBeforeSending;
 
   AlertEventLog(Database db) {
     this.db = db;
+    this.syncBeforeSending = db.dialect() == SqlDialect.H2;
   }
 
   /**
@@ -150,6 +160,11 @@ final class AlertEventLog implements CursorLog<AlertEvent> {
               while (rs.next()) {
                 events.add(parse(rs.getString(1)));
               }
+            }
+          }
+          if (syncBeforeSending && !events.isEmpty()) {
+            try (Statement sync = c.createStatement()) {
+              sync.execute("CHECKPOINT SYNC");
             }
           }
           return events;

@@ -9,6 +9,7 @@ import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -37,9 +38,14 @@ public final class EvaluationSweep implements AutoCloseable {
     this.interval = interval;
   }
 
-  public synchronized void start() {
+  /** Sweeps every interval while {@code when} holds (on the replica that applies the score feed). */
+  public synchronized void start(BooleanSupplier when) {
     executor = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("alerting-sweep"));
-    executor.scheduleWithFixedDelay(() -> failures.attempt(this::run), interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+    executor.scheduleWithFixedDelay(() -> {
+      if (when.getAsBoolean()) {
+        failures.attempt(this::run);
+      }
+    }, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   /** Evaluates every known account once, a batch per transaction; returns how many were evaluated. */

@@ -7,6 +7,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.healthscore.runtime.concurrent.DaemonThreads;
 import io.healthscore.runtime.db.CursorStore;
+import io.healthscore.runtime.db.FeedLease;
 import io.healthscore.runtime.db.Database;
 import io.healthscore.runtime.logging.FailureLog;
 import io.micrometer.core.instrument.Counter;
@@ -37,6 +38,11 @@ import org.slf4j.LoggerFactory;
  * past the deadline; the database itself, which parking needs) or contention (a lock timeout or
  * deadlock between batches) is no poison: the failure
  * propagates and the stream's follower retries the batch from the stored cursor.
+ *
+ * <p>Replicas: with a {@link FeedLease}, every transaction that moves the cursor or a set-aside
+ * change is fenced with it, so only the replica holding the lease applies the feed, and retries
+ * run there too; losing the lease fails the batch as a whole (the follower stops until it holds
+ * the lease again).
  *
  * @param <T> the feed's change message
  */
@@ -81,11 +87,15 @@ public final class IsolatingFeed<T extends MessageLite> implements AutoCloseable
     }
   }
 
-  /** What every feed's isolation shares: the database, the cursors, the clock and the metrics. */
-  public record Factory(Database database, CursorStore cursors, Clock clock, MeterRegistry registry) {
+  /**
+   * What every feed's isolation shares: the database, the cursors, the clock, the metrics, and the
+   * lease of each feed by its consumer name (null: no replicas, no fencing, e.g. a test driving it).
+   */
+  public record Factory(Database database, CursorStore cursors, Clock clock, MeterRegistry registry,
+      Function<String, FeedLease> leases) {
     public <T extends MessageLite> IsolatingFeed<T> create(String consumer, Applier<T> applier, Codec<T> codec) {
       return new IsolatingFeed<>(consumer, database, cursors, new ParkedChanges(database), applier, codec, clock,
-          registry);
+          registry, leases.apply(consumer));
     }
   }
 
@@ -100,11 +110,13 @@ public final class IsolatingFeed<T extends MessageLite> implements AutoCloseable
   private final Counter recoveredCount;
   private final AtomicLong waiting = new AtomicLong();
   private final FailureLog retryFailures;
+  private final FeedLease lease;
   private ScheduledExecutorService retries;
 
   IsolatingFeed(String consumer, Database database, CursorStore cursors, ParkedChanges parked, Applier<T> applier, Codec<T> codec,
-      Clock clock, MeterRegistry registry) {
+      Clock clock, MeterRegistry registry, FeedLease lease) {
     this.consumer = consumer;
+    this.lease = lease;
     this.database = database;
     this.cursors = cursors;
     this.parked = parked;
@@ -131,7 +143,10 @@ public final class IsolatingFeed<T extends MessageLite> implements AutoCloseable
   private void applyOrIsolate(List<T> changes) {
     long last = codec.cursor().applyAsLong(changes.get(changes.size() - 1));
     try {
-      applier.apply(changes, false, c -> cursors.save(c, consumer, last));
+      applier.apply(changes, false, c -> {
+        fence(c);
+        cursors.save(c, consumer, last);
+      });
     } catch (RuntimeException e) {
       if (isOutage(e)) {
         throw e;
@@ -149,6 +164,7 @@ public final class IsolatingFeed<T extends MessageLite> implements AutoCloseable
   private void park(T change, RuntimeException failure) {
     long cursor = codec.cursor().applyAsLong(change);
     database.inTransaction(c -> {
+      fence(c);
       parked.park(c, consumer, cursor, change.toByteArray(), describe(failure), clock.millis() + RETRY_BASE.toMillis());
       cursors.save(c, consumer, cursor);
       return null;
@@ -160,6 +176,22 @@ public final class IsolatingFeed<T extends MessageLite> implements AutoCloseable
         + describe(failure));
   }
 
+  private void fence(Connection c) throws SQLException {
+    if (lease != null) {
+      lease.fence(c);
+    }
+  }
+
+  /** The consumer name the feed's cursor is stored under. */
+  public String consumer() {
+    return consumer;
+  }
+
+  /** The feed's lease; null without one. */
+  public FeedLease lease() {
+    return lease;
+  }
+
   /** How many set-aside changes of this feed wait for a retry. */
   public long waiting() {
     return waiting.get();
@@ -167,10 +199,16 @@ public final class IsolatingFeed<T extends MessageLite> implements AutoCloseable
 
   /** Retries the set-aside changes that are due; returns how many applied. */
   public int retryDue() {
+    if (lease != null && !lease.held()) {
+      return 0;
+    }
     int applied = 0;
     for (ParkedChanges.Parked p : parked.due(consumer, clock.millis(), RETRIES_PER_SCAN)) {
       try {
-        applier.apply(List.of(codec.parse(p.payload())), true, c -> parked.remove(c, p));
+        applier.apply(List.of(codec.parse(p.payload())), true, c -> {
+          fence(c);
+          parked.remove(c, p);
+        });
         applied++;
         recoveredCount.increment();
         LOG.info("feed " + consumer + ": set-aside change " + p.cursor() + " applied after " + p.attempts()
@@ -199,6 +237,9 @@ public final class IsolatingFeed<T extends MessageLite> implements AutoCloseable
 
   private static boolean isOutage(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof FeedLease.NotHeldException) {
+        return true;
+      }
       if (t instanceof StatusRuntimeException s && OUTAGE.contains(s.getStatus().getCode())) {
         return true;
       }

@@ -7,6 +7,7 @@ import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.StreamObserver;
 import io.healthscore.runtime.concurrent.DaemonThreads;
 import io.healthscore.runtime.db.CursorStore;
+import io.healthscore.runtime.db.FeedLease;
 import io.healthscore.runtime.logging.FailureLog;
 import java.time.Duration;
 import java.time.Instant;
@@ -31,6 +32,10 @@ import org.slf4j.LoggerFactory;
  * same transaction as its effects, so a crash or an outage neither skips an item nor applies one
  * twice. An outage is logged when it starts, when its cause changes and when the stream is back,
  * not at every attempt.
+ *
+ * <p>Replicas: with a {@link Builder#lease lease}, the stream is open only while this replica holds
+ * the lease, and the cursor is read when it opens, so a replica that takes over resumes exactly
+ * where the previous holder committed (its handler fences its transactions with the lease).
  *
  * <p>Flow control: at most {@code window} items are requested ahead of the handler, so when handling
  * falls behind the server holds back. Whatever has arrived by the time a batch starts goes into that
@@ -71,6 +76,7 @@ public final class StreamFollower<T> implements AutoCloseable {
   private final Runnable onReconnect;
   /** Logs an outage once when it starts and once when the stream is back, not per attempt. */
   private final FailureLog failures;
+  private final FeedLease lease;
   private final CountDownLatch closing = new CountDownLatch(1);
   private volatile BlockingQueue<Arrival<T>> arrivals = new LinkedBlockingQueue<>();
   private volatile ClientCallStreamObserver<?> call;
@@ -91,6 +97,7 @@ public final class StreamFollower<T> implements AutoCloseable {
     this.onReceived = b.onReceived;
     this.onReconnect = b.onReconnect;
     this.failures = new FailureLog(LOG, consumer + " following its stream");
+    this.lease = b.lease;
   }
 
   /**
@@ -126,6 +133,9 @@ public final class StreamFollower<T> implements AutoCloseable {
   private void run() {
     backoffMillis = initialBackoff.toMillis();
     while (!closed()) {
+      if (!awaitLease()) {
+        return;
+      }
       BlockingQueue<Arrival<T>> queue = new LinkedBlockingQueue<>();
       arrivals = queue;
       Status end;
@@ -146,8 +156,8 @@ public final class StreamFollower<T> implements AutoCloseable {
       if (closed()) {
         return;
       }
-      if (end.isOk() || end.getCode() == Status.Code.DEADLINE_EXCEEDED) {
-        // A clean end (server draining, stream deadline): open again soon, without growing the wait.
+      if (end.isOk() || end.getCode() == Status.Code.DEADLINE_EXCEEDED || !leaseHeld()) {
+        // A clean end (server draining, stream deadline, lease gone): open again soon, without growing the wait.
         backoffMillis = initialBackoff.toMillis();
         failures.succeeded();
       } else {
@@ -166,6 +176,9 @@ public final class StreamFollower<T> implements AutoCloseable {
     long openedNanos = System.nanoTime();
     List<T> batch = new ArrayList<>();
     while (!closed()) {
+      if (!leaseHeld()) {
+        return Status.OK; // another replica applies the stream now
+      }
       Arrival<T> first = queue.poll(POLL.toMillis(), TimeUnit.MILLISECONDS);
       if (first == null) {
         if (System.nanoTime() - openedNanos > RECONNECTED_AFTER.toNanos()) {
@@ -201,6 +214,20 @@ public final class StreamFollower<T> implements AutoCloseable {
       }
     }
     return Status.CANCELLED;
+  }
+
+  private boolean leaseHeld() {
+    return lease == null || lease.held();
+  }
+
+  /** Waits until this replica holds the lease (at once without one); false when closing. */
+  private boolean awaitLease() {
+    while (!leaseHeld()) {
+      if (!sleep(POLL.toMillis())) {
+        return false;
+      }
+    }
+    return !closed();
   }
 
   private static long jittered(long millis) {
@@ -289,6 +316,7 @@ public final class StreamFollower<T> implements AutoCloseable {
     private Duration maxBackoff = Duration.ofSeconds(10);
     private Consumer<T> onReceived = item -> {};
     private Runnable onReconnect = () -> {};
+    private FeedLease lease;
 
     private Builder(String consumer, CursorStore cursors, Opener<T> opener, Handler<T> handler) {
       this.consumer = Objects.requireNonNull(consumer);
@@ -325,6 +353,15 @@ public final class StreamFollower<T> implements AutoCloseable {
     /** Called before every reopen after a failure (not after a clean end). */
     public Builder<T> onReconnect(Runnable listener) {
       this.onReconnect = listener;
+      return this;
+    }
+
+    /**
+     * Follows the stream only while this replica holds {@code lease} (several replicas sharing the
+     * cursor); the handler must {@link FeedLease#fence fence} its transactions with it.
+     */
+    public Builder<T> lease(FeedLease lease) {
+      this.lease = lease;
       return this;
     }
 

@@ -28,8 +28,13 @@ public final class ScoreCache {
     cache.put(score.key(), score);
   }
 
-  /** Drops a score that no longer applies. */
+  /** Drops a score that no longer applies, or that another replica stored anew. */
   public void invalidate(ScoreKey key) {
     cache.invalidate(key);
+  }
+
+  /** Drops every score (a replica that may have missed changes reads them all again). */
+  public void invalidateAll() {
+    cache.invalidateAll();
   }
 }

@@ -3,10 +3,12 @@ package io.healthscore.scoring.feed;
 import com.google.protobuf.util.Timestamps;
 import io.healthscore.runtime.concurrent.DaemonThreads;
 import io.healthscore.runtime.db.CursorStore;
+import io.healthscore.runtime.db.FeedLease;
 import io.healthscore.runtime.stream.StreamFollower;
 import io.healthscore.scoring.engine.AccountSnapshot;
 import io.healthscore.scoring.scoring.IsolatingRecompute;
 import io.healthscore.scoring.scoring.PortfolioMetrics;
+import io.healthscore.scoring.store.CacheNotices;
 import io.healthscore.scoring.upstream.AccountDirectory;
 import io.healthscore.scoring.upstream.AccountInfo;
 import io.healthscore.scoring.upstream.ChangeFeed;
@@ -41,6 +43,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * batch, and the shared {@link StreamFollower} reopens the stream from the stored cursor with
  * exponential backoff. At most {@link #WINDOW} changes are in flight. While the outage lasts,
  * {@link #unreachableSince()} says since when, so served scores can be marked as possibly behind.
+ *
+ * <p>Replicas: one replica at a time applies the feed, the holder of the feed's {@link FeedLease};
+ * every batch's transaction is fenced with it, and names the accounts it refreshed in a cache
+ * notice so the other replicas refresh them too (docs/decisions/007).
  */
 public final class SignalsFeedConsumer implements SignalsFeedStatus, AutoCloseable {
   public static final String CONSUMER = "scoring-service.signals-feed";
@@ -51,6 +57,8 @@ public final class SignalsFeedConsumer implements SignalsFeedStatus, AutoCloseab
   private static final Duration MAX_BACKOFF = Duration.ofSeconds(10);
 
   private final CursorStore cursors;
+  private final FeedLease lease;
+  private final CacheNotices notices;
   private final AccountDirectory directory;
   private final IsolatingRecompute recompute;
   private final StreamFollower<WatchChangesResponse> follower;
@@ -67,7 +75,7 @@ public final class SignalsFeedConsumer implements SignalsFeedStatus, AutoCloseab
   /** A batch whose features were read, waiting for the applier; snapshots null when unreadable. */
   private record Prepared(
       int epoch, List<AccountChange> changes, List<AccountInfo> accounts, List<AccountSnapshot> snapshots,
-      boolean accountsEdited) {}
+      Set<String> edited) {}
 
   /** Batches read ahead of the one being applied. */
   private final BlockingQueue<Prepared> pending = new ArrayBlockingQueue<>(1);
@@ -83,12 +91,16 @@ public final class SignalsFeedConsumer implements SignalsFeedStatus, AutoCloseab
   public SignalsFeedConsumer(
       ChangeFeed changeFeed,
       CursorStore cursors,
+      FeedLease lease,
+      CacheNotices notices,
       AccountDirectory directory,
       IsolatingRecompute recompute,
       PortfolioMetrics portfolio,
       MeterRegistry registry) {
     this.cursors = cursors;
     this.portfolio = portfolio;
+    this.lease = lease;
+    this.notices = notices;
     this.directory = directory;
     this.recompute = recompute;
     this.applied.set(cursors.load(CONSUMER));
@@ -112,6 +124,7 @@ public final class SignalsFeedConsumer implements SignalsFeedStatus, AutoCloseab
             .backoff(INITIAL_BACKOFF, MAX_BACKOFF)
             .onReceived(r -> received.accumulateAndGet(r.getChange().getCursor(), Math::max))
             .onReconnect(reconnects::increment)
+            .lease(lease)
             .build();
     Gauge.builder("healthscore.feed.cursor", applied, AtomicLong::get)
         .description("Cursor of the last applied signals change")
@@ -126,8 +139,14 @@ public final class SignalsFeedConsumer implements SignalsFeedStatus, AutoCloseab
   }
 
   public void start() {
+    lease.start();
     applier.start();
     follower.start();
+  }
+
+  /** Whether this replica applies the feed now (work tied to the feed runs only there). */
+  public boolean applying() {
+    return lease.held();
   }
 
   /** The cursor of the last change whose effects are stored. */
@@ -200,7 +219,7 @@ public final class SignalsFeedConsumer implements SignalsFeedStatus, AutoCloseab
       }
       snapshots = null; // some account of the batch cannot be read: the applier isolates it
     }
-    return new Prepared(stamp, batch, accounts, snapshots, !edited.isEmpty());
+    return new Prepared(stamp, batch, accounts, snapshots, edited);
   }
 
   /** The applier's loop: applies prepared batches in order, each with its cursor. */
@@ -222,8 +241,13 @@ public final class SignalsFeedConsumer implements SignalsFeedStatus, AutoCloseab
       }
       applyingSinceMillis = Math.max(1, Timestamps.toMillis(batch.get(0).getChangeTime()));
       try {
+        List<CacheNotices.Notice> edits = p.edited().stream().map(CacheNotices.Notice::account).toList();
         recompute.recompute(
-            SOURCE, p.accounts(), p.snapshots(), null, p.accountsEdited(), c -> cursors.save(c, CONSUMER, last));
+            SOURCE, p.accounts(), p.snapshots(), null, !edits.isEmpty(), c -> {
+              lease.fence(c);
+              cursors.save(c, CONSUMER, last);
+              notices.append(c, edits);
+            });
         applied.accumulateAndGet(last, Math::max);
         changesApplied.increment(batch.size());
       } catch (RuntimeException e) {
@@ -274,5 +298,6 @@ public final class SignalsFeedConsumer implements SignalsFeedStatus, AutoCloseab
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    lease.close(); // after the last batch: another replica takes over at once
   }
 }

@@ -1,6 +1,7 @@
 package io.healthscore.scoring.scoring;
 
 import io.grpc.Status;
+import io.healthscore.runtime.db.FeedLease;
 import io.healthscore.scoring.engine.AccountSnapshot;
 import io.healthscore.scoring.upstream.AccountDirectory;
 import io.healthscore.scoring.upstream.AccountInfo;
@@ -16,7 +17,8 @@ import java.util.Set;
  * a failing batch is split in halves, recursively, down to the accounts that fail on their own;
  * those are set aside ({@link SetAsideAccounts}) and the rest is applied. An outage of
  * signals-service (unavailable, too slow, cancelled, refused credentials) is no fault of an
- * account: it fails the whole batch, for the caller to retry it as a whole.
+ * account: it fails the whole batch, for the caller to retry it as a whole; so does losing the
+ * feed's lease to another replica ({@link FeedLease.NotHeldException}).
  */
 public final class IsolatingRecompute {
   private static final Set<Status.Code> OUTAGE =
@@ -123,9 +125,9 @@ public final class IsolatingRecompute {
     }
   }
 
-  /** Whether the failure is signals-service's or the network's, not the account's. */
+  /** Whether the failure is signals-service's, the network's or the lease's, not the account's. */
   public static boolean isOutage(RuntimeException e) {
-    return OUTAGE.contains(Status.fromThrowable(e).getCode());
+    return e instanceof FeedLease.NotHeldException || OUTAGE.contains(Status.fromThrowable(e).getCode());
   }
 
   private static List<String> ids(List<AccountInfo> accounts) {

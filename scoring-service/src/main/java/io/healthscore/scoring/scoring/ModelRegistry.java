@@ -10,6 +10,7 @@ import io.healthscore.scoring.store.ModelStore;
 import io.healthscore.scoring.store.StoredModel;
 import io.healthscore.v1.CalibrationReport;
 import io.healthscore.v1.ModelState;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -26,17 +27,29 @@ public final class ModelRegistry {
   private volatile ModelDrift drift;
 
   public ModelRegistry(ModelStore store) {
+    reload(store);
+  }
+
+  /** Loads the models in use again from the store (after another replica changed them). */
+  public synchronized void reload(ModelStore store) {
+    Map<String, ChurnModel> active = new HashMap<>();
+    LearnedChurnModel newLearned = null;
+    LearnedChurnModel newShadow = null;
     for (StoredModel m : store.all()) {
       if (m.active()) {
         if (LearnedChurnModel.isLearned(m.body())) {
-          learned = learned == null ? LearnedChurnModel.fromBytes(m.body()) : learned;
+          newLearned = newLearned == null ? LearnedChurnModel.fromBytes(m.body()) : newLearned;
         } else {
-          activeByScorecard.putIfAbsent(m.scorecardId(), ChurnModel.fromBytes(m.body()));
+          active.putIfAbsent(m.scorecardId(), ChurnModel.fromBytes(m.body()));
         }
-      } else if (shadow == null && LearnedChurnModel.isLearned(m.body()) && stateOf(m) == ModelState.MODEL_STATE_SHADOW) {
-        shadow = LearnedChurnModel.fromBytes(m.body());
+      } else if (newShadow == null && LearnedChurnModel.isLearned(m.body()) && stateOf(m) == ModelState.MODEL_STATE_SHADOW) {
+        newShadow = LearnedChurnModel.fromBytes(m.body());
       }
     }
+    activeByScorecard.putAll(active);
+    activeByScorecard.keySet().retainAll(active.keySet());
+    learned = newLearned;
+    shadow = newShadow;
   }
 
   /** Where the active learned model reports what it sees (drift); set once at start. */

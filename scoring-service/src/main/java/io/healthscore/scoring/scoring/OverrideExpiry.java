@@ -9,6 +9,7 @@ import io.healthscore.scoring.upstream.AccountDirectory;
 import io.healthscore.scoring.upstream.AccountInfo;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -38,9 +39,14 @@ public final class OverrideExpiry implements AutoCloseable {
     this.scorer = scorer;
   }
 
-  public void start(Duration every) {
+  /** Sweeps every {@code every} while {@code when} holds (on the replica that applies the feed). */
+  public void start(Duration every, BooleanSupplier when) {
     timer.scheduleWithFixedDelay(
-        () -> failures.attempt(this::sweep),
+        () -> {
+          if (when.getAsBoolean()) {
+            failures.attempt(this::sweep);
+          }
+        },
         every.toMillis(),
         every.toMillis(),
         TimeUnit.MILLISECONDS);

@@ -9,6 +9,7 @@ import io.healthscore.scoring.store.ScorecardStore;
 import io.healthscore.v1.Scorecard;
 import java.time.Clock;
 import java.util.List;
+import java.util.Optional;
 
 /** Validates, stores and activates scorecard versions. */
 public final class ScorecardAdmin {
@@ -22,9 +23,21 @@ public final class ScorecardAdmin {
     this.clock = clock;
   }
 
-  /** Activates the latest stored version of every scorecard (at start). */
+  /** Activates the latest stored version of every scorecard (at start, or after missed notices). */
   public void loadStored() {
     for (Scorecard sc : store.listLatest()) {
+      install(sc);
+    }
+  }
+
+  /** Activates the latest stored version of one scorecard, after another replica stored it. */
+  public void installLatest(String scorecardId) {
+    store.get(scorecardId, 0).ifPresent(this::install);
+  }
+
+  private void install(Scorecard sc) {
+    boolean newer = registry.get(sc.getScorecardId()).map(c -> c.version() < sc.getVersion()).orElse(true);
+    if (newer) {
       registry.install(CompiledScorecard.compile(sc));
     }
   }
@@ -42,13 +55,30 @@ public final class ScorecardAdmin {
     violations.throwIfAny("invalid scorecard");
   }
 
+  /**
+   * Validates and, unless the latest stored version says the same, stores it as a new version and
+   * activates it (configuration loaded by every replica at start). Returns the new version.
+   */
+  public Optional<Scorecard> putIfChanged(Scorecard sc, String fieldPrefix) {
+    Scorecard input = sc.toBuilder().clearVersion().clearUpdateTime().build();
+    validate(input, fieldPrefix);
+    CompiledScorecard.compile(input);
+    Optional<Scorecard> stored = store.putIfChanged(input, clock.millis());
+    if (stored.isPresent()) {
+      install(stored.get());
+    } else {
+      installLatest(input.getScorecardId()); // stored meanwhile by another replica
+    }
+    return stored;
+  }
+
   /** Validates, stores as a new version and activates it. */
   public Scorecard put(Scorecard sc, String fieldPrefix) {
     Scorecard input = sc.toBuilder().clearVersion().clearUpdateTime().build();
     validate(input, fieldPrefix);
     CompiledScorecard.compile(input);
     Scorecard stored = store.put(input, clock.millis());
-    registry.install(CompiledScorecard.compile(stored));
+    install(stored);
     return stored;
   }
 }

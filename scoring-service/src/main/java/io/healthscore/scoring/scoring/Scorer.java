@@ -11,6 +11,7 @@ import io.healthscore.scoring.engine.ComputedScore;
 import io.healthscore.scoring.engine.ParentRollup;
 import io.healthscore.scoring.engine.MetricCatalog;
 import io.healthscore.scoring.engine.ScoringContext;
+import io.healthscore.scoring.store.CacheNotices;
 import io.healthscore.scoring.store.HistoryPoint;
 import io.healthscore.scoring.store.OverrideRecord;
 import io.healthscore.scoring.store.OverrideStore;
@@ -42,6 +43,11 @@ import java.util.Set;
  * <p>Material: the shown score moved by at least HEALTHSCORE_MATERIAL_CHANGE since it was last
  * published, or the shown band changed, or the override changed. Smaller moves only refresh the
  * cache, so a slowly drifting score is published once its drift adds up.
+ *
+ * <p>Replicas: every transaction that writes score rows also appends a cache notice naming them,
+ * so the other replicas drop those entries from their caches and read the rows again. With {@code
+ * storeEveryScore} (a database shared by replicas) smaller moves write their row too, so that
+ * every replica serves the very score this one computed.
  */
 public final class Scorer {
   private static final long DAY = Duration.ofDays(1).toMillis();
@@ -73,6 +79,8 @@ public final class Scorer {
   private final ScoreHistoryStore history;
   private final OverrideStore overrides;
   private final ScoreChangeLog changes;
+  private final CacheNotices notices;
+  private final boolean storeEveryScore;
   private final ScoreCache cache;
   private final ScoreMetrics metrics;
   private final MetricCatalog portfolio;
@@ -88,6 +96,8 @@ public final class Scorer {
       ScoreHistoryStore history,
       OverrideStore overrides,
       ScoreChangeLog changes,
+      CacheNotices notices,
+      boolean storeEveryScore,
       ScoreCache cache,
       ScoreMetrics metrics,
       ScoringSettings settings,
@@ -103,6 +113,8 @@ public final class Scorer {
     this.history = history;
     this.overrides = overrides;
     this.changes = changes;
+    this.notices = notices;
+    this.storeEveryScore = storeEveryScore;
     this.cache = cache;
     this.metrics = metrics;
     this.settings = settings;
@@ -399,7 +411,8 @@ public final class Scorer {
           new CachedScore(
               info.accountId(), card, computed, prev.previous(), primary, rolledUp, prev.storedScore(),
               prev.storedBand(), prev.storedOverride(), churn, modelId, prev.trend7(), prev.trend30(), prev.trend90());
-      return new Decision(entry, null, null, forceStore ? row(info, entry, shown, shownBand) : null);
+      boolean store = forceStore || storeEveryScore;
+      return new Decision(entry, null, null, store ? row(info, entry, shown, shownBand) : null);
     }
     CachedScore entry =
         new CachedScore(
@@ -435,13 +448,22 @@ public final class Scorer {
   private int persist(Batch batch, TransactionExtra extra) {
     List<Decision> decisions = batch.decisions();
     List<StoredScore> rows = new ArrayList<>();
+    List<CacheNotices.Notice> written = new ArrayList<>();
     int changed = 0;
     for (Decision d : decisions) {
       if (d.row() != null) {
         rows.add(d.row());
+        written.add(CacheNotices.Notice.score(d.entry().accountId(), d.entry().scorecard().id()));
       }
       if (d.change() != null) {
         changed++;
+      }
+    }
+    for (Applicable a : batch.applicable()) {
+      for (CompiledScorecard card : scorecards.all()) {
+        if (!a.scorecardIds().contains(card.id())) {
+          written.add(CacheNotices.Notice.score(a.accountId(), card.id()));
+        }
       }
     }
     changes.commit(
@@ -462,6 +484,7 @@ public final class Scorer {
             scores.deleteExcept(c, a.accountId(), a.scorecardIds());
           }
           scores.upsert(c, rows);
+          notices.append(c, written);
           extra.run(c);
           return null;
         });

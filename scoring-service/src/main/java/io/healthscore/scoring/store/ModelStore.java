@@ -13,16 +13,19 @@ import java.util.Optional;
  * Trained churn models, every version kept. Activating one deactivates the previous active model
  * of its scorecard (learned models, which have no scorecard, share the empty scorecard id). A
  * model's shadow state lives in its stored report (CalibrationReport.state), so a state change
- * rewrites the report.
+ * rewrites the report. Every write appends a cache notice, so the other replicas load the models
+ * again.
  */
 public final class ModelStore {
   private static final String COLUMNS =
       "model_id, scorecard_id, horizon_days, created_at, active, body, report";
 
   private final Database database;
+  private final CacheNotices notices;
 
-  public ModelStore(Database database) {
+  public ModelStore(Database database, CacheNotices notices) {
     this.database = database;
+    this.notices = notices;
   }
 
   /** Stores a model; when it is active, the scorecard's other models become inactive. */
@@ -35,6 +38,7 @@ public final class ModelStore {
   }
 
   public void save(Connection c, StoredModel m) throws SQLException {
+    notices.append(c, List.of(CacheNotices.Notice.models()));
     if (m.active()) {
       try (PreparedStatement s =
           c.prepareStatement("UPDATE models SET active = FALSE WHERE scorecard_id = ? AND active = TRUE")) {
@@ -62,6 +66,7 @@ public final class ModelStore {
   public void setState(StoredModel m, boolean active, byte[] report) {
     database.inTransaction(
         c -> {
+          notices.append(c, List.of(CacheNotices.Notice.models()));
           if (active) {
             try (PreparedStatement s =
                 c.prepareStatement("UPDATE models SET active = FALSE WHERE scorecard_id = ? AND active = TRUE")) {

@@ -15,19 +15,25 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Overrides in force plus an audit row for every set and clear. Overrides are few, so all of them
- * are also held in memory: the hot read path never touches the database for them.
+ * are also held in memory: the hot read path never touches the database for them. A set or clear
+ * appends a cache notice in its transaction, and replicas that read it {@link #reload} the override.
  */
 public final class OverrideStore {
   /** One audit entry: what was done to an override, by whom and when. */
   public record AuditEntry(
       String action, double score, Band band, String reason, String actor, long atMillis, long expireMillis) {}
 
+  private static final String COLUMNS =
+      "account_id, scorecard_id, score, band, reason, set_by, set_time, expire_time";
+
   private final Database database;
+  private final CacheNotices notices;
   private final String upsert;
   private final Map<String, OverrideRecord> inForce = new ConcurrentHashMap<>();
 
-  public OverrideStore(Database database) {
+  public OverrideStore(Database database, CacheNotices notices) {
     this.database = database;
+    this.notices = notices;
     this.upsert =
         database
             .dialect()
@@ -35,35 +41,57 @@ public final class OverrideStore {
                 "overrides",
                 List.of("account_id", "scorecard_id"),
                 List.of("score", "band", "reason", "set_by", "set_time", "expire_time"));
-    loadAll();
+    reloadAll();
   }
 
-  private void loadAll() {
-    database.inTransaction(
+  /** Reads every override again (a replica that may have missed notices). */
+  public void reloadAll() {
+    List<OverrideRecord> all = query("SELECT " + COLUMNS + " FROM overrides");
+    Map<String, OverrideRecord> fresh = new ConcurrentHashMap<>();
+    all.forEach(o -> fresh.put(key(o.accountId(), o.scorecardId()), o));
+    inForce.keySet().retainAll(fresh.keySet());
+    inForce.putAll(fresh);
+  }
+
+  /** Reads one override again, after another replica set or cleared it. */
+  public void reload(String accountId, String scorecardId) {
+    List<OverrideRecord> found =
+        query("SELECT " + COLUMNS + " FROM overrides WHERE account_id = ? AND scorecard_id = ?", accountId, scorecardId);
+    if (found.isEmpty()) {
+      inForce.remove(key(accountId, scorecardId));
+    } else {
+      inForce.put(key(accountId, scorecardId), found.get(0));
+    }
+  }
+
+  private List<OverrideRecord> query(String sql, String... args) {
+    return database.inTransaction(
         c -> {
-          try (PreparedStatement s =
-                  c.prepareStatement(
-                      "SELECT account_id, scorecard_id, score, band, reason, set_by, set_time, expire_time FROM overrides");
-              ResultSet rs = s.executeQuery()) {
-            while (rs.next()) {
-              double score = rs.getDouble(3);
-              if (rs.wasNull()) {
-                score = Double.NaN;
+          List<OverrideRecord> result = new ArrayList<>();
+          try (PreparedStatement s = c.prepareStatement(sql)) {
+            for (int i = 0; i < args.length; i++) {
+              s.setString(i + 1, args[i]);
+            }
+            try (ResultSet rs = s.executeQuery()) {
+              while (rs.next()) {
+                double score = rs.getDouble(3);
+                if (rs.wasNull()) {
+                  score = Double.NaN;
+                }
+                result.add(
+                    new OverrideRecord(
+                        rs.getString(1),
+                        rs.getString(2),
+                        score,
+                        Band.forNumber(rs.getInt(4)),
+                        rs.getString(5),
+                        rs.getString(6),
+                        rs.getLong(7),
+                        rs.getLong(8)));
               }
-              OverrideRecord o =
-                  new OverrideRecord(
-                      rs.getString(1),
-                      rs.getString(2),
-                      score,
-                      Band.forNumber(rs.getInt(4)),
-                      rs.getString(5),
-                      rs.getString(6),
-                      rs.getLong(7),
-                      rs.getLong(8));
-              inForce.put(key(o.accountId(), o.scorecardId()), o);
             }
           }
-          return null;
+          return result;
         });
   }
 
@@ -91,6 +119,7 @@ public final class OverrideStore {
       s.executeUpdate();
     }
     audit(c, o.accountId(), o.scorecardId(), "set", o.score(), o.band(), o.reason(), o.setBy(), o.setMillis(), o.expireMillis());
+    notices.append(c, List.of(CacheNotices.Notice.override(o.accountId(), o.scorecardId())));
   }
 
   /**
@@ -106,6 +135,7 @@ public final class OverrideStore {
       s.executeUpdate();
     }
     audit(c, o.accountId(), o.scorecardId(), action, o.score(), o.band(), reason, actor, nowMillis, o.expireMillis());
+    notices.append(c, List.of(CacheNotices.Notice.override(o.accountId(), o.scorecardId())));
   }
 
   /** Makes a committed set visible to readers; call after the transaction commits. */

@@ -3,6 +3,7 @@ package io.healthscore.scoring.store;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.healthscore.runtime.db.Database;
 import io.healthscore.runtime.db.DatabaseException;
+import io.healthscore.runtime.db.SqlDialect;
 import io.healthscore.v1.ScoreChange;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -11,14 +12,22 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The table behind WatchScores: every material score change with a strictly increasing cursor.
  *
- * <p>Cursors are handed out and committed under one lock, so a change with cursor n is visible
- * before cursor n+1 exists: a reader that saw cursor n and asks for "after n" can never miss a
- * change that commits later with a smaller cursor. This makes one process the writer of a store;
- * replicas sharing PostgreSQL must not score the same store concurrently (see docs).
+ * <p>Cursors come from the score_change_counter row, locked by the first append of a transaction
+ * and held until it commits: appends of every replica sharing the database commit one after the
+ * other, in cursor order, so a reader that saw cursor n and asks for "after n" can never miss a
+ * change that commits later with a smaller cursor (a sequence, or MAX()+1 without the lock, would
+ * allow exactly that between concurrent writers).
+ *
+ * <p>On H2 a commit is visible to other connections before its file sync ends (DurableCommits), so
+ * a reader could send a cursor that a kill -9 then loses and the next append reuses. H2 has one
+ * process per database, so there reads stop at the last cursor whose commit returned here. On
+ * PostgreSQL a commit is durable when it becomes visible; {@link #refresh} picks up the changes
+ * other replicas committed.
  */
 public final class ScoreChangeLog {
   /** Writes inside a change transaction; {@link #append} assigns the cursor. */
@@ -34,34 +43,28 @@ public final class ScoreChangeLog {
   }
 
   private final Database database;
+  private final boolean readsBoundedByCommit;
   private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
+  /** Serialises this process's change transactions, so they queue here rather than on the row lock. */
   private final Object writeLock = new Object();
-  private volatile long lastCommitted;
+  /** The newest cursor known committed (on H2: committed here, hence synced). */
+  private final AtomicLong lastCommitted = new AtomicLong();
 
   public ScoreChangeLog(Database database) {
     this.database = database;
-    this.lastCommitted =
-        database.inTransaction(
-            c -> {
-              try (PreparedStatement s = c.prepareStatement("SELECT MAX(cursor_value) FROM score_changes");
-                  ResultSet rs = s.executeQuery()) {
-                rs.next();
-                return rs.getLong(1);
-              }
-            });
+    this.readsBoundedByCommit = database.dialect() == SqlDialect.H2;
+    this.lastCommitted.set(counter());
   }
 
   /**
-   * Runs {@code work} in one transaction holding the write lock, then wakes the watchers when it
-   * appended anything.
+   * Runs {@code work} in one transaction, then wakes the watchers when it appended anything. The
+   * counter row stays locked from the first append to the commit: keep the rest of the work short.
    */
   public <T> T commit(ChangeWork<T> work) {
     T result;
-    long before;
-    long[] next = new long[1];
+    long[] next = {-1};
+    long[] first = {-1};
     synchronized (writeLock) {
-      before = lastCommitted;
-      next[0] = before;
       result =
           database.inTransaction(
               c -> {
@@ -71,6 +74,10 @@ public final class ScoreChangeLog {
                             + " VALUES (?, ?, ?, ?, ?)")) {
                   Appender appender =
                       change -> {
+                        if (next[0] < 0) {
+                          next[0] = lockCounter(c);
+                          first[0] = next[0];
+                        }
                         long cursor = ++next[0];
                         insert.setLong(1, cursor);
                         insert.setString(2, change.getAccountId());
@@ -81,23 +88,66 @@ public final class ScoreChangeLog {
                         return cursor;
                       };
                   T r = work.run(c, appender);
-                  if (next[0] > before) {
+                  if (next[0] > first[0]) {
                     insert.executeBatch();
+                    try (PreparedStatement advance =
+                        c.prepareStatement("UPDATE score_change_counter SET last_cursor = ? WHERE counter_id = 1")) {
+                      advance.setLong(1, next[0]);
+                      advance.executeUpdate();
+                    }
                   }
                   return r;
                 }
               });
-      lastCommitted = next[0];
     }
-    if (next[0] > before) {
+    if (next[0] > first[0]) {
+      lastCommitted.accumulateAndGet(next[0], Math::max);
       listeners.forEach(Runnable::run);
     }
     return result;
   }
 
-  /** The cursor of the newest committed change; 0 when there is none. */
+  private static long lockCounter(Connection c) throws SQLException {
+    try (PreparedStatement s =
+            c.prepareStatement("SELECT last_cursor FROM score_change_counter WHERE counter_id = 1 FOR UPDATE");
+        ResultSet rs = s.executeQuery()) {
+      if (!rs.next()) {
+        throw new SQLException("score_change_counter has no row; was the scoring schema migrated?");
+      }
+      return rs.getLong(1);
+    }
+  }
+
+  private long counter() {
+    return database.inTransaction(
+        c -> {
+          try (PreparedStatement s =
+                  c.prepareStatement("SELECT last_cursor FROM score_change_counter WHERE counter_id = 1");
+              ResultSet rs = s.executeQuery()) {
+            return rs.next() ? rs.getLong(1) : 0L;
+          }
+        });
+  }
+
+  /**
+   * Learns of changes other replicas committed (PostgreSQL) and wakes the watchers when there are
+   * any; returns whether there were. On H2 the only writer is this process: nothing to learn.
+   */
+  public boolean refresh() {
+    if (readsBoundedByCommit) {
+      return false;
+    }
+    long committed = counter();
+    if (committed > lastCommitted.getAndAccumulate(committed, Math::max)) {
+      listeners.forEach(Runnable::run);
+      return true;
+    }
+    return false;
+  }
+
+  /** The cursor of the newest committed change known here; 0 when there is none. */
   public long lastCursor() {
-    return lastCommitted;
+    return lastCommitted.get();
   }
 
   /** Up to {@code limit} changes after {@code afterCursor}, oldest first, cursors set. */
@@ -107,9 +157,10 @@ public final class ScoreChangeLog {
           List<ScoreChange> result = new ArrayList<>();
           try (PreparedStatement s =
               c.prepareStatement(
-                  "SELECT cursor_value, body FROM score_changes WHERE cursor_value > ?"
+                  "SELECT cursor_value, body FROM score_changes WHERE cursor_value > ? AND cursor_value <= ?"
                       + " ORDER BY cursor_value LIMIT " + limit)) {
             s.setLong(1, afterCursor);
+            s.setLong(2, readsBoundedByCommit ? lastCommitted.get() : Long.MAX_VALUE);
             try (ResultSet rs = s.executeQuery()) {
               while (rs.next()) {
                 result.add(parse(rs.getBytes(2)).toBuilder().setCursor(rs.getLong(1)).build());
@@ -130,17 +181,18 @@ public final class ScoreChangeLog {
   }
 
   /**
-   * Deletes changes older than {@code beforeMillis}, always keeping the newest one so the cursor
-   * keeps increasing after a restart. Returns how many were deleted.
+   * Deletes changes older than {@code beforeMillis}, always keeping the newest one (the counter
+   * row keeps cursors increasing; the newest change shows a reader where the log stands). Returns
+   * how many were deleted.
    */
   public int prune(long beforeMillis) {
     return database.inTransaction(
         c -> {
           try (PreparedStatement s =
               c.prepareStatement(
-                  "DELETE FROM score_changes WHERE change_time < ? AND cursor_value < ?")) {
+                  "DELETE FROM score_changes WHERE change_time < ?"
+                      + " AND cursor_value < (SELECT MAX(cursor_value) FROM score_changes)")) {
             s.setLong(1, beforeMillis);
-            s.setLong(2, lastCommitted);
             return s.executeUpdate();
           }
         });

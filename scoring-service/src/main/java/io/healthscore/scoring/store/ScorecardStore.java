@@ -13,38 +13,77 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
-/** Every version of every scorecard. A put never rewrites a version: it adds the next one. */
+/**
+ * Every version of every scorecard. A put never rewrites a version: it adds the next one, and a
+ * cache notice that makes the other replicas install it.
+ */
 public final class ScorecardStore {
   private final Database database;
+  private final CacheNotices notices;
 
-  public ScorecardStore(Database database) {
+  public ScorecardStore(Database database, CacheNotices notices) {
     this.database = database;
+    this.notices = notices;
   }
 
   /**
    * Stores {@code scorecard} as the next version of its id and returns it with version and
-   * update_time set. Serialized in this process so two puts of one id cannot pick the same version.
+   * update_time set. The notice comes first: its lock serialises puts of every replica, so two puts
+   * of one id cannot pick the same version.
    */
-  public synchronized Scorecard put(Scorecard scorecard, long nowMillis) {
+  public Scorecard put(Scorecard scorecard, long nowMillis) {
     return database.inTransaction(
         c -> {
-          long version = latestVersion(c, scorecard.getScorecardId()) + 1;
-          Scorecard stored =
-              scorecard.toBuilder()
-                  .setVersion(version)
-                  .setUpdateTime(Timestamps.fromMillis(nowMillis))
-                  .build();
-          try (PreparedStatement s =
-              c.prepareStatement(
-                  "INSERT INTO scorecards (scorecard_id, version, body, update_time) VALUES (?, ?, ?, ?)")) {
-            s.setString(1, stored.getScorecardId());
-            s.setLong(2, version);
-            s.setBytes(3, stored.toByteArray());
-            s.setLong(4, nowMillis);
-            s.executeUpdate();
-          }
-          return stored;
+          notices.append(c, List.of(CacheNotices.Notice.scorecard(scorecard.getScorecardId())));
+          return put(c, scorecard, nowMillis);
         });
+  }
+
+  /**
+   * Stores {@code scorecard} unless its latest version says the same (ignoring version and
+   * update_time), so replicas starting together with one configuration add one version. Returns the
+   * new version, or empty when the latest one already said this.
+   */
+  public Optional<Scorecard> putIfChanged(Scorecard scorecard, long nowMillis) {
+    return database.inTransaction(
+        c -> {
+          notices.append(c, List.of(CacheNotices.Notice.scorecard(scorecard.getScorecardId())));
+          Optional<Scorecard> latest = latest(c, scorecard.getScorecardId());
+          if (latest.isPresent() && content(latest.get()).equals(content(scorecard))) {
+            return Optional.<Scorecard>empty();
+          }
+          return Optional.of(put(c, scorecard, nowMillis));
+        });
+  }
+
+  private static Scorecard content(Scorecard sc) {
+    return sc.toBuilder().clearVersion().clearUpdateTime().build();
+  }
+
+  /** Adds the next version; the caller's transaction holds the notice lock. */
+  private static Scorecard put(Connection c, Scorecard scorecard, long nowMillis) throws SQLException {
+    long version = latestVersion(c, scorecard.getScorecardId()) + 1;
+    Scorecard stored =
+        scorecard.toBuilder().setVersion(version).setUpdateTime(Timestamps.fromMillis(nowMillis)).build();
+    try (PreparedStatement s =
+        c.prepareStatement("INSERT INTO scorecards (scorecard_id, version, body, update_time) VALUES (?, ?, ?, ?)")) {
+      s.setString(1, stored.getScorecardId());
+      s.setLong(2, version);
+      s.setBytes(3, stored.toByteArray());
+      s.setLong(4, nowMillis);
+      s.executeUpdate();
+    }
+    return stored;
+  }
+
+  private static Optional<Scorecard> latest(Connection c, String scorecardId) throws SQLException {
+    try (PreparedStatement s =
+        c.prepareStatement("SELECT body FROM scorecards WHERE scorecard_id = ? ORDER BY version DESC LIMIT 1")) {
+      s.setString(1, scorecardId);
+      try (ResultSet rs = s.executeQuery()) {
+        return rs.next() ? Optional.of(parse(rs.getBytes(1))) : Optional.empty();
+      }
+    }
   }
 
   /** The given version, or the latest when {@code version} is 0. */

@@ -41,6 +41,10 @@ class ScoringStoresTest {
     return db;
   }
 
+  CacheNotices notices() {
+    return new CacheNotices(db, "test-replica");
+  }
+
   @AfterEach
   void close() {
     if (db != null) {
@@ -56,7 +60,7 @@ class ScoringStoresTest {
   @ParameterizedTest
   @ValueSource(strings = {"h2", "postgresql"})
   void scorecardsGetIncreasingVersions(String kind) {
-    ScorecardStore store = new ScorecardStore(open(kind));
+    ScorecardStore store = new ScorecardStore(open(kind), notices());
     Scorecard sc = Scorecard.newBuilder().setScorecardId("card").setName("v").build();
     assertEquals(1, store.put(sc, 1000).getVersion());
     Scorecard second = store.put(sc.toBuilder().setName("second").build(), 2000);
@@ -156,7 +160,7 @@ class ScoringStoresTest {
   @ParameterizedTest
   @ValueSource(strings = {"h2", "postgresql"})
   void overridesKeepEveryChangeForAudit(String kind) {
-    OverrideStore store = new OverrideStore(open(kind));
+    OverrideStore store = new OverrideStore(open(kind), notices());
     OverrideRecord o = new OverrideRecord("a", "card", Double.NaN, Band.BAND_RED, "champion left", "csm", 1000, 5000);
     db.inTransaction(c -> {
       store.set(c, o);
@@ -179,13 +183,13 @@ class ScoringStoresTest {
       store.set(c, kept);
       return null;
     });
-    assertEquals(kept, new OverrideStore(db).get("b", "card").orElseThrow());
+    assertEquals(kept, new OverrideStore(db, notices()).get("b", "card").orElseThrow());
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"h2", "postgresql"})
   void activatingAModelDeactivatesThePrevious(String kind) {
-    ModelStore store = new ModelStore(open(kind));
+    ModelStore store = new ModelStore(open(kind), notices());
     store.save(new StoredModel("m1", "card", 90, 1000, true, new byte[] {1}, new byte[0]));
     store.save(new StoredModel("m2", "card", 90, 2000, true, new byte[] {2}, new byte[0]));
     store.save(new StoredModel("m3", "card", 90, 3000, false, new byte[] {3}, new byte[0]));
