@@ -26,6 +26,7 @@ import io.healthscore.v1.Band;
 import io.healthscore.v1.HealthScore;
 import io.healthscore.v1.ScoreChange;
 import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -46,8 +47,10 @@ import java.util.Set;
  *
  * <p>Replicas: every transaction that writes score rows also appends a cache notice naming them,
  * so the other replicas drop those entries from their caches and read the rows again. With {@code
- * storeEveryScore} (a database shared by replicas) smaller moves write their row too, so that
- * every replica serves the very score this one computed.
+ * sharedStore} (a database replicas share) smaller moves write their row too (with the score last
+ * published), so that every replica serves the very computation this one made; and a change is
+ * published only if it is still material against the stored row once the change log's lock is
+ * held, so two replicas computing the same account publish its change once.
  */
 public final class Scorer {
   private static final long DAY = Duration.ofDays(1).toMillis();
@@ -80,7 +83,7 @@ public final class Scorer {
   private final OverrideStore overrides;
   private final ScoreChangeLog changes;
   private final CacheNotices notices;
-  private final boolean storeEveryScore;
+  private final boolean sharedStore;
   private final ScoreCache cache;
   private final ScoreMetrics metrics;
   private final MetricCatalog portfolio;
@@ -97,7 +100,7 @@ public final class Scorer {
       OverrideStore overrides,
       ScoreChangeLog changes,
       CacheNotices notices,
-      boolean storeEveryScore,
+      boolean sharedStore,
       ScoreCache cache,
       ScoreMetrics metrics,
       ScoringSettings settings,
@@ -114,7 +117,7 @@ public final class Scorer {
     this.overrides = overrides;
     this.changes = changes;
     this.notices = notices;
-    this.storeEveryScore = storeEveryScore;
+    this.sharedStore = sharedStore;
     this.cache = cache;
     this.metrics = metrics;
     this.settings = settings;
@@ -411,8 +414,10 @@ public final class Scorer {
           new CachedScore(
               info.accountId(), card, computed, prev.previous(), primary, rolledUp, prev.storedScore(),
               prev.storedBand(), prev.storedOverride(), churn, modelId, prev.trend7(), prev.trend30(), prev.trend90());
-      boolean store = forceStore || storeEveryScore;
-      return new Decision(entry, null, null, store ? row(info, entry, shown, shownBand) : null);
+      StoredScore row =
+          forceStore ? row(info, entry, shown, shownBand)
+              : sharedStore ? row(info, entry, prev.storedScore(), prev.storedBand()) : null;
+      return new Decision(entry, null, null, row);
     }
     CachedScore entry =
         new CachedScore(
@@ -449,14 +454,10 @@ public final class Scorer {
     List<Decision> decisions = batch.decisions();
     List<StoredScore> rows = new ArrayList<>();
     List<CacheNotices.Notice> written = new ArrayList<>();
-    int changed = 0;
     for (Decision d : decisions) {
       if (d.row() != null) {
         rows.add(d.row());
         written.add(CacheNotices.Notice.score(d.entry().accountId(), d.entry().scorecard().id()));
-      }
-      if (d.change() != null) {
-        changed++;
       }
     }
     for (Applicable a : batch.applicable()) {
@@ -466,28 +467,33 @@ public final class Scorer {
         }
       }
     }
-    changes.commit(
-        (c, appender) -> {
-          List<HistoryPoint> points = new ArrayList<>();
-          for (Decision d : decisions) {
-            if (d.change() != null) {
-              long cursor = appender.append(d.change());
-              HistoryPoint p = d.point();
-              points.add(
-                  new HistoryPoint(
-                      p.accountId(), p.scorecardId(), cursor, p.computedAtMillis(), p.score(), p.band(),
-                      p.computedScore(), p.coverage(), p.scorecardVersion(), p.overridden()));
-            }
-          }
-          history.append(c, points);
-          for (Applicable a : batch.applicable()) {
-            scores.deleteExcept(c, a.accountId(), a.scorecardIds());
-          }
-          scores.upsert(c, rows);
-          notices.append(c, written);
-          extra.run(c);
-          return null;
-        });
+    int changed =
+        changes.commit(
+            (c, appender) -> {
+              boolean[] publish = publishable(c, appender, decisions);
+              int published = 0;
+              List<HistoryPoint> points = new ArrayList<>();
+              for (int i = 0; i < decisions.size(); i++) {
+                Decision d = decisions.get(i);
+                if (publish[i]) {
+                  published++;
+                  long cursor = appender.append(d.change());
+                  HistoryPoint p = d.point();
+                  points.add(
+                      new HistoryPoint(
+                          p.accountId(), p.scorecardId(), cursor, p.computedAtMillis(), p.score(), p.band(),
+                          p.computedScore(), p.coverage(), p.scorecardVersion(), p.overridden()));
+                }
+              }
+              history.append(c, points);
+              for (Applicable a : batch.applicable()) {
+                scores.deleteExcept(c, a.accountId(), a.scorecardIds());
+              }
+              scores.upsert(c, rows);
+              notices.append(c, written);
+              extra.run(c);
+              return published;
+            });
     for (Applicable a : batch.applicable()) {
       for (CompiledScorecard card : scorecards.all()) {
         if (!a.scorecardIds().contains(card.id())) {
@@ -500,6 +506,39 @@ public final class Scorer {
     }
     metrics.published(changed);
     return changed;
+  }
+
+  /**
+   * Which decisions publish their change. On a shared store, under the change log's lock, a change
+   * that another replica's commit made immaterial (it stored the same score first) is dropped.
+   */
+  private boolean[] publishable(Connection c, ScoreChangeLog.Appender appender, List<Decision> decisions)
+      throws SQLException {
+    boolean[] publish = new boolean[decisions.size()];
+    List<ScoreKey> keys = new ArrayList<>();
+    for (int i = 0; i < decisions.size(); i++) {
+      Decision d = decisions.get(i);
+      publish[i] = d.change() != null;
+      if (publish[i]) {
+        keys.add(d.entry().key());
+      }
+    }
+    if (!sharedStore || keys.isEmpty()) {
+      return publish;
+    }
+    appender.lock();
+    Map<ScoreKey, StoredScore> stored = scores.getAll(c, keys);
+    for (int i = 0; i < decisions.size(); i++) {
+      Decision d = decisions.get(i);
+      StoredScore now = publish[i] ? stored.get(d.entry().key()) : null;
+      if (now != null) {
+        StoredScore mine = d.row();
+        publish[i] = Math.abs(mine.score() - now.score()) >= settings.materialChange() - 1e-9
+            || mine.band() != now.band()
+            || !mine.overrideKey().equals(now.overrideKey());
+      }
+    }
+    return publish;
   }
 
   /** The parent's roll-up of its children's shown scores, NaN when it has none or keeps its own. */

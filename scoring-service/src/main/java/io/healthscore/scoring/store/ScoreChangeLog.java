@@ -34,6 +34,12 @@ public final class ScoreChangeLog {
   public interface Appender {
     /** Stores the change (its cursor field is ignored) and returns its cursor. */
     long append(ScoreChange change) throws SQLException;
+
+    /**
+     * Takes the counter lock now (the first append does otherwise), so that what the transaction
+     * reads next cannot change under it by another replica's change transaction.
+     */
+    void lock() throws SQLException;
   }
 
   /** Work that logs changes and writes what goes with them in the same transaction. */
@@ -73,19 +79,27 @@ public final class ScoreChangeLog {
                         "INSERT INTO score_changes (cursor_value, account_id, scorecard_id, change_time, body)"
                             + " VALUES (?, ?, ?, ?, ?)")) {
                   Appender appender =
-                      change -> {
-                        if (next[0] < 0) {
-                          next[0] = lockCounter(c);
-                          first[0] = next[0];
+                      new Appender() {
+                        @Override
+                        public void lock() throws SQLException {
+                          if (next[0] < 0) {
+                            next[0] = lockCounter(c);
+                            first[0] = next[0];
+                          }
                         }
-                        long cursor = ++next[0];
-                        insert.setLong(1, cursor);
-                        insert.setString(2, change.getAccountId());
-                        insert.setString(3, change.getScorecardId());
-                        insert.setLong(4, toMillis(change));
-                        insert.setBytes(5, change.toBuilder().clearCursor().build().toByteArray());
-                        insert.addBatch();
-                        return cursor;
+
+                        @Override
+                        public long append(ScoreChange change) throws SQLException {
+                          lock();
+                          long cursor = ++next[0];
+                          insert.setLong(1, cursor);
+                          insert.setString(2, change.getAccountId());
+                          insert.setString(3, change.getScorecardId());
+                          insert.setLong(4, toMillis(change));
+                          insert.setBytes(5, change.toBuilder().clearCursor().build().toByteArray());
+                          insert.addBatch();
+                          return cursor;
+                        }
                       };
                   T r = work.run(c, appender);
                   if (next[0] > first[0]) {

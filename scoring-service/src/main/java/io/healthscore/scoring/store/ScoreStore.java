@@ -142,37 +142,38 @@ public final class ScoreStore {
 
   /** The stored rows of these scores, in one transaction; keys without a row are left out. */
   public Map<ScoreKey, StoredScore> getAll(Collection<ScoreKey> keys) {
-    Map<ScoreKey, StoredScore> result = new HashMap<>();
     if (keys.isEmpty()) {
-      return result;
+      return new HashMap<>();
     }
+    return database.inTransaction(c -> getAll(c, keys));
+  }
+
+  /** The same inside the caller's transaction. */
+  public Map<ScoreKey, StoredScore> getAll(Connection c, Collection<ScoreKey> keys) throws SQLException {
+    Map<ScoreKey, StoredScore> result = new HashMap<>();
     Map<String, List<String>> byScorecard = new HashMap<>();
     keys.forEach(k -> byScorecard.computeIfAbsent(k.scorecardId(), x -> new ArrayList<>()).add(k.accountId()));
-    database.inTransaction(
-        c -> {
-          for (Map.Entry<String, List<String>> e : byScorecard.entrySet()) {
-            List<String> ids = e.getValue();
-            for (int from = 0; from < ids.size(); from += IN_CHUNK) {
-              List<String> chunk = ids.subList(from, Math.min(ids.size(), from + IN_CHUNK));
-              try (PreparedStatement s =
-                  c.prepareStatement(
-                      "SELECT " + COLUMNS + " FROM scores WHERE scorecard_id = ? AND account_id IN ("
-                          + "?, ".repeat(chunk.size() - 1) + "?)")) {
-                s.setString(1, e.getKey());
-                for (int i = 0; i < chunk.size(); i++) {
-                  s.setString(i + 2, chunk.get(i));
-                }
-                try (ResultSet rs = s.executeQuery()) {
-                  while (rs.next()) {
-                    StoredScore row = read(rs);
-                    result.put(new ScoreKey(row.accountId(), row.scorecardId()), row);
-                  }
-                }
-              }
+    for (Map.Entry<String, List<String>> e : byScorecard.entrySet()) {
+      List<String> ids = e.getValue();
+      for (int from = 0; from < ids.size(); from += IN_CHUNK) {
+        List<String> chunk = ids.subList(from, Math.min(ids.size(), from + IN_CHUNK));
+        try (PreparedStatement s =
+            c.prepareStatement(
+                "SELECT " + COLUMNS + " FROM scores WHERE scorecard_id = ? AND account_id IN ("
+                    + "?, ".repeat(chunk.size() - 1) + "?)")) {
+          s.setString(1, e.getKey());
+          for (int i = 0; i < chunk.size(); i++) {
+            s.setString(i + 2, chunk.get(i));
+          }
+          try (ResultSet rs = s.executeQuery()) {
+            while (rs.next()) {
+              StoredScore row = read(rs);
+              result.put(new ScoreKey(row.accountId(), row.scorecardId()), row);
             }
           }
-          return null;
-        });
+        }
+      }
+    }
     return result;
   }
 
