@@ -101,7 +101,7 @@ public final class AlertingServer implements AutoCloseable {
     Runnable refreshGauges = () -> gauges.update(
         quality.compute(rules.list().stream().map(Rule::getRuleId).toList(), ""));
     CursorStore cursors = new CursorStore(database);
-    // Replicas: each feed is applied by the replica holding its lease (docs/decisions/007).
+    // Replicas: each feed is applied by the replica holding its lease (docs/decisions/008).
     String replicaId = FeedLease.replicaId();
     Duration leaseTtl = config.getDuration(FeedLease.TTL, FeedLease.DEFAULT_TTL);
     IsolatingFeed.Factory isolation = new IsolatingFeed.Factory(database, cursors, clock, metrics.registry(),

@@ -71,7 +71,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Replicas on one PostgreSQL: the replica holding the feed's lease applies the change feed (and
  * the set-aside retries and override expiry that go with it); every replica serves, and follows
- * the others' changes through {@link ReplicaSync} (docs/decisions/007).
+ * the others' changes through {@link ReplicaSync} (docs/decisions/008).
  */
 public final class ScoringServer implements AutoCloseable {
   public static final String SERVICE_NAME = "scoring-service";

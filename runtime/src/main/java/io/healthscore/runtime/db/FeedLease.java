@@ -80,10 +80,14 @@ public final class FeedLease implements AutoCloseable {
     return host == null || host.isBlank() ? random : host + "-" + random;
   }
 
-  /** Tries to take or renew the lease now, then every third of its time to live. */
+  /**
+   * Tries to take the lease now, on the caller's thread (so a lone replica holds it when start
+   * returns), then renews or retries every third of its time to live.
+   */
   public void start() {
+    renewQuietly();
     long every = Math.max(10, ttl.toMillis() / 3);
-    renewer.scheduleWithFixedDelay(this::renewQuietly, 0, every, TimeUnit.MILLISECONDS);
+    renewer.scheduleWithFixedDelay(this::renewQuietly, every, every, TimeUnit.MILLISECONDS);
   }
 
   public String name() {

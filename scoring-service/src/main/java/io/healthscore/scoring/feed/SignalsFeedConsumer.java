@@ -46,7 +46,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Replicas: one replica at a time applies the feed, the holder of the feed's {@link FeedLease};
  * every batch's transaction is fenced with it, and names the accounts it refreshed in a cache
- * notice so the other replicas refresh them too (docs/decisions/007).
+ * notice so the other replicas refresh them too (docs/decisions/008).
  */
 public final class SignalsFeedConsumer implements SignalsFeedStatus, AutoCloseable {
   public static final String CONSUMER = "scoring-service.signals-feed";

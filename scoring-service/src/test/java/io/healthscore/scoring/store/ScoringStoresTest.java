@@ -15,12 +15,20 @@ import io.healthscore.v1.ScoreChange;
 import io.healthscore.v1.ScoreOrder;
 import io.healthscore.v1.Scorecard;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -151,6 +159,44 @@ class ScoringStoresTest {
     assertEquals(2, new ScoreChangeLog(db).lastCursor());
     assertEquals(4.0, history.scoresAsOf("a", "card", 1500)[0].getAsDouble());
     assertTrue(history.scoresAsOf("a", "card", 500)[0].isEmpty());
+  }
+
+  /**
+   * Two replicas appending to one PostgreSQL at once: cursors never collide (they did when each
+   * replica counted MAX()+1 in its own memory), commit in cursor order, and each replica's log
+   * learns of the other's changes.
+   */
+  @Test
+  void replicasSharingPostgresqlAppendWithDistinctIncreasingCursors() throws Exception {
+    var url = PostgresTestSupport.jdbcUrl();
+    Assumptions.assumeTrue(url.isPresent(), "no PostgreSQL reachable (outside CI)");
+    Map<String, String> env = Map.of(ServiceConfig.DB_URL, PostgresTestSupport.freshSchema(url.get()));
+    try (Database one = ScoringDatabase.migrate(Database.open(ServiceConfig.fromMap("scoring-service", 0, 0, env)));
+        Database two = ScoringDatabase.migrate(Database.open(ServiceConfig.fromMap("scoring-service", 0, 0, env)))) {
+      ScoreChangeLog a = new ScoreChangeLog(one);
+      ScoreChangeLog b = new ScoreChangeLog(two);
+      ExecutorService pool = Executors.newFixedThreadPool(4);
+      List<Future<Long>> cursors = new ArrayList<>();
+      for (int i = 0; i < 40; i++) {
+        ScoreChangeLog log = i % 2 == 0 ? a : b;
+        String account = "acct-" + i;
+        cursors.add(pool.submit(() -> log.commit((c, appender) -> appender.append(change(account, 1000)))));
+      }
+      Set<Long> distinct = new TreeSet<>();
+      for (Future<Long> f : cursors) {
+        distinct.add(f.get(30, TimeUnit.SECONDS));
+      }
+      pool.shutdown();
+      assertEquals(40, distinct.size(), "no cursor handed out twice");
+      assertEquals(List.copyOf(distinct), LongStream.rangeClosed(1, 40).boxed().toList());
+      a.refresh();
+      b.refresh();
+      assertEquals(40, a.lastCursor());
+      assertEquals(40, b.lastCursor());
+      assertEquals(40, b.read(0, 100).size());
+      assertEquals(LongStream.rangeClosed(1, 40).boxed().toList(),
+          b.read(0, 100).stream().map(ScoreChange::getCursor).toList());
+    }
   }
 
   static ScoreChange change(String account, long at) {

@@ -1,0 +1,80 @@
+package io.healthscore.runtime.db;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.healthscore.runtime.config.ServiceConfig;
+import io.healthscore.runtime.testing.PostgresTestSupport;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Two replicas contending for one lease on a shared PostgreSQL: one holder at a time, fenced. */
+class FeedLeaseTest {
+  @TempDir Path dataDir;
+
+  private static Database openShared(String url) {
+    return Database.open(ServiceConfig.fromMap("lease-test", 0, 0, Map.of(ServiceConfig.DB_URL, url)));
+  }
+
+  private static String sharedSchema() {
+    Optional<String> url = PostgresTestSupport.jdbcUrl();
+    Assumptions.assumeTrue(url.isPresent(), "no PostgreSQL reachable (outside CI)");
+    return PostgresTestSupport.freshSchema(url.get());
+  }
+
+  private static void inTransactionFenced(Database db, FeedLease lease) {
+    db.inTransaction(
+        c -> {
+          lease.fence(c);
+          return null;
+        });
+  }
+
+  @Test
+  void oneHolderAtATimeAndATakeoverFencesTheOldHolderOut() throws Exception {
+    String url = sharedSchema();
+    try (Database one = openShared(url);
+        Database two = openShared(url)) {
+      FeedLease a = new FeedLease(one, "feed", "replica-a", Duration.ofMillis(600));
+      FeedLease b = new FeedLease(two, "feed", "replica-b", Duration.ofMillis(600));
+      assertTrue(a.renew());
+      assertFalse(b.renew(), "held by a until it expires");
+      assertTrue(a.held());
+      assertFalse(b.held());
+      inTransactionFenced(one, a);
+      assertThrows(FeedLease.NotHeldException.class, () -> inTransactionFenced(two, b));
+
+      // a stops renewing (it hangs); once its lease expires b takes over and a can no longer commit.
+      Thread.sleep(700);
+      assertFalse(a.held(), "a stops acting as the holder before its row expires");
+      assertTrue(b.renew());
+      assertThrows(FeedLease.NotHeldException.class, () -> inTransactionFenced(one, a));
+      assertFalse(a.renew(), "b holds it now");
+      inTransactionFenced(two, b);
+
+      // A graceful stop releases the lease at once.
+      b.close();
+      assertTrue(a.renew());
+      assertTrue(a.held());
+      a.close();
+    }
+  }
+
+  @Test
+  void aLoneReplicaHoldsTheLeaseWhenStartReturns() {
+    Database db = Database.open(ServiceConfig.fromMap("lease-test", 0, 0, Map.of()).withDataDir(dataDir));
+    try (db; FeedLease lease = new FeedLease(db, "feed", "only", FeedLease.DEFAULT_TTL)) {
+      lease.start();
+      assertTrue(lease.held());
+      inTransactionFenced(db, lease);
+      assertEquals("only", lease.holder());
+    }
+  }
+}
