@@ -2,7 +2,6 @@ package io.healthscore.demo;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import com.google.protobuf.util.Timestamps;
 import io.grpc.ManagedChannel;
@@ -11,6 +10,7 @@ import io.grpc.stub.StreamObserver;
 import io.healthscore.alerting.AlertingServiceMain;
 import io.healthscore.runtime.config.ServiceConfig;
 import io.healthscore.runtime.db.FeedLease;
+import io.healthscore.runtime.testing.Await;
 import io.healthscore.runtime.testing.PostgresTestSupport;
 import io.healthscore.runtime.testing.ServiceProcess;
 import io.healthscore.scoring.ScoringServiceMain;
@@ -283,14 +283,8 @@ class ReplicasProcessTest {
     throw new AssertionError("score of " + id + " never matched; last " + last);
   }
 
-  private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        fail("gave up waiting for " + what);
-      }
-      Thread.sleep(50);
-    }
+  private static void await(String what, BooleanSupplier condition) {
+    Await.until(what, WAIT, condition);
   }
 
   private static void assertStrictlyIncreasing(List<Long> cursors) {

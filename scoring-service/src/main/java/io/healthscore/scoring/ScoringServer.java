@@ -215,7 +215,9 @@ public final class ScoringServer implements AutoCloseable {
     }
     int loaded = accounts;
     admin.loadStored();
-    replicaSync.start(replicaPoll);
+    if (database.dialect() == SqlDialect.POSTGRESQL) {
+      replicaSync.start(replicaPoll); // the embedded store has one process: no one else to follow
+    }
     installConfiguredScorecards();
     if (scorecards.isEmpty()) {
       installDefaultTemplate();

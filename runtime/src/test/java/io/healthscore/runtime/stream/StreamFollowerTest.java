@@ -18,6 +18,7 @@ import io.healthscore.runtime.config.ServiceConfig;
 import io.healthscore.runtime.db.CursorStore;
 import io.healthscore.runtime.db.Database;
 import io.healthscore.runtime.testing.LogCapture;
+import io.healthscore.runtime.db.FeedLease;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -230,5 +231,46 @@ class StreamFollowerTest {
       outageChannel.shutdownNow();
       outage.shutdownNow();
     }
+  }
+
+  @Test
+  void onlyTheLeaseHolderFollowsAndATakeoverResumesFromTheStoredCursor() {
+    FeedLease a = new FeedLease(db, CONSUMER, "replica-a", Duration.ofMillis(300));
+    FeedLease b = new FeedLease(db, CONSUMER, "replica-b", Duration.ofMillis(300));
+    List<Long> handledByB = new CopyOnWriteArrayList<>();
+    StreamFollower<Long> followerA = leased(a, handled);
+    StreamFollower<Long> followerB = leased(b, handledByB);
+    a.start();
+    b.start();
+    try (followerB) {
+      followerB.start();
+      try (followerA) {
+        followerA.start();
+        CursorStreamHubTest.await(() -> cursors.load(CONSUMER) == LAST);
+        assertEquals(List.of(0L, OUTAGE_AT), requestedAfter, "only the holder opened the stream");
+      }
+      a.close();
+      CursorStreamHubTest.await(() -> requestedAfter.size() == 3);
+    }
+    b.close();
+    assertEquals(LAST, requestedAfter.get(2), "the new holder opened after the cursor the old one stored");
+    assertEquals(LongStream.rangeClosed(1, LAST).boxed().toList(), handled);
+    assertTrue(handledByB.isEmpty(), "nothing applied twice: " + handledByB);
+  }
+
+  private StreamFollower<Long> leased(FeedLease lease, List<Long> into) {
+    return StreamFollower.<Long>builder(
+            CONSUMER,
+            cursors,
+            (after, observer) -> ClientCalls.asyncServerStreamingCall(channel.newCall(FOLLOW, CallOptions.DEFAULT), after, observer),
+            batch -> db.inTransaction(c -> {
+              lease.fence(c);
+              cursors.save(c, CONSUMER, batch.get(batch.size() - 1));
+              into.addAll(batch);
+              return null;
+            }))
+        .backoff(Duration.ofMillis(1), Duration.ofMillis(5))
+        .lease(lease)
+        .build();
   }
 }
