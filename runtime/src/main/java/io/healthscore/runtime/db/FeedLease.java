@@ -28,6 +28,9 @@ import org.slf4j.LoggerFactory;
  * lease therefore cannot commit a batch the new holder may also apply; a takeover waits for the
  * holder's open transaction and then sees the expiry that transaction extended.
  *
+ * <p>On H2 the store's file lock already makes this process the only one, so it takes the lease at
+ * once, also from the holder a kill -9 left behind (a restart does not wait for its expiry).
+ *
  * <p>Expiry compares wall clocks of different replicas, so their skew must stay well below the time
  * to live (NTP); a skew only moves a takeover earlier or later, fencing keeps it safe.
  */
@@ -50,6 +53,7 @@ public final class FeedLease implements AutoCloseable {
   private final String name;
   private final String holder;
   private final Duration ttl;
+  private final boolean onlyProcess;
   private final ScheduledExecutorService renewer;
   private final FailureLog renewFailures;
 
@@ -68,6 +72,7 @@ public final class FeedLease implements AutoCloseable {
     this.name = name;
     this.holder = holder;
     this.ttl = ttl;
+    this.onlyProcess = database.dialect() == SqlDialect.H2;
     database.migrate(CursorStore.MIGRATIONS, Database.RUNTIME_OWNER);
     this.renewer = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("lease-" + name));
     this.renewFailures = new FailureLog(LOG, "renewal of lease " + name);
@@ -155,13 +160,14 @@ public final class FeedLease implements AutoCloseable {
               try (PreparedStatement s =
                   c.prepareStatement(
                       "UPDATE stream_leases SET fence = CASE WHEN holder = ? THEN fence ELSE fence + 1 END,"
-                          + " holder = ?, expires_at = ? WHERE lease_name = ? AND (holder = ? OR expires_at < ?)")) {
+                          + " holder = ?, expires_at = ? WHERE lease_name = ? AND (holder = ? OR expires_at < ? OR ?)")) {
                 s.setString(1, holder);
                 s.setString(2, holder);
                 s.setLong(3, now + ttl.toMillis());
                 s.setString(4, name);
                 s.setString(5, holder);
                 s.setLong(6, now);
+                s.setBoolean(7, onlyProcess);
                 if (s.executeUpdate() == 0) {
                   return -1L;
                 }

@@ -75,6 +75,13 @@ class FeedLeaseTest {
       assertTrue(lease.held());
       inTransactionFenced(db, lease);
       assertEquals("only", lease.holder());
+
+      // A process restarted after kill -9 (a new holder id) does not wait for the dead one's expiry.
+      FeedLease killed = new FeedLease(db, "restart", "before-kill", FeedLease.DEFAULT_TTL);
+      FeedLease restarted = new FeedLease(db, "restart", "after-restart", FeedLease.DEFAULT_TTL);
+      assertTrue(killed.renew());
+      assertTrue(restarted.renew());
+      assertThrows(FeedLease.NotHeldException.class, () -> inTransactionFenced(db, killed));
     }
   }
 }

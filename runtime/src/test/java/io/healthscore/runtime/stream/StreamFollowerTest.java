@@ -241,7 +241,6 @@ class StreamFollowerTest {
     StreamFollower<Long> followerA = leased(a, handled);
     StreamFollower<Long> followerB = leased(b, handledByB);
     a.start();
-    b.start();
     try (followerB) {
       followerB.start();
       try (followerA) {
@@ -250,6 +249,7 @@ class StreamFollowerTest {
         assertEquals(List.of(0L, OUTAGE_AT), requestedAfter, "only the holder opened the stream");
       }
       a.close();
+      b.start();
       CursorStreamHubTest.await(() -> requestedAfter.size() == 3);
     }
     b.close();
