@@ -222,7 +222,13 @@ public final class FeedLease implements AutoCloseable {
   /** Stops renewing and releases the lease, so that another replica takes over at once. */
   @Override
   public void close() {
-    renewer.shutdownNow();
+    // Not shutdownNow: interrupting a renewal inside the embedded store's file I/O breaks the store.
+    renewer.shutdown();
+    try {
+      renewer.awaitTermination(ttl.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     long myFence;
     synchronized (this) {
       myFence = fence;

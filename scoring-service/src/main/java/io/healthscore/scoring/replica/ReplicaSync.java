@@ -126,6 +126,11 @@ public final class ReplicaSync implements AutoCloseable {
 
   @Override
   public void close() {
-    poller.shutdownNow();
+    poller.shutdown(); // a poll in flight finishes; interrupting it mid-query gains nothing
+    try {
+      poller.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }
