@@ -99,6 +99,8 @@ class ScoringLifecycleTest {
     // A second start for the same scorecard returns the running job.
     assertEquals(started.getRescoreId(),
         h.stub().startRescore(StartRescoreRequest.newBuilder().setScorecardId(CARD).build()).getRescore().getRescoreId());
+    // Cancel while the first batch is in flight: it finishes, the next never starts.
+    Await.until("the first batch waits for its features", () -> h.signals.featureGateWaiters.get() > 0);
     Rescore cancelled =
         h.stub().cancelRescore(CancelRescoreRequest.newBuilder().setRescoreId(started.getRescoreId()).build()).getRescore();
     gate.countDown();

@@ -80,6 +80,8 @@ public final class FakeSignalService extends SignalServiceGrpc.SignalServiceImpl
   public volatile Status featureStatus;
   /** When set, BatchGetFeatures waits for it: tests hold a rescore in the middle. */
   public volatile CountDownLatch featureGate;
+  /** Reads waiting at {@link #featureGate} now. */
+  public final AtomicInteger featureGateWaiters = new AtomicInteger();
 
   /** Creates or replaces an account and publishes an ACCOUNT change. */
   public void putAccount(Account account) {
@@ -262,10 +264,13 @@ public final class FakeSignalService extends SignalServiceGrpc.SignalServiceImpl
     }
     CountDownLatch gate = featureGate;
     if (gate != null) {
+      featureGateWaiters.incrementAndGet();
       try {
         gate.await();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
+      } finally {
+        featureGateWaiters.decrementAndGet();
       }
     }
     batchGetFeaturesCalls.incrementAndGet();
