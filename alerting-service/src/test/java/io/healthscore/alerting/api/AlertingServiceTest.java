@@ -89,7 +89,7 @@ class AlertingServiceTest {
     h = startHarness();
     h.stub.putChannel(PutChannelRequest.newBuilder().setChannel(Channel.newBuilder()
         .setChannelId("ops").setName("Ops log").setType(ChannelType.CHANNEL_TYPE_LOG)).build());
-    h.signals.putAccount(Account.newBuilder().setAccountId("acme").setOwner("ana").setSegment("enterprise")
+    h.signals.setAccount(Account.newBuilder().setAccountId("acme").setOwner("ana").setSegment("enterprise")
         .setMrr(4000).build());
   }
 
@@ -331,7 +331,7 @@ class AlertingServiceTest {
   @Test
   void deleteRuleResolvesItsOpenAlerts() {
     putRule(RED_RULE);
-    h.signals.putAccount(Account.newBuilder().setAccountId("globex").setOwner("bo").build());
+    h.signals.setAccount(Account.newBuilder().setAccountId("globex").setOwner("bo").build());
     h.score("acme", 3);
     h.score("globex", 2);
     assertEquals(2, h.stub.deleteRule(DeleteRuleRequest.newBuilder().setRuleId("red").build()).getResolvedAlerts());
@@ -350,7 +350,7 @@ class AlertingServiceTest {
     putRule("rule_id: low\nseverity: SEVERITY_INFO\ncondition: {threshold: {threshold: 5}}");
     for (int i = 0; i < 5; i++) {
       h.clock.advance(Duration.ofMinutes(1));
-      h.signals.putAccount(Account.newBuilder().setAccountId("acct-" + i).setOwner(i % 2 == 0 ? "ana" : "bo").build());
+      h.signals.setAccount(Account.newBuilder().setAccountId("acct-" + i).setOwner(i % 2 == 0 ? "ana" : "bo").build());
       h.score("acct-" + i, 3);
     }
     assertEquals(10, alerts(ListAlertsRequest.getDefaultInstance()).size());
@@ -420,7 +420,7 @@ class AlertingServiceTest {
     putRule(RED_RULE + "  - create_task: {title: Call, due_in_days: 2}\n");
     for (int i = 0; i < 5; i++) {
       h.clock.advance(Duration.ofHours(1));
-      h.signals.putAccount(Account.newBuilder().setAccountId("t-" + i).setOwner("ana").build());
+      h.signals.setAccount(Account.newBuilder().setAccountId("t-" + i).setOwner("ana").build());
       h.score("t-" + i, 3);
     }
     List<String> accounts = new ArrayList<>();
@@ -436,7 +436,7 @@ class AlertingServiceTest {
   @Test
   void unacknowledgedAlertsEscalateAfterTheirHours() {
     putRule(RED_RULE + "  - escalate: {channel_id: ops, after_hours: 4}\n");
-    h.signals.putAccount(Account.newBuilder().setAccountId("globex").setOwner("bo").build());
+    h.signals.setAccount(Account.newBuilder().setAccountId("globex").setOwner("bo").build());
     h.score("acme", 3);
     h.score("globex", 3);
     String globex = alerts(ListAlertsRequest.newBuilder().setAccountId("globex").build()).get(0).getAlertId();
@@ -503,7 +503,7 @@ class AlertingServiceTest {
   @Test
   void aNewAccountWithoutSignalsIsNotSilentUntilItIsOlderThanTheWindow() {
     putRule("rule_id: quiet\ncondition: {signal: {kind: SIGNAL_CONDITION_KIND_NO_ACTIVITY, days: 21}}");
-    h.signals.putAccount(Account.newBuilder().setAccountId("fresh").setOwner("ana")
+    h.signals.setAccount(Account.newBuilder().setAccountId("fresh").setOwner("ana")
         .setCreateTime(Times.toTimestamp(h.clock.instant())).build());
     h.signalsChanged("fresh", ChangeKind.CHANGE_KIND_ACCOUNT);
     h.score("fresh", 5);
@@ -517,11 +517,11 @@ class AlertingServiceTest {
   @Test
   void renewalRiskReadsTheAccountAndForgetsItWhenItChanges() {
     putRule("rule_id: renewal\ncondition: {renewal_risk: {within_days: 60}}\nscope: {min_mrr: 1000}");
-    h.signals.putAccount(Account.newBuilder().setAccountId("acme").setOwner("ana").setMrr(4000)
+    h.signals.setAccount(Account.newBuilder().setAccountId("acme").setOwner("ana").setMrr(4000)
         .setRenewalDate(Times.toTimestamp(h.clock.instant().plus(Duration.ofDays(20)))).build());
     h.score("acme", 5);
     assertEquals(AlertState.ALERT_STATE_OPEN, alertsOf("renewal").get(0).getState());
-    h.signals.putAccount(Account.newBuilder().setAccountId("acme").setOwner("ana").setMrr(4000)
+    h.signals.setAccount(Account.newBuilder().setAccountId("acme").setOwner("ana").setMrr(4000)
         .setRenewalDate(Times.toTimestamp(h.clock.instant().plus(Duration.ofDays(380)))).build());
     h.signalsChanged("acme", ChangeKind.CHANGE_KIND_ACCOUNT);
     assertEquals(AlertState.ALERT_STATE_RESOLVED, alertsOf("renewal").get(0).getState(),
@@ -532,7 +532,7 @@ class AlertingServiceTest {
   void outcomesJudgeAlertsIntoPrecisionAndLeadTime() throws Exception {
     putRule(RED_RULE);
     for (String acct : List.of("a", "b", "c")) {
-      h.signals.putAccount(Account.newBuilder().setAccountId(acct).setOwner("ana").build());
+      h.signals.setAccount(Account.newBuilder().setAccountId(acct).setOwner("ana").build());
       h.score(acct, 3);
     }
     var opened = h.clock.instant();

@@ -11,7 +11,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.StreamObserver;
-import io.healthscore.alerting.fakes.FakeSignalService;
+import io.healthscore.runtime.testing.FakeSignalService;
 import io.healthscore.runtime.testing.MutableClock;
 import io.healthscore.v1.Account;
 import io.healthscore.v1.BatchGetFeaturesRequest;
@@ -47,7 +47,7 @@ class SignalsReaderTest {
     List<String> ids = new ArrayList<>();
     for (int i = 0; i < SignalsReader.MAX_BATCH + 3; i++) {
       ids.add("a" + i);
-      signals.putAccount(Account.newBuilder().setAccountId("a" + i).build());
+      signals.setAccount(Account.newBuilder().setAccountId("a" + i).build());
       signals.putFeatures("a" + i, Map.of("logins.days_since_last", (double) i), Map.of());
     }
     ids.add("unknown");
@@ -66,7 +66,7 @@ class SignalsReaderTest {
     List<String> ids = new ArrayList<>();
     for (int i = 0; i < SignalsReader.MAX_CONCURRENT_READS + 5; i++) {
       ids.add("a" + i);
-      signals.putAccount(Account.newBuilder().setAccountId("a" + i).setOwner("owner" + i).build());
+      signals.setAccount(Account.newBuilder().setAccountId("a" + i).setOwner("owner" + i).build());
     }
     ids.add("unknown");
     withService(signals, r -> {

@@ -6,6 +6,7 @@ import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.healthscore.alerting.AlertingServer;
 import io.healthscore.runtime.config.ServiceConfig;
+import io.healthscore.runtime.testing.FakeSignalService;
 import io.healthscore.runtime.testing.MutableClock;
 import io.healthscore.v1.AlertingServiceGrpc;
 import io.healthscore.v1.AlertingServiceGrpc.AlertingServiceBlockingStub;

@@ -74,7 +74,7 @@ class FeedResumeTest {
   void reconnectsAfterTheStreamBreaks() throws Exception {
     AlertingHarness.Upstream upstream = AlertingHarness.Upstream.create();
     try (AlertingHarness h = followingWithChampionRule(upstream)) {
-      h.signals.putAccount(Account.newBuilder().setAccountId("acme").build());
+      h.signals.setAccount(Account.newBuilder().setAccountId("acme").build());
       Await.until("the score feed is followed", () -> upstream.scoring().watchers() == 1);
       upstream.scoring().breakStreams();
       upstream.scoring().push("acme", "default", 5);
@@ -90,7 +90,7 @@ class FeedResumeTest {
     AlertingHarness.Upstream upstream = AlertingHarness.Upstream.create();
     try (AlertingHarness h = followingWithChampionRule(upstream)) {
       for (String id : List.of("acme", "globex")) {
-        h.signals.putAccount(Account.newBuilder().setAccountId(id).build());
+        h.signals.setAccount(Account.newBuilder().setAccountId(id).build());
         h.signals.putFeatures(id, Map.of(), Map.of("csm.champion", "lost"));
       }
       h.signals.change("acme", ChangeKind.CHANGE_KIND_SIGNALS);
@@ -102,7 +102,7 @@ class FeedResumeTest {
       h.signals.feedDown(false);
 
       Await.until("the change made during the outage raises its alert", () -> alerts(h).size() == 2);
-      List<Long> cursors = h.signals.requestedCursors();
+      List<Long> cursors = h.signals.watchAfterCursors;
       assertEquals(List.of(0L, 1L), cursors, "reopened after the applied change, not from the start");
       Map<String, Long> perKey = alerts(h).stream()
           .collect(Collectors.groupingBy(Alert::getDedupKey, Collectors.counting()));

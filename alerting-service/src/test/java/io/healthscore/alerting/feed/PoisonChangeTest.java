@@ -34,7 +34,7 @@ class PoisonChangeTest {
         condition: {band_transition: {to: [BAND_RED]}}
         """).get(0)).build());
     for (String account : List.of("a1", "broken", "a3")) {
-      h.signals.putAccount(Account.newBuilder().setAccountId(account).setSegment("smb").build());
+      h.signals.setAccount(Account.newBuilder().setAccountId(account).setSegment("smb").build());
     }
   }
 

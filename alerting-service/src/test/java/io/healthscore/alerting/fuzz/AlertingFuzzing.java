@@ -20,7 +20,7 @@ final class AlertingFuzzing {
   private AlertingFuzzing() {}
 
   static ServiceFuzzer fuzzer(AlertingHarness harness) {
-    harness.signals.putAccount(Account.newBuilder().setAccountId("x-1").setName("x-1").build());
+    harness.signals.setAccount(Account.newBuilder().setAccountId("x-1").setName("x-1").build());
     harness.stub.putRule(PutRuleRequest.newBuilder()
         .setRule(Rule.newBuilder().setRuleId("turned-red").setName("turned red")
             .setCondition(Condition.newBuilder().setBandTransition(BandTransitionCondition.newBuilder().addTo(io.healthscore.v1.Band.BAND_RED))))

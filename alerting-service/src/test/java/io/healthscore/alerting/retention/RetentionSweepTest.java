@@ -39,7 +39,7 @@ class RetentionSweepTest {
           - notify: {channel_id: ops}
         """).get(0)).build());
     for (String account : List.of("resolved-long-ago", "still-open")) {
-      h.signals.putAccount(Account.newBuilder().setAccountId(account).build());
+      h.signals.setAccount(Account.newBuilder().setAccountId(account).build());
     }
   }
 

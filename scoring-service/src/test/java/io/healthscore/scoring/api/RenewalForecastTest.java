@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.google.protobuf.util.Timestamps;
 import io.healthscore.runtime.testing.Await;
-import io.healthscore.scoring.support.FakeSignalService;
+import io.healthscore.runtime.testing.FakeSignalService;
 import io.healthscore.scoring.support.ScoringHarness;
 import io.healthscore.scoring.support.TestScorecards;
 import io.healthscore.v1.Account;

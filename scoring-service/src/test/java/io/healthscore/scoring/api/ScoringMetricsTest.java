@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.healthscore.runtime.testing.Await;
-import io.healthscore.scoring.support.FakeSignalService;
+import io.healthscore.runtime.testing.FakeSignalService;
 import io.healthscore.scoring.support.MetricsText;
 import io.healthscore.scoring.support.ScoringHarness;
 import io.healthscore.scoring.support.TestScorecards;

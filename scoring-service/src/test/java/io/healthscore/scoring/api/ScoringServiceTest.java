@@ -14,7 +14,7 @@ import io.grpc.stub.StreamObserver;
 import io.healthscore.runtime.error.ApiErrors;
 import io.healthscore.runtime.error.FieldViolation;
 import io.healthscore.runtime.testing.Await;
-import io.healthscore.scoring.support.FakeSignalService;
+import io.healthscore.runtime.testing.FakeSignalService;
 import io.healthscore.scoring.support.ScoringHarness;
 import io.healthscore.scoring.support.TestScorecards;
 import io.healthscore.v1.Account;

@@ -2,11 +2,11 @@ package io.healthscore.scoring.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.healthscore.runtime.testing.FakeSignalService;
 import io.healthscore.scoring.engine.AccountSnapshot;
 import io.healthscore.scoring.engine.CompiledScorecard;
 import io.healthscore.scoring.engine.ScoringContext;
 import io.healthscore.scoring.engine.SegmentDistributions;
-import io.healthscore.scoring.support.FakeSignalService;
 import io.healthscore.scoring.support.ScoringHarness;
 import io.healthscore.v1.Band;
 import io.healthscore.v1.BandCutoffs;

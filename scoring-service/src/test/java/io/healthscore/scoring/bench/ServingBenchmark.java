@@ -15,8 +15,9 @@ import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import io.healthscore.runtime.config.ServiceConfig;
+import io.healthscore.runtime.testing.FakeSignalService;
 import io.healthscore.scoring.ScoringServer;
-import io.healthscore.scoring.support.FakeSignalService;
+import io.healthscore.scoring.engine.FeatureNames;
 import io.healthscore.scoring.support.TestScorecards;
 import io.healthscore.v1.BatchGetScoresRequest;
 import io.healthscore.v1.GetScoreRequest;
@@ -27,9 +28,9 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
@@ -94,7 +95,7 @@ class ServingBenchmark {
 
   @Test
   void cachedGetScoreAgainstEchoAndBatchGetScores() throws Exception {
-    FakeSignalService signals = new FakeSignalService();
+    FakeSignalService signals = new FakeSignalService(Clock.systemUTC(), FeatureNames::metricOf);
     for (int i = 0; i < ACCOUNTS; i++) {
       String id = String.format("acct-%04d", i);
       signals.putAccount(FakeSignalService.account(id, "smb", 100 + i));

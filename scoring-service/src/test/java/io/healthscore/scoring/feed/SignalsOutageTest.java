@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.protobuf.Timestamp;
 import com.google.protobuf.util.Timestamps;
 import io.healthscore.runtime.testing.Await;
-import io.healthscore.scoring.support.FakeSignalService;
+import io.healthscore.runtime.testing.FakeSignalService;
 import io.healthscore.scoring.support.HarnessExtension;
 import io.healthscore.scoring.support.MetricsText;
 import io.healthscore.scoring.support.ScoringHarness;

@@ -3,7 +3,7 @@ package io.healthscore.scoring.feed;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.healthscore.scoring.support.FakeSignalService;
+import io.healthscore.runtime.testing.FakeSignalService;
 import io.healthscore.scoring.support.HarnessExtension;
 import io.healthscore.scoring.support.ScoringHarness;
 import io.healthscore.scoring.support.TestScorecards;

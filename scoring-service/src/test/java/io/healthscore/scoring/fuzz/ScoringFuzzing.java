@@ -1,7 +1,7 @@
 package io.healthscore.scoring.fuzz;
 
+import io.healthscore.runtime.testing.FakeSignalService;
 import io.healthscore.runtime.testing.fuzz.ServiceFuzzer;
-import io.healthscore.scoring.support.FakeSignalService;
 import io.healthscore.scoring.support.ScoringHarness;
 import io.healthscore.v1.GetScoreRequest;
 import io.healthscore.v1.ListScorecardsRequest;
@@ -20,7 +20,10 @@ final class ScoringFuzzing {
       harness.signals.putAccount(FakeSignalService.account(id, "smb", 1200));
       harness.signals.setFeatures(id, Map.of("logins.count_30d", 40.0, "account.license_utilization", 0.7));
     }
-    harness.stub().getScore(GetScoreRequest.newBuilder().setAccountId("acme").build());
+    // Both scored before the first state snapshot: a score arriving later on the feed is no change a request made.
+    for (String id : new String[] {"x-1", "acme"}) {
+      harness.stub().getScore(GetScoreRequest.newBuilder().setAccountId(id).build());
+    }
     return new ServiceFuzzer(
         harness.channel(),
         Scoring.getDescriptor().findServiceByName("ScoringService"),

@@ -7,14 +7,17 @@ import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.healthscore.runtime.config.ServiceConfig;
 import io.healthscore.runtime.testing.Await;
+import io.healthscore.runtime.testing.FakeSignalService;
 import io.healthscore.runtime.testing.MutableClock;
 import io.healthscore.scoring.ScoringServer;
+import io.healthscore.scoring.engine.FeatureNames;
 import io.healthscore.v1.Scorecard;
 import io.healthscore.v1.ScoringServiceGrpc;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
@@ -25,7 +28,7 @@ import java.util.concurrent.TimeUnit;
  * one data directory; {@link #restart()} stops scoring-service and starts it again on the same data.
  */
 public final class ScoringHarness implements AutoCloseable {
-  public final FakeSignalService signals = new FakeSignalService();
+  public final FakeSignalService signals = new FakeSignalService(Clock.systemUTC(), FeatureNames::metricOf);
   public final MutableClock clock;
   private final Path dataDir;
   private final Map<String, String> env;

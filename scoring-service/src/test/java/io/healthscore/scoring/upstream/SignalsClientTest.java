@@ -7,9 +7,11 @@ import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
+import io.healthscore.runtime.testing.FakeSignalService;
 import io.healthscore.scoring.engine.AccountSnapshot;
-import io.healthscore.scoring.support.FakeSignalService;
+import io.healthscore.scoring.engine.FeatureNames;
 import java.io.IOException;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -25,7 +27,7 @@ import org.junit.jupiter.api.Test;
 class SignalsClientTest {
   static final long DAY = Duration.ofDays(1).toMillis();
 
-  final FakeSignalService fake = new FakeSignalService();
+  final FakeSignalService fake = new FakeSignalService(Clock.systemUTC(), FeatureNames::metricOf);
   Server server;
   ManagedChannel channel;
   SignalsClient client;

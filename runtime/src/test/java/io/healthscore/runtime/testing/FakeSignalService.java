@@ -1,10 +1,9 @@
-package io.healthscore.scoring.support;
+package io.healthscore.runtime.testing;
 
 import com.google.protobuf.Timestamp;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
-import io.healthscore.scoring.engine.FeatureNames;
 import io.healthscore.v1.Account;
 import io.healthscore.v1.AccountChange;
 import io.healthscore.v1.BatchGetFeaturesRequest;
@@ -28,11 +27,13 @@ import io.healthscore.v1.StreamFeatureSnapshotsRequest;
 import io.healthscore.v1.StreamFeatureSnapshotsResponse;
 import io.healthscore.v1.WatchChangesRequest;
 import io.healthscore.v1.WatchChangesResponse;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -41,12 +42,16 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 
 /**
  * An in-memory signals-service: accounts, features (with a timeline for point-in-time reads),
- * outcomes and a change feed. Tests drive it directly and count what scoring-service asked for.
+ * outcomes and a change feed. Tests drive it directly, make accounts fail, and count what the
+ * service under test asked for. Times (feature timelines, change times) come from its clock.
  */
 public final class FakeSignalService extends SignalServiceGrpc.SignalServiceImplBase {
+  private final Clock clock;
+  private final Function<String, String> metricOfFeature;
   private final NavigableMap<String, Account> accounts = new ConcurrentSkipListMap<>();
   /** Per account: features valid from a moment (epoch millis) on. */
   private final Map<String, NavigableMap<Long, GetFeaturesResponse>> features =
@@ -71,6 +76,11 @@ public final class FakeSignalService extends SignalServiceGrpc.SignalServiceImpl
   public final AtomicInteger watchCalls = new AtomicInteger();
   /** The after_cursor of every WatchChanges call, in order. */
   public final List<Long> watchAfterCursors = new CopyOnWriteArrayList<>();
+  private final AtomicInteger accountReads = new AtomicInteger();
+  private final AtomicInteger refusedWatches = new AtomicInteger();
+  private final Set<ServerCallStreamObserver<WatchChangesResponse>> openWatches = ConcurrentHashMap.newKeySet();
+  private volatile boolean feedDown;
+  private final Map<String, Status> failures = new ConcurrentHashMap<>();
   /**
    * Accounts whose features cannot be read: a read that includes one fails with DATA_LOSS, as for
    * a corrupt rollup.
@@ -83,10 +93,70 @@ public final class FakeSignalService extends SignalServiceGrpc.SignalServiceImpl
   /** Reads waiting at {@link #featureGate} now. */
   public final AtomicInteger featureGateWaiters = new AtomicInteger();
 
+  /** On the system clock; its SIGNALS changes name no metrics. */
+  public FakeSignalService() {
+    this(Clock.systemUTC());
+  }
+
+  public FakeSignalService(Clock clock) {
+    this(clock, feature -> null);
+  }
+
+  /**
+   * {@code metricOfFeature} names the metric a feature aggregates, so the SIGNALS change of
+   * {@link #setFeatures} names the metrics that received signals, as signals-service's does; null
+   * names none.
+   */
+  public FakeSignalService(Clock clock, Function<String, String> metricOfFeature) {
+    this.clock = clock;
+    this.metricOfFeature = metricOfFeature;
+  }
+
   /** Creates or replaces an account and publishes an ACCOUNT change. */
   public void putAccount(Account account) {
+    setAccount(account);
+    change(account.getAccountId(), ChangeKind.CHANGE_KIND_ACCOUNT);
+  }
+
+  /** Creates or replaces an account without a change on the feed (the test publishes its own). */
+  public void setAccount(Account account) {
     accounts.put(account.getAccountId(), account);
-    publish(account.getAccountId(), ChangeKind.CHANGE_KIND_ACCOUNT);
+  }
+
+  /** Every read of the account fails with {@code status} from now on; null reads it normally again. */
+  public void failAccount(String accountId, Status status) {
+    if (status == null) {
+      failures.remove(accountId);
+    } else {
+      failures.put(accountId, status);
+    }
+  }
+
+  /** While down, open WatchChanges streams break and new ones are refused with UNAVAILABLE. */
+  public void feedDown(boolean down) {
+    feedDown = down;
+    if (down) {
+      for (ServerCallStreamObserver<WatchChangesResponse> call : List.copyOf(openWatches)) {
+        openWatches.remove(call);
+        synchronized (call) {
+          try {
+            call.onError(Status.UNAVAILABLE.withDescription("signals-service is down").asRuntimeException());
+          } catch (RuntimeException alreadyClosed) {
+            // the client went away first
+          }
+        }
+      }
+    }
+  }
+
+  /** WatchChanges calls refused while the feed was down. */
+  public int refusedWatches() {
+    return refusedWatches.get();
+  }
+
+  /** GetAccount calls so far. */
+  public int accountReads() {
+    return accountReads.get();
   }
 
   public static Account account(String id, String segment, double mrr) {
@@ -102,10 +172,21 @@ public final class FakeSignalService extends SignalServiceGrpc.SignalServiceImpl
 
   /** Sets the account's current features (valid from now on) and publishes a SIGNALS change. */
   public void setFeatures(String accountId, Map<String, Double> values) {
-    setFeaturesFrom(accountId, 0, values, Map.of());
+    putFeatures(accountId, values, Map.of());
     // Like signals-service, the change names the metrics that received signals.
-    List<String> metrics = values.keySet().stream().filter(f -> !f.startsWith("account.")).map(FeatureNames::metricOf).distinct().toList();
-    publish(accountId, ChangeKind.CHANGE_KIND_SIGNALS, metrics);
+    List<String> metrics =
+        values.keySet().stream()
+            .filter(f -> !f.startsWith("account."))
+            .map(metricOfFeature)
+            .filter(Objects::nonNull)
+            .distinct()
+            .toList();
+    publish(accountId, metrics, ChangeKind.CHANGE_KIND_SIGNALS);
+  }
+
+  /** Sets the account's current features and labels without a change on the feed. */
+  public void putFeatures(String accountId, Map<String, Double> values, Map<String, String> labels) {
+    setFeaturesFrom(accountId, 0, values, labels);
   }
 
   /** Features valid from {@code fromMillis}, without a feed entry (history for calibration). */
@@ -114,7 +195,7 @@ public final class FakeSignalService extends SignalServiceGrpc.SignalServiceImpl
     features
         .computeIfAbsent(accountId, k -> new ConcurrentSkipListMap<>())
         .put(
-            fromMillis == 0 ? System.currentTimeMillis() : fromMillis,
+            fromMillis == 0 ? clock.millis() : fromMillis,
             GetFeaturesResponse.newBuilder()
                 .setAccountId(accountId)
                 .putAllFeatures(values)
@@ -124,32 +205,35 @@ public final class FakeSignalService extends SignalServiceGrpc.SignalServiceImpl
 
   public void addOutcome(Outcome outcome) {
     outcomes.add(outcome);
-    publish(outcome.getAccountId(), ChangeKind.CHANGE_KIND_OUTCOME);
+    change(outcome.getAccountId(), ChangeKind.CHANGE_KIND_OUTCOME);
   }
 
   public long lastCursor() {
     return cursor.get();
   }
 
-  private void publish(String accountId, ChangeKind kind) {
-    publish(accountId, kind, List.of());
+  /** Publishes a change of the account on the feed; returns it with its cursor. */
+  public AccountChange change(String accountId, ChangeKind... kinds) {
+    return publish(accountId, List.of(), kinds);
   }
 
-  private void publish(String accountId, ChangeKind kind, List<String> metrics) {
+  private AccountChange publish(String accountId, List<String> metrics, ChangeKind... kinds) {
     synchronized (feedSignal) {
-      feed.add(
+      AccountChange change =
           AccountChange.newBuilder()
               .setCursor(cursor.incrementAndGet())
               .setAccountId(accountId)
-              .addKinds(kind)
+              .addAllKinds(List.of(kinds))
               .addAllMetrics(metrics)
-              .setChangeTime(ts(System.currentTimeMillis()))
-              .build());
+              .setChangeTime(ts(clock.millis()))
+              .build();
+      feed.add(change);
       feedSignal.notifyAll();
+      return change;
     }
   }
 
-  static Timestamp ts(long millis) {
+  private static Timestamp ts(long millis) {
     return Timestamp.newBuilder()
         .setSeconds(Math.floorDiv(millis, 1000))
         .setNanos((int) Math.floorMod(millis, 1000) * 1_000_000)
@@ -169,7 +253,7 @@ public final class FakeSignalService extends SignalServiceGrpc.SignalServiceImpl
   }
 
   /** The features and labels of {@code all} that the projection asks for (all when it is empty). */
-  static GetFeaturesResponse project(GetFeaturesResponse all, FeatureProjection p) {
+  private static GetFeaturesResponse project(GetFeaturesResponse all, FeatureProjection p) {
     if (p.equals(FeatureProjection.getDefaultInstance())) {
       return all;
     }
@@ -209,6 +293,12 @@ public final class FakeSignalService extends SignalServiceGrpc.SignalServiceImpl
 
   @Override
   public void getAccount(GetAccountRequest request, StreamObserver<GetAccountResponse> out) {
+    accountReads.incrementAndGet();
+    Status failure = failures.get(request.getAccountId());
+    if (failure != null) {
+      out.onError(failure.asRuntimeException());
+      return;
+    }
     Account account = accounts.get(request.getAccountId());
     if (account == null) {
       out.onError(Status.NOT_FOUND.withDescription("no account " + request.getAccountId()).asRuntimeException());
@@ -281,6 +371,11 @@ public final class FakeSignalService extends SignalServiceGrpc.SignalServiceImpl
       return;
     }
     for (String id : request.getAccountIdsList()) {
+      Status failure = failures.get(id);
+      if (failure != null) {
+        out.onError(failure.asRuntimeException());
+        return;
+      }
       if (unreadable.contains(id)) {
         out.onError(Status.DATA_LOSS.withDescription("rollups of " + id + " are corrupt").asRuntimeException());
         return;
@@ -378,16 +473,22 @@ public final class FakeSignalService extends SignalServiceGrpc.SignalServiceImpl
   /** Replays the feed after the cursor, then follows it until the client cancels. */
   @Override
   public void watchChanges(WatchChangesRequest request, StreamObserver<WatchChangesResponse> out) {
+    if (feedDown) {
+      refusedWatches.incrementAndGet();
+      out.onError(Status.UNAVAILABLE.withDescription("signals-service is down").asRuntimeException());
+      return;
+    }
     watchCalls.incrementAndGet();
     watchAfterCursors.add(request.getAfterCursor());
     ServerCallStreamObserver<WatchChangesResponse> call =
         (ServerCallStreamObserver<WatchChangesResponse>) out;
+    openWatches.add(call);
     Thread follower =
         new Thread(
             () -> {
               long after = request.getAfterCursor();
               try {
-                while (!call.isCancelled()) {
+                while (!call.isCancelled() && openWatches.contains(call)) {
                   boolean sent = false;
                   // The change at index i has cursor i + 1.
                   for (int i = (int) after; i < feed.size(); i++) {
