@@ -91,7 +91,8 @@ public abstract class ServiceBuilder<B extends ServiceBuilder<B, S>, S> {
 
   /**
    * A ServiceServer builder with the extra services added and a stop hook closing the channels
-   * {@link #upstream} opened. Hooks the caller adds after this one run after it.
+   * {@link #upstream} opened, so call it after the last {@code upstream}. Hooks the caller adds
+   * run after that one.
    */
   public final ServiceServer.Builder serverBuilder(Metrics metrics) {
     ServiceServer.Builder builder = ServiceServer.builder(config, metrics);
