@@ -150,9 +150,17 @@ public final class DemoScenario implements AutoCloseable {
 
     step.lap("scorecards and rule");
     out.printf("== 2. %,d accounts, a year of signals, and the renewals and churn of the past year%n", accountCount);
-    List<Account> accounts = portfolio.accounts();
-    for (int i = 0; i < accounts.size(); i += 500) {
-      signals().upsertAccounts(UpsertAccountsRequest.newBuilder().addAllAccounts(accounts.subList(i, Math.min(accounts.size(), i + 500))).build());
+    // The records as they were a year ago, then each renewal and churn when it happened: as-of
+    // reads (what the model learns from) see an account as it was then, not as it is today.
+    List<Account> yearAgo = portfolio.members().stream().map(m -> m.yearAgo).toList();
+    for (int i = 0; i < yearAgo.size(); i += 500) {
+      signals().upsertAccounts(UpsertAccountsRequest.newBuilder().addAllAccounts(yearAgo.subList(i, Math.min(yearAgo.size(), i + 500)))
+          .setEffectiveTime(Portfolio.ts(portfolio.historyStart())).build());
+    }
+    for (Portfolio.Member m : portfolio.members()) {
+      for (Portfolio.RecordChange c : m.recordChanges) {
+        signals().upsertAccounts(UpsertAccountsRequest.newBuilder().addAccounts(c.account()).setEffectiveTime(Portfolio.ts(c.effective())).build());
+      }
     }
     Map<String, Long> ackedAt = new HashMap<>();
     summary.signals = loadSignals(portfolio, ackedAt);

@@ -52,6 +52,9 @@ public final class Portfolio {
     }
   }
 
+  /** The account record from a moment on. */
+  public record RecordChange(Instant effective, Account account) {}
+
   /** One generated account: its record, hidden health path, outcomes and churn. */
   public static final class Member {
     public Account account;
@@ -63,6 +66,10 @@ public final class Portfolio {
     final int csmQuietDaysAgo;
     /** Days ago the account churned, or -1. */
     public int churnedDaysAgo = -1;
+    /** The record as it was a year ago, before any renewal or churn of the year. */
+    public Account yearAgo;
+    /** Each change of the record during the year (renewed, grown, shrunk, churned), oldest first. */
+    public final List<RecordChange> recordChanges = new ArrayList<>();
     public final List<Outcome> outcomes = new ArrayList<>();
 
     Member(Segment segment, double baseHealth, double drift, long tenureDays, boolean csmGoesQuiet, int csmQuietDaysAgo) {
@@ -118,6 +125,11 @@ public final class Portfolio {
     return members.stream().map(m -> m.account).toList();
   }
 
+  /** A moment before every signal of the year. */
+  public Instant historyStart() {
+    return now.minus(Duration.ofDays(HISTORY_DAYS + 1));
+  }
+
   public List<Outcome> outcomes() {
     List<Outcome> out = new ArrayList<>();
     members.forEach(m -> out.addAll(m.outcomes));
@@ -160,6 +172,15 @@ public final class Portfolio {
   private void anniversaries(Member m, Account.Builder a, Random r) {
     double mrr = a.getMrr();
     long nextRenewal = 365 - (m.tenureDays % 365);
+    Instant firstRenewal = now.plus(Duration.ofDays(nextRenewal));
+    for (long year = 1; year * 365 <= m.tenureDays; year++) {
+      long daysAgo = m.tenureDays - year * 365;
+      if (daysAgo <= HISTORY_DAYS) {
+        firstRenewal = now.minus(Duration.ofDays(daysAgo));
+        break;
+      }
+    }
+    m.yearAgo = a.clone().setRenewalDate(ts(firstRenewal)).build();
     for (long year = 1; year * 365 <= m.tenureDays; year++) {
       int daysAgo = (int) (m.tenureDays - year * 365);
       if (daysAgo > HISTORY_DAYS) {
@@ -171,7 +192,8 @@ public final class Portfolio {
       if (r.nextDouble() < churn) {
         m.churnedDaysAgo = daysAgo;
         m.outcomes.add(outcome(a.getAccountId(), OutcomeType.OUTCOME_TYPE_CHURNED, at, -mrr));
-        a.setMrr(0).setLifecycleStage("churned");
+        a.setMrr(0).setLifecycleStage("churned").clearRenewalDate();
+        m.recordChanges.add(new RecordChange(at, a.build()));
         return;
       }
       m.outcomes.add(outcome(a.getAccountId(), OutcomeType.OUTCOME_TYPE_RENEWED, at, 0));
@@ -184,6 +206,8 @@ public final class Portfolio {
         m.outcomes.add(outcome(a.getAccountId(), OutcomeType.OUTCOME_TYPE_CONTRACTED, at.plusSeconds(3600), delta));
         mrr += delta;
       }
+      a.setMrr(mrr).setRenewalDate(ts(at.plus(Duration.ofDays(365))));
+      m.recordChanges.add(new RecordChange(at.plusSeconds(3600), a.build()));
     }
     a.setMrr(mrr).setRenewalDate(ts(now.plus(Duration.ofDays(nextRenewal))));
   }
