@@ -207,7 +207,7 @@ public final class Portfolio {
         mrr += delta;
       }
       a.setMrr(mrr).setRenewalDate(ts(at.plus(Duration.ofDays(365))));
-      m.recordChanges.add(new RecordChange(at.plusSeconds(3600), a.build()));
+      m.recordChanges.add(new RecordChange(at, a.build()));
     }
     a.setMrr(mrr).setRenewalDate(ts(now.plus(Duration.ofDays(nextRenewal))));
   }

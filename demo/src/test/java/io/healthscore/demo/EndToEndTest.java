@@ -68,7 +68,15 @@ class EndToEndTest {
           .upsertAccounts(UpsertAccountsRequest.newBuilder().addAccounts(account).build());
       ingest(signals, data.history(account, DemoData.Profile.THRIVING));
       String id = account.getAccountId();
-      HealthScore first = awaitScore(scoring, id, s -> !s.getNoData());
+      HealthScore scored = awaitScore(scoring, id, s -> !s.getNoData());
+      // Settled: the load's last batches (and the rescore when a milestone metric first appears) are applied.
+      for (int unchanged = 0; unchanged < 3; ) {
+        Thread.sleep(500);
+        HealthScore latest = awaitScore(scoring, id, s -> !s.getNoData());
+        unchanged = latest.getComputedAt().equals(scored.getComputedAt()) ? unchanged + 1 : 0;
+        scored = latest;
+      }
+      HealthScore first = scored;
 
       LinkedBlockingQueue<ScoreChange> changes = new LinkedBlockingQueue<>();
       ScoringServiceGrpc.newStub(scoring).watchScores(WatchScoresRequest.getDefaultInstance(),
