@@ -56,6 +56,9 @@ public final class LogConfigurator extends ContextAwareBase implements Configura
       context.addListener(propagator);
     }
     root.setLevel(level);
+    // Flyway's lines at info restate every start ("validated", "up to date"); the migrator logs
+    // what it applied itself.
+    context.getLogger("org.flywaydb").setLevel(level.isGreaterOrEqual(Level.INFO) ? Level.WARN : level);
     root.addAppender(appender(context, format, file));
   }
 

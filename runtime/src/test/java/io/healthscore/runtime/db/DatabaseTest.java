@@ -37,30 +37,6 @@ class DatabaseTest {
 
   @ParameterizedTest
   @EnumSource(SqlDialect.class)
-  void migrationsRunOnceInOrder(SqlDialect dialect) {
-    try (Database db = open(dialect)) {
-      assertEquals(2, db.migrate("testdb/migrations"));
-      assertEquals(0, db.migrate("testdb/migrations"));
-      assertEquals(
-          List.of("create_items", "add_blob"),
-          db.inTransaction(
-              c -> {
-                try (ResultSet rs =
-                    c.createStatement()
-                        .executeQuery(
-                            "SELECT name FROM schema_migrations WHERE service = 'db-test' ORDER BY version")) {
-                  List<String> names = new java.util.ArrayList<>();
-                  while (rs.next()) {
-                    names.add(rs.getString(1));
-                  }
-                  return names;
-                }
-              }));
-    }
-  }
-
-  @ParameterizedTest
-  @EnumSource(SqlDialect.class)
   void upsertAndInsertIgnoreReturnComparableCounts(SqlDialect dialect) {
     try (Database db = open(dialect)) {
       db.migrate("testdb/migrations");

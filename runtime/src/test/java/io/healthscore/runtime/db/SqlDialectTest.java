@@ -27,11 +27,4 @@ class SqlDialectTest {
         IllegalArgumentException.class,
         () -> SqlDialect.POSTGRESQL.insertIgnoreSql("t", List.of("k"), List.of("v")));
   }
-
-  @Test
-  void splitsScriptsAtLineEndingSemicolons() {
-    assertEquals(
-        List.of("CREATE TABLE a (x VARCHAR(3) DEFAULT ';')", "CREATE TABLE b (y INT)"),
-        SchemaMigrations.statements("-- comment;\nCREATE TABLE a (x VARCHAR(3) DEFAULT ';');\n\nCREATE TABLE b (y INT);"));
-  }
 }

@@ -1,0 +1,2 @@
+ALTER TABLE items ADD COLUMN payload BYTEA;
+ALTER TABLE items ADD COLUMN note TEXT;
