@@ -24,13 +24,16 @@ import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Background rescoring of every account (or those of one scorecard), in batches of 1000, with
  * progress and cancellation. An account that fails to apply is set aside and retried on its own
- * (counted in the job's set_aside), the job goes on; an outage of signals-service fails the job. At most one job runs per scorecard: starting another for the same
+ * (counted in the job's set_aside), the job goes on. A batch that meets an outage of
+ * signals-service (unreachable, a read past its deadline) is tried again with backoff, up to
+ * {@link #OUTAGE_ATTEMPTS} times in about 30 s, before the job fails. At most one job runs per scorecard: starting another for the same
  * scorecard returns the running one; a whole rescore ("" scope) overlaps nothing else. Before
  * scoring, percentile distributions are rebuilt from a sample of accounts. Jobs live in memory
  * (the latest 100 are kept); a restart forgets them, while the scores they stored stay.
@@ -40,6 +43,9 @@ public final class RescoreJobs implements AutoCloseable {
   private static final int KEEP = 100;
   private static final int BATCH = 1000;
   private static final String SOURCE = "rescore";
+  /** Tries of one batch through an outage: waits of 1, 2, 4, 8 and 16 s between them. */
+  static final int OUTAGE_ATTEMPTS = 6;
+  private static final long FIRST_OUTAGE_WAIT_MS = 1000;
 
   private final AccountDirectory directory;
   private final Scorer scorer;
@@ -150,14 +156,15 @@ public final class RescoreJobs implements AutoCloseable {
 
   private void run(RescoreJob job, List<AccountInfo> accounts, String filter) {
     try {
-      rebuildDistributions(job.scorecardId(), accounts);
+      rebuildDistributions(job, accounts);
       for (int from = 0; from < accounts.size(); from += BATCH) {
         if (job.cancelRequested()) {
           job.finish(RescoreState.RESCORE_STATE_CANCELLED, "", clock.millis());
           return;
         }
         List<AccountInfo> batch = accounts.subList(from, Math.min(accounts.size(), from + BATCH));
-        List<String> setAside = recompute.recompute(SOURCE, batch, filter, true, Scorer.TransactionExtra.NONE);
+        List<String> setAside =
+            throughOutages(job, batch.size(), () -> recompute.recompute(SOURCE, batch, filter, true, Scorer.TransactionExtra.NONE));
         job.addSetAside(setAside.size());
         job.addDone(batch.size());
       }
@@ -171,8 +178,35 @@ public final class RescoreJobs implements AutoCloseable {
     }
   }
 
+  /**
+   * One batch's work, tried again while signals-service is out (reading and recomputing are
+   * idempotent: a score that did not change publishes nothing); a cancel ends the tries.
+   */
+  private <T> T throughOutages(RescoreJob job, int batchSize, Supplier<T> work) {
+    long waitMs = FIRST_OUTAGE_WAIT_MS;
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return work.get();
+      } catch (RuntimeException e) {
+        if (!IsolatingRecompute.isOutage(e) || attempt >= OUTAGE_ATTEMPTS || job.cancelRequested()) {
+          throw e;
+        }
+        LOG.warn("rescore {}: a batch of {} accounts met an outage ({}); trying again in {} ms", job.id(), batchSize,
+            e.getMessage(), waitMs);
+        try {
+          Thread.sleep(waitMs);
+        } catch (InterruptedException interrupted) {
+          Thread.currentThread().interrupt();
+          throw e;
+        }
+        waitMs *= 2;
+      }
+    }
+  }
+
   /** Percentile measures compare an account with its segment, so refresh what they compare with. */
-  private void rebuildDistributions(String scorecardId, List<AccountInfo> accounts) {
+  private void rebuildDistributions(RescoreJob job, List<AccountInfo> accounts) {
+    String scorecardId = job.scorecardId();
     List<CompiledScorecard> cards = new ArrayList<>();
     for (CompiledScorecard c : scorecards.all()) {
       if ((scorecardId.isEmpty() || c.id().equals(scorecardId)) && hasPercentile(c)) {
@@ -182,7 +216,7 @@ public final class RescoreJobs implements AutoCloseable {
     if (cards.isEmpty() || distributionSample == 0) {
       return;
     }
-    List<AccountSnapshot> sample = readSample(accounts.subList(0, Math.min(accounts.size(), distributionSample)));
+    List<AccountSnapshot> sample = readSample(job, accounts.subList(0, Math.min(accounts.size(), distributionSample)));
     for (CompiledScorecard c : cards) {
       scorecards.setDistributions(c.id(), SegmentDistributions.build(c, sample));
     }
@@ -192,13 +226,13 @@ public final class RescoreJobs implements AutoCloseable {
    * The sample's snapshots, batch by batch; a batch that cannot be read (an account of it fails)
    * is left out of the sample rather than failing the rescore.
    */
-  private List<AccountSnapshot> readSample(List<AccountInfo> sample) {
+  private List<AccountSnapshot> readSample(RescoreJob job, List<AccountInfo> sample) {
     List<AccountSnapshot> result = new ArrayList<>(sample.size());
     int skipped = 0;
     for (int from = 0; from < sample.size(); from += BATCH) {
       List<AccountInfo> batch = sample.subList(from, Math.min(sample.size(), from + BATCH));
       try {
-        result.addAll(scorer.readCurrent(batch));
+        result.addAll(throughOutages(job, batch.size(), () -> scorer.readCurrent(batch)));
       } catch (RuntimeException e) {
         if (IsolatingRecompute.isOutage(e)) {
           throw e;

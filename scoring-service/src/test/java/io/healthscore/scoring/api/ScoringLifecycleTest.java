@@ -120,6 +120,22 @@ class ScoringLifecycleTest {
         code(() -> h.stub().startRescore(StartRescoreRequest.newBuilder().setScorecardId("nope").build())));
   }
 
+  @Test
+  void aRescoreRidesOutAShortSignalsOutage() {
+    for (int i = 0; i < 50; i++) {
+      h.signals.putAccount(FakeSignalService.account(String.format("out-%02d", i), "smb", 10));
+    }
+    h.awaitFeedCaughtUp();
+    int before = h.signals.batchGetFeaturesCalls.get();
+    h.signals.featureStatus = Status.UNAVAILABLE;
+    Rescore started = h.stub().startRescore(StartRescoreRequest.newBuilder().setScorecardId(CARD).build()).getRescore();
+    Await.until("a read met the outage", () -> h.signals.batchGetFeaturesCalls.get() > before);
+    h.signals.featureStatus = null;
+    Await.until("done after the outage", java.time.Duration.ofSeconds(60),
+        () -> get(started.getRescoreId()).getState() == RescoreState.RESCORE_STATE_DONE);
+    assertEquals(started.getTotal(), get(started.getRescoreId()).getDone());
+  }
+
   Rescore get(String id) {
     return h.stub().getRescore(GetRescoreRequest.newBuilder().setRescoreId(id).build()).getRescore();
   }
