@@ -3,13 +3,9 @@ package io.healthscore.alerting.dispatch;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.google.protobuf.util.Timestamps;
-import io.healthscore.alerting.channel.AlertSender;
-import io.healthscore.alerting.channel.ChannelStore;
-import io.healthscore.alerting.channel.UrlGuard;
 import io.healthscore.runtime.testing.WebhookReceiver;
 import io.healthscore.v1.Delivery;
 import io.healthscore.v1.DeliveryState;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -50,15 +46,8 @@ class BackoffScheduleTest {
   }
 
   private static Dispatcher dispatcher(DeliveryFixture fixture, DeliveryStore store, Clock clock) {
-    UrlGuard guard = new UrlGuard(List.of("127.0.0.1"));
-    return new Dispatcher(
-        store,
-        new ChannelStore(fixture.db, guard),
-        new AlertSender(guard, clock),
-        new Backoff(Duration.ofSeconds(1), Duration.ofMinutes(10), () -> 0.5),
-        new DeliveryMetrics(new SimpleMeterRegistry()),
-        new DeliverySettings(Duration.ofSeconds(1), Duration.ofMinutes(10), 1, Duration.ofSeconds(1), Duration.ofSeconds(30)),
-        clock);
+    return fixture.manualDispatcher(store, clock, new Backoff(Duration.ofSeconds(1), Duration.ofMinutes(10), () -> 0.5),
+        new DeliverySettings(Duration.ofSeconds(1), Duration.ofMinutes(10), 1, Duration.ofSeconds(1), Duration.ofSeconds(30)));
   }
 
   @Test

@@ -1,5 +1,8 @@
 package io.healthscore.alerting.dispatch;
 
+import io.healthscore.alerting.channel.UrlGuard;
+import io.healthscore.alerting.channel.ChannelStore;
+import io.healthscore.alerting.channel.AlertSender;
 
 import com.google.protobuf.util.Timestamps;
 import io.healthscore.runtime.config.ServiceConfig;
@@ -16,6 +19,7 @@ import io.healthscore.v1.ListDeliveriesRequest;
 import io.healthscore.v1.Severity;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -72,6 +76,16 @@ final class DeliveryFixture implements AutoCloseable {
                 .setMaxAttempts(maxAttempts)
                 .setTimeoutMs(timeoutMs)
                 .build());
+  }
+
+  /**
+   * A dispatcher on this fixture's store that runs only when the test calls it, on {@code clock},
+   * with one thread and 127.0.0.1 allowed.
+   */
+  Dispatcher manualDispatcher(DeliveryStore store, Clock clock, Backoff backoff, DeliverySettings settings) {
+    UrlGuard guard = new UrlGuard(List.of("127.0.0.1"));
+    return new Dispatcher(store, new ChannelStore(db, guard), new AlertSender(guard, clock), backoff,
+        new DeliveryMetrics(new SimpleMeterRegistry()), settings, clock);
   }
 
   /** Appends an "opened" event of a new alert in its own transaction, as the alert engine does. */

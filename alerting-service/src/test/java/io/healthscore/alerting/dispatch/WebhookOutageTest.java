@@ -4,14 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.util.Timestamps;
-import io.healthscore.alerting.channel.AlertSender;
-import io.healthscore.alerting.channel.ChannelStore;
-import io.healthscore.alerting.channel.UrlGuard;
 import io.healthscore.alerting.dispatch.BackoffScheduleTest.ManualClock;
 import io.healthscore.runtime.testing.WebhookReceiver;
 import io.healthscore.v1.Delivery;
 import io.healthscore.v1.DeliveryState;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -93,10 +89,8 @@ class WebhookOutageTest {
     DeliverySettings defaults =
         new DeliverySettings(DeliverySettings.DEFAULT_BACKOFF_BASE, DeliverySettings.DEFAULT_BACKOFF_CAP, 1,
             Duration.ofSeconds(1), Duration.ofSeconds(30));
-    UrlGuard guard = new UrlGuard(List.of("127.0.0.1"));
     Random jitter = new Random(7);
-    return new Dispatcher(store, new ChannelStore(fixture.db, guard), new AlertSender(guard, clock),
-        new Backoff(defaults.backoffBase(), defaults.backoffCap(), jitter::nextDouble),
-        new DeliveryMetrics(new SimpleMeterRegistry()), defaults, clock);
+    return fixture.manualDispatcher(store, clock,
+        new Backoff(defaults.backoffBase(), defaults.backoffCap(), jitter::nextDouble), defaults);
   }
 }

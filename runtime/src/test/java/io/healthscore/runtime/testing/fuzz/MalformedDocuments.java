@@ -46,7 +46,7 @@ public final class MalformedDocuments {
     cases.add(new Case("unclosed quote", validYaml + "\nextra: \"never closed\n"));
     cases.add(new Case("duplicate key", validYaml + "\n" + firstKeyLine(validYaml)));
     cases.add(new Case("alias bomb", aliasBomb()));
-    cases.add(new Case("deep mapping", "a:\n" + "  ".repeat(1) + deepMapping(DEEP)));
+    cases.add(new Case("deep mapping", "a:\n  " + deepMapping(DEEP)));
     cases.add(new Case("deep flow list", "a: " + "[".repeat(DEEP) + "]".repeat(DEEP) + "\n"));
     cases.add(new Case("custom tag", "!!java.lang.Runtime {}\n"));
     for (int cut : cuts(validYaml.length())) {
