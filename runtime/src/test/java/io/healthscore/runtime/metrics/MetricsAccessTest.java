@@ -1,17 +1,28 @@
 package io.healthscore.runtime.metrics;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.healthscore.runtime.EchoService;
 import io.healthscore.runtime.config.ServiceConfig;
 import io.healthscore.runtime.server.ServiceServer;
+import java.net.ConnectException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.net.Socket;
+import java.net.SocketException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -54,6 +65,32 @@ class MetricsAccessTest {
               HttpResponse.BodyHandlers.ofString());
       assertEquals(200, scrape.statusCode());
       assertTrue(scrape.body().contains("jvm_memory_used_bytes{"), scrape.body());
+
+      // Bound to 127.0.0.1 alone: every other address of this machine refuses the connection. On
+      // Linux all of 127.0.0.0/8 is loopback, so 127.0.0.2 reaches this host yet not the socket.
+      List<InetAddress> others = new ArrayList<>(List.of(InetAddress.getByName("127.0.0.2")));
+      others.addAll(nonLoopbackAddresses());
+      for (InetAddress other : others) {
+        assertThrows(
+            ConnectException.class,
+            () -> {
+              try (Socket socket = new Socket()) {
+                socket.connect(new InetSocketAddress(other, server.metricsPort()), 2_000);
+              }
+            },
+            "the metrics port answered on " + other.getHostAddress());
+      }
     }
+  }
+
+  /** This machine's IPv4 addresses that are not loopback (none on a machine without a network). */
+  private static List<InetAddress> nonLoopbackAddresses() throws SocketException {
+    List<InetAddress> found = new ArrayList<>();
+    for (NetworkInterface nic : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+      if (nic.isUp()) {
+        nic.inetAddresses().filter(a -> a instanceof Inet4Address && !a.isLoopbackAddress()).forEach(found::add);
+      }
+    }
+    return found;
   }
 }
