@@ -9,6 +9,7 @@ import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * Checks the {@code authorization: Bearer <token>} header of every call against a token table and
@@ -29,11 +30,11 @@ public final class AuthInterceptor implements ServerInterceptor {
       Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
   private static final String BEARER = "bearer ";
 
-  private final Optional<TokenTable> tokens;
+  private final Optional<Supplier<TokenTable>> tokens;
   private final MethodScopes methodScopes;
 
-  /** {@code tokens} empty means auth is off. */
-  public AuthInterceptor(Optional<TokenTable> tokens, MethodScopes methodScopes) {
+  /** {@code tokens} empty means auth is off; the table in force is asked for at every call. */
+  public AuthInterceptor(Optional<Supplier<TokenTable>> tokens, MethodScopes methodScopes) {
     this.tokens = tokens;
     this.methodScopes = methodScopes;
   }
@@ -54,7 +55,7 @@ public final class AuthInterceptor implements ServerInterceptor {
       return reject(call, Status.UNAUTHENTICATED.withDescription("missing 'authorization: Bearer <token>' header"));
     }
     String token = header.substring(BEARER.length()).trim();
-    Optional<Set<String>> scopes = tokens.get().scopesFor(token);
+    Optional<Set<String>> scopes = tokens.get().get().scopesFor(token);
     if (scopes.isEmpty()) {
       return reject(call, Status.UNAUTHENTICATED.withDescription("unknown bearer token"));
     }

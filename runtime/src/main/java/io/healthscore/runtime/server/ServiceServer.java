@@ -15,6 +15,7 @@ import io.healthscore.runtime.auth.AuthInterceptor;
 import io.healthscore.runtime.auth.BearerTokenFile;
 import io.healthscore.runtime.auth.MethodScopes;
 import io.healthscore.runtime.auth.TokenTable;
+import io.healthscore.runtime.auth.TokenTableFile;
 import io.healthscore.runtime.config.ServiceConfig;
 import io.healthscore.runtime.error.ErrorMappingInterceptor;
 import io.healthscore.runtime.metrics.GrpcServerMetricsInterceptor;
@@ -32,6 +33,7 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,6 +69,8 @@ public final class ServiceServer implements AutoCloseable {
   /** The server's certificates; null in-process. */
   private final ServerTls tls;
   private final boolean authOn;
+  /** HEALTHSCORE_AUTH_TOKENS followed for changes; null when auth is off or the table was given. */
+  private final TokenTableFile tokenFile;
   private MetricsHttpServer metricsServer;
   private HealthPort healthPort;
   private boolean started;
@@ -76,13 +80,19 @@ public final class ServiceServer implements AutoCloseable {
     this.config = builder.config;
     this.tls = tls;
     this.authOn = builder.tokenTable != null || builder.config.authTokensFile().isPresent();
+    this.tokenFile =
+        builder.tokenTable == null
+            ? builder.config.authTokensFile()
+                .map(file -> TokenTableFile.load(file, builder.config.tls().reloadInterval()))
+                .orElse(null)
+            : null;
     this.metrics = builder.metrics;
     this.onDrain = List.copyOf(builder.onDrain);
     this.onStop = List.copyOf(builder.onStop);
     this.health = new HealthStatusManager();
     List<ServerServiceDefinition> services = List.copyOf(builder.services);
     this.serviceNames = services.stream().map(s -> s.getServiceDescriptor().getName()).toList();
-    this.server = wire(transport, services, interceptors(builder), health).build();
+    this.server = wire(transport, services, interceptors(builder, tokenFile), health).build();
   }
 
   public static Builder builder(ServiceConfig config, Metrics metrics) {
@@ -95,11 +105,10 @@ public final class ServiceServer implements AutoCloseable {
    * auth runs before any handler; error mapping sits next to the handlers so their exceptions
    * become proper statuses.
    */
-  private static List<ServerInterceptor> interceptors(Builder builder) {
-    Optional<TokenTable> tokens =
-        builder.tokenTable != null
-            ? Optional.of(builder.tokenTable)
-            : builder.config.authTokensFile().map(TokenTable::load);
+  private static List<ServerInterceptor> interceptors(Builder builder, TokenTableFile tokenFile) {
+    TokenTable given = builder.tokenTable;
+    Optional<Supplier<TokenTable>> tokens =
+        given != null ? Optional.of(() -> given) : Optional.ofNullable(tokenFile);
     return List.of(
         new GrpcServerMetricsInterceptor(builder.metrics.registry()),
         new Admission(builder.config.maxCallsInFlight(), builder.metrics.registry()),
@@ -221,6 +230,9 @@ public final class ServiceServer implements AutoCloseable {
       runHooks(onStop, "stop");
       if (tls != null) {
         tls.close();
+      }
+      if (tokenFile != null) {
+        tokenFile.close();
       }
       if (metricsServer != null) {
         metricsServer.close();

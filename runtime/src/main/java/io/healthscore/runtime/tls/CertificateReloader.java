@@ -3,7 +3,7 @@ package io.healthscore.runtime.tls;
 import io.grpc.util.AdvancedTlsX509KeyManager;
 import io.grpc.util.AdvancedTlsX509TrustManager;
 import io.grpc.util.CertificateUtils;
-import io.healthscore.runtime.concurrent.DaemonThreads;
+import io.healthscore.runtime.config.WatchedFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -14,13 +14,7 @@ import java.security.PrivateKey;
 import java.security.Signature;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Key and trust managers that follow their PEM files: every reload interval the files' modification
@@ -30,24 +24,20 @@ import org.slf4j.LoggerFactory;
  * <p>A file that cannot be read at start stops the start naming it. Later, a file that does not
  * parse, or a certificate whose key does not match (say, the certificate was replaced and its key
  * not yet), keeps the last good credentials, logs one warning, and is tried again when the files
- * change once more.
+ * change once more ({@link WatchedFiles}).
  */
 public final class CertificateReloader implements AutoCloseable {
-  private static final Logger LOG = LoggerFactory.getLogger(CertificateReloader.class);
-
-  private final Duration interval;
-  private final ScheduledExecutorService scheduler;
+  private final WatchedFiles files;
 
   /** Checks the files of every manager made here every {@code interval}. */
   public CertificateReloader(Duration interval) {
-    this.interval = interval;
-    this.scheduler = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("tls-reload"));
+    this.files = new WatchedFiles(interval, "tls-reload");
   }
 
   /** Presents the certificate chain of {@code cert} with the PKCS#8 key of {@code key}. */
   public AdvancedTlsX509KeyManager keyManager(Path cert, Path key) {
     AdvancedTlsX509KeyManager manager = new AdvancedTlsX509KeyManager();
-    watch(
+    files.watch(
         List.of(cert, key),
         () -> {
           X509Certificate[] chain = readCertificates(cert);
@@ -76,61 +66,13 @@ public final class CertificateReloader implements AutoCloseable {
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("cannot make a trust manager", e);
     }
-    watch(List.of(ca), () -> manager.updateTrustCredentials(readCertificates(ca)), "the CA certificates " + ca + " (PEM)");
+    files.watch(List.of(ca), () -> manager.updateTrustCredentials(readCertificates(ca)), "the CA certificates " + ca + " (PEM)");
     return manager;
   }
 
   @Override
   public void close() {
-    scheduler.shutdownNow();
-  }
-
-  private interface Load {
-    void run() throws IOException, GeneralSecurityException;
-  }
-
-  /** Loads now (failing the start) and again whenever one of {@code files} changes. */
-  private void watch(List<Path> files, Load load, String what) {
-    List<Object> loaded = stamps(files);
-    try {
-      load.run();
-    } catch (IOException | GeneralSecurityException | RuntimeException e) {
-      throw new IllegalArgumentException("cannot load " + what + ": " + e.getMessage(), e);
-    }
-    Runnable check =
-        new Runnable() {
-          private List<Object> seen = loaded;
-
-          @Override
-          public void run() {
-            List<Object> now = stamps(files);
-            if (now.equals(seen)) {
-              return;
-            }
-            seen = now;
-            try {
-              load.run();
-              LOG.info("reloaded {}", what);
-            } catch (IOException | GeneralSecurityException | RuntimeException e) {
-              LOG.warn("cannot reload " + what + "; keeping the previous one: " + e.getMessage());
-            }
-          }
-        };
-    scheduler.scheduleWithFixedDelay(check, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
-  }
-
-  /** Modification time and size of each file; a missing file is a stamp of its own. */
-  private static List<Object> stamps(List<Path> files) {
-    List<Object> stamps = new ArrayList<>();
-    for (Path file : files) {
-      try {
-        stamps.add(Files.getLastModifiedTime(file));
-        stamps.add(Files.size(file));
-      } catch (IOException e) {
-        stamps.add("missing");
-      }
-    }
-    return stamps;
+    files.close();
   }
 
   private static X509Certificate[] readCertificates(Path file) throws IOException, GeneralSecurityException {
