@@ -15,6 +15,7 @@ import io.healthscore.alerting.feed.AccountLocks;
 import io.healthscore.alerting.feed.AccountReconciler;
 import io.healthscore.alerting.feed.EvaluationSweep;
 import io.healthscore.alerting.feed.IsolatingFeed;
+import io.healthscore.alerting.feed.ReplicaNotices;
 import io.healthscore.alerting.feed.ScoresFeedConsumer;
 import io.healthscore.alerting.feed.SignalsFeedConsumer;
 import io.healthscore.alerting.playbook.EscalationStore;
@@ -28,9 +29,11 @@ import io.healthscore.alerting.rule.RuleStore;
 import io.healthscore.alerting.rule.RuleValidator;
 import io.healthscore.alerting.rule.RuleYaml;
 import io.healthscore.runtime.config.ServiceConfig;
+import io.healthscore.runtime.db.CacheNoticeFollower;
 import io.healthscore.runtime.db.CursorStore;
 import io.healthscore.runtime.db.Database;
 import io.healthscore.runtime.db.FeedLease;
+import io.healthscore.runtime.db.SqlDialect;
 import io.healthscore.runtime.error.Violations;
 import io.healthscore.runtime.metrics.Metrics;
 import io.healthscore.runtime.server.ServiceBuilder;
@@ -72,6 +75,9 @@ public final class AlertingServer implements AutoCloseable {
   private final RuleStore rules;
   private final DeliveryModule delivery;
   private final boolean followFeeds;
+  /** Follows the account edits other replicas applied; null on the embedded store. */
+  private final CacheNoticeFollower replicaSync;
+  private final Duration replicaPoll;
 
   private AlertingServer(Builder b) {
     ServiceConfig config = b.config();
@@ -107,7 +113,12 @@ public final class AlertingServer implements AutoCloseable {
     IsolatingFeed.Factory isolation = new IsolatingFeed.Factory(database, cursors, clock, metrics.registry(),
         consumer -> b.followFeeds ? new FeedLease(database, consumer, replicaId, leaseTtl) : null);
     scoresFeed = new ScoresFeedConsumer(scores, reconciler, isolation);
-    signalsFeed = new SignalsFeedConsumer(signals, new OutcomeJudge(alerts), reconciler, isolation, refreshGauges);
+    ReplicaNotices notices = new ReplicaNotices(database, replicaId);
+    signalsFeed = new SignalsFeedConsumer(signals, notices, new OutcomeJudge(alerts), reconciler, isolation,
+        refreshGauges);
+    // The embedded store has one process: no other replica to follow.
+    replicaSync = database.dialect() == SqlDialect.POSTGRESQL ? notices.follower(signals) : null;
+    replicaPoll = config.getDuration(CacheNoticeFollower.POLL_INTERVAL, CacheNoticeFollower.DEFAULT_POLL_INTERVAL);
     ScoringServiceGrpc.ScoringServiceStub scoring = ScoringServiceGrpc.newStub(scoringChannel);
     SignalServiceGrpc.SignalServiceStub signalsStream = SignalServiceGrpc.newStub(signalsChannel);
     feedFollowers = List.of(
@@ -120,7 +131,7 @@ public final class AlertingServer implements AutoCloseable {
     escalations = new EscalationScheduler(database, escalationStore, lifecycle, sink, clock,
         settings.escalationScanInterval());
     sweep = new EvaluationSweep(database, reconciler, settings.sweepInterval());
-    retention = new RetentionSweep(database, alerts, delivery, settings.retention(), clock,
+    retention = new RetentionSweep(database, alerts, delivery, notices, settings.retention(), clock,
         metrics.registry());
     followFeeds = b.followFeeds;
 
@@ -132,6 +143,11 @@ public final class AlertingServer implements AutoCloseable {
             sink, delivery.api(), clock))
         .methodScopes(AlertingScopes.TABLE)
         .onDrain(() -> feedFollowers.forEach(StreamFollower::close))
+        .onDrain(() -> {
+          if (replicaSync != null) {
+            replicaSync.close();
+          }
+        })
         .onDrain(escalations::close)
         .onDrain(sweep::close)
         .onDrain(scoresFeed.isolation()::close)
@@ -171,6 +187,9 @@ public final class AlertingServer implements AutoCloseable {
 
   /** Starts delivery, the feeds and sweep (unless feeds are disabled), escalations and the gRPC server. */
   public AlertingServer start() {
+    if (replicaSync != null) {
+      replicaSync.start(replicaPoll);
+    }
     delivery.start();
     if (followFeeds) {
       scoresFeed.isolation().lease().start();

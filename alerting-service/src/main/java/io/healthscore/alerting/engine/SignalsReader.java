@@ -39,7 +39,8 @@ import java.util.function.Function;
 
 /**
  * What alerting asks signals-service: accounts (cached, since scope filters and renewal dates read
- * them on every evaluation; the change feed invalidates an account when it is edited), features (in
+ * them on every evaluation; the change feed invalidates an account when it is edited, on every
+ * replica through ReplicaNotices), features (in
  * batches, only those the rules read) and outcomes. An unknown account is empty; any other failure throws, so the caller's transaction rolls
  * back and the change is evaluated again later instead of being judged on missing data.
  */
@@ -100,6 +101,11 @@ public final class SignalsReader {
   /** Forgets the cached account, after the change feed reported it edited. */
   public void invalidate(String accountId) {
     accounts.invalidate(accountId);
+  }
+
+  /** Forgets every cached account (edits of them may have been missed). */
+  public void invalidateAll() {
+    accounts.invalidateAll();
   }
 
   /** One account's features, only those of {@code projection} when given. */

@@ -6,13 +6,16 @@ import io.healthscore.v1.AccountChange;
 import io.healthscore.v1.ChangeKind;
 import io.healthscore.v1.Outcome;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
- * Applies signals-service's WatchChanges: an edited account is dropped from the account cache, a new
- * outcome judges the account's earlier alerts, and the account's rules are evaluated again (signal
- * conditions, renewal dates, scope); a batch of changes and its cursor commit together, so the
+ * Applies signals-service's WatchChanges: an edited account is dropped from the account cache (on
+ * the other replicas too, through a notice in the batch's transaction), a new outcome judges the
+ * account's earlier alerts, and the account's rules are evaluated again (signal conditions,
+ * renewal dates, scope); a batch of changes and its cursor commit together, so the
  * stream's follower (wired in AlertingServer) resumes after the last batch applied. A change that
  * fails to apply is set aside and retried ({@link IsolatingFeed}).
  */
@@ -20,14 +23,16 @@ public final class SignalsFeedConsumer {
   public static final String CONSUMER = "alerting.signals";
 
   private final SignalsReader signals;
+  private final ReplicaNotices notices;
   private final OutcomeJudge judge;
   private final AccountReconciler reconciler;
   private final Runnable verdictsChanged;
   private final IsolatingFeed<AccountChange> feed;
 
-  public SignalsFeedConsumer(SignalsReader signals, OutcomeJudge judge, AccountReconciler reconciler,
-      IsolatingFeed.Factory isolation, Runnable verdictsChanged) {
+  public SignalsFeedConsumer(SignalsReader signals, ReplicaNotices notices, OutcomeJudge judge,
+      AccountReconciler reconciler, IsolatingFeed.Factory isolation, Runnable verdictsChanged) {
     this.signals = signals;
+    this.notices = notices;
     this.judge = judge;
     this.reconciler = reconciler;
     this.verdictsChanged = verdictsChanged;
@@ -53,9 +58,11 @@ public final class SignalsFeedConsumer {
   private void apply(List<AccountChange> changes, boolean retry, IsolatingFeed.Step done) {
     // Read outside the transaction: a slow signals-service must not hold database locks.
     Map<String, List<Outcome>> outcomes = new HashMap<>();
+    Set<String> edited = new LinkedHashSet<>();
     for (AccountChange change : changes) {
       if (change.getKindsList().contains(ChangeKind.CHANGE_KIND_ACCOUNT)) {
         signals.invalidate(change.getAccountId());
+        edited.add(change.getAccountId());
       }
       if (change.getKindsList().contains(ChangeKind.CHANGE_KIND_OUTCOME)) {
         outcomes.computeIfAbsent(change.getAccountId(), signals::outcomes);
@@ -70,6 +77,7 @@ public final class SignalsFeedConsumer {
         }
         pass.reconcile(change.getAccountId());
       }
+      notices.accountsEdited(c, edited);
       done.run(c);
       return verdicts;
     });

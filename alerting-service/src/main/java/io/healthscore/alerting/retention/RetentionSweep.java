@@ -2,7 +2,9 @@ package io.healthscore.alerting.retention;
 
 import io.healthscore.alerting.alert.AlertStore;
 import io.healthscore.alerting.dispatch.DeliveryModule;
+import io.healthscore.alerting.feed.ReplicaNotices;
 import io.healthscore.runtime.concurrent.DaemonThreads;
+import io.healthscore.runtime.db.CacheNoticeLog;
 import io.healthscore.runtime.db.Database;
 import io.healthscore.runtime.logging.FailureLog;
 import io.micrometer.core.instrument.Counter;
@@ -18,7 +20,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Deletes, now and then, resolved alerts, finished deliveries and alert events past their
- * retention, in small transactions so a sweep never holds locks the feeds and dispatchers wait on.
+ * retention (and cache notices older than an hour), in small transactions so a sweep never holds locks the feeds and dispatchers wait on.
  * Deliveries go before events, so an event is only deleted once nothing can send it again
  * (RetryDelivery needs the event of a dead delivery).
  */
@@ -45,6 +47,7 @@ public final class RetentionSweep implements AutoCloseable {
   private final Database database;
   private final AlertStore alerts;
   private final DeliveryModule delivery;
+  private final ReplicaNotices notices;
   private final Periods settings;
   private final Clock clock;
   private final Counter alertsDeleted;
@@ -52,11 +55,12 @@ public final class RetentionSweep implements AutoCloseable {
   private final Counter eventsDeleted;
   private ScheduledExecutorService executor;
 
-  public RetentionSweep(Database database, AlertStore alerts, DeliveryModule delivery, Periods settings,
-      Clock clock, MeterRegistry registry) {
+  public RetentionSweep(Database database, AlertStore alerts, DeliveryModule delivery, ReplicaNotices notices,
+      Periods settings, Clock clock, MeterRegistry registry) {
     this.database = database;
     this.alerts = alerts;
     this.delivery = delivery;
+    this.notices = notices;
     this.settings = settings;
     this.clock = clock;
     this.alertsDeleted = deletedCounter(registry, "alerts");
@@ -87,6 +91,8 @@ public final class RetentionSweep implements AutoCloseable {
         untilDone(() -> database.inTransaction(c -> alerts.deleteResolvedBefore(c, alertsBefore, BATCH))),
         untilDone(() -> delivery.purgeDeliveriesBefore(deliveriesBefore, BATCH)),
         untilDone(() -> delivery.purgeEventsBefore(eventsBefore, BATCH)));
+    // Notices carry the wall clock's time, and every replica reads them within a poll interval.
+    notices.prune(System.currentTimeMillis() - CacheNoticeLog.RETENTION.toMillis());
     alertsDeleted.increment(deleted.alerts());
     deliveriesDeleted.increment(deleted.deliveries());
     eventsDeleted.increment(deleted.events());

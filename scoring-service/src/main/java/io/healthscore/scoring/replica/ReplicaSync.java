@@ -1,7 +1,7 @@
 package io.healthscore.scoring.replica;
 
-import io.healthscore.runtime.concurrent.DaemonThreads;
-import io.healthscore.runtime.logging.FailureLog;
+import io.healthscore.runtime.db.CacheNoticeFollower;
+import io.healthscore.runtime.db.CacheNoticeLog;
 import io.healthscore.scoring.cache.ScoreCache;
 import io.healthscore.scoring.cache.ScoreKey;
 import io.healthscore.scoring.scoring.ModelRegistry;
@@ -15,11 +15,6 @@ import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Keeps this replica's memory in step with what the other replicas sharing its database change:
@@ -29,24 +24,16 @@ import org.slf4j.LoggerFactory;
  * past this replica) reloads everything.
  */
 public final class ReplicaSync implements AutoCloseable {
-  private static final Logger LOG = LoggerFactory.getLogger(ReplicaSync.class);
   /** How often the other replicas' changes are read (default 250ms). */
-  public static final String POLL_INTERVAL = "HEALTHSCORE_REPLICA_POLL_INTERVAL";
-  private static final int PAGE = 500;
+  public static final String POLL_INTERVAL = CacheNoticeFollower.POLL_INTERVAL;
 
-  private final CacheNotices notices;
-  private final ScoreChangeLog changes;
   private final ScoreCache cache;
   private final OverrideStore overrides;
   private final ScorecardAdmin scorecards;
   private final ModelStore modelStore;
   private final ModelRegistry models;
   private final AccountDirectory directory;
-  private final ScheduledExecutorService poller =
-      Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("replica-sync"));
-  private final FailureLog pollFailures = new FailureLog(LOG, "following the other replicas' changes");
-  /** The id of the last notice applied; only the poller's thread touches it after start. */
-  private long position;
+  private final CacheNoticeFollower follower;
 
   public ReplicaSync(
       CacheNotices notices,
@@ -57,48 +44,28 @@ public final class ReplicaSync implements AutoCloseable {
       ModelStore modelStore,
       ModelRegistry models,
       AccountDirectory directory) {
-    this.notices = notices;
-    this.changes = changes;
     this.cache = cache;
     this.overrides = overrides;
     this.scorecards = scorecards;
     this.modelStore = modelStore;
     this.models = models;
     this.directory = directory;
+    this.follower = new CacheNoticeFollower(notices.log(), changes::refresh, new CacheNoticeFollower.Target() {
+      @Override
+      public void apply(List<CacheNoticeLog.Notice> notices) {
+        ReplicaSync.this.apply(notices.stream().map(CacheNotices.Notice::of).toList());
+      }
+
+      @Override
+      public void reloadAll() {
+        ReplicaSync.this.reloadAll();
+      }
+    });
   }
 
-  /**
-   * Starts from the newest notice, then polls every {@code every}. What was loaded before (at start)
-   * may predate that notice, so it is loaded again once here.
-   */
+  /** Reloads what was loaded at start, then polls every {@code every}. */
   public void start(Duration every) {
-    position = notices.lastId();
-    reloadAll();
-    poller.scheduleWithFixedDelay(
-        () -> pollFailures.attempt(this::poll), every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
-  }
-
-  /** Applies the notices of other replicas committed since the last poll; returns how many. */
-  public int poll() {
-    changes.refresh();
-    int applied = 0;
-    while (true) {
-      List<CacheNotices.Entry> page = notices.after(position, PAGE);
-      if (page.isEmpty()) {
-        return applied;
-      }
-      if (page.get(0).id() != position + 1) {
-        LOG.warn("cache notices after {} were pruned before this replica read them; reloading everything", position);
-        reloadAll();
-      }
-      for (CacheNotices.Entry entry : page) {
-        if (!entry.origin().equals(notices.origin())) {
-          apply(entry.notices());
-          applied++;
-        }
-        position = entry.id();
-      }
-    }
+    follower.start(every);
   }
 
   private void apply(List<CacheNotices.Notice> batch) {
@@ -126,11 +93,6 @@ public final class ReplicaSync implements AutoCloseable {
 
   @Override
   public void close() {
-    poller.shutdown(); // a poll in flight finishes; interrupting it mid-query gains nothing
-    try {
-      poller.awaitTermination(5, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    follower.close();
   }
 }
