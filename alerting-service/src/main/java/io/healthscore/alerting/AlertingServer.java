@@ -108,10 +108,17 @@ public final class AlertingServer implements AutoCloseable {
         quality.compute(rules.list().stream().map(Rule::getRuleId).toList(), ""));
     CursorStore cursors = new CursorStore(database);
     // Replicas: each feed is applied by the replica holding its lease (docs/decisions/008).
-    String replicaId = FeedLease.replicaId();
+    String replicaId = FeedLease.replicaId(config);
     Duration leaseTtl = config.getDuration(FeedLease.TTL, FeedLease.DEFAULT_TTL);
     IsolatingFeed.Factory isolation = new IsolatingFeed.Factory(database, cursors, clock, metrics.registry(),
-        consumer -> b.followFeeds ? new FeedLease(database, consumer, replicaId, leaseTtl) : null);
+        consumer -> {
+          if (!b.followFeeds) {
+            return null;
+          }
+          FeedLease lease = new FeedLease(database, consumer, replicaId, leaseTtl);
+          lease.reportTo(metrics.registry());
+          return lease;
+        });
     scoresFeed = new ScoresFeedConsumer(scores, reconciler, isolation);
     ReplicaNotices notices = new ReplicaNotices(database, replicaId);
     signalsFeed = new SignalsFeedConsumer(signals, notices, new OutcomeJudge(alerts), reconciler, isolation,

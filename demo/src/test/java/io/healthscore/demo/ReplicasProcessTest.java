@@ -201,6 +201,7 @@ class ReplicasProcessTest {
     ServiceProcess.Builder b = ServiceProcess.builder(main).logFile(dir.resolve(name + ".log"))
         .jvmArg("-Xmx256m").startTimeout(Duration.ofSeconds(90));
     env.forEach(b::env);
+    b.env(FeedLease.REPLICA_ID, name); // processes on one host share its HOSTNAME
     ServiceProcess p = b.start();
     processes.add(p);
     return p;

@@ -54,6 +54,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -95,6 +96,7 @@ public final class ScoringServer implements AutoCloseable {
   private final ScorecardStore scorecardStore;
   private final ScorecardRegistry scorecards;
   private final AccountDirectory directory;
+  private final FeedLease feedLease;
   private final SignalsFeedConsumer feed;
   private final IsolatingRecompute recompute;
   private final RescoreJobs rescores;
@@ -119,8 +121,9 @@ public final class ScoringServer implements AutoCloseable {
     this.settings = ScoringSettings.from(config);
     this.metrics = new Metrics(SERVICE_NAME);
     this.database = ScoringDatabase.migrate(Database.open(config));
-    String replicaId = FeedLease.replicaId();
-    this.notices = new CacheNotices(database, replicaId);
+    String replicaId = FeedLease.replicaId(config);
+    // Unique per process, also when a restart keeps the replica's id: a replica skips only its own notices.
+    this.notices = new CacheNotices(database, replicaId + "/" + UUID.randomUUID().toString().substring(0, 8));
     this.scorecardStore = new ScorecardStore(database, notices);
     ScoreStore scores = new ScoreStore(database);
     ScoreHistoryStore history = new ScoreHistoryStore(database);
@@ -157,8 +160,9 @@ public final class ScoringServer implements AutoCloseable {
             rescores.start("");
           }
         });
-    FeedLease feedLease =
+    this.feedLease =
         new FeedLease(database, SignalsFeedConsumer.CONSUMER, replicaId, config.getDuration(FeedLease.TTL, FeedLease.DEFAULT_TTL));
+    feedLease.reportTo(metrics.registry());
     this.feed =
         new SignalsFeedConsumer(signals, cursors, feedLease, notices, directory, recompute, portfolio, metrics.registry());
     this.replicaSync =
@@ -263,7 +267,7 @@ public final class ScoringServer implements AutoCloseable {
 
   private void retrySetAside() {
     if (feed.applying()) {
-      setAsideRetryFailures.attempt(recompute::retryDue);
+      setAsideRetryFailures.attempt(() -> recompute.retryDue(feedLease::fence));
     }
   }
 

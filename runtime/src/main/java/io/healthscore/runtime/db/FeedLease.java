@@ -2,6 +2,9 @@ package io.healthscore.runtime.db;
 
 import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.healthscore.runtime.concurrent.DaemonThreads;
+import io.healthscore.runtime.config.ServiceConfig;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -28,6 +31,12 @@ import org.slf4j.LoggerFactory;
  * lease therefore cannot commit a batch the new holder may also apply; a takeover waits for the
  * holder's open transaction and then sees the expiry that transaction extended.
  *
+ * <p>A replica's id is stable across restarts of the same pod ({@link #replicaId}), so a replica
+ * restarted after a kill -9 takes back the lease its previous run left at once, with a new fence
+ * (that run, were it still alive, can no longer commit); a replica of another id waits for the
+ * expiry. A restart takes back its own lease only with its first attempt: a second live process
+ * given the same id (a misconfiguration) takes the lease once and keeps it, the two do not trade it.
+ *
  * <p>On H2 the store's file lock already makes this process the only one, so it takes the lease at
  * once, also from the holder a kill -9 left behind (a restart does not wait for its expiry).
  *
@@ -39,6 +48,8 @@ public final class FeedLease implements AutoCloseable {
   /** How long a lease lasts without renewal, i.e. how long a crashed holder's work waits. */
   public static final String TTL = "HEALTHSCORE_FEED_LEASE_TTL";
   public static final Duration DEFAULT_TTL = Duration.ofSeconds(10);
+  /** This replica's id in leases and logs; default the host name (the pod's, on Kubernetes). */
+  public static final String REPLICA_ID = "HEALTHSCORE_REPLICA_ID";
 
   /** The lease is held by another replica, or expired before this transaction could extend it. */
   public static final class NotHeldException extends DatabaseException {
@@ -59,6 +70,9 @@ public final class FeedLease implements AutoCloseable {
 
   @GuardedBy("this")
   private long fence = -1;
+  /** The fence this instance held last, also after losing it; -1 until it first takes the lease. */
+  @GuardedBy("this")
+  private long lastFence = -1;
   /** System.nanoTime() until which this replica may act as the holder. */
   @GuardedBy("this")
   private long validUntilNanos;
@@ -78,11 +92,25 @@ public final class FeedLease implements AutoCloseable {
     this.renewFailures = new FailureLog(LOG, "renewal of lease " + name);
   }
 
-  /** This replica's id in leases and logs: the host name (the pod's, on Kubernetes) and a random part. */
-  public static String replicaId() {
-    String host = System.getenv("HOSTNAME");
-    String random = UUID.randomUUID().toString().substring(0, 8);
-    return host == null || host.isBlank() ? random : host + "-" + random;
+  /**
+   * This replica's id in leases and logs: {@value #REPLICA_ID}, else HOSTNAME (a Kubernetes pod's
+   * name, kept when its container restarts), else a random one (a restart then waits for the
+   * expiry of the lease its previous run held).
+   */
+  public static String replicaId(ServiceConfig config) {
+    String id = config.get(REPLICA_ID, config.get("HOSTNAME", ""));
+    return id.isEmpty() ? "replica-" + UUID.randomUUID().toString().substring(0, 8) : id;
+  }
+
+  /**
+   * Reports {@code healthscore_feed_lease_held{feed=<name>}}: 1 while this replica holds the lease,
+   * else 0; summed over the replicas it shows whether exactly one holds each lease.
+   */
+  public void reportTo(MeterRegistry registry) {
+    Gauge.builder("healthscore.feed.lease.held", this, l -> l.held() ? 1 : 0)
+        .description("1 while this replica holds the feed's lease (applies the feed), else 0")
+        .tag("feed", name)
+        .register(registry);
   }
 
   /**
@@ -140,6 +168,10 @@ public final class FeedLease implements AutoCloseable {
   boolean renew() {
     long started = System.nanoTime();
     long now = System.currentTimeMillis();
+    long myLastFence;
+    synchronized (this) {
+      myLastFence = lastFence;
+    }
     long newFence =
         database.inTransaction(
             c -> {
@@ -159,15 +191,21 @@ public final class FeedLease implements AutoCloseable {
               }
               try (PreparedStatement s =
                   c.prepareStatement(
-                      "UPDATE stream_leases SET fence = CASE WHEN holder = ? THEN fence ELSE fence + 1 END,"
-                          + " holder = ?, expires_at = ? WHERE lease_name = ? AND (holder = ? OR expires_at < ? OR ?)")) {
+                      // The fence stays only when this instance renews what it held; any other take,
+                      // a restart taking back its own lease included, moves it on.
+                      "UPDATE stream_leases SET fence = CASE WHEN holder = ? AND fence = ? THEN fence ELSE fence + 1 END,"
+                          + " holder = ?, expires_at = ? WHERE lease_name = ?"
+                          + " AND (holder = ? AND (fence = ? OR ?) OR expires_at < ? OR ?)")) {
                 s.setString(1, holder);
-                s.setString(2, holder);
-                s.setLong(3, now + ttl.toMillis());
-                s.setString(4, name);
-                s.setString(5, holder);
-                s.setLong(6, now);
-                s.setBoolean(7, onlyProcess);
+                s.setLong(2, myLastFence);
+                s.setString(3, holder);
+                s.setLong(4, now + ttl.toMillis());
+                s.setString(5, name);
+                s.setString(6, holder);
+                s.setLong(7, myLastFence);
+                s.setBoolean(8, myLastFence < 0);
+                s.setLong(9, now);
+                s.setBoolean(10, onlyProcess);
                 if (s.executeUpdate() == 0) {
                   return -1L;
                 }
@@ -203,6 +241,7 @@ public final class FeedLease implements AutoCloseable {
   /** Acting as the holder ends a little before the row expires, so that no takeover overlaps. */
   private synchronized void extended(long newFence, long startedNanos) {
     fence = newFence;
+    lastFence = newFence;
     validUntilNanos = startedNanos + ttl.toNanos() * 4 / 5;
   }
 

@@ -243,8 +243,7 @@ public final class SignalsFeedConsumer implements SignalsFeedStatus, AutoCloseab
       try {
         List<CacheNotices.Notice> edits = p.edited().stream().map(CacheNotices.Notice::account).toList();
         recompute.recompute(
-            SOURCE, p.accounts(), p.snapshots(), null, !edits.isEmpty(), c -> {
-              lease.fence(c);
+            SOURCE, p.accounts(), p.snapshots(), null, !edits.isEmpty(), lease::fence, c -> {
               cursors.save(c, CONSUMER, last);
               notices.append(c, edits);
             });

@@ -40,18 +40,20 @@ public final class IsolatingRecompute {
   }
 
   /**
-   * Recomputes the accounts (see {@link Scorer#recompute}); {@code extra} commits once the batch is
-   * applied, with its first attempt or after the failing accounts were set aside. Returns the ids
-   * set aside; {@code source} names the caller in metrics and the log.
+   * Recomputes the accounts (see {@link Scorer#recompute}) outside any feed: nothing fenced, {@code
+   * extra} commits once the batch is applied. Returns the ids set aside; {@code source} names the
+   * caller in metrics and the log.
    */
   public List<String> recompute(
       String source, List<AccountInfo> accounts, String onlyScorecardId, boolean forceStore, Scorer.TransactionExtra extra) {
-    return recompute(source, accounts, null, onlyScorecardId, forceStore, extra);
+    return recompute(source, accounts, null, onlyScorecardId, forceStore, Scorer.TransactionExtra.NONE, extra);
   }
 
   /**
    * The same with the accounts' snapshots read ahead (null when they could not be read as a
-   * whole); a split reads its parts again.
+   * whole; a split reads its parts again), and {@code fence} (a feed lease's) run in every
+   * transaction: the first attempt's, each half's, the parents' roll-ups and the commit of {@code
+   * extra} once the failing accounts were set aside. A replica that lost the lease commits none.
    */
   public List<String> recompute(
       String source,
@@ -59,13 +61,14 @@ public final class IsolatingRecompute {
       List<AccountSnapshot> readAhead,
       String onlyScorecardId,
       boolean forceStore,
+      Scorer.TransactionExtra fence,
       Scorer.TransactionExtra extra) {
     Map<String, RuntimeException> failures = new LinkedHashMap<>();
-    if (attempt(accounts, readAhead, onlyScorecardId, forceStore, extra, failures)) {
+    if (attempt(accounts, readAhead, onlyScorecardId, forceStore, fence, extra, failures)) {
       return List.of();
     }
     setAside.failed(source, failures);
-    scorer.commit(extra);
+    scorer.commit(fence.andThen(extra));
     return List.copyOf(failures.keySet());
   }
 
@@ -80,10 +83,11 @@ public final class IsolatingRecompute {
       List<AccountSnapshot> readAhead,
       String onlyScorecardId,
       boolean forceStore,
+      Scorer.TransactionExtra fence,
       Scorer.TransactionExtra extra,
       Map<String, RuntimeException> failures) {
     try {
-      scorer.recompute(readAhead != null ? readAhead : scorer.readCurrent(part), onlyScorecardId, forceStore, extra);
+      scorer.recompute(readAhead != null ? readAhead : scorer.readCurrent(part), onlyScorecardId, forceStore, fence, extra);
       setAside.applied(ids(part));
       return true;
     } catch (RuntimeException e) {
@@ -94,8 +98,9 @@ public final class IsolatingRecompute {
         failures.put(part.get(0).accountId(), e);
       } else {
         int half = part.size() / 2;
-        attempt(part.subList(0, half), null, onlyScorecardId, forceStore, Scorer.TransactionExtra.NONE, failures);
-        attempt(part.subList(half, part.size()), null, onlyScorecardId, forceStore, Scorer.TransactionExtra.NONE, failures);
+        attempt(part.subList(0, half), null, onlyScorecardId, forceStore, fence, Scorer.TransactionExtra.NONE, failures);
+        attempt(part.subList(half, part.size()), null, onlyScorecardId, forceStore, fence, Scorer.TransactionExtra.NONE,
+            failures);
       }
       return false;
     }
@@ -103,9 +108,11 @@ public final class IsolatingRecompute {
 
   /**
    * Tries every set-aside account that is due again, on all its scorecards (a rescore's forced
-   * store included, as it may have failed in one). Stops at an outage; the next round goes on.
+   * store included, as it may have failed in one), each transaction fenced with {@code fence} (the
+   * feed's lease, whose holder runs the retries). Stops at an outage or a lost lease; the next
+   * round goes on.
    */
-  public void retryDue() {
+  public void retryDue(Scorer.TransactionExtra fence) {
     for (String id : setAside.due()) {
       Optional<AccountInfo> account;
       try {
@@ -114,7 +121,7 @@ public final class IsolatingRecompute {
           setAside.applied(List.of(id)); // deleted meanwhile: nothing left to apply
           continue;
         }
-        scorer.recompute(scorer.readCurrent(List.of(account.get())), null, true, Scorer.TransactionExtra.NONE);
+        scorer.recompute(scorer.readCurrent(List.of(account.get())), null, true, fence, Scorer.TransactionExtra.NONE);
         setAside.applied(List.of(id));
       } catch (RuntimeException e) {
         if (isOutage(e)) {

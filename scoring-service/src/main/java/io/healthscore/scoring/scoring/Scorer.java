@@ -61,6 +61,14 @@ public final class Scorer {
     void run(Connection c) throws Exception;
 
     TransactionExtra NONE = c -> {};
+
+    /** This, then {@code next}, in the same transaction. */
+    default TransactionExtra andThen(TransactionExtra next) {
+      return c -> {
+        run(c);
+        next.run(c);
+      };
+    }
   }
 
   /** What one computation decided: the new cache entry and what to persist. */
@@ -155,7 +163,7 @@ public final class Scorer {
       cache.put(stored);
       return stored;
     }
-    recompute(readCurrent(List.of(account)), card.id(), false, TransactionExtra.NONE);
+    recompute(readCurrent(List.of(account)), card.id(), false, TransactionExtra.NONE, TransactionExtra.NONE);
     CachedScore computed = cache.get(key);
     if (computed == null) {
       // Evicted at once by a tiny cache: serve the row just stored.
@@ -184,11 +192,16 @@ public final class Scorer {
    * Recomputes the snapshots' scores (only {@code onlyScorecardId}'s when not null) and, after
    * them, their parents' roll-ups. {@code forceStore} (after a scorecard or account change) also
    * rewrites score rows whose change is not material and, when every scorecard is recomputed,
-   * removes the accounts' scores on scorecards that no longer apply to them. {@code extra} commits
-   * with the changes. Returns how many material changes were published.
+   * removes the accounts' scores on scorecards that no longer apply to them. {@code fence} runs in
+   * every transaction this commits (the parents' too), {@code extra} once, with the snapshots'
+   * changes. Returns how many material changes were published.
    */
   public int recompute(
-      List<AccountSnapshot> snapshots, String onlyScorecardId, boolean forceStore, TransactionExtra extra) {
+      List<AccountSnapshot> snapshots,
+      String onlyScorecardId,
+      boolean forceStore,
+      TransactionExtra fence,
+      TransactionExtra extra) {
     return metrics.timeRecompute(
         () -> {
           long now = clock.millis();
@@ -206,7 +219,7 @@ public final class Scorer {
               parentIds.add(s.parentAccountId());
             }
           }
-          int published = persist(decideAll(leaves, onlyScorecardId, forceStore, now), extra);
+          int published = persist(decideAll(leaves, onlyScorecardId, forceStore, now), fence.andThen(extra));
           List<AccountInfo> outsideParents = new ArrayList<>();
           for (String id : parentIds) {
             directory.cached(id).ifPresent(outsideParents::add);
@@ -215,7 +228,7 @@ public final class Scorer {
             parents.addAll(readCurrent(outsideParents));
           }
           if (!parents.isEmpty()) {
-            published += persist(decideAll(parents, onlyScorecardId, forceStore, now), TransactionExtra.NONE);
+            published += persist(decideAll(parents, onlyScorecardId, forceStore, now), fence);
           }
           return published;
         });

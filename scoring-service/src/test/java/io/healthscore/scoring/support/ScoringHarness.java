@@ -130,6 +130,33 @@ public final class ScoringHarness implements AutoCloseable {
   }
 
 
+  /**
+   * Another scoring-service on this one's configuration and signals-service: with a shared
+   * PostgreSQL (HEALTHSCORE_DB_URL in the harness's variables) a replica of it. The caller closes it.
+   */
+  public Replica replica() {
+    ServiceConfig config =
+        ServiceConfig.fromMap(ScoringServer.SERVICE_NAME, 0, 0, env)
+            .withDataDir(dataDir.resolveSibling(dataDir.getFileName() + "-" + UUID.randomUUID()));
+    String name = "scoring-" + UUID.randomUUID();
+    ScoringServer server =
+        ScoringServer.builder(config).signalsChannel(signalsChannel).clock(clock).inProcess(name).build().start();
+    return new Replica(server, InProcessChannelBuilder.forName(name).build());
+  }
+
+  /** A scoring-service started by {@link #replica()}. */
+  public record Replica(ScoringServer server, ManagedChannel channel) implements AutoCloseable {
+    public ScoringServiceGrpc.ScoringServiceBlockingStub stub() {
+      return ScoringServiceGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+    }
+
+    @Override
+    public void close() {
+      channel.shutdownNow();
+      server.stop();
+    }
+  }
+
   /** Waits until scoring-service applied every change the fake feed has published. */
   public void awaitFeedCaughtUp() {
     long target = signals.lastCursor();

@@ -1,0 +1,97 @@
+package io.healthscore.scoring.replica;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.healthscore.runtime.config.ServiceConfig;
+import io.healthscore.runtime.db.FeedLease;
+import io.healthscore.runtime.testing.Await;
+import io.healthscore.runtime.testing.FakeSignalService;
+import io.healthscore.runtime.testing.PostgresTestSupport;
+import io.healthscore.scoring.feed.SignalsFeedConsumer;
+import io.healthscore.scoring.support.MetricsText;
+import io.healthscore.scoring.support.ScoringHarness;
+import io.healthscore.scoring.support.TestScorecards;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** scoring-service replicas in one process on a shared PostgreSQL: what each serves follows the others. */
+class ReplicasOnPostgresTest {
+  static final String CARD = "logins";
+  static final String LEASE_HELD = "healthscore_feed_lease_held";
+
+  @TempDir Path dir;
+  String url;
+  ScoringHarness h;
+
+  ScoringHarness harness(Map<String, String> extraEnv) {
+    Optional<String> pg = PostgresTestSupport.jdbcUrl();
+    Assumptions.assumeTrue(pg.isPresent(), "no PostgreSQL reachable (outside CI)");
+    url = PostgresTestSupport.freshSchema(pg.get());
+    Map<String, String> env = new HashMap<>(extraEnv);
+    env.put(ServiceConfig.DB_URL, url);
+    env.put(ReplicaSync.POLL_INTERVAL, "50ms");
+    h = new ScoringHarness(dir.resolve("data"), env).withScorecard(TestScorecards.logins(CARD));
+    return h;
+  }
+
+  @AfterEach
+  void close() {
+    if (h != null) {
+      h.close();
+    }
+  }
+
+  long count(String sql, String arg) throws SQLException {
+    try (Connection c = DriverManager.getConnection(url);
+        PreparedStatement s = c.prepareStatement(sql)) {
+      s.setString(1, arg);
+      try (ResultSet rs = s.executeQuery()) {
+        rs.next();
+        return rs.getLong(1);
+      }
+    }
+  }
+
+  static double leaseHeld(int metricsPort) {
+    return MetricsText.value(MetricsText.scrape(metricsPort), LEASE_HELD, "feed=\"" + SignalsFeedConsumer.CONSUMER + "\"");
+  }
+
+  @Test
+  void aHolderThatLostItsLeaseCommitsNoHalfOfASplitBatch() throws Exception {
+    // Renewals far apart: the replica keeps believing it holds the lease after another took it.
+    harness(Map.of(FeedLease.TTL, "5m")).start();
+    assertEquals(1, leaseHeld(h.server().metricsPort()), "a lone replica holds the lease once started");
+
+    // Both accounts arrive in one batch, one of them unreadable, so the batch is split.
+    h.signals.feedDown(true);
+    h.signals.unreadable.add("poison");
+    for (String id : new String[] {"fine", "poison"}) {
+      h.signals.setFeatures(id, Map.of(TestScorecards.FEATURE, 50.0));
+      h.signals.putAccount(FakeSignalService.account(id, "smb", 10));
+    }
+    try (Connection c = DriverManager.getConnection(url);
+        PreparedStatement s =
+            c.prepareStatement("UPDATE stream_leases SET holder = 'another', fence = fence + 1 WHERE lease_name = ?")) {
+      s.setString(1, SignalsFeedConsumer.CONSUMER);
+      assertEquals(1, s.executeUpdate());
+    }
+    h.signals.feedDown(false);
+
+    // The lease's loss shows at the first fenced commit; by then the halves were tried.
+    Await.until("the replica finds it lost the lease", () -> leaseHeld(h.server().metricsPort()) == 0);
+    assertEquals(0, count("SELECT COUNT(*) FROM scores WHERE account_id = ?", "fine"),
+        "the readable half was not committed");
+    assertEquals(0, count("SELECT COUNT(*) FROM set_aside_accounts WHERE account_id = ?", "poison"));
+  }
+}
