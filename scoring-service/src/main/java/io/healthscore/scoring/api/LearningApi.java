@@ -452,7 +452,8 @@ public final class LearningApi {
           double probability;
           if (!Double.isNaN(row.churnProbability())) {
             int horizon = models.horizonOf(row.modelId(), row.scorecardId()).orElse(DEFAULT_HORIZON_DAYS);
-            probability = RetentionForecaster.scale(row.churnProbability(), horizon, period);
+            long nextRenewal = account.map(a -> a.renewal().nextRenewalMillis(now)).orElse(-1L);
+            probability = RetentionForecaster.periodProbability(row.churnProbability(), horizon, period, now, nextRenewal);
             modelsUsed.add(row.modelId());
           } else {
             probability = RetentionForecaster.scale(ScoreViews.bandChurnRate(row.band()), DEFAULT_HORIZON_DAYS, period);

@@ -94,6 +94,16 @@ public final class BandSuggestions {
     return report(s, greenEnd, redStart, "target rates");
   }
 
+  /**
+   * Cut-offs at fixed churn probabilities, with the bands they give on the samples: the model's
+   * probabilities are calibrated, so an account is red when it is likelier than {@code redAbove}
+   * to churn at its coming renewal, whatever the share of such accounts (cut-offs chosen for the
+   * largest separation on the training rows follow the training population's mix instead).
+   */
+  public static BandSuggestion atLevels(double[] p, boolean[] churned, double yellowAbove, double redAbove) {
+    return describe(Sorted.of(p, churned), yellowAbove, redAbove, "probability levels");
+  }
+
   /** 1/3 and 2/3, with the bands those give on the samples. */
   private static BandSuggestion fallback(Sorted s) {
     return describe(s, 1.0 / 3, 2.0 / 3, "default");

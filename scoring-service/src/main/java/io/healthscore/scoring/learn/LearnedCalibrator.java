@@ -26,6 +26,9 @@ import java.util.Set;
 public final class LearnedCalibrator {
   static final int MIN_SAMPLES = 20;
   static final int MIN_PER_CLASS = 2;
+  /** Served cut-offs without targets: yellow above a 10% churn probability, red above 40%. */
+  static final double YELLOW_ABOVE = 0.10;
+  static final double RED_ABOVE = 0.40;
 
   /** The model and its report (state left for the caller to set). */
   public record Result(LearnedChurnModel model, CalibrationReport report) {}
@@ -86,9 +89,12 @@ public final class LearnedCalibrator {
     TrainingTable hold = FeatureTables.rows(table, java.util.Arrays.copyOf(holdRows, holdCount));
     EbmModel ebm = EbmTrainer.train(train, settings, monitor);
     String modelId = modelId(nowMillis, horizonDays, segments, n);
-    // cut-offs from the hold-out's outcomes when it can tell, else from the training rows
+    // cut-offs from the hold-out's outcomes when it can tell, else from the training rows; without
+    // targets at fixed probability levels, which mean the same on the live population
     TrainingTable bandRows = enoughToSuggest(hold) ? hold : train;
-    BandSuggestion suggestion = BandSuggestions.suggest(ebm.predict(bandRows), bandRows.churned(), targets);
+    BandSuggestion suggestion = targets == null
+        ? BandSuggestions.atLevels(ebm.predict(bandRows), bandRows.churned(), YELLOW_ABOVE, RED_ABOVE)
+        : BandSuggestions.suggest(ebm.predict(bandRows), bandRows.churned(), targets);
     LearnedChurnModel model =
         new LearnedChurnModel(modelId, horizonDays, segments, ebm, nowMillis, ProbabilityBands.of(suggestion));
 

@@ -25,9 +25,10 @@ import java.util.TreeSet;
 /**
  * A churn model learned from every feature of the accounts in its scope (segments; all accounts
  * when none): an explainable boosting machine over an account's numbers and labels as of now.
- * Its probability is about churn within {@code horizonDays}. Stored as the magic "HSLM", a format
- * version, id, horizon, segments, the training time (from version 2), the probability band
- * cut-offs (from version 3; older bodies read with the defaults), then the {@link EbmCodec} bytes.
+ * Its probability is the risk of churn at the coming renewal (it learns from snapshots up to
+ * {@code horizonDays} before outcomes). Stored as the magic "HSLM", a format version, id, horizon,
+ * segments, the training time (from version 2), the probability band cut-offs (from version 3;
+ * older bodies read with the defaults), then the {@link EbmCodec} bytes.
  */
 public final class LearnedChurnModel {
   private static final int MAGIC = 0x48534c4d; // "HSLM"

@@ -105,6 +105,23 @@ public final class RetentionForecaster {
   }
 
   /**
+   * A model's churn probability of one account over a period starting now. A model learns from
+   * snapshots taken up to its horizon before a renewal or churn, so its probability is the risk
+   * of churning at the coming renewal, not a risk spread over every day: an account whose next
+   * renewal falls within the period churns with that probability, one renewing later with 0.
+   * Only when the renewal is unknown ({@code nextRenewalMillis} &lt; 0) is the probability spread
+   * over time at a constant hazard ({@link #scale}).
+   */
+  public static double periodProbability(
+      double renewalProbability, int horizonDays, int periodDays, long nowMillis, long nextRenewalMillis) {
+    if (nextRenewalMillis < 0) {
+      return scale(renewalProbability, horizonDays, periodDays);
+    }
+    boolean renews = nextRenewalMillis < nowMillis + periodDays * 86_400_000L;
+    return renews ? clamp(renewalProbability) : 0;
+  }
+
+  /**
    * Rescales a churn probability over {@code fromDays} to {@code toDays}, assuming a constant
    * hazard: 1 − (1 − p)^(toDays / fromDays). Turns a model's horizon into the forecast period.
    */

@@ -195,9 +195,10 @@ class LearnedModelApiTest {
    */
   void assertScoresFollowTheProbability(CalibrationReport report) {
     BandSuggestion cutoffs = report.getSuggestedBands();
-    assertEquals("max separation", cutoffs.getMethod());
+    assertEquals("probability levels", cutoffs.getMethod());
     assertEquals(3, cutoffs.getBandsCount());
-    assertTrue(cutoffs.getYellowAbove() < cutoffs.getRedAbove(), cutoffs.toString());
+    assertEquals(0.10, cutoffs.getYellowAbove(), 1e-12);
+    assertEquals(0.40, cutoffs.getRedAbove(), 1e-12);
     assertTrue(cutoffs.getBands(0).getChurnRate() < cutoffs.getBands(2).getChurnRate(), cutoffs.toString());
     List<String> ids = new java.util.ArrayList<>();
     for (int i = 0; i < 300; i++) {

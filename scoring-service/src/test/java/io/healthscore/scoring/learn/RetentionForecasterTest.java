@@ -17,6 +17,49 @@ class RetentionForecasterTest {
           new ForecastInput("b", "smb", "bob", Band.BAND_GREEN, 2000, 0.05, 0.2, 0.0),
           new ForecastInput("c", "ent", "ann", Band.BAND_YELLOW, 1000, 0.1, 0.1, 0.05));
 
+  /**
+   * Training rows are snapshots ahead of a renewal, so the model's probability is the risk at the
+   * coming renewal (its base rate is the renewal churn rate); the live portfolio renews across the
+   * year, so its churn over 90 days is far lower. Read through the renewal dates, the forecast
+   * matches what then happens; spread over time as a 90-day probability it would not.
+   */
+  @Test
+  void aRenewalRiskForecastsOnlyTheAccountsThatRenewInThePeriod() {
+    java.util.SplittableRandom random = new java.util.SplittableRandom(7);
+    long now = 1_800_000_000_000L;
+    long day = 86_400_000L;
+    List<ForecastInput> inputs = new java.util.ArrayList<>();
+    double mrr = 0;
+    double churnedMrr = 0;
+    double renewalRisk = 0;
+    int accounts = 4000;
+    for (int i = 0; i < accounts; i++) {
+      double risk = Math.pow(random.nextDouble(), 3); // renewal churn rate about 1/4
+      long nextRenewal = now + random.nextLong(365) * day;
+      double accountMrr = 500 + random.nextInt(1000);
+      double p = RetentionForecaster.periodProbability(risk, 90, 90, now, nextRenewal);
+      inputs.add(new ForecastInput("a" + i, "smb", "", Band.BAND_GREEN, accountMrr, p, 0, 0));
+      mrr += accountMrr;
+      renewalRisk += risk;
+      if (nextRenewal < now + 90 * day && random.nextDouble() < risk) {
+        churnedMrr += accountMrr;
+      }
+    }
+    RetentionForecast t = RetentionForecaster.forecast(inputs, 90, ForecastGrouping.FORECAST_GROUPING_UNSPECIFIED).getTotal();
+    double actualGrr = 1 - churnedMrr / mrr;
+    assertTrue(renewalRisk / accounts > 0.2, "training base rate " + renewalRisk / accounts);
+    assertTrue(actualGrr > 0.9, "actual GRR " + actualGrr);
+    assertEquals(actualGrr, t.getExpectedGrr(), 0.015);
+    assertTrue(t.getGrrP10() <= actualGrr && actualGrr <= t.getGrrP90(), t.toString() + " actual " + actualGrr);
+  }
+
+  @Test
+  void aRenewalRiskWithoutARenewalDateIsSpreadOverTime() {
+    assertEquals(RetentionForecaster.scale(0.3, 90, 30), RetentionForecaster.periodProbability(0.3, 90, 30, 0, -1), 1e-12);
+    assertEquals(0.3, RetentionForecaster.periodProbability(0.3, 90, 30, 0, 29 * 86_400_000L), 1e-12);
+    assertEquals(0, RetentionForecaster.periodProbability(0.3, 90, 30, 0, 30 * 86_400_000L), 1e-12);
+  }
+
   @Test
   void handComputedTotals() {
     RetentionForecast t = RetentionForecaster.forecast(ACCOUNTS, 90, ForecastGrouping.FORECAST_GROUPING_UNSPECIFIED).getTotal();
