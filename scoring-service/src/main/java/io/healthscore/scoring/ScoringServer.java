@@ -141,7 +141,7 @@ public final class ScoringServer implements AutoCloseable {
     SignalsClient signals = new SignalsClient(signalsChannel, settings.signalsDeadline());
     this.directory = new AccountDirectory(signals);
     ScoreCache cache = new ScoreCache(settings.cacheSize(), metrics.registry());
-    PortfolioMetrics portfolio = new PortfolioMetrics(new MetricCatalogStore(database), clock);
+    PortfolioMetrics portfolio = new PortfolioMetrics(new MetricCatalogStore(database, notices), clock);
     Scorer scorer =
         new Scorer(
             scorecards, models, directory, signals, scores, history, overrides, changes, notices,
@@ -166,7 +166,7 @@ public final class ScoringServer implements AutoCloseable {
     this.feed =
         new SignalsFeedConsumer(signals, cursors, feedLease, notices, directory, recompute, portfolio, metrics.registry());
     this.replicaSync =
-        new ReplicaSync(notices, changes, cache, overrides, admin, modelStore, models, directory);
+        new ReplicaSync(notices, changes, cache, overrides, admin, modelStore, models, directory, portfolio);
     this.replicaPoll = config.getDuration(ReplicaSync.POLL_INTERVAL, Duration.ofMillis(250));
     this.overrideExpiry = new OverrideExpiry(overrides, scorecards, directory, scorer);
     TrainingJobs trainings = new TrainingJobs(clock);

@@ -5,6 +5,7 @@ import io.healthscore.runtime.db.CacheNoticeLog;
 import io.healthscore.scoring.cache.ScoreCache;
 import io.healthscore.scoring.cache.ScoreKey;
 import io.healthscore.scoring.scoring.ModelRegistry;
+import io.healthscore.scoring.scoring.PortfolioMetrics;
 import io.healthscore.scoring.scoring.ScorecardAdmin;
 import io.healthscore.scoring.store.CacheNotices;
 import io.healthscore.scoring.store.ModelStore;
@@ -19,7 +20,7 @@ import java.util.Set;
 /**
  * Keeps this replica's memory in step with what the other replicas sharing its database change:
  * polls the cache notices they append (in id order, from where it stood) and drops or reloads what
- * they name, the cached scores, overrides, scorecards, models and accounts; and it makes WatchScores
+ * they name, the cached scores, overrides, scorecards, models, accounts and the portfolio's metrics; and it makes WatchScores
  * streams here read the score changes the others commit. A gap in the notice ids (retention ran
  * past this replica) reloads everything.
  */
@@ -33,6 +34,7 @@ public final class ReplicaSync implements AutoCloseable {
   private final ModelStore modelStore;
   private final ModelRegistry models;
   private final AccountDirectory directory;
+  private final PortfolioMetrics portfolio;
   private final CacheNoticeFollower follower;
 
   public ReplicaSync(
@@ -43,8 +45,10 @@ public final class ReplicaSync implements AutoCloseable {
       ScorecardAdmin scorecards,
       ModelStore modelStore,
       ModelRegistry models,
-      AccountDirectory directory) {
+      AccountDirectory directory,
+      PortfolioMetrics portfolio) {
     this.cache = cache;
+    this.portfolio = portfolio;
     this.overrides = overrides;
     this.scorecards = scorecards;
     this.modelStore = modelStore;
@@ -70,6 +74,7 @@ public final class ReplicaSync implements AutoCloseable {
 
   private void apply(List<CacheNotices.Notice> batch) {
     Set<String> accounts = new LinkedHashSet<>();
+    boolean metrics = false;
     for (CacheNotices.Notice n : batch) {
       switch (n.kind()) {
         case SCORE -> cache.invalidate(new ScoreKey(n.accountId(), n.scorecardId()));
@@ -77,7 +82,11 @@ public final class ReplicaSync implements AutoCloseable {
         case SCORECARD -> scorecards.installLatest(n.scorecardId());
         case MODELS -> models.reload(modelStore);
         case ACCOUNT -> accounts.add(n.accountId());
+        case METRICS -> metrics = true;
       }
+    }
+    if (metrics) {
+      portfolio.reload();
     }
     if (!accounts.isEmpty()) {
       directory.refreshAll(accounts); // fails (and is retried) while signals-service is out
@@ -88,6 +97,7 @@ public final class ReplicaSync implements AutoCloseable {
     scorecards.loadStored();
     models.reload(modelStore);
     overrides.reloadAll();
+    portfolio.reload();
     cache.invalidateAll();
   }
 

@@ -51,6 +51,16 @@ public final class PortfolioMetrics implements MetricCatalog {
     onFirstSeen.accept(fresh);
   }
 
+  /** Learns the metrics another replica stored (it rescores for them; this one only follows). */
+  public void reload() {
+    for (String m : store.all()) {
+      if (known.size() >= MAX_METRICS) {
+        return;
+      }
+      known.add(m);
+    }
+  }
+
   @Override
   public boolean everSent(String metric) {
     return known.contains(metric);

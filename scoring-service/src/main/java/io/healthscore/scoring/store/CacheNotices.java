@@ -30,7 +30,9 @@ public final class CacheNotices {
     /** A model stored or its state changed. */
     MODELS(4),
     /** An account edited at signals-service: account. */
-    ACCOUNT(5);
+    ACCOUNT(5),
+    /** Metric names the portfolio sent for the first time (the catalog of decision 011). */
+    METRICS(6);
 
     final int code;
 
@@ -64,6 +66,10 @@ public final class CacheNotices {
 
     public static Notice models() {
       return new Notice(Kind.MODELS, "", "");
+    }
+
+    public static Notice metrics() {
+      return new Notice(Kind.METRICS, "", "");
     }
 
     public static Notice account(String accountId) {

@@ -11,10 +11,12 @@ import java.util.Set;
 /** The metric names the portfolio has ever sent, kept across restarts. */
 public final class MetricCatalogStore {
   private final Database database;
+  private final CacheNotices notices;
   private final String insert;
 
-  public MetricCatalogStore(Database database) {
+  public MetricCatalogStore(Database database, CacheNotices notices) {
     this.database = database;
+    this.notices = notices;
     this.insert = database.dialect().insertIgnoreSql("portfolio_metrics", List.of("metric"), List.of("metric", "first_seen_at"));
   }
 
@@ -32,7 +34,7 @@ public final class MetricCatalogStore {
         });
   }
 
-  /** Adds the metrics not stored yet, durably. */
+  /** Adds the metrics not stored yet, durably, with a notice so other replicas learn them too. */
   public void add(Collection<String> metrics, long nowMillis) {
     if (metrics.isEmpty()) {
       return;
@@ -47,6 +49,7 @@ public final class MetricCatalogStore {
             }
             s.executeBatch();
           }
+          notices.append(c, List.of(CacheNotices.Notice.metrics()));
           return null;
         });
   }

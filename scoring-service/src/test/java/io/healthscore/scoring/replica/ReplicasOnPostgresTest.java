@@ -1,6 +1,7 @@
 package io.healthscore.scoring.replica;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.healthscore.runtime.config.ServiceConfig;
 import io.healthscore.runtime.db.FeedLease;
@@ -11,6 +12,7 @@ import io.healthscore.scoring.feed.SignalsFeedConsumer;
 import io.healthscore.scoring.support.MetricsText;
 import io.healthscore.scoring.support.ScoringHarness;
 import io.healthscore.scoring.support.TestScorecards;
+import io.healthscore.v1.ValidateScorecardRequest;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -18,6 +20,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
@@ -93,5 +96,28 @@ class ReplicasOnPostgresTest {
     assertEquals(0, count("SELECT COUNT(*) FROM scores WHERE account_id = ?", "fine"),
         "the readable half was not committed");
     assertEquals(0, count("SELECT COUNT(*) FROM set_aside_accounts WHERE account_id = ?", "poison"));
+  }
+
+  @Test
+  void aMetricTheFeedHolderLearnsIsKnownOnEveryReplica() {
+    harness(Map.of()).start();
+    try (ScoringHarness.Replica other = h.replica()) {
+      ValidateScorecardRequest logins =
+          ValidateScorecardRequest.newBuilder().setScorecard(TestScorecards.logins(CARD)).build();
+      String unknown = "no account has ever sent metric logins";
+      assertTrue(warnings(other, logins).stream().anyMatch(w -> w.contains(unknown)), "nothing sent yet");
+
+      // Whichever replica applies the change, the other learns the metric from its notice.
+      h.signals.putAccount(FakeSignalService.account("a1", "smb", 10));
+      h.signals.setFeatures("a1", Map.of(TestScorecards.FEATURE, 50.0));
+      h.awaitFeedCaughtUp();
+      Await.until("both replicas know the metric logins",
+          () -> warnings(other, logins).stream().noneMatch(w -> w.contains(unknown))
+              && h.stub().validateScorecard(logins).getWarningsList().stream().noneMatch(w -> w.contains(unknown)));
+    }
+  }
+
+  static List<String> warnings(ScoringHarness.Replica replica, ValidateScorecardRequest request) {
+    return replica.stub().validateScorecard(request).getWarningsList();
   }
 }
