@@ -44,7 +44,7 @@ public record IngestSettings(
 
   public static final Duration DEFAULT_CHECKPOINT_INTERVAL = Duration.ofSeconds(5);
   public static final long DEFAULT_WAL_SEGMENT_BYTES = 64L * 1024 * 1024;
-  public static final int DEFAULT_DEDUP_RETENTION_DAYS = 400;
+  public static final int DEFAULT_DEDUP_RETENTION_DAYS = 7;
   public static final int DEFAULT_MAX_HOT_ROLLUPS = 2_000_000;
 
   public IngestSettings {

@@ -469,6 +469,26 @@ abstract class IngestEngineContract {
   }
 
   @Test
+  void theDefaultWindowCountsArrivalDaysSoABackfillOfOldSignalsIsAcceptedOnce() {
+    Path wal = dir.resolve("wal");
+    MutableClock clock = new MutableClock(Instant.parse("2030-01-01T12:00:00Z"));
+    IngestSettings settings = IngestSettings.defaults(wal);
+    IngestEngine engine = open(settings, clock, WriteAheadLog.SegmentOpener.FILES);
+    SignalRecord yearsOld = number("backfilled", "acme", "", "m", 1, DAY_20000);
+    assertEquals(0, engine.ingest(List.of(yearsOld)).duplicates(), "first seen: accepted however old");
+    engine.checkpoint();
+    clock.advance(Duration.ofDays(settings.dedupRetentionDays()));
+    assertEquals(1, engine.ingest(List.of(yearsOld)).duplicates(), "a retry on the window's last day");
+    engine.close();
+    opened.remove(engine);
+
+    clock.advance(Duration.ofDays(1));
+    IngestEngine later = open(settings, clock, WriteAheadLog.SegmentOpener.FILES);
+    assertEquals(0, later.ingest(List.of(yearsOld)).duplicates(), "past the window the id is forgotten");
+    assertEquals(2, only(later.rollups("acme", 20_000, 20_001)).count());
+  }
+
+  @Test
   void pushesBackWhenCheckpointsCannotKeepUp() {
     IngestEngine engine = open(dir.resolve("wal"), Clock.systemUTC(), 3, Duration.ofSeconds(2));
     List<SignalRecord> fourRollups = new ArrayList<>();
