@@ -98,7 +98,8 @@ class ProcessDurabilityTest {
     return done;
   }
 
-  private static double totalCount(ServiceProcess service) {
+  /** Sum of logins.count_7d over acct-0..acct-9. */
+  static double totalCount(ServiceProcess service) {
     BatchGetFeaturesRequest.Builder request = BatchGetFeaturesRequest.newBuilder();
     for (int a = 0; a < ACCOUNTS; a++) {
       request.addAccountIds("acct-" + a);

@@ -64,9 +64,36 @@ public final class ApiErrors {
       }
       return StatusProto.toStatusRuntimeException(status.build());
     }
+    String disk = diskProblem(t);
+    if (disk != null) {
+      LOG.error("a call failed on a disk problem", t);
+      return Status.UNAVAILABLE
+          .withDescription("storage cannot be written: " + disk + "; free space or repair the disk, then retry")
+          .asRuntimeException(new Metadata());
+    }
     LOG.error("unexpected failure while handling a call", t);
     return Status.INTERNAL.withDescription(INTERNAL_MESSAGE).asRuntimeException(new Metadata());
   }
+
+  /**
+   * The operating system's message when {@code t} or one of its causes is a write refused by the
+   * disk (full, read-only, quota, I/O error), else null. Such a failure is the machine's, not a
+   * bug: callers get UNAVAILABLE naming it, as the database wraps it in its own exceptions.
+   */
+  static String diskProblem(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      String message = String.valueOf(c.getMessage());
+      for (String problem : DISK_PROBLEMS) {
+        if (c instanceof java.io.IOException && message.contains(problem)) {
+          return problem;
+        }
+      }
+    }
+    return null;
+  }
+
+  private static final List<String> DISK_PROBLEMS =
+      List.of("No space left on device", "Read-only file system", "Disk quota exceeded", "Input/output error");
 
   /** The field violations a server sent with a status, empty if none (client side, tests). */
   public static List<FieldViolation> fieldViolations(StatusRuntimeException e) {

@@ -107,6 +107,19 @@ class ErrorMappingTest {
   }
 
   @Test
+  void aWriteTheDiskRefusedIsUnavailableNamingTheProblem() {
+    RuntimeException wrapped =
+        new RuntimeException("Writing to file failed", new java.io.IOException("No space left on device"));
+    StatusRuntimeException e = ApiErrors.toStatusException(new RuntimeException("commit failed", wrapped));
+    assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode());
+    assertTrue(e.getStatus().getDescription().contains("No space left on device"), e.getStatus().getDescription());
+    assertEquals(
+        Status.Code.INTERNAL,
+        ApiErrors.toStatusException(new RuntimeException("No space left on device")).getStatus().getCode(),
+        "only an I/O failure of the disk counts, not a message that looks like one");
+  }
+
+  @Test
   void toStatusExceptionPassesStatusesThrough() {
     StatusRuntimeException original = Status.UNAVAILABLE.asRuntimeException();
     assertEquals(original, ApiErrors.toStatusException(original));
