@@ -68,6 +68,12 @@ public final class FakeSignalService extends SignalServiceGrpc.SignalServiceImpl
   public final List<FeatureProjection> projectionsLog = new CopyOnWriteArrayList<>();
   public final AtomicInteger snapshotStreamCalls = new AtomicInteger();
   /**
+   * How many of the next StreamFeatureSnapshots calls break (UNAVAILABLE) once they have sent
+   * {@link #snapshotStreamBreakAfterParts} parts (a stream of one part never breaks).
+   */
+  public final AtomicInteger snapshotStreamBreaks = new AtomicInteger();
+  public volatile int snapshotStreamBreakAfterParts = 1;
+  /**
    * The most bytes of features a BatchGetFeatures or StreamFeatureSnapshots response carries; the
    * accounts past it are left for the caller to ask again, as signals-service does at its message
    * limit. At least one account goes out per response.
@@ -252,6 +258,26 @@ public final class FakeSignalService extends SignalServiceGrpc.SignalServiceImpl
     return base.toBuilder().setAsOf(asOf).build();
   }
 
+  /**
+   * The features with the account's segment, stage and MRR added where the test did not set them,
+   * as signals-service's bulk read carries them (training rows take these attributes as of their
+   * moment from there).
+   */
+  private GetFeaturesResponse withAttributes(GetFeaturesResponse f) {
+    Account a = accounts.get(f.getAccountId());
+    GetFeaturesResponse.Builder b = f.toBuilder();
+    if (!f.containsFeatures("account.mrr")) {
+      b.putFeatures("account.mrr", a.getMrr());
+    }
+    if (!a.getSegment().isEmpty() && !f.containsLabels("account.segment")) {
+      b.putLabels("account.segment", a.getSegment());
+    }
+    if (!a.getLifecycleStage().isEmpty() && !f.containsLabels("account.lifecycle_stage")) {
+      b.putLabels("account.lifecycle_stage", a.getLifecycleStage());
+    }
+    return b.build();
+  }
+
   /** The features and labels of {@code all} that the projection asks for (all when it is empty). */
   private static GetFeaturesResponse project(GetFeaturesResponse all, FeatureProjection p) {
     if (p.equals(FeatureProjection.getDefaultInstance())) {
@@ -414,6 +440,7 @@ public final class FakeSignalService extends SignalServiceGrpc.SignalServiceImpl
     Map<String, Integer> labelIds = new HashMap<>();
     StreamFeatureSnapshotsResponse.Builder part = StreamFeatureSnapshotsResponse.newBuilder();
     int bytes = 0;
+    int partsSent = 0;
     for (int i = 0; i < request.getKeysCount(); i++) {
       SnapshotKey key = request.getKeys(i);
       if (!accounts.containsKey(key.getAccountId())) {
@@ -421,7 +448,8 @@ public final class FakeSignalService extends SignalServiceGrpc.SignalServiceImpl
         continue;
       }
       featureAccountsServed.incrementAndGet();
-      GetFeaturesResponse f = project(featuresAsOf(key.getAccountId(), key.getAsOf()), request.getProjection());
+      GetFeaturesResponse f =
+          project(withAttributes(featuresAsOf(key.getAccountId(), key.getAsOf())), request.getProjection());
       FeatureSnapshot.Builder snapshot = FeatureSnapshot.newBuilder().setKeyIndex(i);
       f.getFeaturesMap().forEach((name, value) -> {
         snapshot.addFeatureIds(featureIds.computeIfAbsent(name, n -> {
@@ -439,6 +467,10 @@ public final class FakeSignalService extends SignalServiceGrpc.SignalServiceImpl
       });
       FeatureSnapshot built = snapshot.build();
       if (part.getSnapshotsCount() > 0 && bytes + built.getSerializedSize() > responseByteLimit) {
+        if (partsSent++ == snapshotStreamBreakAfterParts && snapshotStreamBreaks.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+          out.onError(Status.UNAVAILABLE.withDescription("connection reset (test)").asRuntimeException());
+          return;
+        }
         out.onNext(part.build());
         part.clear();
         bytes = 0;

@@ -38,6 +38,7 @@ import io.healthscore.scoring.learn.ebm.EbmSettings;
 import io.healthscore.scoring.learn.ebm.TrainingMonitor;
 import io.healthscore.scoring.rescore.RescoreJobs;
 import io.healthscore.scoring.scorecard.ScorecardYaml;
+import io.healthscore.scoring.scoring.FeatureDemand;
 import io.healthscore.scoring.scoring.ModelGovernance;
 import io.healthscore.scoring.scoring.ModelRegistry;
 import io.healthscore.scoring.scoring.ScoreViews;
@@ -223,7 +224,9 @@ public final class LearningApi {
     int horizon = plan.horizon();
     long now = clock.millis();
     monitor.progress(0.01, "reading training rows");
-    List<LabeledSnapshot> samples = samples(horizon, Long.MIN_VALUE, Long.MAX_VALUE);
+    FeatureSelection wanted =
+        plan.card() == null ? FeatureSelection.everything() : FeatureDemand.of(List.of(plan.card()));
+    List<LabeledSnapshot> samples = samples(horizon, Long.MIN_VALUE, Long.MAX_VALUE, wanted);
     throwIfCancelled(monitor);
     if (plan.card() == null) {
       Set<String> segments = new TreeSet<>(request.getSegmentsList());
@@ -296,7 +299,7 @@ public final class LearningApi {
     }
     List<LabeledSnapshot> recent;
     try {
-      recent = samples(model.horizonDays(), model.trainedAtMillis(), Long.MAX_VALUE);
+      recent = samples(model.horizonDays(), model.trainedAtMillis(), Long.MAX_VALUE, FeatureSelection.everything());
     } catch (FailedPreconditionException e) {
       return Optional.empty();
     }
@@ -362,7 +365,8 @@ public final class LearningApi {
             request.hasTargetRedChurnRate() ? request.getTargetRedChurnRate() : null);
     v.throwIfAny("invalid Backtest request");
     int horizon = request.getHorizonDays() == 0 ? DEFAULT_HORIZON_DAYS : request.getHorizonDays();
-    List<LabeledSnapshot> samples = samples(horizon, start, end);
+    List<LabeledSnapshot> samples =
+        samples(horizon, start, end, backtestReads(request.getScorecardId(), request.getModelId(), request.getCompareModelId()));
     BacktestResponse.Builder response = BacktestResponse.newBuilder();
     response.setReport(
         backtestOne(request.getScorecardId(), request.getModelId(), request, samples, horizon, targets));
@@ -370,6 +374,29 @@ public final class LearningApi {
       response.setComparison(backtestOne("", request.getCompareModelId(), request, samples, horizon, targets));
     }
     return response.build();
+  }
+
+  /**
+   * What a backtest reads: a scorecard's features (that of the scorecard a logistic model belongs
+   * to), everything when a learned model takes part (its refits learn from every feature).
+   */
+  private FeatureSelection backtestReads(String scorecardId, String... modelIds) {
+    List<CompiledScorecard> cards = new ArrayList<>();
+    if (!scorecardId.isEmpty()) {
+      cards.add(scorecard(scorecardId));
+    }
+    for (String modelId : modelIds) {
+      if (modelId.isEmpty()) {
+        continue;
+      }
+      StoredModel stored =
+          modelStore.get(modelId).orElseThrow(() -> new NotFoundException("model " + modelId + " not found"));
+      if (LearnedChurnModel.isLearned(stored.body())) {
+        return FeatureSelection.everything();
+      }
+      cards.add(scorecard(stored.scorecardId()));
+    }
+    return FeatureDemand.of(cards);
   }
 
   private BacktestReport backtestOne(
@@ -494,18 +521,14 @@ public final class LearningApi {
     return new double[] {expansion / mrr * scale, contraction / mrr * scale};
   }
 
-  private List<LabeledSnapshot> samples(int horizon, long start, long end) {
-    SignalsFeatureSource source = new SignalsFeatureSource(signals, signals, directory, FeatureSelection.everything());
+  /** The labelled snapshots taken in [start, end), read in bulk with {@code wanted}. */
+  private List<LabeledSnapshot> samples(int horizon, long start, long end, FeatureSelection wanted) {
+    SignalsFeatureSource source = new SignalsFeatureSource(signals, signals, directory, wanted);
     if (source.outcomes().isEmpty()) {
       throw new FailedPreconditionException(
           "no outcomes recorded: record renewals and churns with RecordOutcomes first");
     }
-    List<LabeledSnapshot> samples = new ArrayList<>();
-    for (LabeledSnapshot s : TrainingSet.build(source, horizon, clock.millis(), SNAPSHOT_EVERY_DAYS)) {
-      if (s.asOfMillis() >= start && s.asOfMillis() < end) {
-        samples.add(s);
-      }
-    }
+    List<LabeledSnapshot> samples = TrainingSet.build(source, horizon, clock.millis(), SNAPSHOT_EVERY_DAYS, start, end);
     if (samples.isEmpty()) {
       throw new FailedPreconditionException(
           "no account snapshot with a known outcome within the horizon: nothing to learn from");

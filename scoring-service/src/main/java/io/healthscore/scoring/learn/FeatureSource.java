@@ -8,6 +8,13 @@ import java.util.List;
 public interface FeatureSource {
   List<Outcome> outcomes();
 
-  /** The account as of that moment, or null when it did not exist then. */
-  AccountSnapshot snapshotAsOf(String accountId, long asOfMillis);
+  /** One (account, moment) pair of a training-set read. */
+  record Moment(String accountId, long asOfMillis) {}
+
+  /**
+   * The accounts as of their moments, index-aligned with {@code moments}, null where the account
+   * did not exist then. Read in bulk: a training set is one call. Throws, never returns a partial
+   * list, when the read cannot be completed.
+   */
+  List<AccountSnapshot> snapshotsAsOf(List<Moment> moments);
 }

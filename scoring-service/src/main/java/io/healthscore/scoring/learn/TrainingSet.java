@@ -30,6 +30,15 @@ public final class TrainingSet {
   /** Labelled snapshots ordered by account id, then time. */
   public static List<LabeledSnapshot> build(
       FeatureSource src, int horizonDays, long nowMillis, int snapshotEveryDays) {
+    return build(src, horizonDays, nowMillis, snapshotEveryDays, Long.MIN_VALUE, Long.MAX_VALUE);
+  }
+
+  /**
+   * Labelled snapshots taken in [{@code fromMillis}, {@code toMillis}), ordered by account id, then
+   * time; only those are read from the source, all in one bulk read.
+   */
+  public static List<LabeledSnapshot> build(
+      FeatureSource src, int horizonDays, long nowMillis, int snapshotEveryDays, long fromMillis, long toMillis) {
     if (horizonDays <= 0 || snapshotEveryDays <= 0) {
       throw new IllegalArgumentException("horizonDays and snapshotEveryDays must be above zero");
     }
@@ -39,7 +48,8 @@ public final class TrainingSet {
     for (Outcome o : src.outcomes()) {
       byAccount.computeIfAbsent(o.getAccountId(), k -> new ArrayList<>()).add(o);
     }
-    List<LabeledSnapshot> result = new ArrayList<>();
+    List<FeatureSource.Moment> moments = new ArrayList<>();
+    List<Boolean> labels = new ArrayList<>();
     for (Map.Entry<String, List<Outcome>> e : byAccount.entrySet()) {
       List<Long> churns = new ArrayList<>();
       TreeSet<Long> times = new TreeSet<>();
@@ -54,7 +64,7 @@ public final class TrainingSet {
       }
       long firstChurn = churns.stream().mapToLong(Long::longValue).min().orElse(Long.MAX_VALUE);
       for (long t : times) {
-        if (t >= firstChurn || t > nowMillis) {
+        if (t >= firstChurn || t > nowMillis || t < fromMillis || t >= toMillis) {
           continue;
         }
         boolean churned = false;
@@ -67,11 +77,17 @@ public final class TrainingSet {
         if (!churned && t + horizon > nowMillis) {
           continue;
         }
-        AccountSnapshot snapshot = src.snapshotAsOf(e.getKey(), t);
-        if (snapshot == null) {
-          continue;
-        }
-        result.add(new LabeledSnapshot(e.getKey(), t, snapshot, churned, snapshot.mrr()));
+        moments.add(new FeatureSource.Moment(e.getKey(), t));
+        labels.add(churned);
+      }
+    }
+    List<AccountSnapshot> snapshots = moments.isEmpty() ? List.of() : src.snapshotsAsOf(moments);
+    List<LabeledSnapshot> result = new ArrayList<>(moments.size());
+    for (int i = 0; i < moments.size(); i++) {
+      AccountSnapshot snapshot = snapshots.get(i);
+      if (snapshot != null) {
+        FeatureSource.Moment m = moments.get(i);
+        result.add(new LabeledSnapshot(m.accountId(), m.asOfMillis(), snapshot, labels.get(i), snapshot.mrr()));
       }
     }
     return result;

@@ -2,7 +2,6 @@ package io.healthscore.scoring.upstream;
 
 import io.healthscore.scoring.engine.AccountSnapshot;
 import java.util.List;
-import java.util.Optional;
 
 /** Accounts' features as the scorer reads them: only the selected ones, in size-bounded calls. */
 public interface FeatureReader {
@@ -12,9 +11,4 @@ public interface FeatureReader {
    */
   List<AccountSnapshot> current(List<AccountInfo> accounts, FeatureSelection wanted);
 
-  /**
-   * The account's features as of a moment (only data before it counts), or empty when the account
-   * did not exist then.
-   */
-  Optional<AccountSnapshot> asOf(AccountInfo account, long asOfMillis, FeatureSelection wanted);
 }

@@ -15,7 +15,6 @@ import io.healthscore.v1.FeatureProjection;
 import io.healthscore.v1.FeatureSnapshot;
 import io.healthscore.v1.GetAccountRequest;
 import io.healthscore.v1.GetAccountResponse;
-import io.healthscore.v1.GetFeaturesRequest;
 import io.healthscore.v1.GetFeaturesResponse;
 import io.healthscore.v1.ListAccountsRequest;
 import io.healthscore.v1.ListAccountsResponse;
@@ -30,11 +29,13 @@ import io.healthscore.v1.WatchChangesResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -43,7 +44,8 @@ import java.util.function.Consumer;
  * scoring-service's calls to signals-service, each with a deadline. Feature reads send the
  * caller's projection; BatchGetFeatures goes {@link #MAX_BATCH} accounts at a time and asks again
  * for the accounts a response left out to stay within the message limit. A bulk read streams, its
- * deadline growing with the pairs asked for. The change feed is long-lived but carries a deadline
+ * deadline growing with the pairs asked for, and is resumed after the last key received when the
+ * stream breaks (never handing on a row twice or leaving keys out silently). The change feed is long-lived but carries a deadline
  * too, after which its follower opens it again.
  */
 public final class SignalsClient
@@ -54,6 +56,11 @@ public final class SignalsClient
   static final int MAX_STREAM_KEYS = 100_000;
   /** Pairs a bulk read is given per deadline: 10,000 pairs get twice the unary deadline. */
   private static final int PAIRS_PER_DEADLINE = 10_000;
+  /** Times a bulk read is opened again after a break that made no progress. */
+  private static final int MAX_RESUMES = 3;
+  private static final Duration RESUME_PAUSE = Duration.ofMillis(500);
+  /** Statuses of a stream broken by the transport or a restart, not by the request. */
+  private static final Set<Status.Code> RESUMABLE = EnumSet.of(Status.Code.UNAVAILABLE, Status.Code.ABORTED);
   /** GetAccount calls a many-account read keeps in flight. */
   private static final int ACCOUNT_READS_IN_FLIGHT = 64;
 
@@ -178,69 +185,95 @@ public final class SignalsClient
   }
 
   @Override
-  public Optional<AccountSnapshot> asOf(AccountInfo account, long asOfMillis, FeatureSelection wanted) {
-    try {
-      GetFeaturesResponse f =
-          call()
-              .getFeatures(
-                  GetFeaturesRequest.newBuilder()
-                      .setAccountId(account.accountId())
-                      .setAsOf(Timestamps.fromMillis(asOfMillis))
-                      .setProjection(wanted.toProto())
-                      .build());
-      return Optional.of(account.snapshot(f.getFeaturesMap(), f.getLabelsMap()));
-    } catch (StatusRuntimeException e) {
-      if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
-        return Optional.empty();
-      }
-      throw e;
-    }
-  }
-
-  @Override
   public void read(List<SnapshotKey> keys, FeatureSelection wanted, Consumer<FeatureRow> each) {
     FeatureProjection projection = wanted.toProto();
     for (int from = 0; from < keys.size(); from += MAX_STREAM_KEYS) {
-      List<SnapshotKey> part = keys.subList(from, Math.min(keys.size(), from + MAX_STREAM_KEYS));
-      StreamFeatureSnapshotsRequest.Builder request = StreamFeatureSnapshotsRequest.newBuilder().setProjection(projection);
-      for (SnapshotKey k : part) {
-        io.healthscore.v1.SnapshotKey.Builder key = request.addKeysBuilder().setAccountId(k.accountId());
-        if (k.asOfMillis() != 0) {
-          key.setAsOf(Timestamps.fromMillis(k.asOfMillis()));
+      int to = Math.min(keys.size(), from + MAX_STREAM_KEYS);
+      int next = from;
+      int resumes = 0;
+      while (next < to) {
+        int start = next;
+        try {
+          next = stream(keys.subList(start, to), projection, start, each);
+        } catch (BrokenStream broken) {
+          next = broken.next;
+          if (next == start) {
+            if (++resumes > MAX_RESUMES) {
+              throw broken.failure;
+            }
+            pause(resumes);
+          }
         }
       }
-      Duration bulk = deadline.multipliedBy(1 + (part.size() + PAIRS_PER_DEADLINE - 1) / PAIRS_PER_DEADLINE);
-      Iterator<StreamFeatureSnapshotsResponse> responses =
-          Deadlines.apply(stub, bulk).streamFeatureSnapshots(request.build());
-      decode(responses, part, from, each);
     }
   }
 
-  /** Turns the stream's dictionary-coded parts back into rows. */
-  private static void decode(
-      Iterator<StreamFeatureSnapshotsResponse> responses,
-      List<SnapshotKey> part,
-      int offset,
-      Consumer<FeatureRow> each) {
-    List<String> featureNames = new ArrayList<>();
-    List<String> labelNames = new ArrayList<>();
-    while (responses.hasNext()) {
-      StreamFeatureSnapshotsResponse r = responses.next();
-      featureNames.addAll(r.getNewFeatureNamesList());
-      labelNames.addAll(r.getNewLabelNamesList());
-      for (FeatureSnapshot s : r.getSnapshotsList()) {
-        Map<String, Double> features = new HashMap<>(2 * s.getFeatureIdsCount());
-        for (int i = 0; i < s.getFeatureIdsCount(); i++) {
-          features.put(featureNames.get(s.getFeatureIds(i)), s.getFeatureValues(i));
-        }
-        Map<String, String> labels = new HashMap<>(2 * s.getLabelIdsCount());
-        for (int i = 0; i < s.getLabelIdsCount(); i++) {
-          labels.put(labelNames.get(s.getLabelIds(i)), s.getLabelValues(i));
-        }
-        int index = s.getKeyIndex();
-        each.accept(new FeatureRow(offset + index, part.get(index), features, labels));
+  /** Waits a little longer after each break that made no progress (a restarting server). */
+  private static void pause(int resumes) {
+    try {
+      Thread.sleep(RESUME_PAUSE.toMillis() * resumes);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw Status.CANCELLED.withDescription("interrupted").asRuntimeException();
+    }
+  }
+
+  /** A stream that broke with a status worth resuming after {@link #next}, the first key not yet read. */
+  private static final class BrokenStream extends RuntimeException {
+    final int next;
+    final StatusRuntimeException failure;
+
+    BrokenStream(int next, StatusRuntimeException failure) {
+      super(failure.getMessage(), failure, false, false);
+      this.next = next;
+      this.failure = failure;
+    }
+  }
+
+  /**
+   * Streams {@code part} (keys from {@code offset} on) into rows; returns the key after the last
+   * one read. Snapshots and missing keys come in request order, so when the stream breaks with a
+   * transient status every key before the last one received is done and the read resumes after it
+   * (each row handed on once); any other status fails the read.
+   */
+  private int stream(List<SnapshotKey> part, FeatureProjection projection, int offset, Consumer<FeatureRow> each) {
+    StreamFeatureSnapshotsRequest.Builder request = StreamFeatureSnapshotsRequest.newBuilder().setProjection(projection);
+    for (SnapshotKey k : part) {
+      io.healthscore.v1.SnapshotKey.Builder key = request.addKeysBuilder().setAccountId(k.accountId());
+      if (k.asOfMillis() != 0) {
+        key.setAsOf(Timestamps.fromMillis(k.asOfMillis()));
       }
     }
+    Duration bulk = deadline.multipliedBy(1 + (part.size() + PAIRS_PER_DEADLINE - 1) / PAIRS_PER_DEADLINE);
+    Iterator<StreamFeatureSnapshotsResponse> responses =
+        Deadlines.apply(stub, bulk).streamFeatureSnapshots(request.build());
+    SnapshotDecoder decoder = new SnapshotDecoder();
+    int done = 0;
+    try {
+      while (responses.hasNext()) {
+        StreamFeatureSnapshotsResponse r = responses.next();
+        decoder.addNames(r);
+        for (FeatureSnapshot s : r.getSnapshotsList()) {
+          int index = s.getKeyIndex();
+          each.accept(decoder.row(offset + index, part.get(index), s));
+          done = Math.max(done, index + 1);
+        }
+        for (int missing : r.getMissingKeyIndexesList()) {
+          done = Math.max(done, missing + 1);
+        }
+      }
+    } catch (StatusRuntimeException e) {
+      if (RESUMABLE.contains(e.getStatus().getCode())) {
+        throw new BrokenStream(offset + done, e);
+      }
+      throw e;
+    }
+    if (done < part.size()) {
+      throw Status.DATA_LOSS
+          .withDescription("StreamFeatureSnapshots ended after " + done + " of " + part.size() + " keys")
+          .asRuntimeException();
+    }
+    return offset + done;
   }
 
   @Override

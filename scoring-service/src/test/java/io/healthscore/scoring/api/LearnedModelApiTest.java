@@ -263,6 +263,8 @@ class LearnedModelApiTest {
     CalibrationReport report =
         h.stub().calibrate(CalibrateRequest.newBuilder().addSegments("smb").setActivate(true).build()).getReport();
     ModelDrift drift = h.server().drift();
+    Await.until("smb accounts scored by the model", () -> score("acct-0").getModelId().equals(report.getModelId())
+        && score("acct-299").getModelId().equals(report.getModelId()));
     h.server().measureRecentAuc();
     assertTrue(Double.isNaN(drift.recentAuc()), "no outcome after training yet");
     drift.refresh();

@@ -25,6 +25,7 @@ class TrainingSetTest {
   private static final class Source implements FeatureSource {
     final List<Outcome> outcomes;
     final List<Long> asked = new ArrayList<>();
+    int reads;
 
     Source(Outcome... outcomes) {
       this.outcomes = List.of(outcomes);
@@ -36,9 +37,14 @@ class TrainingSetTest {
     }
 
     @Override
-    public AccountSnapshot snapshotAsOf(String accountId, long asOfMillis) {
-      asked.add(asOfMillis);
-      return account(accountId, "smb", Map.of("day", (double) (asOfMillis / DAY)), Map.of());
+    public List<AccountSnapshot> snapshotsAsOf(List<Moment> moments) {
+      reads++;
+      List<AccountSnapshot> result = new ArrayList<>();
+      for (Moment m : moments) {
+        asked.add(m.asOfMillis());
+        result.add(account(m.accountId(), "smb", Map.of("day", (double) (m.asOfMillis() / DAY)), Map.of()));
+      }
+      return result;
     }
   }
 
@@ -77,5 +83,15 @@ class TrainingSetTest {
     List<LabeledSnapshot> set = TrainingSet.build(src, 90, 420 * DAY, 30);
     assertEquals(List.of(310L), set.stream().map(s -> s.asOfMillis() / DAY).toList());
     assertTrue(src.asked.stream().allMatch(t -> t <= 420 * DAY));
+  }
+
+  @Test
+  void aWindowReadsOnlyItsSnapshotsAllInOneBulkRead() {
+    Source src =
+        new Source(outcome("f", OutcomeType.OUTCOME_TYPE_CHURNED, 400), outcome("g", OutcomeType.OUTCOME_TYPE_RENEWED, 400));
+    List<LabeledSnapshot> set = TrainingSet.build(src, 90, 1000 * DAY, 30, 320 * DAY, 371 * DAY);
+    assertEquals(List.of(340L, 370L, 340L, 370L), set.stream().map(s -> s.asOfMillis() / DAY).toList());
+    assertEquals(List.of(340L, 370L, 340L, 370L), src.asked.stream().map(t -> t / DAY).toList(), "nothing outside the window is read");
+    assertEquals(1, src.reads);
   }
 }

@@ -1,15 +1,21 @@
 package io.healthscore.scoring.upstream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.healthscore.runtime.testing.FakeSignalService;
 import io.healthscore.scoring.engine.AccountSnapshot;
 import io.healthscore.scoring.engine.FeatureNames;
+import io.healthscore.scoring.learn.FeatureSource;
+import io.healthscore.v1.FeatureProjection;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -120,6 +126,79 @@ class SignalsClientTest {
     assertEquals(31, past.keyIndex());
     assertEquals(Map.of("metric0.sum_30d", -1.0), past.features());
     assertEquals(Map.of("csm.champion", "yes"), past.labels());
+    assertEquals(1, fake.snapshotStreamCalls.get());
+  }
+
+  List<SnapshotKey> currentKeys(List<AccountInfo> accounts) {
+    List<SnapshotKey> keys = new ArrayList<>();
+    for (AccountInfo a : accounts) {
+      keys.add(new SnapshotKey(a.accountId(), 0));
+    }
+    return keys;
+  }
+
+  @Test
+  void aBulkReadThatBreaksMidwayResumesAfterTheLastKeyReceived() {
+    List<AccountInfo> accounts = accounts(30, 10);
+    fake.responseByteLimit = 40; // a part of about two snapshots
+    fake.snapshotStreamBreaks.set(2);
+    fake.snapshotStreamBreakAfterParts = 2;
+    List<FeatureRow> rows = new ArrayList<>();
+    client.read(currentKeys(accounts), FeatureSelection.of(Set.of("metric3.sum_30d"), Set.of()), rows::add);
+
+    assertEquals(30, rows.size());
+    for (int i = 0; i < 30; i++) {
+      assertEquals(i, rows.get(i).keyIndex(), "each key once, in order");
+      assertEquals(accounts.get(i).accountId(), rows.get(i).key().accountId());
+      assertEquals(Map.of("metric3.sum_30d", i + 3.0), rows.get(i).features());
+    }
+    assertEquals(3, fake.snapshotStreamCalls.get(), "two breaks, two resumes");
+  }
+
+  @Test
+  void aBulkReadThatKeepsBreakingWithoutProgressFailsInsteadOfReturningPartOfTheRows() {
+    List<AccountInfo> accounts = accounts(30, 10);
+    fake.responseByteLimit = 500;
+    fake.snapshotStreamBreaks.set(100);
+    fake.snapshotStreamBreakAfterParts = 0;
+    List<FeatureRow> rows = new ArrayList<>();
+    StatusRuntimeException e =
+        assertThrows(
+            StatusRuntimeException.class,
+            () -> client.read(currentKeys(accounts), FeatureSelection.everything(), rows::add));
+    assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode());
+    assertEquals(List.of(), rows);
+    assertEquals(4, fake.snapshotStreamCalls.get(), "the first call and three resumes");
+  }
+
+  @Test
+  void aTrainingReadAsksForTheProjectionWithTheAccountsAttributesAndTakesThemAsOfEachMoment() {
+    List<AccountInfo> accounts = accounts(3, 10);
+    long now = System.currentTimeMillis();
+    String first = accounts.get(0).accountId();
+    fake.setFeaturesFrom(
+        first, now - 400 * DAY, Map.of("metric0.sum_30d", -1.0, "account.mrr", 50.0), Map.of("account.segment", "startup"));
+    AccountDirectory directory = new AccountDirectory(client);
+    directory.loadAll();
+    SignalsFeatureSource source =
+        new SignalsFeatureSource(client, client, directory, FeatureSelection.of(Set.of("metric0.sum_30d"), Set.of()));
+    List<AccountSnapshot> read =
+        source.snapshotsAsOf(
+            List.of(
+                new FeatureSource.Moment(first, now - 300 * DAY),
+                new FeatureSource.Moment("nobody", now - 300 * DAY),
+                new FeatureSource.Moment(accounts.get(1).accountId(), 0)));
+
+    assertEquals(3, read.size());
+    assertEquals("startup", read.get(0).segment(), "the segment of that moment, not today's smb");
+    assertEquals(50.0, read.get(0).mrr());
+    assertEquals(Map.of("metric0.sum_30d", -1.0, "account.mrr", 50.0), read.get(0).features());
+    assertNull(read.get(1), "an unknown account has no snapshot");
+    assertEquals(Map.of("metric0.sum_30d", 1.0, "account.mrr", 10.0), read.get(2).features());
+    assertEquals("smb", read.get(2).segment());
+    FeatureProjection asked = fake.projectionsLog.get(fake.projectionsLog.size() - 1);
+    assertEquals(List.of("account.mrr", "metric0.sum_30d"), asked.getNamesList());
+    assertEquals(List.of("account.lifecycle_stage", "account.segment"), asked.getLabelsList());
     assertEquals(1, fake.snapshotStreamCalls.get());
   }
 }
