@@ -38,6 +38,7 @@ import io.healthscore.scoring.scoring.ScoringSettings;
 import io.healthscore.scoring.scoring.SetAsideAccounts;
 import io.healthscore.scoring.store.MetricCatalogStore;
 import io.healthscore.scoring.store.CacheNotices;
+import io.healthscore.scoring.store.DistributionStore;
 import io.healthscore.scoring.store.ModelStore;
 import io.healthscore.scoring.store.OverrideStore;
 import io.healthscore.scoring.store.ScoreChangeLog;
@@ -132,6 +133,8 @@ public final class ScoringServer implements AutoCloseable {
     this.changes = new ScoreChangeLog(database);
     CursorStore cursors = new CursorStore(database);
     this.scorecards = new ScorecardRegistry();
+    DistributionStore distributions = new DistributionStore(database, notices);
+    distributions.all().forEach(scorecards::setDistributions); // what the last rescore built, before any restart
     ModelRegistry models = new ModelRegistry(modelStore);
     this.drift =
         new ModelDrift(
@@ -151,7 +154,8 @@ public final class ScoringServer implements AutoCloseable {
     SetAsideAccounts setAside = new SetAsideAccounts(new SetAsideStore(database), clock, metrics.registry());
     this.recompute = new IsolatingRecompute(scorer, setAside, directory);
     this.rescores =
-        new RescoreJobs(directory, scorer, recompute, scores, scorecards, clock, settings.distributionSample());
+        new RescoreJobs(
+            directory, scorer, recompute, scores, scorecards, distributions, clock, settings.distributionSample());
     // Accounts scored before the portfolio was seen to send a milestone metric counted it as not
     // sent; rescore them once it appears.
     portfolio.onFirstSeen(
@@ -166,7 +170,8 @@ public final class ScoringServer implements AutoCloseable {
     this.feed =
         new SignalsFeedConsumer(signals, cursors, feedLease, notices, directory, recompute, portfolio, metrics.registry());
     this.replicaSync =
-        new ReplicaSync(notices, changes, cache, overrides, admin, modelStore, models, directory, portfolio);
+        new ReplicaSync(
+            notices, changes, cache, overrides, admin, modelStore, models, directory, portfolio, distributions, scorecards);
     this.replicaPoll = config.getDuration(ReplicaSync.POLL_INTERVAL, Duration.ofMillis(250));
     this.overrideExpiry = new OverrideExpiry(overrides, scorecards, directory, scorer);
     TrainingJobs trainings = new TrainingJobs(clock);

@@ -1,5 +1,11 @@
 package io.healthscore.scoring.engine;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -16,6 +22,9 @@ public final class SegmentDistributions {
   private static final String ALL = "\u0000all";
 
   private static final SegmentDistributions EMPTY = new SegmentDistributions(Map.of());
+
+  /** First byte of {@link #encode()}'s form, so a later layout can still read this one. */
+  private static final int FORMAT = 1;
 
   private final Map<String, Map<String, double[]>> bySegment;
 
@@ -62,6 +71,58 @@ public final class SegmentDistributions {
           sorted.put(segment, arrays);
         });
     return new SegmentDistributions(sorted);
+  }
+
+  /** The sorted values as bytes, so every replica serves the same distributions (see decode). */
+  public byte[] encode() {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (DataOutputStream out = new DataOutputStream(bytes)) {
+      out.writeByte(FORMAT);
+      out.writeInt(bySegment.size());
+      for (Map.Entry<String, Map<String, double[]>> segment : bySegment.entrySet()) {
+        out.writeUTF(segment.getKey());
+        out.writeInt(segment.getValue().size());
+        for (Map.Entry<String, double[]> key : segment.getValue().entrySet()) {
+          out.writeUTF(key.getKey());
+          out.writeInt(key.getValue().length);
+          for (double v : key.getValue()) {
+            out.writeDouble(v);
+          }
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return bytes.toByteArray();
+  }
+
+  /** Reads what {@link #encode()} wrote. */
+  public static SegmentDistributions decode(byte[] encoded) {
+    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(encoded))) {
+      int format = in.readUnsignedByte();
+      if (format != FORMAT) {
+        throw new IllegalArgumentException("unknown percentile distributions format " + format);
+      }
+      Map<String, Map<String, double[]>> bySegment = new HashMap<>();
+      int segments = in.readInt();
+      for (int s = 0; s < segments; s++) {
+        String segment = in.readUTF();
+        Map<String, double[]> byKey = new HashMap<>();
+        int keys = in.readInt();
+        for (int k = 0; k < keys; k++) {
+          String key = in.readUTF();
+          double[] values = new double[in.readInt()];
+          for (int i = 0; i < values.length; i++) {
+            values[i] = in.readDouble();
+          }
+          byKey.put(key, values);
+        }
+        bySegment.put(segment, byKey);
+      }
+      return new SegmentDistributions(bySegment);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("truncated percentile distributions", e);
+    }
   }
 
   /**

@@ -7,7 +7,9 @@ import io.healthscore.scoring.cache.ScoreKey;
 import io.healthscore.scoring.scoring.ModelRegistry;
 import io.healthscore.scoring.scoring.PortfolioMetrics;
 import io.healthscore.scoring.scoring.ScorecardAdmin;
+import io.healthscore.scoring.scoring.ScorecardRegistry;
 import io.healthscore.scoring.store.CacheNotices;
+import io.healthscore.scoring.store.DistributionStore;
 import io.healthscore.scoring.store.ModelStore;
 import io.healthscore.scoring.store.OverrideStore;
 import io.healthscore.scoring.store.ScoreChangeLog;
@@ -20,7 +22,8 @@ import java.util.Set;
 /**
  * Keeps this replica's memory in step with what the other replicas sharing its database change:
  * polls the cache notices they append (in id order, from where it stood) and drops or reloads what
- * they name, the cached scores, overrides, scorecards, models, accounts and the portfolio's metrics; and it makes WatchScores
+ * they name, the cached scores, overrides, scorecards, percentile distributions, models, accounts
+ * and the portfolio's metrics; and it makes WatchScores
  * streams here read the score changes the others commit. A gap in the notice ids (retention ran
  * past this replica) reloads everything.
  */
@@ -35,6 +38,8 @@ public final class ReplicaSync implements AutoCloseable {
   private final ModelRegistry models;
   private final AccountDirectory directory;
   private final PortfolioMetrics portfolio;
+  private final DistributionStore distributionStore;
+  private final ScorecardRegistry registry;
   private final CacheNoticeFollower follower;
 
   public ReplicaSync(
@@ -46,9 +51,13 @@ public final class ReplicaSync implements AutoCloseable {
       ModelStore modelStore,
       ModelRegistry models,
       AccountDirectory directory,
-      PortfolioMetrics portfolio) {
+      PortfolioMetrics portfolio,
+      DistributionStore distributionStore,
+      ScorecardRegistry registry) {
     this.cache = cache;
     this.portfolio = portfolio;
+    this.distributionStore = distributionStore;
+    this.registry = registry;
     this.overrides = overrides;
     this.scorecards = scorecards;
     this.modelStore = modelStore;
@@ -83,6 +92,8 @@ public final class ReplicaSync implements AutoCloseable {
         case MODELS -> models.reload(modelStore);
         case ACCOUNT -> accounts.add(n.accountId());
         case METRICS -> metrics = true;
+        case DISTRIBUTIONS -> distributionStore.load(n.scorecardId())
+            .ifPresent(d -> registry.setDistributions(n.scorecardId(), d));
       }
     }
     if (metrics) {
@@ -98,6 +109,7 @@ public final class ReplicaSync implements AutoCloseable {
     models.reload(modelStore);
     overrides.reloadAll();
     portfolio.reload();
+    distributionStore.all().forEach(registry::setDistributions);
     cache.invalidateAll();
   }
 

@@ -7,6 +7,7 @@ import io.healthscore.scoring.engine.SegmentDistributions;
 import io.healthscore.scoring.scoring.IsolatingRecompute;
 import io.healthscore.scoring.scoring.ScorecardRegistry;
 import io.healthscore.scoring.scoring.Scorer;
+import io.healthscore.scoring.store.DistributionStore;
 import io.healthscore.scoring.store.ScoreStore;
 import io.healthscore.scoring.upstream.AccountDirectory;
 import io.healthscore.scoring.upstream.AccountInfo;
@@ -52,6 +53,7 @@ public final class RescoreJobs implements AutoCloseable {
   private final IsolatingRecompute recompute;
   private final ScoreStore scores;
   private final ScorecardRegistry scorecards;
+  private final DistributionStore distributions;
   private final Clock clock;
   private final int distributionSample;
   private final Map<String, RescoreJob> jobs = new LinkedHashMap<>();
@@ -64,8 +66,10 @@ public final class RescoreJobs implements AutoCloseable {
       IsolatingRecompute recompute,
       ScoreStore scores,
       ScorecardRegistry scorecards,
+      DistributionStore distributions,
       Clock clock,
       int distributionSample) {
+    this.distributions = distributions;
     this.directory = directory;
     this.scorer = scorer;
     this.recompute = recompute;
@@ -218,7 +222,9 @@ public final class RescoreJobs implements AutoCloseable {
     }
     List<AccountSnapshot> sample = readSample(job, accounts.subList(0, Math.min(accounts.size(), distributionSample)));
     for (CompiledScorecard c : cards) {
-      scorecards.setDistributions(c.id(), SegmentDistributions.build(c, sample));
+      SegmentDistributions built = SegmentDistributions.build(c, sample);
+      distributions.save(c.id(), built, clock.millis());
+      scorecards.setDistributions(c.id(), built);
     }
   }
 

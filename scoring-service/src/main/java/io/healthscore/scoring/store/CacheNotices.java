@@ -32,7 +32,9 @@ public final class CacheNotices {
     /** An account edited at signals-service: account. */
     ACCOUNT(5),
     /** Metric names the portfolio sent for the first time (the catalog of decision 011). */
-    METRICS(6);
+    METRICS(6),
+    /** Percentile distributions a rescore stored: scorecard. */
+    DISTRIBUTIONS(7);
 
     final int code;
 
@@ -66,6 +68,10 @@ public final class CacheNotices {
 
     public static Notice models() {
       return new Notice(Kind.MODELS, "", "");
+    }
+
+    public static Notice distributions(String scorecardId) {
+      return new Notice(Kind.DISTRIBUTIONS, "", scorecardId);
     }
 
     public static Notice metrics() {

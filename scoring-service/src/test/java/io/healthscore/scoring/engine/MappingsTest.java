@@ -156,6 +156,28 @@ class MappingsTest {
   }
 
   @Test
+  void percentileDistributionsReadBackFromTheirBytesServeTheSamePercentiles() {
+    CompiledScorecard sc = compiled(measure("m", "f").setPercentile(PercentileMapping.getDefaultInstance()));
+    List<AccountSnapshot> population = new java.util.ArrayList<>();
+    for (int i = 1; i <= 5; i++) {
+      population.add(account("s" + i, "smb", Map.of("f", (double) i * 10), Map.of()));
+      population.add(account("e" + i, "enterprise", Map.of("f", (double) i * 1000), Map.of()));
+    }
+    SegmentDistributions built = SegmentDistributions.build(sc, population);
+    SegmentDistributions read = SegmentDistributions.decode(built.encode());
+    String key = sc.percentileKey(0);
+    for (String segment : new String[] {"smb", "enterprise", "unknown"}) {
+      for (double v : new double[] {0, 10, 25, 50, 3000, 1e9}) {
+        assertEquals(built.percentile(segment, key, v), read.percentile(segment, key, v), 0, segment + " " + v);
+      }
+    }
+    assertTrue(Double.isNaN(SegmentDistributions.decode(SegmentDistributions.empty().encode()).percentile("smb", key, 1)));
+    byte[] bytes = built.encode();
+    org.junit.jupiter.api.Assertions.assertThrows(
+        IllegalArgumentException.class, () -> SegmentDistributions.decode(java.util.Arrays.copyOf(bytes, bytes.length - 3)));
+  }
+
+  @Test
   void scoreMapsZeroToTenPointsOntoOneToTen() {
     Measure.Builder m = measure("m", "f").setLinear(LinearMapping.newBuilder().setWorst(0).setBest(10));
     CompiledScorecard sc = compiled(m);

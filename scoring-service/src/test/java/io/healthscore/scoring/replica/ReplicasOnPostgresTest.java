@@ -1,6 +1,7 @@
 package io.healthscore.scoring.replica;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.healthscore.runtime.config.ServiceConfig;
@@ -12,6 +13,15 @@ import io.healthscore.scoring.feed.SignalsFeedConsumer;
 import io.healthscore.scoring.support.MetricsText;
 import io.healthscore.scoring.support.ScoringHarness;
 import io.healthscore.scoring.support.TestScorecards;
+import io.healthscore.v1.GetRescoreRequest;
+import io.healthscore.v1.GetScoreRequest;
+import io.healthscore.v1.HealthScore;
+import io.healthscore.v1.PercentileMapping;
+import io.healthscore.v1.Rescore;
+import io.healthscore.v1.RescoreState;
+import io.healthscore.v1.Scorecard;
+import io.healthscore.v1.ScoringServiceGrpc;
+import io.healthscore.v1.StartRescoreRequest;
 import io.healthscore.v1.ValidateScorecardRequest;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -117,7 +127,46 @@ class ReplicasOnPostgresTest {
     }
   }
 
+  /** The score of a new account with 25 logins, read from {@code stub}. */
+  HealthScore fresh(ScoringServiceGrpc.ScoringServiceBlockingStub stub, String id) {
+    h.signals.putAccount(FakeSignalService.account(id, "smb", 10));
+    h.signals.setFeatures(id, Map.of(TestScorecards.FEATURE, 25.0));
+    return stub.getScore(GetScoreRequest.newBuilder().setAccountId(id).build()).getScore();
+  }
+
   static List<String> warnings(ScoringHarness.Replica replica, ValidateScorecardRequest request) {
     return replica.stub().validateScorecard(request).getWarningsList();
+  }
+
+  @Test
+  void percentileDistributionsARescoreBuiltServeEveryReplica() {
+    Scorecard logins = TestScorecards.logins(CARD);
+    Scorecard byPercentile = logins.toBuilder()
+        .setComponents(0, logins.getComponents(0).toBuilder()
+            .setMeasures(0, logins.getComponents(0).getMeasures(0).toBuilder()
+                .setPercentile(PercentileMapping.getDefaultInstance())))
+        .build();
+    harness(Map.of()).withScorecard(byPercentile).start();
+    for (int i = 1; i <= 4; i++) {
+      h.signals.putAccount(FakeSignalService.account("a" + i, "smb", 10));
+      h.signals.setFeatures("a" + i, Map.of(TestScorecards.FEATURE, 10.0 * i));
+    }
+    h.awaitFeedCaughtUp();
+    try (ScoringHarness.Replica other = h.replica()) {
+      h.signals.feedDown(true); // from here only the rescore and the reads below compute scores
+      Rescore started = h.stub().startRescore(StartRescoreRequest.newBuilder().setScorecardId(CARD).build()).getRescore();
+      Await.until("the rescore on the first replica is done",
+          () -> h.stub().getRescore(GetRescoreRequest.newBuilder().setRescoreId(started.getRescoreId()).build())
+              .getRescore().getState() == RescoreState.RESCORE_STATE_DONE);
+      HealthScore here = fresh(h.stub(), "here");
+      assertFalse(here.getNoData(), "the rescoring replica compares with its sample");
+      // Never scored before: the other replica computes it against the distributions it followed
+      // (a new account each try, as a score computed without them would be cached).
+      int[] tries = {0};
+      HealthScore[] there = new HealthScore[1];
+      Await.until("the other replica has the rescore's distributions",
+          () -> !(there[0] = fresh(other.stub(), "there-" + tries[0]++)).getNoData());
+      assertEquals(here.getScore(), there[0].getScore(), 1e-9);
+    }
   }
 }
