@@ -19,6 +19,7 @@ import java.util.OptionalDouble;
 import io.healthscore.scoring.api.ScoringScopes;
 import io.healthscore.scoring.api.ScoringServiceImpl;
 import io.healthscore.scoring.cache.ScoreCache;
+import io.healthscore.scoring.feed.SharedFeedStatus;
 import io.healthscore.scoring.feed.SignalsFeedConsumer;
 import io.healthscore.scoring.learn.ebm.EbmSettings;
 import io.healthscore.scoring.replica.ReplicaSync;
@@ -39,6 +40,7 @@ import io.healthscore.scoring.scoring.SetAsideAccounts;
 import io.healthscore.scoring.store.MetricCatalogStore;
 import io.healthscore.scoring.store.CacheNotices;
 import io.healthscore.scoring.store.DistributionStore;
+import io.healthscore.scoring.store.FeedStatusStore;
 import io.healthscore.scoring.store.ModelStore;
 import io.healthscore.scoring.store.OverrideStore;
 import io.healthscore.scoring.store.ScoreChangeLog;
@@ -84,6 +86,7 @@ public final class ScoringServer implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(ScoringServer.class);
   private final FailureLog setAsideRetryFailures = new FailureLog(LOG, "retry of set-aside accounts");
+  private final FailureLog feedStatusFailures = new FailureLog(LOG, "storing the feed's state for the other replicas");
   private final FailureLog pruneFailures = new FailureLog(LOG, "pruning of score changes");
   private final FailureLog recentAucFailures = new FailureLog(LOG, "measuring the learned model on recent outcomes");
   /** Far longer than any replica takes to read them; one that falls further behind reloads everything. */
@@ -99,6 +102,7 @@ public final class ScoringServer implements AutoCloseable {
   private final AccountDirectory directory;
   private final FeedLease feedLease;
   private final SignalsFeedConsumer feed;
+  private final SharedFeedStatus feedStatus;
   private final IsolatingRecompute recompute;
   private final RescoreJobs rescores;
   private final OverrideExpiry overrideExpiry;
@@ -169,9 +173,11 @@ public final class ScoringServer implements AutoCloseable {
     feedLease.reportTo(metrics.registry());
     this.feed =
         new SignalsFeedConsumer(signals, cursors, feedLease, notices, directory, recompute, portfolio, metrics.registry());
+    this.feedStatus = new SharedFeedStatus(feed, new FeedStatusStore(database, notices));
     this.replicaSync =
         new ReplicaSync(
-            notices, changes, cache, overrides, admin, modelStore, models, directory, portfolio, distributions, scorecards);
+            notices, changes, cache, overrides, admin, modelStore, models, directory, portfolio, distributions, scorecards,
+            feedStatus);
     this.replicaPoll = config.getDuration(ReplicaSync.POLL_INTERVAL, Duration.ofMillis(250));
     this.overrideExpiry = new OverrideExpiry(overrides, scorecards, directory, scorer);
     TrainingJobs trainings = new TrainingJobs(clock);
@@ -182,7 +188,7 @@ public final class ScoringServer implements AutoCloseable {
     ScoringServiceImpl service =
         new ScoringServiceImpl(
             admin, scorecardStore, scorecards, scorer, directory, signals, scores, history, overrides, learning,
-            changes, rescores, feed, clock);
+            changes, rescores, feedStatus, clock);
     ServiceServer.Builder builder =
         b.serverBuilder(metrics)
             .addService(service)
@@ -226,6 +232,7 @@ public final class ScoringServer implements AutoCloseable {
     admin.loadStored();
     if (database.dialect() == SqlDialect.POSTGRESQL) {
       replicaSync.start(replicaPoll); // the embedded store has one process: no one else to follow
+      retries.scheduleWithFixedDelay(() -> feedStatusFailures.attempt(feedStatus::publish), 1, 1, TimeUnit.SECONDS);
     }
     installConfiguredScorecards();
     if (scorecards.isEmpty()) {

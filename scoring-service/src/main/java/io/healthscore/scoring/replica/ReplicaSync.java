@@ -4,6 +4,7 @@ import io.healthscore.runtime.db.CacheNoticeFollower;
 import io.healthscore.runtime.db.CacheNoticeLog;
 import io.healthscore.scoring.cache.ScoreCache;
 import io.healthscore.scoring.cache.ScoreKey;
+import io.healthscore.scoring.feed.SharedFeedStatus;
 import io.healthscore.scoring.scoring.ModelRegistry;
 import io.healthscore.scoring.scoring.PortfolioMetrics;
 import io.healthscore.scoring.scoring.ScorecardAdmin;
@@ -23,7 +24,7 @@ import java.util.Set;
  * Keeps this replica's memory in step with what the other replicas sharing its database change:
  * polls the cache notices they append (in id order, from where it stood) and drops or reloads what
  * they name, the cached scores, overrides, scorecards, percentile distributions, models, accounts
- * and the portfolio's metrics; and it makes WatchScores
+ * the portfolio's metrics and the applying replica's view of the feed; and it makes WatchScores
  * streams here read the score changes the others commit. A gap in the notice ids (retention ran
  * past this replica) reloads everything.
  */
@@ -40,6 +41,7 @@ public final class ReplicaSync implements AutoCloseable {
   private final PortfolioMetrics portfolio;
   private final DistributionStore distributionStore;
   private final ScorecardRegistry registry;
+  private final SharedFeedStatus feedStatus;
   private final CacheNoticeFollower follower;
 
   public ReplicaSync(
@@ -53,8 +55,10 @@ public final class ReplicaSync implements AutoCloseable {
       AccountDirectory directory,
       PortfolioMetrics portfolio,
       DistributionStore distributionStore,
-      ScorecardRegistry registry) {
+      ScorecardRegistry registry,
+      SharedFeedStatus feedStatus) {
     this.cache = cache;
+    this.feedStatus = feedStatus;
     this.portfolio = portfolio;
     this.distributionStore = distributionStore;
     this.registry = registry;
@@ -94,6 +98,7 @@ public final class ReplicaSync implements AutoCloseable {
         case METRICS -> metrics = true;
         case DISTRIBUTIONS -> distributionStore.load(n.scorecardId())
             .ifPresent(d -> registry.setDistributions(n.scorecardId(), d));
+        case FEED_STATUS -> feedStatus.reload();
       }
     }
     if (metrics) {
@@ -110,6 +115,7 @@ public final class ReplicaSync implements AutoCloseable {
     overrides.reloadAll();
     portfolio.reload();
     distributionStore.all().forEach(registry::setDistributions);
+    feedStatus.reload();
     cache.invalidateAll();
   }
 

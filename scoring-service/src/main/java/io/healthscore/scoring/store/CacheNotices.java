@@ -34,7 +34,9 @@ public final class CacheNotices {
     /** Metric names the portfolio sent for the first time (the catalog of decision 011). */
     METRICS(6),
     /** Percentile distributions a rescore stored: scorecard. */
-    DISTRIBUTIONS(7);
+    DISTRIBUTIONS(7),
+    /** The applying replica's view of the signals feed changed. */
+    FEED_STATUS(8);
 
     final int code;
 
@@ -72,6 +74,10 @@ public final class CacheNotices {
 
     public static Notice distributions(String scorecardId) {
       return new Notice(Kind.DISTRIBUTIONS, "", scorecardId);
+    }
+
+    public static Notice feedStatus() {
+      return new Notice(Kind.FEED_STATUS, "", "");
     }
 
     public static Notice metrics() {

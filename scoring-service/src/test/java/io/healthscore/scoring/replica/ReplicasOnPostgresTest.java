@@ -169,4 +169,27 @@ class ReplicasOnPostgresTest {
       assertEquals(here.getScore(), there[0].getScore(), 1e-9);
     }
   }
+
+  @Test
+  void everyReplicaMarksItsScoresWhileTheApplyingOneCannotFollowSignals() {
+    harness(Map.of()).start();
+    h.signals.putAccount(FakeSignalService.account("a1", "smb", 10));
+    h.signals.setFeatures("a1", Map.of(TestScorecards.FEATURE, 50.0));
+    h.awaitFeedCaughtUp();
+    try (ScoringHarness.Replica other = h.replica()) {
+      GetScoreRequest a1 = GetScoreRequest.newBuilder().setAccountId("a1").build();
+      assertFalse(other.stub().getScore(a1).getScore().hasSignalsUnreachableSince());
+
+      h.signals.feedDown(true);
+      Await.until("the applying replica marks its scores", () -> h.stub().getScore(a1).getScore().hasSignalsUnreachableSince());
+      Await.until("the other replica marks them alike",
+          () -> other.stub().getScore(a1).getScore().getSignalsUnreachableSince()
+              .equals(h.stub().getScore(a1).getScore().getSignalsUnreachableSince()));
+
+      h.signals.feedDown(false);
+      Await.until("the mark cleared on both",
+          () -> !h.stub().getScore(a1).getScore().hasSignalsUnreachableSince()
+              && !other.stub().getScore(a1).getScore().hasSignalsUnreachableSince());
+    }
+  }
 }
