@@ -14,6 +14,8 @@ import io.healthscore.alerting.engine.SignalsReader;
 import io.healthscore.alerting.feed.AccountLocks;
 import io.healthscore.alerting.feed.AccountReconciler;
 import io.healthscore.alerting.feed.EvaluationSweep;
+import io.healthscore.alerting.feed.ModelHealthWatch;
+import io.healthscore.alerting.upstream.ScoringModelHealth;
 import io.healthscore.alerting.feed.IsolatingFeed;
 import io.healthscore.alerting.feed.ReplicaNotices;
 import io.healthscore.alerting.feed.ScoresFeedConsumer;
@@ -71,6 +73,7 @@ public final class AlertingServer implements AutoCloseable {
   private final List<StreamFollower<?>> feedFollowers;
   private final EscalationScheduler escalations;
   private final EvaluationSweep sweep;
+  private final ModelHealthWatch modelHealth;
   private final RetentionSweep retention;
   private final RuleStore rules;
   private final DeliveryModule delivery;
@@ -138,6 +141,8 @@ public final class AlertingServer implements AutoCloseable {
     escalations = new EscalationScheduler(database, escalationStore, lifecycle, sink, clock,
         settings.escalationScanInterval());
     sweep = new EvaluationSweep(database, reconciler, settings.sweepInterval());
+    modelHealth = new ModelHealthWatch(database, rules, new ScoringModelHealth(scoringChannel, settings.callDeadline()),
+        lifecycle, sink, settings.modelHealthInterval());
     retention = new RetentionSweep(database, alerts, delivery, notices, settings.retention(), clock,
         metrics.registry());
     followFeeds = b.followFeeds;
@@ -157,6 +162,7 @@ public final class AlertingServer implements AutoCloseable {
         })
         .onDrain(escalations::close)
         .onDrain(sweep::close)
+        .onDrain(modelHealth::close)
         .onDrain(scoresFeed.isolation()::close)
         .onDrain(signalsFeed.isolation()::close)
         .onDrain(() -> List.of(scoresFeed.isolation(), signalsFeed.isolation()).stream()
@@ -205,6 +211,7 @@ public final class AlertingServer implements AutoCloseable {
       scoresFeed.isolation().start();
       signalsFeed.isolation().start();
       sweep.start(scoresFeed.isolation().lease()::held);
+      modelHealth.start(scoresFeed.isolation().lease()::held);
     }
     escalations.start();
     retention.start();
@@ -249,6 +256,11 @@ public final class AlertingServer implements AutoCloseable {
   }
 
   /** The periodic re-evaluation; tests run it with a moved clock. */
+  /** The recalibration check (tests run it at will). */
+  public ModelHealthWatch modelHealth() {
+    return modelHealth;
+  }
+
   public EvaluationSweep sweep() {
     return sweep;
   }

@@ -18,6 +18,9 @@ import java.time.Duration;
  *     reconnects of the score and signal feeds
  * @param sweepInterval HEALTHSCORE_ALERTING_SWEEP_INTERVAL (default 1h): how often every known
  *     account is evaluated again for conditions that change with time alone
+ * @param modelHealthInterval HEALTHSCORE_ALERTING_MODEL_HEALTH_INTERVAL (default 5m): how often
+ *     scoring-service is asked whether its learned model is due for recalibration (only while a
+ *     recalibration_due rule is enabled)
  * @param retention HEALTHSCORE_ALERTING_ALERT_RETENTION (365d), HEALTHSCORE_ALERTING_EVENT_RETENTION
  *     (30d), HEALTHSCORE_DELIVERY_RETENTION (30d) and HEALTHSCORE_ALERTING_RETENTION_SWEEP (1h)
  */
@@ -27,12 +30,14 @@ public record AlertingSettings(
     Duration callDeadline,
     Duration feedMaxBackoff,
     Duration sweepInterval,
+    Duration modelHealthInterval,
     RetentionSweep.Periods retention) {
   public static final String ESCALATION_SCAN = "HEALTHSCORE_ALERTING_ESCALATION_SCAN";
   public static final String ACCOUNT_CACHE_TTL = "HEALTHSCORE_ALERTING_ACCOUNT_CACHE_TTL";
   public static final String CALL_DEADLINE = "HEALTHSCORE_ALERTING_CALL_DEADLINE";
   public static final String FEED_MAX_BACKOFF = "HEALTHSCORE_ALERTING_FEED_MAX_BACKOFF";
   public static final String SWEEP_INTERVAL = "HEALTHSCORE_ALERTING_SWEEP_INTERVAL";
+  public static final String MODEL_HEALTH_INTERVAL = "HEALTHSCORE_ALERTING_MODEL_HEALTH_INTERVAL";
   public static final String ALERT_RETENTION = "HEALTHSCORE_ALERTING_ALERT_RETENTION";
   public static final String EVENT_RETENTION = "HEALTHSCORE_ALERTING_EVENT_RETENTION";
   public static final String DELIVERY_RETENTION = "HEALTHSCORE_DELIVERY_RETENTION";
@@ -45,6 +50,7 @@ public record AlertingSettings(
         positive(config, CALL_DEADLINE, Duration.ofSeconds(10)),
         positive(config, FEED_MAX_BACKOFF, Duration.ofSeconds(10)),
         positive(config, SWEEP_INTERVAL, Duration.ofHours(1)),
+        positive(config, MODEL_HEALTH_INTERVAL, Duration.ofMinutes(5)),
         new RetentionSweep.Periods(
             positive(config, ALERT_RETENTION, Duration.ofDays(365)),
             positive(config, EVENT_RETENTION, Duration.ofDays(30)),

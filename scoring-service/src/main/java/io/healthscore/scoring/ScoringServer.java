@@ -184,7 +184,7 @@ public final class ScoringServer implements AutoCloseable {
     this.learning =
         new LearningApi(
             admin, scorecards, directory, signals, scores, modelStore, models, rescores, clock,
-            EbmSettings.defaults(), trainings);
+            EbmSettings.defaults(), trainings, drift);
     ScoringServiceImpl service =
         new ScoringServiceImpl(
             admin, scorecardStore, scorecards, scorer, directory, signals, scores, history, overrides, learning,

@@ -14,6 +14,7 @@ import io.healthscore.v1.AlertEvent;
 import io.healthscore.v1.AlertEventKind;
 import io.healthscore.v1.AlertState;
 import io.healthscore.v1.HealthScore;
+import io.healthscore.v1.ModelHealth;
 import io.healthscore.v1.Rule;
 import io.healthscore.v1.Severity;
 import io.micrometer.core.instrument.Counter;
@@ -71,7 +72,7 @@ public final class AlertLifecycle {
   public boolean reconcile(Connection c, List<Rule> rules, EvaluationContext ctx) throws SQLException {
     boolean appended = false;
     for (Rule rule : rules) {
-      if (!rule.getDisabled()) {
+      if (!rule.getDisabled() && !RuleEvaluator.watchesModel(rule)) {
         appended |= reconcile(c, rule, ctx);
       }
     }
@@ -98,6 +99,53 @@ public final class AlertLifecycle {
     return false;
   }
 
+  /**
+   * Reconciles a rule that watches the learned model with its health as scoring-service reports it
+   * (empty when no learned model is active): one alert per model, opened while that model is due
+   * for recalibration, resolved once another model is active or it is no longer due. Returns true
+   * when an event was appended.
+   */
+  public boolean reconcileModel(Connection c, Rule rule, Optional<ModelHealth> health) throws SQLException {
+    Optional<ModelHealth> due = health.filter(ModelHealth::getRecalibrationDue);
+    String key = due.map(h -> modelKey(rule, h.getModelId())).orElse(null);
+    boolean appended = false;
+    boolean open = false;
+    for (Alert alert : alerts.unresolvedOfRule(c, rule.getRuleId())) {
+      if (alert.getDedupKey().equals(key)) {
+        open = true;
+      } else if (!rule.getKeepOpenWhenCleared()) {
+        resolve(c, alert, "condition cleared: " + modelCleared(alert, health), SYSTEM_ACTOR,
+            PlaybookRunner.notifyChannels(rule));
+        appended = true;
+      }
+    }
+    if (due.isEmpty() || open) {
+      return appended;
+    }
+    if (coolingDown(c, rule, key)) {
+      suppressedByCooldown.increment();
+      return appended;
+    }
+    ModelHealth h = due.get();
+    String reason = "learned model " + h.getModelId() + " is due for recalibration: " + String.join("; ", h.getReasonsList());
+    open(c, rule, newAlert(rule, "", key, reason).build());
+    return true;
+  }
+
+  private static String modelKey(Rule rule, String modelId) {
+    return AlertStore.dedupKey(rule.getRuleId(), "model:" + modelId);
+  }
+
+  private static String modelCleared(Alert alert, Optional<ModelHealth> health) {
+    if (health.isEmpty()) {
+      return "no learned model is active";
+    }
+    String current = health.get().getModelId();
+    return alert.getDedupKey().endsWith("/model:" + current)
+        ? "learned model " + current + " is no longer due for recalibration"
+        : "learned model " + current + " is active now";
+  }
+
   private boolean coolingDown(Connection c, Rule rule, String key) throws SQLException {
     OptionalLong lastResolved = alerts.lastResolvedMs(c, key);
     if (lastResolved.isEmpty()) {
@@ -108,18 +156,23 @@ public final class AlertLifecycle {
     return clock.millis() < lastResolved.getAsLong() + cooldownMs;
   }
 
-  private void open(Connection c, Rule rule, EvaluationContext ctx, Evaluation evaluation) throws SQLException {
-    Alert.Builder alert = Alert.newBuilder()
+  private Alert.Builder newAlert(Rule rule, String accountId, String dedupKey, String reason) {
+    return Alert.newBuilder()
         .setAlertId(UUID.randomUUID().toString())
         .setRuleId(rule.getRuleId())
-        .setAccountId(ctx.accountId())
+        .setAccountId(accountId)
         .setSeverity(rule.getSeverity() == Severity.SEVERITY_UNSPECIFIED ? Severity.SEVERITY_WARNING : rule.getSeverity())
         .setState(AlertState.ALERT_STATE_OPEN)
-        .setReason(truncate(evaluation.reason(), 2000))
+        .setReason(truncate(reason, 2000))
         .setOpenedAt(Times.toTimestamp(clock.millis()))
-        .setDedupKey(AlertStore.dedupKey(rule.getRuleId(), ctx.accountId()))
-        .setAssignee(ctx.account().map(Account::getOwner).orElse(""))
+        .setDedupKey(dedupKey)
         .setRuleVersion(rule.getVersion());
+  }
+
+  private void open(Connection c, Rule rule, EvaluationContext ctx, Evaluation evaluation) throws SQLException {
+    Alert.Builder alert = newAlert(rule, ctx.accountId(), AlertStore.dedupKey(rule.getRuleId(), ctx.accountId()),
+        evaluation.reason())
+        .setAssignee(ctx.account().map(Account::getOwner).orElse(""));
     if (evaluation.score().isPresent()) {
       HealthScore score = evaluation.score().get();
       alert.setScorecardId(score.getScorecardId()).setScore(score.getScore()).setBand(score.getBand());
@@ -127,7 +180,10 @@ public final class AlertLifecycle {
       ctx.scores().stream().filter(s -> s.score().getPrimary()).findFirst()
           .ifPresent(s -> alert.setBand(s.score().getBand()));
     }
-    Alert opened = alert.build();
+    open(c, rule, alert.build());
+  }
+
+  private void open(Connection c, Rule rule, Alert opened) throws SQLException {
     alerts.insert(c, opened);
     List<String> channels = playbooks.start(c, rule, opened);
     append(c, opened, AlertEventKind.ALERT_EVENT_KIND_OPENED, "", channels);

@@ -40,6 +40,11 @@ public final class RuleEvaluator {
   public static final int DEFAULT_SIGNAL_DAYS = 30;
   private static final Set<String> ABSENT_LABELS = Set.of("lost", "none");
 
+  /** Whether the rule watches the learned churn model rather than accounts. */
+  public static boolean watchesModel(Rule rule) {
+    return rule.getCondition().hasRecalibrationDue();
+  }
+
   /** Whether the rule watches this account at all (segment, owner, minimum MRR). */
   public boolean inScope(RuleScope scope, EvaluationContext ctx) {
     boolean needsAccount =
@@ -117,7 +122,8 @@ public final class RuleEvaluator {
         }
         yield Optional.empty();
       }
-      case KIND_NOT_SET -> Optional.empty();
+      // Judged on the model's health (AlertLifecycle.reconcileModel), never on an account.
+      case RECALIBRATION_DUE, KIND_NOT_SET -> Optional.empty();
     };
   }
 

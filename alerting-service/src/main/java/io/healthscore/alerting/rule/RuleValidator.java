@@ -55,6 +55,10 @@ public final class RuleValidator {
     if (v.check(rule.hasCondition(), path + ".condition", "is required")) {
       validateCondition(rule.getCondition(), path + ".condition", 1, v);
     }
+    if (rule.getCondition().hasRecalibrationDue()) {
+      v.check(!rule.hasScope() || rule.getScope().equals(RuleScope.getDefaultInstance()), path + ".scope",
+          "must be empty: a recalibration_due rule watches the learned model, not accounts");
+    }
     for (int i = 0; i < rule.getPlaybookCount(); i++) {
       validateStep(rule.getPlaybook(i), path + ".playbook[" + i + "]", v);
     }
@@ -127,6 +131,8 @@ public final class RuleValidator {
         AnyOfCondition any = c.getAnyOf();
         validateChildren(any.getConditionsList(), path + ".any_of.conditions", depth, v);
       }
+      case RECALIBRATION_DUE -> v.check(depth == 1, path + ".recalibration_due",
+          "must be the whole condition of its rule: it watches the learned model, not accounts");
       case KIND_NOT_SET -> v.add(path, "must set exactly one kind of condition");
     }
   }

@@ -67,6 +67,9 @@ import io.healthscore.v1.ForecastRetentionResponse;
 import io.healthscore.v1.GetModelRequest;
 import io.healthscore.v1.GetModelResponse;
 import io.healthscore.v1.ListModelsRequest;
+import io.healthscore.v1.GetModelHealthResponse;
+import io.healthscore.v1.ModelHealth;
+import io.healthscore.scoring.scoring.ModelDrift;
 import io.healthscore.v1.ListModelsResponse;
 import io.healthscore.v1.ModelInfo;
 import io.healthscore.v1.ModelState;
@@ -106,6 +109,7 @@ public final class LearningApi {
   private final Clock clock;
   private final EbmSettings settings;
   private final TrainingJobs trainings;
+  private final ModelDrift drift;
 
   public LearningApi(
       ScorecardAdmin admin,
@@ -118,7 +122,8 @@ public final class LearningApi {
       RescoreJobs rescores,
       Clock clock,
       EbmSettings settings,
-      TrainingJobs trainings) {
+      TrainingJobs trainings,
+      ModelDrift drift) {
     this.admin = admin;
     this.scorecards = scorecards;
     this.directory = directory;
@@ -130,6 +135,7 @@ public final class LearningApi {
     this.clock = clock;
     this.settings = settings;
     this.trainings = trainings;
+    this.drift = drift;
     this.governance = new ModelGovernance(modelStore, models, scorecard -> rescores.restartFor(scorecard), ModelGovernance.DEFAULT_AUC_MARGIN);
   }
 
@@ -324,6 +330,30 @@ public final class LearningApi {
     return Optional.of(new RecentAuc(model.modelId(), auc, p.size()));
   }
 
+  /** The active learned model's age, recent AUC, score stability and recalibration state. */
+  public GetModelHealthResponse modelHealth() {
+    GetModelHealthResponse.Builder out = GetModelHealthResponse.newBuilder();
+    drift.health().ifPresent(h -> {
+      ModelHealth.Builder health = ModelHealth.newBuilder()
+          .setModelId(h.modelId())
+          .setTrainedAt(Timestamps.fromMillis(h.trainedAtMillis()))
+          .setAgeDays(h.ageDays())
+          .setRecalibrationDue(!h.dueReasons().isEmpty())
+          .addAllReasons(h.dueReasons())
+          .setRecalibrationAgeDays(drift.recalibrationAge().toDays())
+          .setAucFloor(drift.aucFloor());
+      h.heldOutAuc().ifPresent(health::setAuc);
+      if (!Double.isNaN(h.recentAuc())) {
+        health.setRecentAuc(h.recentAuc());
+      }
+      if (!Double.isNaN(h.scorePsi())) {
+        health.setScorePsi(h.scorePsi());
+      }
+      out.setHealth(health);
+    });
+    return out.build();
+  }
+
   public ListModelsResponse listModels(ListModelsRequest request) {
     return ListModelsResponse.newBuilder().addAllModels(governance.list(request.getScorecardId())).build();
   }
@@ -335,11 +365,19 @@ public final class LearningApi {
     return GetModelResponse.newBuilder().setModel(info).build();
   }
 
+  /**
+   * Serves a stored model. A points model brings back the scorecard it learned: that content
+   * becomes the scorecard's next version unless the latest already says the same, so a rollback
+   * serves exactly what was served when the model was active.
+   */
   public ActivateModelResponse activateModel(ActivateModelRequest request) {
     requireId(request.getModelId(), "model_id");
-    return ActivateModelResponse.newBuilder()
-        .setModel(governance.activate(request.getModelId(), request.getForce(), request.getShadow()))
-        .build();
+    ModelInfo model = governance.activate(request.getModelId(), request.getForce(), request.getShadow());
+    if (!request.getShadow() && model.getReport().hasLearnedScorecard()) {
+      admin.putIfChanged(model.getReport().getLearnedScorecard(), "model.report.learned_scorecard.")
+          .ifPresent(restored -> rescores.restartFor(restored.getScorecardId()));
+    }
+    return ActivateModelResponse.newBuilder().setModel(model).build();
   }
 
   public BacktestResponse backtest(BacktestRequest request) {

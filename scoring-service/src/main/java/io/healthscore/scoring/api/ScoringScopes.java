@@ -32,6 +32,7 @@ public final class ScoringScopes {
         .require(ScoringServiceGrpc.getGetTrainingMethod(), Scope.SCORES_READ)
         .require(ScoringServiceGrpc.getCancelTrainingMethod(), Scope.SCORES_READ)
         .require(ScoringServiceGrpc.getListModelsMethod(), Scope.SCORES_READ)
+        .require(ScoringServiceGrpc.getGetModelHealthMethod(), Scope.SCORES_READ)
         .require(ScoringServiceGrpc.getGetModelMethod(), Scope.SCORES_READ)
         .require(ScoringServiceGrpc.getActivateModelMethod(), Scope.SCORES_WRITE)
         .require(ScoringServiceGrpc.getPutScorecardMethod(), Scope.SCORES_WRITE)

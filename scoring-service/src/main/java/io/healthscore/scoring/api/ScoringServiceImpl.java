@@ -76,6 +76,8 @@ import io.healthscore.v1.GetScorecardRequest;
 import io.healthscore.v1.GetScorecardResponse;
 import io.healthscore.v1.HealthScore;
 import io.healthscore.v1.ListModelsRequest;
+import io.healthscore.v1.GetModelHealthRequest;
+import io.healthscore.v1.GetModelHealthResponse;
 import io.healthscore.v1.ListModelsResponse;
 import io.healthscore.v1.ListScorecardsRequest;
 import io.healthscore.v1.ListScorecardsResponse;
@@ -581,6 +583,11 @@ public final class ScoringServiceImpl extends ScoringServiceGrpc.ScoringServiceI
   @Override
   public void listModels(ListModelsRequest request, StreamObserver<ListModelsResponse> out) {
     reply(out, learning.listModels(request));
+  }
+
+  @Override
+  public void getModelHealth(GetModelHealthRequest request, StreamObserver<GetModelHealthResponse> out) {
+    reply(out, learning.modelHealth());
   }
 
   @Override

@@ -11,7 +11,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
@@ -111,10 +113,49 @@ public final class ModelDrift {
   }
 
   public boolean recalibrationDue() {
-    double days = ageDays();
-    double recent = recentAuc();
-    return !Double.isNaN(days) && (days > recalibrationAge.toDays() || recent < aucFloor);
+    return !dueReasons().isEmpty();
   }
+
+  /** Why the active model is due for recalibration, one sentence per cause; empty when it is not. */
+  public List<String> dueReasons() {
+    double days = ageDays();
+    if (Double.isNaN(days)) {
+      return List.of();
+    }
+    List<String> reasons = new ArrayList<>();
+    if (days > recalibrationAge.toDays()) {
+      reasons.add(String.format(Locale.ROOT, "trained %.0f days ago, more than the %d days allowed",
+          Math.floor(days), recalibrationAge.toDays()));
+    }
+    double recent = recentAuc();
+    if (recent < aucFloor) {
+      reasons.add(String.format(Locale.ROOT, "ROC AUC on recent outcomes %.3f is under the floor %.3f", recent, aucFloor));
+    }
+    return reasons;
+  }
+
+  public Duration recalibrationAge() {
+    return recalibrationAge;
+  }
+
+  public double aucFloor() {
+    return aucFloor;
+  }
+
+  /** The active learned model's health as last refreshed, empty when no learned model is active. */
+  public Optional<Health> health() {
+    return models.learned().map(m -> new Health(m.modelId(), m.trainedAtMillis(), ageDays(),
+        heldOutAuc.apply(m.modelId()), recentAuc(),
+        m.modelId().equals(trackedModel) ? lastPsi.getOrDefault(SCORE_TERM, Double.NaN) : Double.NaN,
+        dueReasons()));
+  }
+
+  /**
+   * What GetModelHealth reports: {@code recentAuc} and {@code scorePsi} are NaN until measured;
+   * {@code dueReasons} is empty unless recalibration is due.
+   */
+  public record Health(String modelId, long trainedAtMillis, double ageDays, OptionalDouble heldOutAuc,
+      double recentAuc, double scorePsi, List<String> dueReasons) {}
 
   /** PSI by term as last refreshed. */
   public Map<String, Double> psi() {

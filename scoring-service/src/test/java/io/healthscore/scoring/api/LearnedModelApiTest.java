@@ -25,6 +25,8 @@ import io.healthscore.v1.Driver;
 import io.healthscore.v1.ExplainScoreRequest;
 import io.healthscore.v1.ExplainScoreResponse;
 import io.healthscore.v1.GetModelRequest;
+import io.healthscore.v1.GetModelHealthRequest;
+import io.healthscore.v1.ModelHealth;
 import io.healthscore.v1.GetScoreRequest;
 import io.healthscore.v1.HealthScore;
 import io.healthscore.v1.ListModelsRequest;
@@ -267,13 +269,26 @@ class LearnedModelApiTest {
         && score("acct-299").getModelId().equals(report.getModelId()));
     h.server().measureRecentAuc();
     assertTrue(Double.isNaN(drift.recentAuc()), "no outcome after training yet");
-    drift.refresh();
+    // Activation rescores in the background: the score's PSI needs accounts the model scored.
+    Await.until("accounts scored by the model", () -> {
+      drift.refresh();
+      return drift.psi().containsKey(ModelDrift.SCORE_TERM);
+    });
     String before = MetricsText.scrape(h.server().metricsPort());
     String label = "model_id=\"" + report.getModelId() + "\"";
     assertEquals(report.getAuc(), MetricsText.value(before, "healthscore_model_auc", label), 1e-9);
     assertEquals(0, MetricsText.value(before, "healthscore_model_recalibration_due", label));
     assertTrue(MetricsText.sample(before, "healthscore_model_score_psi", label).isPresent(), before);
     assertTrue(MetricsText.sample(before, "healthscore_model_feature_psi", label, "feature=\"attr.contract\"").isPresent());
+    ModelHealth fresh = h.stub().getModelHealth(GetModelHealthRequest.getDefaultInstance()).getHealth();
+    assertEquals(report.getModelId(), fresh.getModelId());
+    assertFalse(fresh.getRecalibrationDue());
+    assertEquals(List.of(), fresh.getReasonsList());
+    assertFalse(fresh.hasRecentAuc(), "not measured yet");
+    assertEquals(report.getAuc(), fresh.getAuc(), 1e-9);
+    assertTrue(fresh.hasScorePsi(), "the score's PSI, once accounts were scored");
+    assertEquals(180, fresh.getRecalibrationAgeDays());
+    assertEquals(0.6, fresh.getAucFloor(), 1e-12);
 
     long trained = h.clock.millis();
     h.clock.advance(Duration.ofDays(170));
@@ -290,6 +305,22 @@ class LearnedModelApiTest {
     String after = MetricsText.scrape(h.server().metricsPort());
     assertEquals(1, MetricsText.value(after, "healthscore_model_recalibration_due", label));
     assertEquals(drift.recentAuc(), MetricsText.value(after, "healthscore_model_recent_auc", label), 1e-9);
+    ModelHealth due = h.stub().getModelHealth(GetModelHealthRequest.getDefaultInstance()).getHealth();
+    assertTrue(due.getRecalibrationDue());
+    assertEquals(drift.recentAuc(), due.getRecentAuc(), 1e-12);
+    assertEquals(170, due.getAgeDays(), 1e-6);
+    assertEquals(1, due.getReasonsCount(), "the AUC, not the age: " + due.getReasonsList());
+    assertTrue(due.getReasons(0).contains("under the floor 0.600"), due.getReasons(0));
+    h.clock.advance(Duration.ofDays(11));
+    assertEquals(2, h.stub().getModelHealth(GetModelHealthRequest.getDefaultInstance()).getHealth().getReasonsCount(),
+        "past 180 days the age is a second reason");
+  }
+
+  @Test
+  void noModelHealthWithoutAnActiveLearnedModel() {
+    h.stub().calibrate(CalibrateRequest.newBuilder().addSegments("smb").build());
+    assertFalse(h.stub().getModelHealth(GetModelHealthRequest.getDefaultInstance()).hasHealth(),
+        "a stored model that is not served has no health to report");
   }
 
   Training training(String id) {

@@ -4,6 +4,7 @@ import static io.healthscore.scoring.testing.TestCards.card;
 import static io.healthscore.scoring.testing.TestCards.component;
 import static io.healthscore.scoring.testing.TestCards.linear;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.util.Timestamps;
@@ -13,6 +14,7 @@ import io.healthscore.runtime.testing.FakeSignalService;
 import io.healthscore.scoring.scorecard.ScorecardYaml;
 import io.healthscore.scoring.support.ScoringHarness;
 import io.healthscore.v1.CalibrateRequest;
+import io.healthscore.v1.ActivateModelRequest;
 import io.healthscore.v1.CalibrationReport;
 import io.healthscore.v1.Direction;
 import io.healthscore.v1.GetModelRequest;
@@ -90,6 +92,31 @@ class LearnedPointsApiTest {
       Await.until("scores follow the learned scorecard", () ->
           h.stub().getScore(GetScoreRequest.newBuilder().setAccountId("acct-1").build()).getScore().getScorecardVersion() == 2
               && h.stub().getScore(GetScoreRequest.newBuilder().setAccountId("acct-1").build()).getScore().hasChurnProbability());
+
+      // a second points model on a longer horizon learns other points; rolling back to the first
+      // serves the first one's scorecard again, as its next version
+      CalibrationReport second = h.stub().calibrate(CalibrateRequest.newBuilder().setScorecardId("usage")
+          .setLearnPoints(true).setActivate(true).setForce(true).setHorizonDays(30).build()).getReport();
+      assertNotEquals(report.getModelId(), second.getModelId());
+      Scorecard replaced = scorecard(h, 0);
+      assertEquals(3, replaced.getVersion());
+      assertNotEquals(active.getComponentsList(), replaced.getComponentsList(), "the second model learned other points");
+
+      h.stub().activateModel(ActivateModelRequest.newBuilder().setModelId(report.getModelId()).setForce(true).build());
+      Scorecard restored = scorecard(h, 0);
+      assertEquals(4, restored.getVersion());
+      assertEquals(active.toBuilder().clearVersion().clearUpdateTime().build(),
+          restored.toBuilder().clearVersion().clearUpdateTime().build(), "exactly what version 2 served");
+      Await.until("scores follow the restored scorecard", () ->
+          h.stub().getScore(GetScoreRequest.newBuilder().setAccountId("acct-1").build()).getScore().getScorecardVersion() == 4);
+
+      h.stub().activateModel(ActivateModelRequest.newBuilder().setModelId(report.getModelId()).build());
+      assertEquals(4, scorecard(h, 0).getVersion(), "activating the served model again stores nothing new");
     }
+  }
+
+  private static Scorecard scorecard(ScoringHarness h, long version) {
+    return h.stub().getScorecard(GetScorecardRequest.newBuilder().setScorecardId("usage").setVersion(version).build())
+        .getScorecard();
   }
 }

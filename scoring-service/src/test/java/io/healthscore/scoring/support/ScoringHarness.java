@@ -125,6 +125,11 @@ public final class ScoringHarness implements AutoCloseable {
     return scoringChannel;
   }
 
+  /** The channel to the fake signals-service, for other services run beside this one. */
+  public ManagedChannel signalsChannel() {
+    return signalsChannel;
+  }
+
   public ScoringServiceGrpc.ScoringServiceStub asyncStub() {
     return ScoringServiceGrpc.newStub(scoringChannel);
   }
