@@ -75,9 +75,15 @@ for service in signals-service scoring-service alerting-service; do
     echo "deploy-check: $service did not start"; tail -n 30 "$out/$service.log"; exit 1
   fi
 done
-# The shipped configuration loaded: the example rules are known to alerting-service.
-curl -sf "http://127.0.0.1:${metrics[alerting-service]}/metrics" | grep -q 'rule_id="turned-red"' \
-  || { echo "deploy-check: alerting-service did not load deploy/k8s/base/config/rules"; exit 1; }
+# The shipped configuration loaded: the example rules are known to alerting-service (their
+# quality gauges appear with the first refresh after start, so wait for it).
+rules_loaded=""
+for _ in $(seq 1 90); do
+  curl -sf "http://127.0.0.1:${metrics[alerting-service]}/metrics" | grep -q 'rule_id="turned-red"' && { rules_loaded=1; break; }
+  sleep 1
+done
+[ -n "$rules_loaded" ] \
+  || { echo "deploy-check: alerting-service did not load deploy/k8s/base/config/rules"; tail -n 30 "$out/alerting-service.log"; exit 1; }
 
 prometheus_port="$(free_port)"
 cat > "$out/prometheus.yml" <<EOF
