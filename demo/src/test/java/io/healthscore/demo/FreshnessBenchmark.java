@@ -78,14 +78,7 @@ class FreshnessBenchmark {
 
   @TempDir Path dir;
 
-  /** Account ids, made once: formatting them per signal would weigh on the producer. */
-  static final String[] IDS = new String[ACCOUNTS];
-
-  static {
-    for (int i = 0; i < ACCOUNTS; i++) {
-      IDS[i] = String.format("acct-%06d", i);
-    }
-  }
+  static final String[] IDS = BenchmarkAccounts.ids(ACCOUNTS);
 
   static String id(int i) {
     return IDS[i];
