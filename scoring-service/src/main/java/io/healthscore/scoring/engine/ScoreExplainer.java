@@ -69,7 +69,7 @@ public final class ScoreExplainer {
    * a green score leads with what holds it up, a yellow or red one with what pulls it down (the
    * question a CSM asks of it); within each side the largest impact first.
    */
-  static Comparator<Driver> driverOrder(Band band) {
+  public static Comparator<Driver> driverOrder(Band band) {
     boolean green = band == Band.BAND_GREEN;
     return Comparator.comparing((Driver d) -> d.getMissing() || d.getStale())
         .thenComparing((Driver d) -> green ? d.getImpact() <= 0 : d.getImpact() >= 0)

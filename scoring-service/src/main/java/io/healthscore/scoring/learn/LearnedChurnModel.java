@@ -2,9 +2,11 @@ package io.healthscore.scoring.learn;
 
 import io.healthscore.scoring.engine.AccountSnapshot;
 import io.healthscore.scoring.engine.Bands;
+import io.healthscore.scoring.engine.ScoreExplainer;
 import io.healthscore.scoring.learn.ebm.EbmCodec;
 import io.healthscore.scoring.learn.ebm.EbmModel;
 import io.healthscore.scoring.learn.ebm.FeatureBins;
+import io.healthscore.v1.Band;
 import io.healthscore.v1.BandCutoffs;
 import io.healthscore.v1.ChurnDriver;
 import io.healthscore.v1.Driver;
@@ -21,6 +23,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.DoubleUnaryOperator;
 
 /**
  * A churn model learned from every feature of the accounts in its scope (segments; all accounts
@@ -97,22 +100,21 @@ public final class LearnedChurnModel {
   }
 
   /**
-   * Every term's effect on this account, largest first: its exact log-odds contribution, and the
-   * percentage points of churn probability it adds against an average value for the term
-   * (100 × (p − p without the contribution)).
+   * Every term's effect on this account, largest log-odds contribution first: the exact
+   * contribution, and the term's share of the account's distance in percentage points of churn
+   * probability from the intercept alone ({@link #slope}).
    */
   public List<ChurnDriver> drivers(AccountSnapshot s) {
     int[] bins = binsOf(s);
     double[] contributions = ebm.contributions(bins);
-    double logit = ebm.logit(bins);
-    double p = sigmoid(logit);
+    double pointsPerLogit = 100 * slope(LearnedChurnModel::sigmoid, ebm.intercept(), ebm.logit(bins));
     Map<String, String> labels = FeatureTables.labelsOf(s);
     List<ChurnDriver> drivers = new ArrayList<>();
     for (int t = 0; t < contributions.length; t++) {
       if (contributions[t] == 0) {
         continue;
       }
-      double points = 100 * (p - sigmoid(logit - contributions[t]));
+      double points = pointsPerLogit * contributions[t];
       String value = describe(t, s.features(), labels);
       drivers.add(
           ChurnDriver.newBuilder()
@@ -126,7 +128,7 @@ public final class LearnedChurnModel {
                       + value)
               .build());
     }
-    drivers.sort(Comparator.comparingDouble((ChurnDriver d) -> -Math.abs(d.getPoints())));
+    drivers.sort(Comparator.comparingDouble((ChurnDriver d) -> -Math.abs(d.getLogit())));
     return drivers;
   }
 
@@ -136,17 +138,20 @@ public final class LearnedChurnModel {
   }
 
   /**
-   * The drivers of a score this model set, from the account's bins: the {@value
-   * #MAX_SCORE_DRIVERS} terms of largest impact (non-zero contributions only), largest first (a
-   * score stays small in a BatchGetScores of a thousand; ExplainScore's churn drivers list all). A term's impact is the score minus the score the account
-   * would have without the term's contribution (its average value); its sentence reads
-   * "-2.1: contract month-to-month (+18 pts churn risk)"; a numeric value reads as its bin.
+   * The drivers of a score this model set, from the account's bins, in the order a CSM reads them
+   * ({@link ScoreExplainer#driverOrder}: terms with data first; a red or yellow account's first
+   * drivers are what pulls it down, a green one's what holds it up; larger first); the first
+   * {@value #MAX_SCORE_DRIVERS} (a score stays small in a BatchGetScores of a thousand;
+   * ExplainScore's churn drivers list all). A term's impact is its share of the distance from the
+   * score of the intercept alone to the account's score ({@link #slope}); its sentence reads
+   * "-2.1: contract month-to-month (+18 pts churn risk)", a missing value's "nps has no data
+   * (+0.3)"; a numeric value reads as its bin.
    */
-  public List<Driver> scoreDrivers(int[] bins, BandCutoffs cardBands) {
+  public List<Driver> scoreDrivers(int[] bins, BandCutoffs cardBands, Band band) {
     double[] contributions = ebm.contributions(bins);
     double logit = ebm.logit(bins);
-    double p = sigmoid(logit);
-    double score = score(p, cardBands);
+    double scorePerLogit = slope(z -> score(sigmoid(z), cardBands), ebm.intercept(), logit);
+    double pointsPerLogit = 100 * slope(LearnedChurnModel::sigmoid, ebm.intercept(), logit);
     double total = 0;
     for (double c : contributions) {
       total += Math.abs(c);
@@ -156,11 +161,14 @@ public final class LearnedChurnModel {
       if (contributions[t] == 0) {
         continue;
       }
-      double without = sigmoid(logit - contributions[t]);
-      double impact = score - score(without, cardBands);
-      double points = 100 * (p - without);
+      double impact = scorePerLogit * contributions[t];
+      double points = pointsPerLogit * contributions[t];
       String term = ebm.termName(t);
-      String value = describeBins(t, bins);
+      List<String> noData = missingFeatures(t, bins);
+      boolean missing = !noData.isEmpty();
+      String sentence = missing
+          ? String.format(Locale.ROOT, "%s has no data (%+.1f)", String.join(" and ", noData), impact)
+          : String.format(Locale.ROOT, "%+.1f: %s (%+.0f pts churn risk)", impact, describeBins(t, bins), points);
       drivers.add(
           Driver.newBuilder()
               .setMeasureId(term)
@@ -168,13 +176,40 @@ public final class LearnedChurnModel {
               .setFeature(term)
               .setEffectiveWeight(Math.abs(contributions[t]) / total)
               .setImpact(impact)
-              .setMissing(t < ebm.featureCount() && bins[t] == FeatureBins.MISSING)
-              .setSentence(
-                  String.format(Locale.ROOT, "%+.1f: %s (%+.0f pts churn risk)", impact, value, points))
+              .setMissing(missing)
+              .setSentence(sentence)
               .build());
     }
-    drivers.sort(Comparator.comparingDouble((Driver d) -> -Math.abs(d.getImpact())));
+    drivers.sort(ScoreExplainer.driverOrder(band));
     return drivers.size() > MAX_SCORE_DRIVERS ? List.copyOf(drivers.subList(0, MAX_SCORE_DRIVERS)) : drivers;
+  }
+
+  /**
+   * Score (or probability) per log-odds point on the way from the intercept alone to {@code logit}:
+   * the model is additive in log-odds, so a term's share of that way is its contribution times this
+   * slope, and the shares add up exactly to the account's distance from the intercept alone. Unlike
+   * "the score without this term", a share does not vanish where the probability saturates (an
+   * account at p = 0.99 moves little when one term goes, yet its terms took it far from the
+   * average). At the intercept itself it is the local slope.
+   */
+  private static double slope(DoubleUnaryOperator f, double intercept, double logit) {
+    double span = logit - intercept;
+    if (Math.abs(span) < 1e-6) {
+      return (f.applyAsDouble(intercept + 1e-6) - f.applyAsDouble(intercept - 1e-6)) / 2e-6;
+    }
+    return (f.applyAsDouble(logit) - f.applyAsDouble(intercept)) / span;
+  }
+
+  /** The term's features with no value, in words. */
+  private List<String> missingFeatures(int term, int[] bins) {
+    int[] features = term < ebm.featureCount() ? new int[] {term} : ebm.pair(term - ebm.featureCount());
+    List<String> names = new ArrayList<>();
+    for (int f : features) {
+      if (bins[f] == FeatureBins.MISSING) {
+        names.add(words(ebm.feature(f).name()));
+      }
+    }
+    return names;
   }
 
   private String describeBins(int term, int[] bins) {

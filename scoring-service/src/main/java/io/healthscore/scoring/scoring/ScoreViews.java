@@ -33,7 +33,7 @@ public final class ScoreViews {
       for (int i = 0; i < bins.length; i++) {
         wide[i] = bins[i];
       }
-      b.clearDrivers().addAllDrivers(learned.scoreDrivers(wide, e.scorecard().bands()));
+      b.clearDrivers().addAllDrivers(learned.scoreDrivers(wide, e.scorecard().bands(), e.computed().computedBand()));
     }
     b.setAccountId(e.accountId())
         .setScorecardVersion(e.computed().version())
