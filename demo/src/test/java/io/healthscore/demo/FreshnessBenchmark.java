@@ -11,6 +11,7 @@ import io.healthscore.runtime.client.Channels;
 import io.healthscore.runtime.config.ServiceConfig;
 import io.healthscore.scoring.ScoringServer;
 import io.healthscore.scoring.engine.AccountSnapshot;
+import io.healthscore.scoring.support.MetricsText;
 import io.healthscore.scoring.engine.CompiledScorecard;
 import io.healthscore.scoring.engine.ScoringContext;
 import io.healthscore.scoring.engine.SegmentDistributions;
@@ -89,7 +90,10 @@ class FreshnessBenchmark {
     return 1 + i % 9;
   }
 
-  /** 10 points at a 30-day sum of 10 a day. */
+  /**
+   * 10 points at a 30-day sum of 10 a day. It scores the accounts' segment, so it is their only
+   * scorecard (the default template installed at the first start applies only where no other does).
+   */
   static Scorecard scorecard() {
     Component.Builder usage = Component.newBuilder().setComponentId("usage").setName("Usage").setWeight(1);
     for (int m = 0; m < MEASURES; m++) {
@@ -104,7 +108,7 @@ class FreshnessBenchmark {
     return Scorecard.newBuilder()
         .setScorecardId("freshness")
         .setName("Freshness")
-        .setIsDefault(true)
+        .addSegments("smb")
         .setBands(BandCutoffs.newBuilder().setYellowFrom(4).setGreenFrom(7).setHysteresis(0.3))
         .addComponents(usage)
         .build();
@@ -120,11 +124,37 @@ class FreshnessBenchmark {
         .withMetricsPort(0);
   }
 
+  /** The report so far; each line is printed as it is added, so a long run shows its progress. */
+  static final class Report {
+    private final StringBuilder text = new StringBuilder();
+
+    void line(String format, Object... args) {
+      String line = String.format(Locale.ROOT, format, args);
+      text.append(line);
+      System.out.print(line);
+      System.out.flush();
+    }
+
+    @Override
+    public String toString() {
+      return text.toString();
+    }
+  }
+
+  /** What scoring's feed counted so far: reconnects (failed batches), reads retried in halves, accounts set aside. */
+  static String feedCounts(ScoringServer scoring) {
+    String text = MetricsText.scrape(scoring.metricsPort());
+    return String.format(Locale.ROOT, "feed reconnects %.0f, read parts timed out %.0f, accounts set aside %.0f",
+        MetricsText.sample(text, "healthscore_feed_reconnects_total").orElse(Double.NaN),
+        MetricsText.sample(text, "healthscore_feed_read_parts_timed_out_total").orElse(Double.NaN),
+        MetricsText.sample(text, "healthscore_scoring_set_aside_accounts").orElse(Double.NaN));
+  }
+
   @Test
   void freshnessAndFeedRateAgainstTheEngine() throws Exception {
-    StringBuilder report = new StringBuilder();
-    report.append(String.format(Locale.ROOT, "%,d accounts x %d metrics x %d days (%,d signals), scorecard of %d measures%n",
-        ACCOUNTS, METRICS, DAYS, (long) ACCOUNTS * METRICS * DAYS, MEASURES));
+    Report report = new Report();
+    report.line("%,d accounts x %d metrics x %d days (%,d signals), scorecard of %d measures%n",
+        ACCOUNTS, METRICS, DAYS, (long) ACCOUNTS * METRICS * DAYS, MEASURES);
     SignalsServer signals = SignalsServer.builder(config(SignalsServer.SERVICE_NAME, dir)).build().start();
     ManagedChannel toSignals = Channels.forAddress("localhost:" + signals.server().grpcPort());
     ScoringServer scoring = ScoringServer.builder(config(ScoringServer.SERVICE_NAME, dir)).signalsChannel(toSignals).build().start();
@@ -142,19 +172,22 @@ class FreshnessBenchmark {
         accounts.withDeadlineAfter(60, TimeUnit.SECONDS).upsertAccounts(request.build());
       }
       awaitScores(scores, i -> 5.5, Duration.ofMinutes(10)); // no-data placeholders of every account
+      report.line("load average before ingest: %.1f%n", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
 
       long now = System.currentTimeMillis();
       long ingestStart = System.nanoTime();
       long[] lastAck = new long[1];
       long sent = stream(client, now, lastAck);
       double ingest = (lastAck[0] - ingestStart) / 1e9;
-      report.append(String.format(Locale.ROOT, "ingest: %,d signals acknowledged in %.1f s (%,.0f signals/s)%n",
-          sent, ingest, sent / ingest));
+      report.line("ingest: %,d signals acknowledged in %.1f s (%,.0f signals/s)%n",
+          sent, ingest, sent / ingest);
       awaitScores(scores, i -> 1 + 0.9 * value(i), Duration.ofMinutes(30));
       double fresh = (System.nanoTime() - lastAck[0]) / 1e9;
-      report.append(String.format(Locale.ROOT,
+      report.line(
           "freshness: every score reflects its data %.1f s after the last acknowledgement (%.1f s after ingest began)%n",
-          fresh, (System.nanoTime() - ingestStart) / 1e9));
+          fresh, (System.nanoTime() - ingestStart) / 1e9);
+      report.line("after ingest: %s; load average %.1f%n", feedCounts(scoring),
+          ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
 
       long waveStart = System.nanoTime();
       long[] waveAck = new long[1];
@@ -162,18 +195,19 @@ class FreshnessBenchmark {
       awaitScores(scores, i -> 10.0, Duration.ofMinutes(30));
       double waveSeconds = (System.nanoTime() - waveStart) / 1e9;
       double feedRate = ACCOUNTS / waveSeconds;
-      report.append(String.format(Locale.ROOT,
+      report.line(
           "wave: %,d accounts rescored through the feed in %.2f s (%.2f s after the last acknowledgement): %,.0f accounts/s%n",
-          ACCOUNTS, waveSeconds, (System.nanoTime() - waveAck[0]) / 1e9, feedRate));
+          ACCOUNTS, waveSeconds, (System.nanoTime() - waveAck[0]) / 1e9, feedRate);
+      report.line("after the wave: %s%n", feedCounts(scoring));
 
       double engineRate = engineRate(toSignals);
-      report.append(String.format(Locale.ROOT, "engine alone on the same snapshots: %,.0f accounts/s; ratio %.3f%n",
-          engineRate, feedRate / engineRate));
-      report.append(String.format(Locale.ROOT, "load average at the end: %.1f%n",
-          ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage()));
+      report.line("engine alone on the same snapshots: %,.0f accounts/s; ratio %.3f%n",
+          engineRate, feedRate / engineRate);
+      report.line("load average at the end: %.1f%n",
+          ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
       assertTrue(feedRate > 0);
     } finally {
-      System.out.print(report);
+      System.out.print("\n" + report);
       client.shutdownNow();
       scoringClient.shutdownNow();
       scoring.close();

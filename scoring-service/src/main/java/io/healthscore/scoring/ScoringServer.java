@@ -172,7 +172,9 @@ public final class ScoringServer implements AutoCloseable {
         new FeedLease(database, SignalsFeedConsumer.CONSUMER, replicaId, config.getDuration(FeedLease.TTL, FeedLease.DEFAULT_TTL));
     feedLease.reportTo(metrics.registry());
     this.feed =
-        new SignalsFeedConsumer(signals, cursors, feedLease, notices, directory, recompute, portfolio, metrics.registry());
+        new SignalsFeedConsumer(
+            signals, cursors, feedLease, notices, directory, recompute, portfolio, settings.signalsDeadline(),
+            metrics.registry());
     this.feedStatus = new SharedFeedStatus(feed, new FeedStatusStore(database, notices));
     this.replicaSync =
         new ReplicaSync(

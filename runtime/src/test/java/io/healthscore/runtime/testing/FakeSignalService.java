@@ -79,6 +79,8 @@ public final class FakeSignalService extends SignalServiceGrpc.SignalServiceImpl
    * limit. At least one account goes out per response.
    */
   public volatile int responseByteLimit = 4 * 1024 * 1024;
+  /** How long BatchGetFeatures takes per account asked for, as a loaded signals-service would. */
+  public volatile long featureMillisPerAccount;
   public final AtomicInteger watchCalls = new AtomicInteger();
   /** The after_cursor of every WatchChanges call, in order. */
   public final List<Long> watchAfterCursors = new CopyOnWriteArrayList<>();
@@ -391,6 +393,14 @@ public final class FakeSignalService extends SignalServiceGrpc.SignalServiceImpl
     }
     batchGetFeaturesCalls.incrementAndGet();
     projectionsLog.add(request.getProjection());
+    long slow = featureMillisPerAccount * request.getAccountIdsCount();
+    if (slow > 0) {
+      try {
+        Thread.sleep(slow);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
     Status outage = featureStatus;
     if (outage != null) {
       out.onError(outage.withDescription("signals-service is down").asRuntimeException());

@@ -1,6 +1,7 @@
 package io.healthscore.scoring.feed;
 
 import com.google.protobuf.util.Timestamps;
+import io.grpc.Status;
 import io.healthscore.runtime.concurrent.DaemonThreads;
 import io.healthscore.runtime.db.CursorStore;
 import io.healthscore.runtime.db.FeedLease;
@@ -12,6 +13,7 @@ import io.healthscore.scoring.store.CacheNotices;
 import io.healthscore.scoring.upstream.AccountDirectory;
 import io.healthscore.scoring.upstream.AccountInfo;
 import io.healthscore.scoring.upstream.ChangeFeed;
+import io.healthscore.scoring.upstream.SignalsClient;
 import io.healthscore.v1.AccountChange;
 import io.healthscore.v1.ChangeKind;
 import io.healthscore.v1.WatchChangesResponse;
@@ -35,13 +37,16 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>The cursor is stored in the same transaction as the score changes it caused, so a restart
  * resumes exactly after the last applied change: nothing is recomputed twice and nothing made
- * while scoring-service was down is missed. Changes are taken in batches (up to 1000 accounts),
- * their features read with BatchGetFeatures, and account edits refresh the account directory
- * first. Reading and applying overlap: while one batch is applied and committed on the applier's
- * thread, the follower's thread reads the next one's features. An account that fails to apply is set aside and retried on its own ({@link
- * IsolatingRecompute}), so it never holds up the feed; an outage of signals-service fails the
- * batch, and the shared {@link StreamFollower} reopens the stream from the stored cursor with
- * exponential backoff. At most {@link #WINDOW} changes are in flight. While the outage lasts,
+ * while scoring-service was down is missed. Changes are taken in batches (up to {@link #MAX_BATCH}
+ * changes: a feed that fell behind takes in many changes of the same accounts at once and reads
+ * each account once), their features read with BatchGetFeatures in parts sized to end well
+ * within the call's deadline ({@link ReadPartSize}), and account edits refresh the account
+ * directory first. Reading and applying overlap: while one batch is applied and committed on the
+ * applier's thread, the follower's thread reads the next one's features. An account that fails to
+ * apply is set aside and retried on its own ({@link IsolatingRecompute}), so it never holds up the
+ * feed; an outage of signals-service fails the batch, and the shared {@link StreamFollower}
+ * reopens the stream from the stored cursor with exponential backoff. At most {@link #WINDOW}
+ * changes are in flight. While the outage lasts,
  * {@link #unreachableSince()} says since when, so served scores can be marked as possibly behind.
  *
  * <p>Replicas: one replica at a time applies the feed, the holder of the feed's {@link FeedLease};
@@ -51,11 +56,17 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class SignalsFeedConsumer implements SignalsFeedStatus, AutoCloseable {
   public static final String CONSUMER = "scoring-service.signals-feed";
   private static final String SOURCE = "feed";
-  static final int WINDOW = 2000;
-  static final int MAX_BATCH = 1000;
+  static final int WINDOW = 10_000;
+  static final int MAX_BATCH = 5_000;
   private static final Duration INITIAL_BACKOFF = Duration.ofMillis(100);
   private static final Duration MAX_BACKOFF = Duration.ofSeconds(10);
 
+  /** Accounts read per call at first, before any call was timed. */
+  private static final int INITIAL_READ_PART = 200;
+  /** A read part aims at this share of the deadline of a call to signals-service. */
+  private static final int READ_TARGET_SHARE = 5;
+
+  private final ReadPartSize readSize;
   private final CursorStore cursors;
   private final FeedLease lease;
   private final CacheNotices notices;
@@ -70,6 +81,7 @@ public final class SignalsFeedConsumer implements SignalsFeedStatus, AutoCloseab
   /** The same for the batch whose features are being read ahead; 0 when none is. */
   private volatile long readingSinceMillis;
   private final Counter changesApplied;
+  private final Counter readPartsTimedOut;
   private final PortfolioMetrics portfolio;
 
   /** A batch whose features were read, waiting for the applier; snapshots null when unreadable. */
@@ -96,7 +108,9 @@ public final class SignalsFeedConsumer implements SignalsFeedStatus, AutoCloseab
       AccountDirectory directory,
       IsolatingRecompute recompute,
       PortfolioMetrics portfolio,
+      Duration readDeadline,
       MeterRegistry registry) {
+    this.readSize = new ReadPartSize(INITIAL_READ_PART, SignalsClient.MAX_BATCH, readDeadline.dividedBy(READ_TARGET_SHARE));
     this.cursors = cursors;
     this.portfolio = portfolio;
     this.lease = lease;
@@ -108,6 +122,10 @@ public final class SignalsFeedConsumer implements SignalsFeedStatus, AutoCloseab
     this.changesApplied =
         Counter.builder("healthscore.feed.changes.applied")
             .description("Account changes from signals-service applied to scores")
+            .register(registry);
+    this.readPartsTimedOut =
+        Counter.builder("healthscore.feed.read.parts.timed.out")
+            .description("Feature reads of the feed that passed their deadline and were read again in halves")
             .register(registry);
     Counter reconnects =
         Counter.builder("healthscore.feed.reconnects")
@@ -212,7 +230,7 @@ public final class SignalsFeedConsumer implements SignalsFeedStatus, AutoCloseab
     }
     List<AccountSnapshot> snapshots;
     try {
-      snapshots = recompute.read(accounts);
+      snapshots = readInParts(accounts);
     } catch (RuntimeException e) {
       if (IsolatingRecompute.isOutage(e)) {
         throw e;
@@ -220,6 +238,31 @@ public final class SignalsFeedConsumer implements SignalsFeedStatus, AutoCloseab
       snapshots = null; // some account of the batch cannot be read: the applier isolates it
     }
     return new Prepared(stamp, batch, accounts, snapshots, edited);
+  }
+
+  /**
+   * The accounts' snapshots, read in parts of {@link #readSize}: a part that passes its deadline is
+   * read again in halves, so a slow signals-service slows the feed down instead of stopping it.
+   */
+  private List<AccountSnapshot> readInParts(List<AccountInfo> accounts) {
+    List<AccountSnapshot> snapshots = new ArrayList<>(accounts.size());
+    int from = 0;
+    while (from < accounts.size()) {
+      List<AccountInfo> part = accounts.subList(from, Math.min(accounts.size(), from + readSize.next()));
+      long start = System.nanoTime();
+      try {
+        snapshots.addAll(recompute.read(part));
+      } catch (RuntimeException e) {
+        if (Status.fromThrowable(e).getCode() == Status.Code.DEADLINE_EXCEEDED && readSize.timedOut(part.size())) {
+          readPartsTimedOut.increment();
+          continue;
+        }
+        throw e;
+      }
+      readSize.answered(part.size(), System.nanoTime() - start);
+      from += part.size();
+    }
+    return snapshots;
   }
 
   /** The applier's loop: applies prepared batches in order, each with its cursor. */
