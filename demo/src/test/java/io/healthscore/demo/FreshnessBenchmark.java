@@ -181,6 +181,7 @@ class FreshnessBenchmark {
       double ingest = (lastAck[0] - ingestStart) / 1e9;
       report.line("ingest: %,d signals acknowledged in %.1f s (%,.0f signals/s)%n",
           sent, ingest, sent / ingest);
+      awaitCaughtUp(signals, scoring, Duration.ofMinutes(30));
       awaitScores(scores, i -> 1 + 0.9 * value(i), Duration.ofMinutes(30));
       double fresh = (System.nanoTime() - lastAck[0]) / 1e9;
       report.line(
@@ -192,6 +193,7 @@ class FreshnessBenchmark {
       long waveStart = System.nanoTime();
       long[] waveAck = new long[1];
       wave(client, now, waveAck);
+      awaitCaughtUp(signals, scoring, Duration.ofMinutes(30));
       awaitScores(scores, i -> 10.0, Duration.ofMinutes(30));
       double waveSeconds = (System.nanoTime() - waveStart) / 1e9;
       double feedRate = ACCOUNTS / waveSeconds;
@@ -353,6 +355,24 @@ class FreshnessBenchmark {
     @Override
     public void onCompleted() {
       done.countDown();
+    }
+  }
+
+  /**
+   * Waits until scoring's feed has applied every change signals-service has written, read from
+   * both services' metrics: cheap to poll, where asking for every account's explained score again
+   * and again would take the CPU the feed needs.
+   */
+  static void awaitCaughtUp(SignalsServer signals, ScoringServer scoring, Duration limit) throws InterruptedException {
+    long deadline = System.nanoTime() + limit.toNanos();
+    while (true) {
+      double written = MetricsText.value(MetricsText.scrape(signals.server().metricsPort()), "healthscore_change_feed_cursor");
+      double applied = MetricsText.value(MetricsText.scrape(scoring.metricsPort()), "healthscore_feed_cursor");
+      if (applied >= written) {
+        return;
+      }
+      assertTrue(System.nanoTime() < deadline, "scoring's feed at " + applied + " of " + written);
+      Thread.sleep(100);
     }
   }
 
