@@ -70,6 +70,9 @@ public final class AlertingServer implements AutoCloseable {
   private final ScoresFeedConsumer scoresFeed;
   private final SignalsFeedConsumer signalsFeed;
   /** The WatchScores and WatchChanges streams the consumers apply. */
+  /** Changes of a feed applied in one batch at most. */
+  static final int FEED_BATCH = 1000;
+
   private final List<StreamFollower<?>> feedFollowers;
   private final EscalationScheduler escalations;
   private final EvaluationSweep sweep;
@@ -221,11 +224,15 @@ public final class AlertingServer implements AutoCloseable {
 
   /**
    * Follows one upstream feed while this replica holds its lease; a batch and its cursor commit
-   * together in the consumer, fenced with the lease.
+   * together in the consumer, fenced with the lease. A batch takes up to {@link #FEED_BATCH}
+   * changes: in a burst each batch's fixed costs (the rules read, the reads ahead from
+   * signals-service, the commit) are paid once for that many accounts.
    */
   private static <T> StreamFollower<T> feedFollower(IsolatingFeed<?> feed, CursorStore cursors,
       AlertingSettings settings, StreamFollower.Opener<T> opener, StreamFollower.Handler<T> handler) {
     return StreamFollower.builder(feed.consumer(), cursors, opener, handler)
+        .window(2 * FEED_BATCH)
+        .maxBatch(FEED_BATCH)
         .backoff(Duration.ofMillis(200), settings.feedMaxBackoff())
         .lease(feed.lease())
         .build();
