@@ -45,6 +45,23 @@ public final class RuleEvaluator {
     return rule.getCondition().hasRecalibrationDue();
   }
 
+  /**
+   * Whether the rule's condition reads the account's score. One that does not (signal conditions
+   * only) holds or not whatever the score, so a score change cannot open or clear its alert.
+   */
+  public static boolean readsScore(Rule rule) {
+    return readsScore(rule.getCondition());
+  }
+
+  private static boolean readsScore(Condition c) {
+    return switch (c.getKindCase()) {
+      case BAND_TRANSITION, SCORE_DROP, THRESHOLD, NEGATIVE_TREND, RENEWAL_RISK -> true;
+      case ALL_OF -> c.getAllOf().getConditionsList().stream().anyMatch(RuleEvaluator::readsScore);
+      case ANY_OF -> c.getAnyOf().getConditionsList().stream().anyMatch(RuleEvaluator::readsScore);
+      case SIGNAL, RECALIBRATION_DUE, KIND_NOT_SET -> false;
+    };
+  }
+
   /** Whether the rule watches this account at all (segment, owner, minimum MRR). */
   public boolean inScope(RuleScope scope, EvaluationContext ctx) {
     boolean needsAccount =

@@ -17,6 +17,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Predicate;
 
 /**
  * Re-evaluates every rule on accounts: the one sequence both feeds and the sweep go through. It
@@ -63,12 +64,21 @@ public final class AccountReconciler {
    * The work may reconcile only accounts of {@code accountIds} (they are the ones locked and read).
    */
   public <R> R run(Collection<String> accountIds, Work<R> work) {
-    Prefetched prefetched = prefetch(accountIds);
+    return run(accountIds, rule -> true, work);
+  }
+
+  /**
+   * The same, evaluating only the rules that {@code which} accepts, and reading ahead only what
+   * those read (the scores feed leaves out the rules a score cannot change, and with them their
+   * feature reads).
+   */
+  public <R> R run(Collection<String> accountIds, Predicate<Rule> which, Work<R> work) {
+    Prefetched prefetched = prefetch(accountIds, which);
     boolean[] appended = {false};
     R result;
     try (AccountLocks.Held held = locks.lock(accountIds)) {
       result = database.inTransaction(c -> {
-        Pass pass = new Pass(c, rules.list(c), prefetched);
+        Pass pass = new Pass(c, rules.list(c).stream().filter(which).toList(), prefetched);
         R r = work.apply(c, pass);
         appended[0] = pass.appended;
         return r;
@@ -110,8 +120,8 @@ public final class AccountReconciler {
    * features the enabled rules read, in batches. Before any lock: a round trip inside it made every
    * batch sharing an account, and before striping every batch, as slow as the sum of its calls.
    */
-  private Prefetched prefetch(Collection<String> accountIds) {
-    List<Rule> enabled = rules.list().stream().filter(r -> !r.getDisabled()).toList();
+  private Prefetched prefetch(Collection<String> accountIds, Predicate<Rule> which) {
+    List<Rule> enabled = rules.list().stream().filter(r -> !r.getDisabled()).filter(which).toList();
     if (enabled.isEmpty()) {
       return Prefetched.NONE;
     }

@@ -1,14 +1,16 @@
 package io.healthscore.alerting.feed;
 
+import io.healthscore.alerting.engine.RuleEvaluator;
 import io.healthscore.alerting.engine.ScoreStore;
 import io.healthscore.v1.ScoreChange;
 import java.util.List;
 
 /**
  * Applies scoring-service's WatchScores changes: each change is stored (latest score, history
- * point) and the account's rules are evaluated; a batch of changes and its cursor commit together,
- * so the stream's follower (wired in AlertingServer) resumes after the last batch applied. A change
- * that fails to apply is set aside and retried ({@link IsolatingFeed}).
+ * point) and the account's rules that read scores are evaluated; a batch of changes and its
+ * cursor commit together, so the stream's follower (wired in AlertingServer) resumes after the
+ * last batch applied. A change that fails to apply is set aside and retried ({@link
+ * IsolatingFeed}).
  */
 public final class ScoresFeedConsumer {
   public static final String CONSUMER = "alerting.scores";
@@ -41,10 +43,11 @@ public final class ScoresFeedConsumer {
 
   /**
    * A retried change is stored only when no newer score of its account and scorecard arrived
-   * meanwhile; its account is evaluated either way.
+   * meanwhile; its account is evaluated either way, on the rules that read its score (the others
+   * are the signals feed's and the sweep's: a score change cannot open or clear their alerts).
    */
   private void apply(List<ScoreChange> changes, boolean retry, IsolatingFeed.Step done) {
-    reconciler.run(changes.stream().map(ScoresFeedConsumer::accountOf).toList(), (c, pass) -> {
+    reconciler.run(changes.stream().map(ScoresFeedConsumer::accountOf).toList(), RuleEvaluator::readsScore, (c, pass) -> {
       for (ScoreChange change : changes) {
         if (!retry || !scores.hasNewer(c, change)) {
           scores.record(c, change);

@@ -486,6 +486,22 @@ class AlertingServiceTest {
   }
 
   @Test
+  void aScoreChangeEvaluatesTheRulesThatReadScoresAndReadsNoFeaturesForTheOthers() {
+    putRule("rule_id: low\ncondition: {threshold: {threshold: 5}}");
+    putRule("rule_id: payment\ncondition: {signal: {kind: SIGNAL_CONDITION_KIND_PAYMENT_FAILED, days: 14}}");
+    h.signals.putFeatures("acme", Map.of("billing.payment_failed.days_since_last", 1.0), Map.of());
+    int readsBefore = h.signals.batchGetFeaturesCalls.get();
+
+    h.score("acme", 3);
+    assertEquals(1, alertsOf("low").size(), "the score rule fires on the score change");
+    assertEquals(0, alertsOf("payment").size(), "a score cannot open a signal rule's alert");
+    assertEquals(readsBefore, h.signals.batchGetFeaturesCalls.get(), "no feature read for a score change");
+
+    h.signalsChanged("acme", ChangeKind.CHANGE_KIND_SIGNALS);
+    assertEquals(1, alertsOf("payment").size(), "the signals feed opens it");
+  }
+
+  @Test
   void theSweepCatchesConditionsThatTimeAloneMakesTrue() {
     putRule("rule_id: quiet\ncondition: {signal: {kind: SIGNAL_CONDITION_KIND_NO_ACTIVITY, days: 30}}");
     h.signals.putFeatures("acme", Map.of("logins.days_since_last", 10.0), Map.of());
