@@ -38,11 +38,11 @@ import org.slf4j.LoggerFactory;
 /**
  * Durable, deduplicating ingest of signals into daily rollups, built like a time-series database's
  * head block: each batch is appended to a write-ahead log and synced before it is acknowledged
- * (concurrent batches share one sync: group commit), the event id index and the rollups changed
- * since the last checkpoint live in memory, and a checkpoint every few seconds merges those rollups
- * into the SQL store's blocks of days in one transaction and drops the log segments it covers.
- * After a crash, memory
- * is rebuilt from the last checkpoint plus the log. See docs/ingest.md.
+ * (concurrent batches share one sync: group commit), the rollups changed since the last checkpoint
+ * live in memory, the event ids of the dedup window on disk ({@link EventIdStore}), and a checkpoint
+ * every few seconds syncs the ids, merges those rollups into the SQL store's blocks of days in one
+ * transaction and drops the log segments it covers. After a crash, memory is rebuilt from the last
+ * checkpoint plus the log, whose ids are written to the id store again. See docs/ingest.md.
  *
  * <p>Threads: callers prepare their batch (hashing, encoding) and wait; one writer thread decides
  * duplicates, appends, syncs and applies; one checkpoint thread writes to SQL. Lock order:
@@ -55,15 +55,14 @@ public final class IngestEngine implements AutoCloseable {
   private static final PreparedBatch END_OF_INPUT =
       PreparedBatch.prepare(List.of(), UnaryOperator.identity(), SignalHashing.legacyUnkeyed());
 
-  /** Rollups and event ids of a checkpoint interval that ended, waiting to be written. */
-  private record FrozenInterval(RollupDelta delta, long[] ids, int idCount, long replayFromSegment) {}
+  /** Rollups of a checkpoint interval that ended, waiting to be written. */
+  private record FrozenInterval(RollupDelta delta, long replayFromSegment) {}
 
   private final IngestSettings settings;
   private final RollupStore store;
   private final ChangeListener listener;
   private final Clock clock;
   private final IngestMeters meters;
-  private final EventIdFiles idFiles;
   private final MetricNames metricNames;
   private final SignalHashing hashing;
   private final List<Consumer<Throwable>> failureListeners = new CopyOnWriteArrayList<>();
@@ -76,10 +75,8 @@ public final class IngestEngine implements AutoCloseable {
 
   // Guarded by walLock.
   private final WriteAheadLog wal;
-  private final EventIdSet ids;
+  private final EventIdStore ids;
   private final IngestLimits limits;
-  private long[] newIds = new long[1024];
-  private int newIdCount;
   private long sequence;
   private final ByteSink groupBuffer = new ByteSink(1 << 20);
 
@@ -95,7 +92,7 @@ public final class IngestEngine implements AutoCloseable {
   private volatile int frozenRollups;
   private volatile long activeBytes;
   private volatile long frozenBytes;
-  private volatile int rememberedIds;
+  private volatile long rememberedIds;
   private volatile Throwable failure;
   @GuardedBy("queueLock")
   private boolean closed;
@@ -110,16 +107,13 @@ public final class IngestEngine implements AutoCloseable {
     this.store = store;
     this.listener = listener;
     this.clock = clock;
-    this.idFiles = new EventIdFiles(settings.walDir());
     this.ids = replay.ids;
     this.metricNames = replay.metricNames;
     this.active = replay.delta;
-    this.newIds = replay.newIds;
-    this.newIdCount = replay.newIdCount;
     this.sequence = replay.sequence;
     this.activeRollups = active.rollupCount();
     this.activeBytes = active.estimatedBytes();
-    this.rememberedIds = ids.size();
+    this.rememberedIds = ids.estimatedIds();
     this.wal = new WriteAheadLog(settings.walDir(), firstNewSegment, settings.fsync(), opener);
     this.meters = new IngestMeters(registry, this::hotRollups, () -> rememberedIds);
     this.limits =
@@ -132,8 +126,9 @@ public final class IngestEngine implements AutoCloseable {
   }
 
   /**
-   * Runs the engine's migrations (owner "signals-ingest"), loads the remembered event ids, replays
-   * the log written after the last checkpoint (telling {@code listener} about it again) and starts.
+   * Runs the engine's migrations (owner "signals-ingest"), opens the event id store (folding in id
+   * files of the former format), replays the log written after the last checkpoint (telling {@code
+   * listener} about it again) and starts.
    */
   public static IngestEngine open(
       IngestSettings settings, Database db, ChangeListener listener, MeterRegistry registry) {
@@ -159,16 +154,22 @@ public final class IngestEngine implements AutoCloseable {
       }
       RollupStore.Checkpoint checkpoint = store.lastCheckpoint();
       long today = Math.floorDiv(clock.millis(), MILLIS_PER_DAY);
-      EventIdSet ids = new EventIdSet(settings.maxRememberedIds());
-      new EventIdFiles(settings.walDir()).load(ids, today, settings.dedupRetentionDays());
-      Replay replay = new Replay(ids, checkpoint.checkpointId() + 1);
-      long lastSegment =
-          WriteAheadLog.replay(
-              settings.walDir(),
-              checkpoint.replayFromSegment(),
-              (segment, data, offset, length) -> WalBatchCodec.decode(data, offset, length, replay));
-      IngestEngine engine =
-          new IngestEngine(settings, store, listener, registry, clock, replay, lastSegment + 1, hashing, opener);
+      EventIdStore ids = EventIdStore.open(settings.walDir().resolve(EventIdStore.DIRECTORY), settings.dedupMemoryBytes());
+      IngestEngine engine;
+      Replay replay = new Replay(ids, checkpoint.checkpointId() + 1, today, settings.dedupRetentionDays());
+      try {
+        foldLegacyIdFiles(settings, ids, today);
+        long lastSegment =
+            WriteAheadLog.replay(
+                settings.walDir(),
+                checkpoint.replayFromSegment(),
+                (segment, data, offset, length) -> WalBatchCodec.decode(data, offset, length, replay));
+        replay.writeIds();
+        engine = new IngestEngine(settings, store, listener, registry, clock, replay, lastSegment + 1, hashing, opener);
+      } catch (IOException | RuntimeException e) {
+        ids.close();
+        throw e;
+      }
       engine.wal.deleteBefore(checkpoint.replayFromSegment());
       if (!replay.changed.isEmpty()) {
         LOG.info("replayed " + replay.sequence + " signals from the write-ahead log");
@@ -184,40 +185,100 @@ public final class IngestEngine implements AutoCloseable {
     }
   }
 
-  /** Whether the log directory holds segments or id files, i.e. hashes of an existing store. */
+  /** Whether the log directory holds segments or ids, i.e. hashes of an existing store. */
   private static boolean holdsFiles(java.nio.file.Path walDir) throws IOException {
-    try (var files = Files.newDirectoryStream(walDir, "{wal-*.log,ids-*.bin}")) {
+    try (var files = Files.newDirectoryStream(walDir, "{wal-*.log,ids-*.bin," + EventIdStore.DIRECTORY + "}")) {
       return files.iterator().hasNext();
     }
   }
 
-  /** Rebuilds the in-memory state from the log at start: event ids and the active delta. */
+  /**
+   * Moves the ids of the former id files (a data directory of an earlier version) into the store,
+   * synced before the files are deleted, so a crash midway reads them again at the next start.
+   */
+  private static void foldLegacyIdFiles(IngestSettings settings, EventIdStore ids, long today) throws IOException {
+    IdBuffer folded = new IdBuffer(ids);
+    new LegacyEventIdFiles(settings.walDir())
+        .foldInto(
+            (high, low, day) -> folded.add(EventIdStore.key(high, low), day),
+            () -> {
+              folded.write();
+              ids.sync();
+              if (folded.total > 0) {
+                LOG.info("folded " + folded.total + " event ids of the former id files into " + EventIdStore.DIRECTORY);
+              }
+            },
+            today,
+            settings.dedupRetentionDays());
+  }
+
+  /** Ids on their way into the store, written a bounded number at a time. */
+  private static final class IdBuffer {
+    private static final int WRITE_EVERY = 65_536;
+    private final EventIdStore ids;
+    private final Map<Long, List<byte[]>> byDay = new HashMap<>();
+    private int buffered;
+    long total;
+
+    IdBuffer(EventIdStore ids) {
+      this.ids = ids;
+    }
+
+    void add(byte[] key, long day) throws IOException {
+      byDay.computeIfAbsent(day, d -> new ArrayList<>()).add(key);
+      total++;
+      if (++buffered >= WRITE_EVERY) {
+        write();
+      }
+    }
+
+    void write() throws IOException {
+      if (buffered > 0) {
+        ids.add(byDay);
+        byDay.clear();
+        buffered = 0;
+      }
+    }
+  }
+
+  /** Rebuilds the in-memory state from the log at start: the active delta, and the ids in the store. */
   private static final class Replay implements WalBatchCodec.SignalVisitor {
-    final EventIdSet ids;
+    final EventIdStore ids;
     final MetricNames metricNames = new MetricNames();
     final RollupDelta delta;
     final Map<String, Set<String>> changed = new HashMap<>();
-    long[] newIds = new long[1024];
-    int newIdCount;
+    private final IdBuffer replayedIds;
+    private final long today;
+    private final int retentionDays;
     long sequence;
 
-    Replay(EventIdSet ids, long checkpointId) {
+    Replay(EventIdStore ids, long checkpointId, long today, int retentionDays) {
       this.ids = ids;
       this.delta = new RollupDelta(checkpointId, metricNames);
+      this.replayedIds = new IdBuffer(ids);
+      this.today = today;
+      this.retentionDays = retentionDays;
     }
 
     @Override
     public void signal(
         long ingestionDay, long idHigh, long idLow, String accountId, String metric, boolean isLabel,
         double number, String label, long occurredAtMillis, long userHash) {
-      long high = EventIdSet.high(idHigh);
-      long low = EventIdSet.low(idLow, ingestionDay);
-      // Logged signals were accepted when written: apply them even if the id files know them.
-      if (ids.add(high, low)) {
-        newIds = appendId(newIds, newIdCount++, high, low);
+      // The store may have lost the ids written after its last sync; these segments hold them all.
+      if (today - ingestionDay <= retentionDays) {
+        try {
+          replayedIds.add(EventIdStore.key(idHigh, idLow), ingestionDay);
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
       }
+      // Logged signals were accepted when written: apply them even if the store knows their ids.
       delta.add(accountId, metric, isLabel, number, label, occurredAtMillis, userHash, sequence++);
       changed.computeIfAbsent(accountId, a -> new HashSet<>()).add(metric);
+    }
+
+    void writeIds() throws IOException {
+      replayedIds.write();
     }
   }
 
@@ -226,9 +287,9 @@ public final class IngestEngine implements AutoCloseable {
    * kill -9. Signals whose event id was seen before (in an earlier batch, or earlier in this one) are
    * dropped and flagged. Thread-safe; concurrent callers share syncs.
    *
-   * @throws ResourceExhaustedException when checkpoints fall behind (more than maxHotRollups rollups
-   *     wait in memory even after waiting up to one checkpoint interval) or the event id index is at
-   *     its share of the memory budget; retry later
+   * @throws ResourceExhaustedException when checkpoints fall behind (more than maxHotRollups rollups,
+   *     or more than their share of the memory budget, wait in memory even after waiting up to one
+   *     checkpoint interval); retry later
    * @throws UnavailableException when the engine stopped (a log write failed, or one of its threads
    *     died): fails at once, the process needs a restart
    * @throws IllegalStateException when the engine is closed
@@ -399,19 +460,14 @@ public final class IngestEngine implements AutoCloseable {
         group.forEach(b -> b.done.completeExceptionally(stopped(f)));
         return;
       }
-      List<PreparedBatch> refused = null;
       List<PreparedBatch> refusedWhole = null;
       List<PreparedBatch> setAside = null;
       IngestLimits.Admission admission = new IngestLimits.Admission();
       try {
         long day = Math.floorDiv(clock.millis(), MILLIS_PER_DAY);
         groupBuffer.clear();
+        GroupIds groupIds = new GroupIds(group, day);
         for (PreparedBatch batch : group) {
-          if (!ids.reserve(batch.size())) {
-            refused = refused == null ? new ArrayList<>() : refused;
-            refused.add(batch);
-            continue;
-          }
           int mark = admission.mark();
           try {
             batch.refusals = limits.check(batch, admission);
@@ -431,12 +487,8 @@ public final class IngestEngine implements AutoCloseable {
             refusedWhole.add(batch);
             continue;
           }
-          markDuplicates(batch, day);
+          groupIds.markDuplicates(batch);
           WalBatchCodec.append(groupBuffer, batch, day);
-        }
-        if (refused != null) {
-          group.removeAll(refused);
-          refuseForIds(refused);
         }
         if (setAside != null) {
           group.removeAll(setAside);
@@ -455,6 +507,8 @@ public final class IngestEngine implements AutoCloseable {
         long started = System.nanoTime();
         wal.sync();
         meters.walSync.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+        // Only now: an id the store knows must belong to a signal the log holds.
+        ids.add(Map.of(day, groupIds.firstSeen));
         if (wal.segmentBytes() >= settings.walSegmentBytes()) {
           wal.roll();
         }
@@ -473,7 +527,6 @@ public final class IngestEngine implements AutoCloseable {
         activeRollups = active.rollupCount();
         activeBytes = active.estimatedBytes();
       }
-      rememberedIds = ids.size();
       if (activeRollups > settings.maxHotRollups() / 2 || activeBytes > settings.maxHotBytes() / 2) {
         requestCheckpoint();
       }
@@ -499,31 +552,47 @@ public final class IngestEngine implements AutoCloseable {
     }
   }
 
-  /** Batches that would take the event id index past its share of the memory budget. */
-  private void refuseForIds(List<PreparedBatch> refused) {
-    meters.idIndexFull.increment(refused.size());
-    for (PreparedBatch b : refused) {
-      b.done.completeExceptionally(
-          new ResourceExhaustedException(
-              "the event id index is full: " + ids.size() + " ids remembered, limit "
-                  + settings.maxRememberedIds() + " from " + IngestSettings.MEMORY_BUDGET
-                  + "; retry later, raise the budget or lower " + IngestSettings.DEDUP_RETENTION_DAYS,
-              settings.checkpointInterval()));
-    }
-  }
+  /**
+   * The dedup decisions of one group: which ids the store holds (one batched lookup for the whole
+   * group), and the ids first seen in the group, which the store gets once the log synced them.
+   */
+  private final class GroupIds {
+    private final Map<PreparedBatch, boolean[]> stored = new HashMap<>();
+    private final EventIdSet seenInGroup = new EventIdSet();
+    final List<byte[]> firstSeen = new ArrayList<>();
+    private final Map<PreparedBatch, List<byte[]>> keys = new HashMap<>();
 
-  private void markDuplicates(PreparedBatch batch, long day) {
-    for (int i = 0; i < batch.size(); i++) {
-      if (batch.refused[i]) {
-        continue; // not stored, so its id stays free for a corrected resend
+    GroupIds(List<PreparedBatch> group, long today) throws IOException {
+      List<byte[]> all = new ArrayList<>();
+      for (PreparedBatch batch : group) {
+        List<byte[]> batchKeys = new ArrayList<>(batch.size());
+        for (int i = 0; i < batch.size(); i++) {
+          batchKeys.add(EventIdStore.key(batch.idHashes[2 * i], batch.idHashes[2 * i + 1]));
+        }
+        keys.put(batch, batchKeys);
+        all.addAll(batchKeys);
       }
-      long high = EventIdSet.high(batch.idHashes[2 * i]);
-      long low = EventIdSet.low(batch.idHashes[2 * i + 1], day);
-      if (ids.add(high, low)) {
-        newIds = appendId(newIds, newIdCount++, high, low);
-      } else {
-        batch.duplicate[i] = true;
-        batch.duplicates++;
+      boolean[] seen = ids.seen(all, today, settings.dedupRetentionDays());
+      int at = 0;
+      for (PreparedBatch batch : group) {
+        stored.put(batch, Arrays.copyOfRange(seen, at, at + batch.size()));
+        at += batch.size();
+      }
+    }
+
+    void markDuplicates(PreparedBatch batch) {
+      boolean[] inStore = stored.get(batch);
+      List<byte[]> batchKeys = keys.get(batch);
+      for (int i = 0; i < batch.size(); i++) {
+        if (batch.refused[i]) {
+          continue; // not stored, so its id stays free for a corrected resend
+        }
+        if (!inStore[i] && seenInGroup.add(batch.idHashes[2 * i], batch.idHashes[2 * i + 1])) {
+          firstSeen.add(batchKeys.get(i));
+        } else {
+          batch.duplicate[i] = true;
+          batch.duplicates++;
+        }
       }
     }
   }
@@ -547,13 +616,6 @@ public final class IngestEngine implements AutoCloseable {
       active.add(metrics, batch.strings[batch.metricRefs[i]], s.isLabel(), s.number(), s.label(),
           s.occurredAtMillis(), batch.userHashes[i], sequence++);
     }
-  }
-
-  private static long[] appendId(long[] list, int index, long high, long low) {
-    long[] target = 2 * index + 2 > list.length ? Arrays.copyOf(list, list.length * 2) : list;
-    target[2 * index] = high;
-    target[2 * index + 1] = low;
-    return target;
   }
 
   /**
@@ -690,8 +752,8 @@ public final class IngestEngine implements AutoCloseable {
   }
 
   /**
-   * Writes the rollups changed since the last checkpoint and the newly seen event ids, then lets
-   * the listener flush and deletes the log segments now covered. Runs every checkpoint interval on
+   * Syncs the newly seen event ids, writes the rollups changed since the last checkpoint, lets the
+   * listener flush and deletes the log segments now covered; drops the id days past the window. Runs every checkpoint interval on
    * its own thread; callable directly (tests, shutdown).
    */
   public void checkpoint() {
@@ -705,13 +767,12 @@ public final class IngestEngine implements AutoCloseable {
         }
         long today = Math.floorDiv(clock.millis(), MILLIS_PER_DAY);
         if (!intervals.isEmpty()) {
-          writeIntervals(intervals, today);
+          writeIntervals(intervals);
         }
         synchronized (walLock) {
           ids.expire(today, settings.dedupRetentionDays());
-          rememberedIds = ids.size();
+          rememberedIds = ids.estimatedIds();
         }
-        idFiles.deleteExpired(today, settings.dedupRetentionDays());
       } catch (IOException e) {
         meters.checkpointFailures.increment();
         throw new UncheckedIOException("checkpoint failed: " + e.getMessage(), e);
@@ -725,15 +786,13 @@ public final class IngestEngine implements AutoCloseable {
   }
 
   /**
-   * Ids first, then the listener's flush (it heard of every signal of these intervals before they
-   * were cut), then rollups and the new replay start in one transaction, then the log goes. Once
-   * the replay start moves the intervals are never replayed, so the change notifications must be
-   * persisted before it does.
+   * Ids first (the store got every id of these intervals before they were cut), then the
+   * listener's flush (it heard of every signal of them too), then rollups and the new replay start
+   * in one transaction, then the log goes. Once the replay start moves the intervals are never
+   * replayed, so their ids and change notifications must be persisted before it does.
    */
-  private void writeIntervals(List<FrozenInterval> intervals, long today) throws IOException {
-    for (FrozenInterval f : intervals) {
-      idFiles.append(f.ids(), f.idCount(), today);
-    }
+  private void writeIntervals(List<FrozenInterval> intervals) throws IOException {
+    ids.sync();
     listener.flush();
     FrozenInterval last = intervals.get(intervals.size() - 1);
     RollupStore.Written written =
@@ -776,7 +835,7 @@ public final class IngestEngine implements AutoCloseable {
         return; // the log is unusable; what was applied is still written below
       }
       synchronized (deltaLock) {
-        if (active.isEmpty() && newIdCount == 0) {
+        if (active.isEmpty()) {
           return;
         }
       }
@@ -787,15 +846,13 @@ public final class IngestEngine implements AutoCloseable {
         throw e;
       }
       synchronized (deltaLock) {
-        frozen.add(new FrozenInterval(active, newIds, newIdCount, wal.segment()));
+        frozen.add(new FrozenInterval(active, wal.segment()));
         frozenRollups += active.rollupCount();
         frozenBytes += active.estimatedBytes();
         active = new RollupDelta(active.checkpointId + 1, metricNames);
         activeRollups = 0;
         activeBytes = 0;
       }
-      newIds = new long[1024];
-      newIdCount = 0;
     }
   }
 
@@ -860,6 +917,8 @@ public final class IngestEngine implements AutoCloseable {
         }
       } catch (IOException e) {
         LOG.warn("closing the write-ahead log failed", e);
+      } finally {
+        ids.close();
       }
       meters.remove();
       if (interrupted) {

@@ -17,7 +17,6 @@ final class IngestMeters {
   final Timer checkpoint;
   final Counter checkpointFailures;
   final Counter refusedRollups;
-  final Counter idIndexFull;
   final Counter refusedByLimit;
   private final MeterRegistry registry;
   private final List<Meter> meters = new ArrayList<>();
@@ -50,10 +49,6 @@ final class IngestMeters {
         keep(Counter.builder("healthscore.signals.checkpoint.refused.rollups")
             .description("Blocks of rollups (an account and metric over 32 days) a checkpoint left out because the database refused them")
             .register(registry));
-    idIndexFull =
-        keep(Counter.builder("healthscore.signals.dedup.full.batches")
-            .description("Batches refused because the event id index reached its memory budget")
-            .register(registry));
     refusedByLimit =
         keep(Counter.builder("healthscore.signals.refused.by.limit")
             .description("Signals refused for passing metrics per account or users per metric and day")
@@ -62,7 +57,7 @@ final class IngestMeters {
         .description("Rollups changed in memory and not yet checkpointed")
         .register(registry));
     keep(Gauge.builder("healthscore.signals.dedup.ids", rememberedIds)
-        .description("Event ids remembered for deduplication")
+        .description("Event ids remembered for deduplication (the id store's estimate, updated at each checkpoint)")
         .register(registry));
   }
 

@@ -13,13 +13,15 @@ import java.time.Duration;
  * @param dedupRetentionDays how long an event id is remembered after the day it was ingested
  * @param fsync false only for benchmarks of a non-durable baseline; never off in the service
  * @param maxHotRollups rollups allowed in memory before ingest pushes back (see {@link IngestEngine#ingest})
- * @param memoryBudgetBytes heap the engine may use for what it keeps in memory: half of it bounds the
- *     event id index and 40% the rollups and user sets waiting for a checkpoint; past either, ingest
- *     answers RESOURCE_EXHAUSTED instead of running out of memory
+ * @param memoryBudgetBytes heap the engine may use for what it keeps in memory: 40% of it bounds the
+ *     rollups and user sets waiting for a checkpoint, past which ingest answers RESOURCE_EXHAUSTED
+ *     instead of running out of memory
  * @param maxMetricsPerAccount distinct metrics one account may have; a signal of a further metric is
  *     refused (see {@link IngestLimits})
  * @param maxUsersPerMetricDay distinct users one rollup (account, metric, day) may have; a signal of
  *     a further user is refused
+ * @param dedupMemoryBytes native memory (outside the heap) of the event id store: its block cache,
+ *     which holds the bloom filters and indexes, and its memtables; bounded whatever the number of ids
  */
 public record IngestSettings(
     Path walDir,
@@ -30,7 +32,8 @@ public record IngestSettings(
     int maxHotRollups,
     long memoryBudgetBytes,
     int maxMetricsPerAccount,
-    int maxUsersPerMetricDay) {
+    int maxUsersPerMetricDay,
+    long dedupMemoryBytes) {
 
   public static final String CHECKPOINT_INTERVAL = "HEALTHSCORE_CHECKPOINT_INTERVAL";
   public static final String WAL_SEGMENT_BYTES = "HEALTHSCORE_WAL_SEGMENT_BYTES";
@@ -39,6 +42,8 @@ public record IngestSettings(
   public static final String MEMORY_BUDGET = "HEALTHSCORE_INGEST_MEMORY_BUDGET";
   public static final String MAX_METRICS_PER_ACCOUNT = "HEALTHSCORE_MAX_METRICS_PER_ACCOUNT";
   public static final String MAX_USERS_PER_METRIC_DAY = "HEALTHSCORE_MAX_USERS_PER_METRIC_DAY";
+  public static final String DEDUP_MEMORY = "HEALTHSCORE_DEDUP_MEMORY";
+  public static final long DEFAULT_DEDUP_MEMORY = 128L << 20;
   public static final int DEFAULT_MAX_METRICS_PER_ACCOUNT = 1_000;
   public static final int DEFAULT_MAX_USERS_PER_METRIC_DAY = 100_000;
 
@@ -68,6 +73,17 @@ public record IngestSettings(
       throw new IllegalArgumentException("limits must be positive: " + maxMetricsPerAccount
           + " metrics per account, " + maxUsersPerMetricDay + " users per metric and day");
     }
+    if (dedupMemoryBytes < 8 << 20) {
+      throw new IllegalArgumentException(DEDUP_MEMORY + " must be at least 8 MiB: " + dedupMemoryBytes);
+    }
+  }
+
+  /** The settings with the default memory of the event id store. */
+  public IngestSettings(
+      Path walDir, Duration checkpointInterval, long walSegmentBytes, int dedupRetentionDays, boolean fsync,
+      int maxHotRollups, long memoryBudgetBytes, int maxMetricsPerAccount, int maxUsersPerMetricDay) {
+    this(walDir, checkpointInterval, walSegmentBytes, dedupRetentionDays, fsync, maxHotRollups,
+        memoryBudgetBytes, maxMetricsPerAccount, maxUsersPerMetricDay, DEFAULT_DEDUP_MEMORY);
   }
 
   /** The settings with the default limits. */
@@ -101,16 +117,9 @@ public record IngestSettings(
   }
 
   /**
-   * Event ids the index may hold: half the budget at up to 32 bytes per id (a table between half
-   * and three quarters full) plus the transient copy while it grows.
-   */
-  public long maxRememberedIds() {
-    return memoryBudgetBytes / 2 / 40;
-  }
-
-  /**
    * Estimated heap of rollups and user sets waiting for a checkpoint before ingest pushes back:
-   * 40% of the budget (the rest is the transient copy of a checkpoint and reads).
+   * 40% of the budget (the rest is the transient copy of a checkpoint, reads and a group's dedup
+   * lookups).
    */
   public long maxHotBytes() {
     return memoryBudgetBytes / 10 * 4;
@@ -152,14 +161,15 @@ public record IngestSettings(
         DEFAULT_MAX_HOT_ROLLUPS,
         defaultMemoryBudget(),
         DEFAULT_MAX_METRICS_PER_ACCOUNT,
-        DEFAULT_MAX_USERS_PER_METRIC_DAY);
+        DEFAULT_MAX_USERS_PER_METRIC_DAY,
+        DEFAULT_DEDUP_MEMORY);
   }
 
   /**
    * Reads HEALTHSCORE_CHECKPOINT_INTERVAL, HEALTHSCORE_WAL_SEGMENT_BYTES,
    * HEALTHSCORE_DEDUP_RETENTION_DAYS, HEALTHSCORE_MAX_HOT_ROLLUPS, HEALTHSCORE_INGEST_MEMORY_BUDGET,
-   * HEALTHSCORE_MAX_METRICS_PER_ACCOUNT and HEALTHSCORE_MAX_USERS_PER_METRIC_DAY; the log goes to
-   * dataDir/wal. Always syncs.
+   * HEALTHSCORE_MAX_METRICS_PER_ACCOUNT, HEALTHSCORE_MAX_USERS_PER_METRIC_DAY and
+   * HEALTHSCORE_DEDUP_MEMORY; the log and the event id store go to dataDir/wal. Always syncs.
    */
   public static IngestSettings fromConfig(ServiceConfig config) {
     return new IngestSettings(
@@ -171,6 +181,7 @@ public record IngestSettings(
         config.getInt(MAX_HOT_ROLLUPS, DEFAULT_MAX_HOT_ROLLUPS),
         parseBytes(MEMORY_BUDGET, config.get(MEMORY_BUDGET, Long.toString(defaultMemoryBudget()))),
         config.getInt(MAX_METRICS_PER_ACCOUNT, DEFAULT_MAX_METRICS_PER_ACCOUNT),
-        config.getInt(MAX_USERS_PER_METRIC_DAY, DEFAULT_MAX_USERS_PER_METRIC_DAY));
+        config.getInt(MAX_USERS_PER_METRIC_DAY, DEFAULT_MAX_USERS_PER_METRIC_DAY),
+        parseBytes(DEDUP_MEMORY, config.get(DEDUP_MEMORY, Long.toString(DEFAULT_DEDUP_MEMORY))));
   }
 }

@@ -87,11 +87,7 @@ abstract class IngestEngineContract {
   /** What kill -9 leaves: the log directory as it is on disk now, for an engine that never closed. */
   Path crashCopy(Path walDir) throws IOException {
     Path copy = Files.createTempDirectory(dir, "crashed");
-    try (Stream<Path> files = Files.list(walDir)) {
-      for (Path f : files.toList()) {
-        Files.copy(f, copy.resolve(f.getFileName()));
-      }
-    }
+    EventIdStoreTest.copyTree(walDir, copy);
     return copy;
   }
 
@@ -334,8 +330,12 @@ abstract class IngestEngineContract {
     long t = DAY_20000;
     engine.ingest(List.of(number("k1", "acme", "", "m", 1, t)));
     long afterFirst = Files.size(lastSegment(wal));
+    Path storeBeforeK2 = dir.resolve("store-before-k2");
+    EventIdStoreTest.copyTree(wal.resolve(EventIdStore.DIRECTORY), storeBeforeK2);
     engine.ingest(List.of(number("k2", "acme", "", "m", 2, t)));
     Path crashed = crashCopy(wal);
+    // A record whose write tore was never synced, so its ids never reached the id store.
+    replaceStore(crashed, storeBeforeK2);
     Path segment = lastSegment(crashed);
     try (FileChannel channel = FileChannel.open(segment, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
       long last = channel.size() - 1;
@@ -349,6 +349,17 @@ abstract class IngestEngineContract {
     assertEquals(1, only(recovered.rollups("acme", 20_000, 20_001)).count());
     // The damaged signal was never kept, so its id is free again.
     assertEquals(0, recovered.ingest(List.of(number("k2", "acme", "", "m", 2, t))).duplicates());
+  }
+
+  /** Puts the id store copied to {@code snapshot} in place of the one in {@code walDir}. */
+  private static void replaceStore(Path walDir, Path snapshot) throws IOException {
+    Path store = walDir.resolve(EventIdStore.DIRECTORY);
+    try (Stream<Path> files = Files.walk(store)) {
+      for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(f);
+      }
+    }
+    EventIdStoreTest.copyTree(snapshot, store);
   }
 
   private static Path lastSegment(Path walDir) throws IOException {
@@ -546,23 +557,78 @@ abstract class IngestEngineContract {
   }
 
   @Test
-  void refusesBatchesPastTheIdIndexBudgetAndKeepsWorking() {
+  void remembersFarMoreIdsThanTheMemoryBudgetWouldHold() {
     IngestSettings settings =
         new IngestSettings(dir.resolve("wal"), Duration.ofHours(1), 1 << 20, 400, true, 1_000_000, 1 << 20);
     IngestEngine engine = open(settings, Clock.systemUTC(), WriteAheadLog.SegmentOpener.FILES);
-    long limit = settings.maxRememberedIds();
-    List<SignalRecord> fill = new ArrayList<>();
-    for (int i = 0; i < limit; i++) {
-      fill.add(number("f" + i, "acme", "", "m", 1, DAY_20000));
+    // The former in-memory index held budget / 80 ids: 13,107 for this 1 MiB budget.
+    int ids = 60_000;
+    List<SignalRecord> all = new ArrayList<>();
+    for (int i = 0; i < ids; i++) {
+      all.add(number("f" + i, "acme", "", "m", 1, DAY_20000));
     }
-    assertEquals(limit, engine.ingest(fill).accepted());
-    ResourceExhaustedException full =
-        assertThrows(
-            ResourceExhaustedException.class,
-            () -> engine.ingest(List.of(number("one-more", "acme", "", "m", 1, DAY_20000))));
-    assertTrue(full.getMessage().contains(IngestSettings.MEMORY_BUDGET), full.getMessage());
+    for (int from = 0; from < ids; from += 5_000) {
+      assertEquals(5_000, engine.ingest(all.subList(from, from + 5_000)).accepted());
+      if (from % 20_000 == 0) {
+        engine.checkpoint();
+      }
+    }
+    assertEquals(ids, engine.ingest(all).duplicates(), "every id is remembered");
     assertTrue(engine.healthy());
-    assertEquals(limit, only(engine.rollups("acme", 20_000, 20_001)).count());
+    assertEquals(ids, only(engine.rollups("acme", 20_000, 20_001)).count());
+  }
+
+  @Test
+  void foldsTheIdFilesOfAnEarlierVersionIntoTheStore() throws IOException {
+    Path wal = dir.resolve("wal");
+    MutableClock clock = new MutableClock(Instant.parse("2025-01-01T12:00:00Z"));
+    long today = Math.floorDiv(clock.millis(), DAY);
+    IngestEngine first = open(wal, clock, 1_000, Duration.ofHours(1));
+    first.ingest(List.of(number("made-the-key", "acme", "", "m", 1, DAY_20000)));
+    first.close();
+    opened.remove(first);
+    // The id files an earlier version left in the log directory, hashed with this store's key.
+    SignalHashing hashing = new RollupStore(db).hashing(true);
+    long[] yesterday = LegacyEventIdFilesTest.entries(hashing, "legacy-", 3, today - 1);
+    LegacyEventIdFilesTest.appendChunk(wal, today - 1, yesterday);
+
+    IngestEngine upgraded = open(wal, clock, 1_000, Duration.ofHours(1));
+    try (Stream<Path> left = Files.list(wal)) {
+      assertEquals(List.of(), left.filter(f -> f.getFileName().toString().startsWith("ids-")).toList());
+    }
+    IngestResult again =
+        upgraded.ingest(
+            List.of(
+                number("legacy-0", "acme", "", "m", 1, DAY_20000),
+                number("legacy-2", "acme", "", "m", 1, DAY_20000),
+                number("legacy-3", "acme", "", "m", 1, DAY_20000)));
+    assertArrayEquals(new boolean[] {true, true, false}, again.duplicate());
+    upgraded.close();
+    opened.remove(upgraded);
+    IngestEngine restarted = open(wal, clock, 1_000, Duration.ofHours(1));
+    assertEquals(1, restarted.ingest(List.of(number("legacy-1", "acme", "", "m", 1, DAY_20000))).duplicates(),
+        "the folded ids outlive the files");
+  }
+
+  @Test
+  void idsTheStoreLostAfterItsLastSyncComeBackFromTheLog() throws IOException {
+    Path wal = dir.resolve("wal");
+    IngestEngine engine = open(wal);
+    long t = DAY_20000;
+    engine.ingest(List.of(number("synced", "acme", "", "m", 1, t)));
+    engine.checkpoint();
+    Path storeAtCheckpoint = dir.resolve("store-at-checkpoint");
+    EventIdStoreTest.copyTree(wal.resolve(EventIdStore.DIRECTORY), storeAtCheckpoint);
+    engine.ingest(List.of(number("logged-only", "acme", "", "m", 1, t)));
+    Path crashed = crashCopy(wal);
+    // As a torn tail of the store's own log leaves it: nothing after the last checkpoint's sync.
+    replaceStore(crashed, storeAtCheckpoint);
+
+    IngestEngine recovered = open(crashed);
+    IngestResult again =
+        recovered.ingest(List.of(number("synced", "acme", "", "m", 1, t), number("logged-only", "acme", "", "m", 1, t)));
+    assertArrayEquals(new boolean[] {true, true}, again.duplicate());
+    assertEquals(2, only(recovered.rollups("acme", 20_000, 20_001)).count());
   }
 
   @Test

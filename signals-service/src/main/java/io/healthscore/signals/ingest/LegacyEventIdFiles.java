@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.zip.CRC32C;
@@ -17,84 +16,39 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Remembered event ids on disk, one append-only file per ingestion day ({@code ids-<epochDay>.bin}),
- * so that expiring a day is deleting its file.
+ * The event id files of the former format, one per arrival day ({@code ids-<epochDay>.bin}) in the
+ * log directory, read once at the first start of this version and folded into the {@link
+ * EventIdStore}.
  *
  * <p>A file is a sequence of chunks: {@code int count, int crc32c, count x (long high, long low)}.
- * A torn chunk (crash or failed write while appending) fails its length or checksum; the ids it held
- * are still in the write-ahead log, which is only deleted after the append synced. A failed append
- * cuts the file back to where it started; should damage still sit between intact chunks (a retried
- * append after a failure that could not be undone), loading skips it and keeps every intact chunk
- * after it, and only a damaged tail is cut off.
+ * A torn chunk fails its length or checksum: reading skips damaged bytes (logged) and keeps every
+ * intact chunk after them, so a torn write never loses the ids written after it.
  */
-final class EventIdFiles {
-  private static final Logger LOG = LoggerFactory.getLogger(EventIdFiles.class);
+final class LegacyEventIdFiles {
+  private static final Logger LOG = LoggerFactory.getLogger(LegacyEventIdFiles.class);
   private static final Pattern NAME = Pattern.compile("ids-(\\d+)\\.bin");
   private static final int CHUNK_IDS = 65_536;
   private static final int CHUNK_HEADER = 8;
 
   private final Path dir;
 
-  EventIdFiles(Path dir) {
+  LegacyEventIdFiles(Path dir) {
     this.dir = dir;
   }
 
-  /**
-   * Appends entries (pairs of high and low words, see {@link EventIdSet}) to the files of their
-   * days and syncs them. {@code today} resolves the days, which entries keep modulo 65536.
-   */
-  void append(long[] entries, int count, long today) throws IOException {
-    TreeMap<Integer, List<Integer>> byDay = new TreeMap<>();
-    for (int i = 0; i < count; i++) {
-      byDay.computeIfAbsent(EventIdSet.day(entries[2 * i + 1]), d -> new ArrayList<>()).add(i);
-    }
-    for (var day : byDay.entrySet()) {
-      Path file = dir.resolve("ids-" + fullDay(today, day.getKey()) + ".bin");
-      try (FileChannel channel =
-          FileChannel.open(
-              file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
-        long start = channel.size();
-        try {
-          appendChunks(channel, entries, day.getValue());
-        } catch (IOException | RuntimeException e) {
-          try {
-            channel.truncate(start);
-          } catch (IOException undo) {
-            e.addSuppressed(undo);
-          }
-          throw e;
-        }
-      }
-    }
-    WriteAheadLog.syncDirectory(dir);
-  }
-
-  private static void appendChunks(FileChannel channel, long[] entries, List<Integer> indexes)
-      throws IOException {
-    for (int from = 0; from < indexes.size(); from += CHUNK_IDS) {
-      int n = Math.min(CHUNK_IDS, indexes.size() - from);
-      ByteBuffer chunk = ByteBuffer.allocate(CHUNK_HEADER + n * 16);
-      chunk.position(CHUNK_HEADER);
-      for (int k = from; k < from + n; k++) {
-        int i = indexes.get(k);
-        chunk.putLong(entries[2 * i]).putLong(entries[2 * i + 1]);
-      }
-      CRC32C crc = new CRC32C();
-      crc.update(chunk.array(), CHUNK_HEADER, n * 16);
-      chunk.putInt(0, n).putInt(4, (int) crc.getValue());
-      chunk.flip();
-      while (chunk.hasRemaining()) {
-        channel.write(chunk);
-      }
-    }
-    channel.force(false);
+  /** An id read from a file: its two words as the file holds them, and the file's arrival day. */
+  interface IdVisitor {
+    void id(long high, long low, long epochDay) throws IOException;
   }
 
   /**
-   * Loads the ids of the last {@code retentionDays} days into {@code set}, deleting older files
-   * and cutting torn chunks off.
+   * Hands the ids of the last {@code retentionDays} days to {@code visitor} (skipping torn chunks,
+   * as below) and then calls {@code whenRead}, after which the files are deleted; older files are
+   * deleted unread. A crash before the deletion reads them again at the next start.
    */
-  void load(EventIdSet set, long today, int retentionDays) throws IOException {
+  void foldInto(IdVisitor visitor, IoAction whenRead, long today, int retentionDays) throws IOException {
+    List<Path> read = new ArrayList<>();
+    List<Path> expired = new ArrayList<>();
     try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "ids-*.bin")) {
       for (Path file : files) {
         Matcher m = NAME.matcher(file.getFileName().toString());
@@ -103,28 +57,30 @@ final class EventIdFiles {
         }
         long day = Long.parseLong(m.group(1));
         if (today - day > retentionDays) {
-          Files.delete(file);
+          expired.add(file);
         } else {
-          loadFile(file, set);
+          loadFile(file, day, visitor);
+          read.add(file);
         }
       }
     }
-  }
-
-  /** Deletes the files of days more than {@code retentionDays} before today. */
-  void deleteExpired(long today, int retentionDays) throws IOException {
-    try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "ids-*.bin")) {
-      for (Path file : files) {
-        Matcher m = NAME.matcher(file.getFileName().toString());
-        if (m.matches() && today - Long.parseLong(m.group(1)) > retentionDays) {
-          Files.delete(file);
-        }
-      }
+    whenRead.run();
+    for (Path file : read) {
+      Files.delete(file);
     }
+    for (Path file : expired) {
+      Files.delete(file);
+    }
+    WriteAheadLog.syncDirectory(dir);
   }
 
-  private static void loadFile(Path file, EventIdSet set) throws IOException {
-    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+  /** A step that may fail with an IOException. */
+  interface IoAction {
+    void run() throws IOException;
+  }
+
+  private static void loadFile(Path file, long day, IdVisitor visitor) throws IOException {
+    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
       long size = channel.size();
       long position = 0;
       long intactEnd = 0;
@@ -133,7 +89,7 @@ final class EventIdFiles {
         if (body != null) {
           int count = body.capacity() / 16;
           for (int i = 0; i < count; i++) {
-            set.add(body.getLong(i * 16), body.getLong(i * 16 + 8));
+            visitor.id(body.getLong(i * 16), body.getLong(i * 16 + 8), day);
           }
           position += CHUNK_HEADER + count * 16L;
           intactEnd = position;
@@ -150,10 +106,8 @@ final class EventIdFiles {
         position = next;
       }
       if (intactEnd < size) {
-        LOG.warn("event id file " + file + ": cutting a torn tail of " + (size - intactEnd)
+        LOG.warn("event id file " + file + ": ignoring a torn tail of " + (size - intactEnd)
             + " bytes at byte " + intactEnd);
-        channel.truncate(intactEnd);
-        channel.force(false);
       }
     }
   }
@@ -210,10 +164,5 @@ final class EventIdFiles {
       total += n;
     }
     return total;
-  }
-
-  /** The full epoch day whose low 16 bits are {@code storedDay}, at most 65535 days before today. */
-  private static long fullDay(long today, int storedDay) {
-    return today - EventIdSet.age(today, storedDay);
   }
 }
