@@ -13,6 +13,7 @@ import io.healthscore.runtime.testing.Await;
 import io.healthscore.runtime.testing.LogCapture;
 import io.healthscore.scoring.ScoringServer;
 import io.healthscore.signals.SignalsServer;
+import io.healthscore.signals.ingest.IngestSettings;
 import io.healthscore.v1.Account;
 import io.healthscore.v1.Alert;
 import io.healthscore.v1.AlertingServiceGrpc;
@@ -67,7 +68,9 @@ class UpgradeFromHandWrittenMigratorTest {
     unzip(FIXTURE, dir);
     List<String> tookOver;
     try (LogCapture log = LogCapture.of("io.healthscore.runtime.db.SchemaMigrations", Level.INFO);
-        SignalsServer signals = SignalsServer.builder(config("signals-service", Map.of())).build().start();
+        SignalsServer signals = SignalsServer.builder(config("signals-service",
+            // A window that still holds the fixture's event ids (written 2026-12-02) whenever this runs.
+            Map.of(IngestSettings.DEDUP_RETENTION_DAYS, "36500"))).build().start();
         ScoringServer scoring = ScoringServer.builder(config("scoring-service",
             Map.of(ServiceConfig.SIGNALS_ADDR, "localhost:" + signals.server().grpcPort()))).build().start();
         AlertingServer alerting = AlertingServer.builder(config("alerting-service",
@@ -98,6 +101,13 @@ class UpgradeFromHandWrittenMigratorTest {
             alerts.stream().map(a -> a.getAccountId() + " " + a.getRuleId()).toList());
         assertEquals(1, alertingApi.listTasks(ListTasksRequest.newBuilder().setAccountId("acme").build())
             .getTasksCount(), "the alert's task");
+
+        // The event ids of the earlier build's id files, folded into the id store at start.
+        IngestSignalsResponse resent = signalsApi.ingestSignals(IngestSignalsRequest.newBuilder().addSignals(
+            Signal.newBuilder().setEventId("e1").setAccountId("acme").setUserId("u0").setMetric("logins")
+                .setNumber(1).setOccurredAt(Timestamp.newBuilder().setSeconds(
+                    Instant.parse("2026-12-02T12:00:00Z").getEpochSecond()))).build());
+        assertEquals(1, resent.getDuplicates(), resent.toString());
 
         // New writes.
         signalsApi.upsertAccounts(UpsertAccountsRequest.newBuilder().addAccounts(Account.newBuilder()

@@ -14,6 +14,7 @@ import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.ColumnFamilyOptions;
 import org.rocksdb.CompressionType;
 import org.rocksdb.DBOptions;
+import org.rocksdb.IndexType;
 import org.rocksdb.InfoLogLevel;
 import org.rocksdb.LRUCache;
 import org.rocksdb.Options;
@@ -51,6 +52,7 @@ final class EventIdStore implements AutoCloseable {
   static final long LOW_BITS = (1L << 48) - 1;
   private static final byte[] EMPTY = new byte[0];
   private static final int BLOOM_BITS_PER_KEY = 10;
+  private static final int CACHE_SHARD_BITS = 2;
 
   static {
     RocksDB.loadLibrary();
@@ -93,7 +95,8 @@ final class EventIdStore implements AutoCloseable {
    */
   static EventIdStore open(Path dir, long memoryBytes) throws IOException {
     Files.createDirectories(dir);
-    LRUCache cache = new LRUCache(memoryBytes);
+    // Half the cache kept for filters and indexes, which every lookup of a new id reads.
+    LRUCache cache = new LRUCache(memoryBytes, CACHE_SHARD_BITS, false, 0.5);
     WriteBufferManager writeBuffers = new WriteBufferManager(memoryBytes / 2, cache);
     DBOptions dbOptions =
         new DBOptions()
@@ -108,8 +111,15 @@ final class EventIdStore implements AutoCloseable {
     BlockBasedTableConfig table =
         new BlockBasedTableConfig()
             .setFilterPolicy(new BloomFilter(BLOOM_BITS_PER_KEY, false))
+            // Filters and indexes in small partitions: a full filter of a large file would not
+            // fit one shard of the cache and be read again for every lookup.
+            .setPartitionFilters(true)
+            .setIndexType(IndexType.kTwoLevelIndexSearch)
+            .setMetadataBlockSize(4096)
             .setBlockCache(cache)
             .setCacheIndexAndFilterBlocks(true)
+            .setCacheIndexAndFilterBlocksWithHighPriority(true)
+            .setPinTopLevelIndexAndFilter(true)
             .setPinL0FilterAndIndexBlocksInCache(true);
     ColumnFamilyOptions dayOptions =
         new ColumnFamilyOptions()

@@ -28,8 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
  * per rollup (every signal its own daily rollup), beside the same number of signals concentrated on
  * a few rollups (baseline) in the same run. Reports signals/s (until the last rollup is checkpointed
  * to the SQL store) and their ratio, RESOURCE_EXHAUSTED
- * answers (retried after their delay), bytes on disk per rollup after the final checkpoint and
- * resident memory. {@code mvn -Pbenchmark test -pl signals-service -am -Dtest=BackfillBenchmark
+ * answers (retried after their delay), bytes on disk per rollup after the final checkpoint, bytes
+ * of the event id store per id and resident memory. {@code mvn -Pbenchmark test -pl signals-service -am -Dtest=BackfillBenchmark
  * -Dsurefire.failIfNoSpecifiedTests=false -Dbackfill.accounts=200 -Dbackfill.metrics=40}; with {@code
  * -Dbackfill.postgresUrl=jdbc:postgresql://...} on PostgreSQL (a fresh schema per run, disk as the
  * tables' total relation size).
@@ -57,10 +57,10 @@ class BackfillBenchmark {
             + "  few rollups (10):        %,.0f signals/s, %d RESOURCE_EXHAUSTED%n"
             + "  one rollup per signal:   %,.0f signals/s, %d RESOURCE_EXHAUSTED, ratio %.2f%n"
             + "  SQL store on disk (" + (System.getProperty("backfill.postgresUrl") == null ? "H2 file" : "PostgreSQL tables")
-            + "): %,d bytes, %.0f bytes per rollup; event id files %.0f bytes per signal;"
+            + "): %,d bytes, %.0f bytes per rollup; event id store %,d bytes, %.1f bytes per id;"
             + " resident memory after: %,d MiB (heap used %,d MiB)%n",
         accounts, metrics, DAYS, signals, BATCH, THREADS, few.rate, few.exhausted, wide.rate, wide.exhausted,
-        wide.rate / few.rate, wide.diskBytes, wide.diskBytes / (double) signals, wide.idBytes / (double) signals,
+        wide.rate / few.rate, wide.diskBytes, wide.diskBytes / (double) signals, wide.idBytes, wide.idBytes / (double) signals,
         wide.residentMib, wide.heapMib);
   }
 
@@ -132,14 +132,15 @@ class BackfillBenchmark {
     }
     Runtime rt = Runtime.getRuntime();
     long diskBytes = postgres == null ? sizeOf(dataDir, ".mv.db") : postgresBytes;
-    return new Run(rate, exhausted.get(), diskBytes, sizeOf(dataDir, ".bin"), residentMib(),
+    return new Run(rate, exhausted.get(), diskBytes, sizeOf(dataDir.resolve("wal").resolve(EventIdStore.DIRECTORY), ""), residentMib(),
         (rt.totalMemory() - rt.freeMemory()) >> 20);
   }
 
   /** Bytes of the files under {@code dir} whose name ends with {@code suffix}. */
   private static long sizeOf(Path dir, String suffix) throws IOException {
     try (Stream<Path> files = Files.walk(dir)) {
-      return files.filter(f -> f.getFileName().toString().endsWith(suffix)).mapToLong(f -> f.toFile().length()).sum();
+      return files.filter(f -> Files.isRegularFile(f) && f.getFileName().toString().endsWith(suffix))
+          .mapToLong(f -> f.toFile().length()).sum();
     }
   }
 

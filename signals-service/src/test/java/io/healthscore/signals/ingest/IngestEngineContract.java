@@ -330,8 +330,7 @@ abstract class IngestEngineContract {
     long t = DAY_20000;
     engine.ingest(List.of(number("k1", "acme", "", "m", 1, t)));
     long afterFirst = Files.size(lastSegment(wal));
-    Path storeBeforeK2 = dir.resolve("store-before-k2");
-    EventIdStoreTest.copyTree(wal.resolve(EventIdStore.DIRECTORY), storeBeforeK2);
+    Path storeBeforeK2 = snapshotStore(wal);
     engine.ingest(List.of(number("k2", "acme", "", "m", 2, t)));
     Path crashed = crashCopy(wal);
     // A record whose write tore was never synced, so its ids never reached the id store.
@@ -349,6 +348,22 @@ abstract class IngestEngineContract {
     assertEquals(1, only(recovered.rollups("acme", 20_000, 20_001)).count());
     // The damaged signal was never kept, so its id is free again.
     assertEquals(0, recovered.ingest(List.of(number("k2", "acme", "", "m", 2, t))).duplicates());
+  }
+
+  /** Which of the event ids, ingested again as signals of acme's metric m, are duplicates. */
+  private static boolean[] duplicateFlags(IngestEngine engine, String... eventIds) {
+    List<SignalRecord> signals = new ArrayList<>();
+    for (String id : eventIds) {
+      signals.add(number(id, "acme", "", "m", 1, DAY_20000));
+    }
+    return engine.ingest(signals).duplicate();
+  }
+
+  /** A copy of the id store in {@code walDir} as it is on disk now. */
+  private Path snapshotStore(Path walDir) throws IOException {
+    Path snapshot = Files.createTempDirectory(dir, "store");
+    EventIdStoreTest.copyTree(walDir.resolve(EventIdStore.DIRECTORY), snapshot);
+    return snapshot;
   }
 
   /** Puts the id store copied to {@code snapshot} in place of the one in {@code walDir}. */
@@ -596,13 +611,7 @@ abstract class IngestEngineContract {
     try (Stream<Path> left = Files.list(wal)) {
       assertEquals(List.of(), left.filter(f -> f.getFileName().toString().startsWith("ids-")).toList());
     }
-    IngestResult again =
-        upgraded.ingest(
-            List.of(
-                number("legacy-0", "acme", "", "m", 1, DAY_20000),
-                number("legacy-2", "acme", "", "m", 1, DAY_20000),
-                number("legacy-3", "acme", "", "m", 1, DAY_20000)));
-    assertArrayEquals(new boolean[] {true, true, false}, again.duplicate());
+    assertArrayEquals(new boolean[] {true, true, false}, duplicateFlags(upgraded, "legacy-0", "legacy-2", "legacy-3"));
     upgraded.close();
     opened.remove(upgraded);
     IngestEngine restarted = open(wal, clock, 1_000, Duration.ofHours(1));
@@ -617,17 +626,14 @@ abstract class IngestEngineContract {
     long t = DAY_20000;
     engine.ingest(List.of(number("synced", "acme", "", "m", 1, t)));
     engine.checkpoint();
-    Path storeAtCheckpoint = dir.resolve("store-at-checkpoint");
-    EventIdStoreTest.copyTree(wal.resolve(EventIdStore.DIRECTORY), storeAtCheckpoint);
+    Path storeAtCheckpoint = snapshotStore(wal);
     engine.ingest(List.of(number("logged-only", "acme", "", "m", 1, t)));
     Path crashed = crashCopy(wal);
     // As a torn tail of the store's own log leaves it: nothing after the last checkpoint's sync.
     replaceStore(crashed, storeAtCheckpoint);
 
     IngestEngine recovered = open(crashed);
-    IngestResult again =
-        recovered.ingest(List.of(number("synced", "acme", "", "m", 1, t), number("logged-only", "acme", "", "m", 1, t)));
-    assertArrayEquals(new boolean[] {true, true}, again.duplicate());
+    assertArrayEquals(new boolean[] {true, true}, duplicateFlags(recovered, "synced", "logged-only"));
     assertEquals(2, only(recovered.rollups("acme", 20_000, 20_001)).count());
   }
 
