@@ -178,7 +178,9 @@ public final class Calibrator {
             .setSamples(n)
             .setPositives(positives)
             .setBrier(holdout == 0 ? 0 : brier / holdout)
-            .addAllBuckets(Buckets.of(calibratedScore, outcome, predicted));
+            .addAllBuckets(Buckets.of(calibratedScore, outcome, predicted))
+            // what activation serves, so activating this model again later restores its weights
+            .setLearnedScorecard(calibrated.toBuilder().clearVersion().clearUpdateTime());
     for (int j = 0; j < k; j++) {
       report.addWeights(
           LearnedWeight.newBuilder()

@@ -13,6 +13,7 @@ import io.healthscore.runtime.testing.Await;
 import io.healthscore.runtime.testing.FakeSignalService;
 import io.healthscore.scoring.scorecard.ScorecardYaml;
 import io.healthscore.scoring.support.ScoringHarness;
+import io.healthscore.v1.BatchGetScoresRequest;
 import io.healthscore.v1.CalibrateRequest;
 import io.healthscore.v1.ActivateModelRequest;
 import io.healthscore.v1.CalibrationReport;
@@ -20,18 +21,24 @@ import io.healthscore.v1.Direction;
 import io.healthscore.v1.GetModelRequest;
 import io.healthscore.v1.GetScoreRequest;
 import io.healthscore.v1.GetScorecardRequest;
+import io.healthscore.v1.HealthScore;
 import io.healthscore.v1.Measure;
+import io.healthscore.v1.ModelState;
 import io.healthscore.v1.Outcome;
 import io.healthscore.v1.OutcomeType;
 import io.healthscore.v1.Scorecard;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Calibrate with learn_points: a scorecard's points and weights learned, activated and exported. */
+/**
+ * Calibrate with a scorecard: its points and weights learned (learn_points) or its weights alone,
+ * activated, rolled back and exported.
+ */
 class LearnedPointsApiTest {
   static final long DAY = Duration.ofDays(1).toMillis();
 
@@ -48,20 +55,7 @@ class LearnedPointsApiTest {
   @Test
   void learnsPointsAndWeightsActivatesThemAndExportsYaml() {
     try (ScoringHarness h = new ScoringHarness(dir.resolve("data")).withScorecard(usage()).start()) {
-      long now = h.clock.millis();
-      Random r = new Random(11);
-      for (int i = 0; i < 400; i++) {
-        String id = "acct-" + i;
-        double logins = r.nextInt(100);
-        boolean churns = r.nextDouble() < (logins < 20 ? 0.7 : 0.1);
-        h.signals.putAccount(FakeSignalService.account(id, "smb", 100));
-        h.signals.setFeaturesFrom(id, now - 400 * DAY,
-            Map.of("logins.sum_30d", logins, "tickets.count_30d", (double) r.nextInt(10)), Map.of());
-        h.signals.addOutcome(Outcome.newBuilder().setEventId("o-" + i).setAccountId(id)
-            .setType(churns ? OutcomeType.OUTCOME_TYPE_CHURNED : OutcomeType.OUTCOME_TYPE_RENEWED)
-            .setOccurredAt(Timestamps.fromMillis(now - (10 + i % 40) * DAY)).build());
-      }
-      h.awaitFeedCaughtUp();
+      loadOutcomes(h);
 
       assertEquals(Status.Code.INVALID_ARGUMENT,
           ScoringLifecycleTest.code(() -> h.stub().calibrate(CalibrateRequest.newBuilder().setLearnPoints(true).build())));
@@ -113,6 +107,84 @@ class LearnedPointsApiTest {
       h.stub().activateModel(ActivateModelRequest.newBuilder().setModelId(report.getModelId()).build());
       assertEquals(4, scorecard(h, 0).getVersion(), "activating the served model again stores nothing new");
     }
+  }
+
+  /**
+   * A weight-only model (Calibrate with scorecard_id, no learn_points) served, replaced by a points
+   * model, then activated again: its calibrated weights come back on the hand-made linear points,
+   * as the scorecard's next version, and the scores follow it with the weight model's probability.
+   */
+  @Test
+  void rollingBackToAWeightModelRestoresItsCalibratedWeights() {
+    try (ScoringHarness h = new ScoringHarness(dir.resolve("data")).withScorecard(usage()).start()) {
+      loadOutcomes(h);
+      CalibrationReport weights =
+          h.stub().calibrate(CalibrateRequest.newBuilder().setScorecardId("usage").setActivate(true).build()).getReport();
+      assertEquals("logistic", weights.getModelKind());
+      Scorecard calibrated = scorecard(h, 0);
+      assertEquals(2, calibrated.getVersion());
+      assertEquals(usage().getComponents(0).getMeasures(0).getLinear(),
+          calibrated.getComponents(0).getMeasures(0).getLinear(), "weights only: the points stay hand-made");
+      double loginsWeight = calibrated.getComponents(0).getMeasures(0).getWeight();
+      double ticketsWeight = calibrated.getComponents(0).getMeasures(1).getWeight();
+      assertTrue(loginsWeight > ticketsWeight * 3, "logins predict, tickets are noise: " + calibrated);
+      assertEquals(calibrated.toBuilder().clearVersion().clearUpdateTime().build(), weights.getLearnedScorecard(),
+          "the report keeps the scorecard it served");
+      awaitServed(h, weights.getModelId(), 2);
+
+      CalibrationReport points = h.stub().calibrate(CalibrateRequest.newBuilder().setScorecardId("usage")
+          .setLearnPoints(true).setActivate(true).setForce(true).build()).getReport();
+      assertEquals(3, scorecard(h, 0).getVersion());
+      assertTrue(scorecard(h, 0).getComponents(0).getMeasures(0).hasThresholds(), "the points model's scorecard");
+      awaitServed(h, points.getModelId(), 3);
+
+      h.stub().activateModel(ActivateModelRequest.newBuilder().setModelId(weights.getModelId()).setForce(true).build());
+      Scorecard restored = scorecard(h, 0);
+      assertEquals(4, restored.getVersion());
+      assertEquals(calibrated.toBuilder().clearVersion().clearUpdateTime().build(),
+          restored.toBuilder().clearVersion().clearUpdateTime().build(), "exactly what version 2 served");
+      awaitServed(h, weights.getModelId(), 4);
+      assertTrue(score(h).hasChurnProbability(), "the weight model's probability is served again");
+      assertEquals(ModelState.MODEL_STATE_ACTIVE,
+          h.stub().getModel(GetModelRequest.newBuilder().setModelId(weights.getModelId()).build()).getModel().getState());
+      assertEquals(ModelState.MODEL_STATE_INACTIVE,
+          h.stub().getModel(GetModelRequest.newBuilder().setModelId(points.getModelId()).build()).getModel().getState());
+    }
+  }
+
+  /** 400 accounts: churn 0.7 under 20 logins and 0.1 above; tickets are noise. */
+  private static void loadOutcomes(ScoringHarness h) {
+    long now = h.clock.millis();
+    Random r = new Random(11);
+    for (int i = 0; i < 400; i++) {
+      String id = "acct-" + i;
+      double logins = r.nextInt(100);
+      boolean churns = r.nextDouble() < (logins < 20 ? 0.7 : 0.1);
+      h.signals.putAccount(FakeSignalService.account(id, "smb", 100));
+      h.signals.setFeaturesFrom(id, now - 400 * DAY,
+          Map.of("logins.sum_30d", logins, "tickets.count_30d", (double) r.nextInt(10)), Map.of());
+      h.signals.addOutcome(Outcome.newBuilder().setEventId("o-" + i).setAccountId(id)
+          .setType(churns ? OutcomeType.OUTCOME_TYPE_CHURNED : OutcomeType.OUTCOME_TYPE_RENEWED)
+          .setOccurredAt(Timestamps.fromMillis(now - (10 + i % 40) * DAY)).build());
+    }
+    h.awaitFeedCaughtUp();
+  }
+
+  /** Every account scored by the model on the scorecard version (the rescore is through). */
+  private static void awaitServed(ScoringHarness h, String modelId, long version) {
+    BatchGetScoresRequest.Builder all = BatchGetScoresRequest.newBuilder();
+    for (int i = 0; i < 400; i++) {
+      all.addAccountIds("acct-" + i);
+    }
+    Await.until("every account scored by " + modelId + " on version " + version, () -> {
+      List<HealthScore> scores = h.stub().batchGetScores(all.build()).getScoresList();
+      return scores.size() == 400 && scores.stream()
+          .allMatch(s -> s.getModelId().equals(modelId) && s.getScorecardVersion() == version);
+    });
+  }
+
+  private static HealthScore score(ScoringHarness h) {
+    return h.stub().getScore(GetScoreRequest.newBuilder().setAccountId("acct-1").build()).getScore();
   }
 
   private static Scorecard scorecard(ScoringHarness h, long version) {
