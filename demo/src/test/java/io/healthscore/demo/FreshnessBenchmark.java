@@ -218,10 +218,13 @@ class FreshnessBenchmark {
     }
   }
 
-  /** The k-th batch of a run of signals, built when it is sent (a large run does not fit in memory). */
+  /**
+   * The signals of the k-th batch of a run, built when it is sent (a large run does not fit in
+   * memory); {@link Sender} numbers it, since it matches acknowledgements by batch id.
+   */
   @FunctionalInterface
   interface Batches {
-    StreamSignalsRequest batch(int k);
+    StreamSignalsRequest.Builder batch(int k);
   }
 
   /**
@@ -233,14 +236,14 @@ class FreshnessBenchmark {
     long perDay = (long) ACCOUNTS * METRICS;
     int count = (int) ((total + BATCH - 1) / BATCH);
     return send(channel, count, k -> {
-      StreamSignalsRequest.Builder b = StreamSignalsRequest.newBuilder().setBatchId(Integer.toString(k));
+      StreamSignalsRequest.Builder b = StreamSignalsRequest.newBuilder();
       for (long g = (long) k * BATCH; g < Math.min(total, (long) (k + 1) * BATCH); g++) {
         int d = DAYS - 1 - (int) (g / perDay);
         int i = (int) (g % perDay / METRICS);
         int m = (int) (g % METRICS);
         b.addSignals(signal("d" + d + "-" + i + "-" + m, i, m, value(i), now - d * DAY - Duration.ofHours(1).toMillis()));
       }
-      return b.build();
+      return b;
     }, lastAck);
   }
 
@@ -249,13 +252,13 @@ class FreshnessBenchmark {
     long total = (long) ACCOUNTS * METRICS;
     int count = (int) ((total + BATCH - 1) / BATCH);
     return send(channel, count, k -> {
-      StreamSignalsRequest.Builder b = StreamSignalsRequest.newBuilder().setBatchId(Integer.toString(k));
+      StreamSignalsRequest.Builder b = StreamSignalsRequest.newBuilder();
       for (long g = (long) k * BATCH; g < Math.min(total, (long) (k + 1) * BATCH); g++) {
         int i = (int) (g / METRICS);
         int m = (int) (g % METRICS);
         b.addSignals(signal("wave-" + i + "-" + m, i, m, 10.0 * DAYS, now - Duration.ofMinutes(30).toMillis()));
       }
-      return b.build();
+      return b;
     }, lastAck);
   }
 
@@ -285,6 +288,8 @@ class FreshnessBenchmark {
       sender.fill();
       sender.done.await();
       if (sender.failure.get() != null) {
+        System.err.printf("signal stream failed (%,d of %,d batches acknowledged), resending the rest: %s%n",
+            acked.cardinality(), count, sender.failure.get());
         assertTrue(++retries < 1000, "too many stream failures: " + sender.failure.get());
         Thread.sleep(1000);
       }
@@ -322,7 +327,7 @@ class FreshnessBenchmark {
 
     synchronized void fill() {
       while (inFlight < WINDOW && next < count) {
-        requests.onNext(batches.batch(next));
+        requests.onNext(batches.batch(next).setBatchId(Integer.toString(next)).build());
         inFlight++;
         next = acked.nextClearBit(next + 1);
       }

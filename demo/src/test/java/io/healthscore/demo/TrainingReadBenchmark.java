@@ -199,7 +199,7 @@ class TrainingReadBenchmark {
         b.addSignals(Signal.newBuilder().setEventId(i + "-" + m + "-" + d).setAccountId(id(i)).setMetric(metric(m))
             .setNumber((i + m * d) % 20).setOccurredAt(Timestamps.fromMillis(now - daysAgo * DAY)).setSource("benchmark"));
       }
-      return b.build();
+      return b;
     }, new long[1]);
   }
 
