@@ -68,11 +68,13 @@ public final class FakeSignalService extends SignalServiceGrpc.SignalServiceImpl
   public final List<FeatureProjection> projectionsLog = new CopyOnWriteArrayList<>();
   public final AtomicInteger snapshotStreamCalls = new AtomicInteger();
   /**
-   * How many of the next StreamFeatureSnapshots calls break (UNAVAILABLE) once they have sent
-   * {@link #snapshotStreamBreakAfterParts} parts (a stream of one part never breaks).
+   * How many of the next StreamFeatureSnapshots calls break (with {@link #snapshotStreamBreakCode})
+   * once they have sent {@link #snapshotStreamBreakAfterParts} parts (a stream of one part never
+   * breaks).
    */
   public final AtomicInteger snapshotStreamBreaks = new AtomicInteger();
   public volatile int snapshotStreamBreakAfterParts = 1;
+  public volatile Status.Code snapshotStreamBreakCode = Status.Code.UNAVAILABLE;
   /**
    * The most bytes of features a BatchGetFeatures or StreamFeatureSnapshots response carries; the
    * accounts past it are left for the caller to ask again, as signals-service does at its message
@@ -478,7 +480,7 @@ public final class FakeSignalService extends SignalServiceGrpc.SignalServiceImpl
       FeatureSnapshot built = snapshot.build();
       if (part.getSnapshotsCount() > 0 && bytes + built.getSerializedSize() > responseByteLimit) {
         if (partsSent++ == snapshotStreamBreakAfterParts && snapshotStreamBreaks.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
-          out.onError(Status.UNAVAILABLE.withDescription("connection reset (test)").asRuntimeException());
+          out.onError(Status.fromCode(snapshotStreamBreakCode).withDescription("stream broken (test)").asRuntimeException());
           return;
         }
         out.onNext(part.build());

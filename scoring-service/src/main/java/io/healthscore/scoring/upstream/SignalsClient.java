@@ -45,7 +45,8 @@ import java.util.function.Consumer;
  * caller's projection; BatchGetFeatures goes {@link #MAX_BATCH} accounts at a time and asks again
  * for the accounts a response left out to stay within the message limit. A bulk read streams, its
  * deadline growing with the pairs asked for, and is resumed after the last key received when the
- * stream breaks (never handing on a row twice or leaving keys out silently). The change feed is long-lived but carries a deadline
+ * stream breaks or its deadline ends after some progress (never handing on a row twice or leaving
+ * keys out silently). The change feed is long-lived but carries a deadline
  * too, after which its follower opens it again.
  */
 public final class SignalsClient
@@ -233,8 +234,9 @@ public final class SignalsClient
   /**
    * Streams {@code part} (keys from {@code offset} on) into rows; returns the key after the last
    * one read. Snapshots and missing keys come in request order, so when the stream breaks with a
-   * transient status every key before the last one received is done and the read resumes after it
-   * (each row handed on once); any other status fails the read.
+   * transient status, or its deadline ends after some keys, every key before the last one received
+   * is done and the read resumes after it (each row handed on once); any other status, or a
+   * deadline that passed without a key, fails the read.
    */
   private int stream(List<SnapshotKey> part, FeatureProjection projection, int offset, Consumer<FeatureRow> each) {
     StreamFeatureSnapshotsRequest.Builder request = StreamFeatureSnapshotsRequest.newBuilder().setProjection(projection);
@@ -263,7 +265,10 @@ public final class SignalsClient
         }
       }
     } catch (StatusRuntimeException e) {
-      if (RESUMABLE.contains(e.getStatus().getCode())) {
+      // A deadline that ends a stream which made progress only means a slower server than the
+      // deadline assumed (a loaded machine): the next stream goes on from there.
+      Status.Code code = e.getStatus().getCode();
+      if (RESUMABLE.contains(code) || (code == Status.Code.DEADLINE_EXCEEDED && done > 0)) {
         throw new BrokenStream(offset + done, e);
       }
       throw e;

@@ -156,6 +156,32 @@ class SignalsClientTest {
   }
 
   @Test
+  void aBulkReadWhoseDeadlineEndsAfterSomeKeysGoesOnAndOneWithoutProgressFails() {
+    List<AccountInfo> accounts = accounts(30, 10);
+    fake.responseByteLimit = 40;
+    fake.snapshotStreamBreakCode = Status.Code.DEADLINE_EXCEEDED;
+    fake.snapshotStreamBreaks.set(2);
+    fake.snapshotStreamBreakAfterParts = 2;
+    List<FeatureRow> rows = new ArrayList<>();
+    client.read(currentKeys(accounts), FeatureSelection.of(Set.of("metric3.sum_30d"), Set.of()), rows::add);
+    assertEquals(30, rows.size());
+    for (int i = 0; i < 30; i++) {
+      assertEquals(i, rows.get(i).keyIndex(), "each key once, in order");
+    }
+    assertEquals(3, fake.snapshotStreamCalls.get(), "two deadlines after progress, two resumes");
+
+    fake.snapshotStreamCalls.set(0);
+    fake.snapshotStreamBreaks.set(100);
+    fake.snapshotStreamBreakAfterParts = 0;
+    rows.clear();
+    StatusRuntimeException e =
+        assertThrows(StatusRuntimeException.class, () -> client.read(currentKeys(accounts), FeatureSelection.everything(), rows::add));
+    assertEquals(Status.Code.DEADLINE_EXCEEDED, e.getStatus().getCode());
+    assertEquals(List.of(), rows);
+    assertEquals(1, fake.snapshotStreamCalls.get(), "a deadline without progress is not tried again");
+  }
+
+  @Test
   void aBulkReadThatKeepsBreakingWithoutProgressFailsInsteadOfReturningPartOfTheRows() {
     List<AccountInfo> accounts = accounts(30, 10);
     fake.responseByteLimit = 500;
