@@ -42,10 +42,13 @@ import io.healthscore.v1.WatchChangesResponse;
 import com.google.protobuf.CodedOutputStream;
 import io.healthscore.runtime.error.ResourceExhaustedException;
 import io.healthscore.signals.features.FeatureSelection;
+import io.healthscore.signals.features.Features;
 import io.healthscore.v1.SnapshotKey;
 import io.healthscore.v1.StreamFeatureSnapshotsRequest;
 import io.healthscore.v1.StreamFeatureSnapshotsResponse;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.LinkedHashSet;
@@ -289,7 +292,17 @@ public final class SignalServiceImpl extends SignalServiceGrpc.SignalServiceImpl
         FeatureRequests.horizon(request.hasAsOf(), request.getAsOf(), deps.clock().instant(), "as_of", v);
     FeatureSelection selection = FeatureRequests.selection(request.getProjection(), "projection", v);
     v.throwIfAny("invalid feature request");
-    Map<String, AccountRecord> found = deps.accounts().findAll(new LinkedHashSet<>(ids));
+    // Every account read and computed in bulk (a few statements, several threads), then packed in
+    // order until the message is full.
+    List<String> distinct = new ArrayList<>(new LinkedHashSet<>(ids));
+    List<Features> read =
+        deps.features().snapshots(distinct, Collections.nCopies(distinct.size(), horizon), selection, () -> false);
+    Map<String, Features> found = new HashMap<>(2 * distinct.size());
+    for (int i = 0; i < distinct.size(); i++) {
+      if (read.get(i) != null) {
+        found.put(distinct.get(i), read.get(i));
+      }
+    }
     long budget = deps.maxMessageBytes();
     for (String id : ids) {
       budget -= CodedOutputStream.computeStringSize(BatchGetFeaturesResponse.REMAINING_ACCOUNT_IDS_FIELD_NUMBER, id);
@@ -297,14 +310,13 @@ public final class SignalServiceImpl extends SignalServiceGrpc.SignalServiceImpl
     BatchGetFeaturesResponse.Builder response = BatchGetFeaturesResponse.newBuilder();
     boolean full = false;
     for (String id : ids) {
-      AccountRecord account = found.get(id);
+      Features accountFeatures = found.get(id);
       if (full) {
         response.addRemainingAccountIds(id);
-      } else if (account == null) {
+      } else if (accountFeatures == null) {
         response.addMissingAccountIds(id);
       } else {
-        GetFeaturesResponse features =
-            ProtoMapping.toProto(id, horizon.asOf(), deps.features().featuresOf(account, horizon, selection));
+        GetFeaturesResponse features = ProtoMapping.toProto(id, horizon.asOf(), accountFeatures);
         int size = CodedOutputStream.computeMessageSize(BatchGetFeaturesResponse.ACCOUNTS_FIELD_NUMBER, features);
         if (size > budget) {
           if (response.getAccountsCount() == 0) {

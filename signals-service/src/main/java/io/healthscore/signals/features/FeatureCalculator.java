@@ -4,10 +4,10 @@ import io.healthscore.signals.ingest.DailyRollup;
 import io.healthscore.signals.store.AccountRecord;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 /**
@@ -21,6 +21,12 @@ public final class FeatureCalculator {
 
   /** A plain decimal number, as attributes such as "42" or "-0.5e3" carry: no hex, NaN or infinity. */
   private static final Pattern NUMBER = Pattern.compile("[-+]?(\\d+(\\.\\d*)?|\\.\\d+)([eE][-+]?\\d+)?");
+
+  /** Index of the 30-day window in {@link #WINDOWS}, whose sum trend_30d compares with the 30 days before. */
+  private static final int THIRTY_DAYS = 1;
+
+  private static final Comparator<DailyRollup> ORDER =
+      Comparator.comparing(DailyRollup::metric).thenComparingLong(DailyRollup::epochDay);
 
   private static final String[] COUNT_KINDS = kinds("count_");
   private static final String[] SUM_KINDS = kinds("sum_");
@@ -46,27 +52,33 @@ public final class FeatureCalculator {
       FeatureHorizon horizon,
       FeatureSelection selection) {
     long day = horizon.endDay();
-    Map<String, List<DailyRollup>> byMetric = new TreeMap<>();
+    List<DailyRollup> sorted = byMetricThenDay(rollups);
     long peakUsers = 0;
-    for (DailyRollup r : rollups) {
-      if (r.epochDay() < day) {
-        if (r.epochDay() >= day - 30) {
-          peakUsers = Math.max(peakUsers, r.distinctUsers());
-        }
-        if (selection.wantsMetric(r.metric())) {
-          byMetric.computeIfAbsent(r.metric(), m -> new ArrayList<>()).add(r);
-        }
-      }
-    }
     Selected numbers = new Selected(selection);
     Map<String, String> labels = new HashMap<>();
-    byMetric.forEach(
-        (metric, days) -> {
-          metricFeatures(metric, days, horizon, numbers, labels, selection);
-          if (selection.wants(metric, "distinct_users_30d")) {
-            numbers.metric(metric, "distinct_users_30d", users.count(metric, day - 30, day));
+    // One run of days per metric, in metric order; within it, the days before the horizon's end day.
+    for (int from = 0, n = sorted.size(); from < n; ) {
+      String metric = sorted.get(from).metric();
+      int to = from;
+      int cut = from;
+      while (to < n && sorted.get(to).metric().equals(metric)) {
+        DailyRollup r = sorted.get(to);
+        if (r.epochDay() < day) {
+          cut = to + 1;
+          if (r.epochDay() >= day - 30) {
+            peakUsers = Math.max(peakUsers, r.distinctUsers());
           }
-        });
+        }
+        to++;
+      }
+      if (cut > from && selection.wantsMetric(metric)) {
+        metricFeatures(metric, sorted.subList(from, cut), horizon, numbers, labels, selection);
+        if (selection.wants(metric, "distinct_users_30d")) {
+          numbers.metric(metric, "distinct_users_30d", users.count(metric, day - 30, day));
+        }
+      }
+      from = to;
+    }
     accountFeatures(account, horizon.asOf(), mrrChange90d, children, peakUsers, numbers);
     boolean utilization = account.licenses() > 0 && selection.wantsAccount("account.license_utilization");
     if (utilization || selection.wantsAccount("account.active_users_30d")) {
@@ -148,29 +160,46 @@ public final class FeatureCalculator {
     long endDay = horizon.endDay();
     long firstAtMillis = Long.MAX_VALUE;
     DailyRollup last = days.get(0);
+    // Every window in one pass over the days, each total summed in the days' order.
+    long[] counts = new long[WINDOWS.length];
+    double[] sums = new double[WINDOWS.length];
+    long earlierCount = 0;
+    double earlierSum = 0;
+    long peakUsers = 0;
     for (DailyRollup r : days) {
       firstAtMillis = Math.min(firstAtMillis, r.firstAtMillis());
       if (r.epochDay() > last.epochDay()) {
         last = r;
       }
+      long age = endDay - r.epochDay(); // 1 for the day before the end day
+      for (int i = 0; i < WINDOWS.length; i++) {
+        if (age <= WINDOWS[i]) {
+          counts[i] += r.count();
+          sums[i] += r.sum();
+        }
+      }
+      if (age > 30 && age <= 60) {
+        earlierCount += r.count();
+        earlierSum += r.sum();
+      }
+      if (age <= 30) {
+        peakUsers = Math.max(peakUsers, r.distinctUsers());
+      }
     }
     // A metric carries numbers or labels; its latest signal decides which when both occur.
     boolean labelled = last.lastLabel() != null;
     for (int i = 0; i < WINDOWS.length; i++) {
-      Window w = Window.of(days, endDay - WINDOWS[i], endDay);
-      numbers.metric(metric, COUNT_KINDS[i], w.count);
+      numbers.metric(metric, COUNT_KINDS[i], counts[i]);
       if (!labelled) {
-        numbers.metric(metric, SUM_KINDS[i], w.sum);
-        if (w.count > 0) {
-          numbers.metric(metric, MEAN_KINDS[i], w.sum / w.count);
+        numbers.metric(metric, SUM_KINDS[i], sums[i]);
+        if (counts[i] > 0) {
+          numbers.metric(metric, MEAN_KINDS[i], sums[i] / counts[i]);
         }
       }
     }
     if (!labelled) {
-      Window recent = Window.of(days, endDay - 30, endDay);
-      Window earlier = Window.of(days, endDay - 60, endDay - 30);
-      if (earlier.count > 0 && earlier.sum != 0) {
-        numbers.metric(metric, "trend_30d", recent.sum / earlier.sum - 1);
+      if (earlierCount > 0 && earlierSum != 0) {
+        numbers.metric(metric, "trend_30d", sums[THIRTY_DAYS] / earlierSum - 1);
       }
       numbers.metric(metric, "last", last.lastValue());
     } else if (selection.wantsLabel(metric)) {
@@ -178,7 +207,19 @@ public final class FeatureCalculator {
     }
     numbers.metric(metric, "days_since_last", daysBefore(horizon, last.lastAtMillis()));
     numbers.metric(metric, "days_since_first", daysBefore(horizon, firstAtMillis));
-    numbers.metric(metric, "peak_daily_users_30d", Window.of(days, endDay - 30, endDay).peakUsers);
+    numbers.metric(metric, "peak_daily_users_30d", peakUsers);
+  }
+
+  /** The rollups ordered by metric, then day: as given when they already are (an account read is). */
+  private static List<DailyRollup> byMetricThenDay(List<DailyRollup> rollups) {
+    for (int i = 1; i < rollups.size(); i++) {
+      if (ORDER.compare(rollups.get(i - 1), rollups.get(i)) > 0) {
+        List<DailyRollup> sorted = new ArrayList<>(rollups);
+        sorted.sort(ORDER);
+        return sorted;
+      }
+    }
+    return rollups;
   }
 
   private static String[] kinds(String prefix) {
@@ -218,22 +259,5 @@ public final class FeatureCalculator {
     numbers.account("account.licenses", account.licenses());
     numbers.account("account.children", children);
     numbers.account("account.peak_daily_users_30d", peakUsers);
-  }
-
-  /** Totals of the rollups with a day in [fromDay, toDay). */
-  private record Window(long count, double sum, long peakUsers) {
-    static Window of(List<DailyRollup> days, long fromDay, long toDay) {
-      long count = 0;
-      double sum = 0;
-      long peakUsers = 0;
-      for (DailyRollup r : days) {
-        if (r.epochDay() >= fromDay && r.epochDay() < toDay) {
-          count += r.count();
-          sum += r.sum();
-          peakUsers = Math.max(peakUsers, r.distinctUsers());
-        }
-      }
-      return new Window(count, sum, peakUsers);
-    }
   }
 }

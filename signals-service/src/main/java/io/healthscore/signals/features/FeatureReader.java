@@ -8,9 +8,11 @@ import io.healthscore.signals.store.AccountStore;
 import io.healthscore.signals.store.OutcomeStore;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
@@ -21,6 +23,8 @@ import java.util.function.BooleanSupplier;
 public final class FeatureReader {
   private static final int MRR_CHANGE_DAYS = 90;
   private static final int ACTIVE_USERS_DAYS = 30;
+  /** Accounts whose rollups a bulk read takes from the engine at once. */
+  private static final int MAX_ACCOUNTS_PER_READ = 128;
 
   private final IngestEngine engine;
   private final OutcomeStore outcomes;
@@ -51,7 +55,13 @@ public final class FeatureReader {
       pairsByAccount.computeIfAbsent(accountIds.get(i), a -> new ArrayList<>()).add(i);
     }
     Map<String, AccountRecord> found = accounts.findAll(pairsByAccount.keySet());
-    Map<String, AccountHistory> histories = accounts.histories(found.keySet());
+    Set<String> pointInTime = new HashSet<>();
+    for (int i = 0; i < accountIds.size(); i++) {
+      if (!horizons.get(i).isLive() && found.containsKey(accountIds.get(i))) {
+        pointInTime.add(accountIds.get(i));
+      }
+    }
+    Map<String, AccountHistory> histories = pointInTime.isEmpty() ? Map.of() : accounts.histories(pointInTime);
     Features[] result = new Features[accountIds.size()];
     List<Map.Entry<String, List<Integer>>> work = new ArrayList<>();
     for (Map.Entry<String, List<Integer>> e : pairsByAccount.entrySet()) {
@@ -59,16 +69,30 @@ public final class FeatureReader {
         work.add(e);
       }
     }
+    List<List<FeatureHorizon>> horizonsOfWork = new ArrayList<>(work.size());
+    for (Map.Entry<String, List<Integer>> e : work) {
+      horizonsOfWork.add(e.getValue().stream().map(horizons::get).toList());
+    }
+    // Each worker takes a run of accounts, reads their rollups in one go, then computes them.
+    int run = Math.max(1, Math.min(MAX_ACCOUNTS_PER_READ, (work.size() + bulkParallelism - 1) / bulkParallelism));
     AtomicInteger next = new AtomicInteger();
     Runnable worker =
         () -> {
-          for (int w = next.getAndIncrement(); w < work.size() && !cancelled.getAsBoolean(); w = next.getAndIncrement()) {
-            Map.Entry<String, List<Integer>> e = work.get(w);
-            List<FeatureHorizon> accountHorizons = e.getValue().stream().map(horizons::get).toList();
-            List<Features> features =
-                featuresOf(found.get(e.getKey()), histories.get(e.getKey()), accountHorizons, selection);
-            for (int k = 0; k < features.size(); k++) {
-              result[e.getValue().get(k)] = features.get(k);
+          for (int from = next.getAndAdd(run); from < work.size() && !cancelled.getAsBoolean(); from = next.getAndAdd(run)) {
+            int to = Math.min(work.size(), from + run);
+            List<IngestEngine.RollupRead> reads = new ArrayList<>(to - from);
+            for (int w = from; w < to; w++) {
+              reads.add(rollupRead(work.get(w).getKey(), horizonsOfWork.get(w)));
+            }
+            Map<String, AccountRollups> rollups = engine.readAll(reads);
+            for (int w = from; w < to && !cancelled.getAsBoolean(); w++) {
+              Map.Entry<String, List<Integer>> e = work.get(w);
+              List<Features> features =
+                  featuresOf(found.get(e.getKey()), histories.get(e.getKey()), rollups.get(e.getKey()), horizonsOfWork.get(w),
+                      selection);
+              for (int k = 0; k < features.size(); k++) {
+                result[e.getValue().get(k)] = features.get(k);
+              }
             }
           }
         };
@@ -92,16 +116,37 @@ public final class FeatureReader {
   public Features featuresOf(AccountRecord account, FeatureHorizon horizon, FeatureSelection selection) {
     AccountHistory history =
         horizon.isLive() ? null : accounts.histories(List.of(account.accountId())).get(account.accountId());
-    return featuresOf(account, history, List.of(horizon), selection).get(0);
+    List<FeatureHorizon> horizons = List.of(horizon);
+    AccountRollups rollups = engine.readAll(List.of(rollupRead(account.accountId(), horizons))).get(account.accountId());
+    return featuresOf(account, history, rollups, horizons, selection).get(0);
+  }
+
+  /**
+   * What the account's features at these horizons read: from day 0, since days_since_first needs
+   * the first day the metric ever had data; user sets only for the 30 days the distinct-user
+   * features of the earliest horizon cover, and later.
+   */
+  private static IngestEngine.RollupRead rollupRead(String accountId, List<FeatureHorizon> horizons) {
+    long firstEnd = Long.MAX_VALUE;
+    long lastEnd = Long.MIN_VALUE;
+    for (FeatureHorizon h : horizons) {
+      firstEnd = Math.min(firstEnd, h.endDay());
+      lastEnd = Math.max(lastEnd, h.endDay());
+    }
+    return new IngestEngine.RollupRead(accountId, 0, lastEnd, firstEnd - ACTIVE_USERS_DAYS);
   }
 
   /**
    * The features of the account at each horizon, with its attributes as of each (from {@code
-   * history}, current ones when null), from one read of its rollups, outcomes and children however
-   * many horizons there are (bulk point-in-time reads).
+   * history}; current ones when null and for live horizons, as a single read takes them), from one read of its rollups ({@link #rollupRead} of these
+   * horizons), outcomes and children however many horizons there are (bulk point-in-time reads).
    */
   private List<Features> featuresOf(
-      AccountRecord current, AccountHistory history, List<FeatureHorizon> horizons, FeatureSelection selection) {
+      AccountRecord current,
+      AccountHistory history,
+      AccountRollups read,
+      List<FeatureHorizon> horizons,
+      FeatureSelection selection) {
     String accountId = current.accountId();
     long firstEnd = Long.MAX_VALUE;
     long lastEnd = Long.MIN_VALUE;
@@ -118,13 +163,10 @@ public final class FeatureReader {
                 lastEnd * FeatureHorizon.MILLIS_PER_DAY)
             : List.of();
     long children = selection.wantsAccount("account.children") ? accounts.countChildren(accountId) : 0;
-    // From day 0: days_since_first needs the first day the metric ever had data. User sets only
-    // for the 30 days the distinct-user features of the earliest horizon cover, and later.
-    AccountRollups read = engine.read(accountId, 0, lastEnd, firstEnd - ACTIVE_USERS_DAYS);
     List<Features> features = new ArrayList<>(horizons.size());
     for (FeatureHorizon h : horizons) {
       double mrrChange = sumWithin(deltas, h.windowStartMillis(MRR_CHANGE_DAYS), h.endMillis());
-      AccountRecord account = history == null ? current : history.asOf(current, h.asOf().toEpochMilli());
+      AccountRecord account = history == null || h.isLive() ? current : history.asOf(current, h.asOf().toEpochMilli());
       features.add(
           calculator.compute(account, read.rollups(), read::distinctUsers, mrrChange, children, h, selection));
     }

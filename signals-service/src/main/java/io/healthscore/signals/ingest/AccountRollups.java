@@ -1,5 +1,7 @@
 package io.healthscore.signals.ingest;
 
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -11,12 +13,17 @@ import java.util.Map;
 public final class AccountRollups {
   private final List<DailyRollup> rollups;
   private final Map<RollupStore.Key, LongHashSet> users;
+  /** The same user sets by metric, so that a metric's count looks at its own days only. */
+  private final Map<String, List<Map.Entry<RollupStore.Key, LongHashSet>>> usersByMetric = new HashMap<>();
   private final long usersFromDay;
 
   AccountRollups(List<DailyRollup> rollups, Map<RollupStore.Key, LongHashSet> users, long usersFromDay) {
     this.rollups = rollups;
     this.users = users;
     this.usersFromDay = usersFromDay;
+    for (Map.Entry<RollupStore.Key, LongHashSet> e : users.entrySet()) {
+      usersByMetric.computeIfAbsent(e.getKey().metric(), m -> new ArrayList<>()).add(e);
+    }
   }
 
   /** The rollups, ordered by metric, then day. */
@@ -36,14 +43,26 @@ public final class AccountRollups {
       throw new IllegalArgumentException(
           "users were read from day " + usersFromDay + ", not from " + fromDay);
     }
-    LongHashSet union = new LongHashSet();
-    for (Map.Entry<RollupStore.Key, LongHashSet> e : users.entrySet()) {
-      RollupStore.Key key = e.getKey();
-      if (key.epochDay() >= fromDay && key.epochDay() < toDayExclusive
-          && (metricOrNull == null || metricOrNull.equals(key.metric()))) {
-        union.addAll(e.getValue());
+    Iterable<Map.Entry<RollupStore.Key, LongHashSet>> candidates =
+        metricOrNull == null ? users.entrySet() : usersByMetric.getOrDefault(metricOrNull, List.of());
+    // The union is built only when a second set joins the first.
+    LongHashSet only = null;
+    LongHashSet union = null;
+    for (Map.Entry<RollupStore.Key, LongHashSet> e : candidates) {
+      long day = e.getKey().epochDay();
+      LongHashSet set = e.getValue();
+      if (day < fromDay || day >= toDayExclusive || set.size() == 0) {
+        continue;
+      }
+      if (only == null) {
+        only = set;
+      } else {
+        if (union == null) {
+          union = only.copy();
+        }
+        union.addAll(set);
       }
     }
-    return union.size();
+    return union != null ? union.size() : only != null ? only.size() : 0;
   }
 }

@@ -641,28 +641,65 @@ public final class IngestEngine implements AutoCloseable {
    */
   public AccountRollups read(
       String accountId, long fromEpochDayInclusive, long toEpochDayExclusive, long usersFromDay) {
+    return readAll(List.of(new RollupRead(accountId, fromEpochDayInclusive, toEpochDayExclusive, usersFromDay)))
+        .get(accountId);
+  }
+
+  /**
+   * One account of {@link #readAll}: its rollups with a day in [fromDay, toDay) and the user sets
+   * of the days from {@code usersFromDay} on.
+   */
+  public record RollupRead(String accountId, long fromDay, long toDay, long usersFromDay) {}
+
+  /**
+   * {@link #read} of many accounts (distinct ids) at once, by id: the in-memory deltas of all of
+   * them in one pass under the lock, then their stored rows in one transaction of a few statements
+   * (bulk reads spend most of their time on per-account SQL round trips otherwise).
+   */
+  public Map<String, AccountRollups> readAll(List<RollupRead> reads) {
     // Memory first, then SQL: a checkpoint that commits in between is then seen in SQL, and its
     // checkpoint id on the rows tells which in-memory changes they already contain.
     List<Long> deltaIds = new ArrayList<>();
-    List<List<HotRollup>> deltas = new ArrayList<>();
+    List<List<List<HotRollup>>> deltasByRead = new ArrayList<>(reads.size());
     synchronized (deltaLock) {
       for (FrozenInterval f : frozen) {
         deltaIds.add(f.delta().checkpointId);
-        deltas.add(f.delta().copies(accountId, fromEpochDayInclusive, toEpochDayExclusive));
       }
       deltaIds.add(active.checkpointId);
-      deltas.add(active.copies(accountId, fromEpochDayInclusive, toEpochDayExclusive));
-    }
-    List<RollupStore.Key> withUsers = new ArrayList<>();
-    for (List<HotRollup> delta : deltas) {
-      for (HotRollup r : delta) {
-        if (r.users != null && r.epochDay < usersFromDay) {
-          withUsers.add(new RollupStore.Key(r.metric, r.epochDay));
+      for (RollupRead r : reads) {
+        List<List<HotRollup>> deltas = new ArrayList<>(deltaIds.size());
+        for (FrozenInterval f : frozen) {
+          deltas.add(f.delta().copies(r.accountId(), r.fromDay(), r.toDay()));
         }
+        deltas.add(active.copies(r.accountId(), r.fromDay(), r.toDay()));
+        deltasByRead.add(deltas);
       }
     }
-    RollupStore.Snapshot stored =
-        store.read(accountId, fromEpochDayInclusive, toEpochDayExclusive, usersFromDay, withUsers);
+    List<RollupStore.Request> requests = new ArrayList<>(reads.size());
+    for (int i = 0; i < reads.size(); i++) {
+      RollupRead r = reads.get(i);
+      List<RollupStore.Key> withUsers = new ArrayList<>();
+      for (List<HotRollup> delta : deltasByRead.get(i)) {
+        for (HotRollup hot : delta) {
+          if (hot.users != null && hot.epochDay < r.usersFromDay()) {
+            withUsers.add(new RollupStore.Key(hot.metric, hot.epochDay));
+          }
+        }
+      }
+      requests.add(new RollupStore.Request(r.accountId(), r.fromDay(), r.toDay(), r.usersFromDay(), withUsers));
+    }
+    Map<String, RollupStore.Snapshot> stored = store.readAll(requests);
+    Map<String, AccountRollups> result = new HashMap<>(2 * reads.size());
+    for (int i = 0; i < reads.size(); i++) {
+      RollupRead r = reads.get(i);
+      result.put(r.accountId(), merge(r, stored.get(r.accountId()), deltaIds, deltasByRead.get(i)));
+    }
+    return result;
+  }
+
+  /** The account's stored rows with the in-memory deltas they do not contain yet. */
+  private static AccountRollups merge(
+      RollupRead read, RollupStore.Snapshot stored, List<Long> deltaIds, List<List<HotRollup>> deltas) {
     Map<RollupStore.Key, StoredRollup> merged = new HashMap<>(stored.rollups());
     // Whole user sets (stored plus memory) of the rollups that need them; the stored ones are
     // private copies, merged into in place.
@@ -695,11 +732,11 @@ public final class IngestEngine implements AutoCloseable {
       if (set != null) {
         r = r.withDistinctUsers(set.size());
       }
-      result.add(r.toDailyRollup(accountId));
+      result.add(r.toDailyRollup(read.accountId()));
     }
     result.sort(Comparator.comparing(DailyRollup::metric).thenComparingLong(DailyRollup::epochDay));
-    users.keySet().removeIf(k -> k.epochDay() < usersFromDay);
-    return new AccountRollups(result, users, usersFromDay);
+    users.keySet().removeIf(k -> k.epochDay() < read.usersFromDay());
+    return new AccountRollups(result, users, read.usersFromDay());
   }
 
   /** What the limits read, on the writer thread (which holds walLock, so {@code active} stays). */

@@ -29,14 +29,6 @@ final class RollupStore {
   private static final String KEYED_HASH = "siphash-2-4";
   private static final String LEGACY_HASH = "legacy";
 
-  private static final String SELECT_BLOCKS =
-      "SELECT metric, block_start, rollups, checkpoint_id FROM ingest_rollup_blocks"
-          + " WHERE account_id = ? AND block_start > ? AND block_start < ?";
-
-  private static final String SELECT_USERS_OF_ACCOUNT =
-      "SELECT metric, epoch_day, user_hashes FROM ingest_rollup_users"
-          + " WHERE account_id = ? AND epoch_day >= ? AND epoch_day < ?";
-
   private static final String SELECT_USERS =
       "SELECT user_hashes FROM ingest_rollup_users WHERE account_id = ? AND metric = ? AND epoch_day = ?";
 
@@ -334,67 +326,129 @@ final class RollupStore {
   record Snapshot(Map<Key, StoredRollup> rollups, Map<Key, LongHashSet> users) {}
 
   /**
-   * The account's stored rollups with a day in [from, to) (the blocks that hold them, decoded), and
-   * the stored users of the rollups with a day from {@code usersFromDay} on and of those in {@code
-   * usersWanted} (those with in-memory users to merge). The blocks come from one statement, so a
-   * checkpoint committing meanwhile is seen whole or not at all; user sets merge by union, so
-   * seeing one twice is harmless.
+   * One account of {@link #readAll}: its stored rollups with a day in [fromDay, toDay), the stored
+   * users of those from {@code usersFromDay} on and of those in {@code usersWanted} (those with
+   * in-memory users to merge).
+   */
+  record Request(String accountId, long fromDay, long toDay, long usersFromDay, List<Key> usersWanted) {}
+
+  /**
+   * Accounts one statement reads. Always this many parameters (the last id repeated), so every
+   * statement has the same text and the database's parsed-statement cache serves it.
+   */
+  static final int ACCOUNTS_PER_STATEMENT = 128;
+
+  private static final String SELECT_BLOCKS_OF_ACCOUNTS =
+      "SELECT account_id, metric, block_start, rollups, checkpoint_id FROM ingest_rollup_blocks"
+          + " WHERE account_id IN (" + "?, ".repeat(ACCOUNTS_PER_STATEMENT - 1) + "?)"
+          + " AND block_start > ? AND block_start < ?";
+
+  private static final String SELECT_USERS_OF_ACCOUNTS =
+      "SELECT account_id, metric, epoch_day, user_hashes FROM ingest_rollup_users"
+          + " WHERE account_id IN (" + "?, ".repeat(ACCOUNTS_PER_STATEMENT - 1) + "?)"
+          + " AND epoch_day >= ? AND epoch_day < ?";
+
+  /**
+   * The stored rollups of the account with a day in [from, to) and their users, as {@link
+   * #readAll} reads them.
    */
   Snapshot read(String accountId, long fromDay, long toDay, long usersFromDay, List<Key> usersWanted) {
+    return readAll(List.of(new Request(accountId, fromDay, toDay, usersFromDay, usersWanted))).get(accountId);
+  }
+
+  /**
+   * The snapshots of many accounts (distinct ids), by id, in one transaction and a few statements:
+   * the blocks of {@link #ACCOUNTS_PER_STATEMENT} accounts at a time, decoded and cut to each
+   * account's days. All of an account's blocks come from one statement, so a checkpoint committing
+   * meanwhile is seen whole or not at all for that account (the checkpoint ids on its rows tell
+   * which in-memory changes they hold); user sets merge by union, so seeing one twice is harmless.
+   */
+  Map<String, Snapshot> readAll(List<Request> requests) {
+    Map<String, Snapshot> result = new HashMap<>(2 * requests.size());
     try (Connection c = db.dataSource().getConnection()) {
       c.setAutoCommit(false);
       c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
-      try {
-        Map<Key, StoredRollup> rollups = new HashMap<>();
-        Map<Key, LongHashSet> users = new HashMap<>();
-        try (PreparedStatement s = c.prepareStatement(SELECT_BLOCKS)) {
-          s.setString(1, accountId);
-          s.setLong(2, fromDay - RollupBlockCodec.DAYS);
-          s.setLong(3, toDay);
-          try (ResultSet rs = s.executeQuery()) {
+      try (PreparedStatement blocks = c.prepareStatement(SELECT_BLOCKS_OF_ACCOUNTS);
+          PreparedStatement usersOfAccounts = c.prepareStatement(SELECT_USERS_OF_ACCOUNTS);
+          PreparedStatement usersOfRollup = c.prepareStatement(SELECT_USERS)) {
+        for (int from = 0; from < requests.size(); from += ACCOUNTS_PER_STATEMENT) {
+          List<Request> part = requests.subList(from, Math.min(requests.size(), from + ACCOUNTS_PER_STATEMENT));
+          Map<String, Request> byId = new HashMap<>(2 * part.size());
+          long fromDay = Long.MAX_VALUE;
+          long toDay = Long.MIN_VALUE;
+          long usersFromDay = Long.MAX_VALUE;
+          for (Request r : part) {
+            byId.put(r.accountId(), r);
+            result.put(r.accountId(), new Snapshot(new HashMap<>(), new HashMap<>()));
+            fromDay = Math.min(fromDay, r.fromDay());
+            toDay = Math.max(toDay, r.toDay());
+            usersFromDay = Math.min(usersFromDay, Math.max(r.fromDay(), r.usersFromDay()));
+          }
+          int next = bindAccounts(blocks, part);
+          blocks.setLong(next, fromDay - RollupBlockCodec.DAYS);
+          blocks.setLong(next + 1, toDay);
+          try (ResultSet rs = blocks.executeQuery()) {
             while (rs.next()) {
-              for (StoredRollup r :
-                  RollupBlockCodec.decode(rs.getBytes(3), rs.getString(1), rs.getLong(2), rs.getLong(4))) {
-                if (r != null && r.epochDay() >= fromDay && r.epochDay() < toDay) {
-                  rollups.put(new Key(r.metric(), r.epochDay()), r);
+              String accountId = rs.getString(1);
+              Request r = byId.get(accountId);
+              Map<Key, StoredRollup> rollups = result.get(accountId).rollups();
+              for (StoredRollup stored :
+                  RollupBlockCodec.decode(rs.getBytes(4), rs.getString(2), rs.getLong(3), rs.getLong(5))) {
+                if (stored != null && stored.epochDay() >= r.fromDay() && stored.epochDay() < r.toDay()) {
+                  rollups.put(new Key(stored.metric(), stored.epochDay()), stored);
                 }
               }
             }
           }
-        }
-        try (PreparedStatement s = c.prepareStatement(SELECT_USERS_OF_ACCOUNT)) {
-          s.setString(1, accountId);
-          s.setLong(2, Math.max(fromDay, usersFromDay));
-          s.setLong(3, toDay);
-          try (ResultSet rs = s.executeQuery()) {
+          next = bindAccounts(usersOfAccounts, part);
+          usersOfAccounts.setLong(next, usersFromDay);
+          usersOfAccounts.setLong(next + 1, toDay);
+          try (ResultSet rs = usersOfAccounts.executeQuery()) {
             while (rs.next()) {
-              Key key = new Key(rs.getString(1), rs.getLong(2));
-              if (rollups.containsKey(key)) {
-                users.put(key, RollupBlockTable.decodeUsers(rs.getBytes(3)));
+              String accountId = rs.getString(1);
+              Request r = byId.get(accountId);
+              long day = rs.getLong(3);
+              Key key = new Key(rs.getString(2), day);
+              Snapshot snapshot = result.get(accountId);
+              if (day >= Math.max(r.fromDay(), r.usersFromDay()) && snapshot.rollups().containsKey(key)) {
+                snapshot.users().put(key, RollupBlockTable.decodeUsers(rs.getBytes(4)));
               }
             }
           }
-        }
-        try (PreparedStatement s = c.prepareStatement(SELECT_USERS)) {
-          for (Key key : usersWanted) {
-            if (!rollups.containsKey(key) || users.containsKey(key)) {
-              continue;
-            }
-            s.setString(1, accountId);
-            s.setString(2, key.metric());
-            s.setLong(3, key.epochDay());
-            try (ResultSet rs = s.executeQuery()) {
-              byte[] hashes = rs.next() ? rs.getBytes(1) : null;
-              users.put(key, hashes == null ? new LongHashSet() : RollupBlockTable.decodeUsers(hashes));
-            }
+          for (Request r : part) {
+            readWantedUsers(usersOfRollup, r, result.get(r.accountId()));
           }
         }
-        return new Snapshot(rollups, users);
+        return result;
       } finally {
         c.rollback();
       }
     } catch (SQLException e) {
-      throw new DatabaseException("cannot read rollups of an account: " + e.getMessage(), e);
+      throw new DatabaseException("cannot read rollups of accounts: " + e.getMessage(), e);
+    }
+  }
+
+  /** Binds the accounts' ids, the last one repeated up to the statement's size; returns the next index. */
+  private static int bindAccounts(PreparedStatement s, List<Request> part) throws SQLException {
+    for (int i = 0; i < ACCOUNTS_PER_STATEMENT; i++) {
+      s.setString(i + 1, part.get(Math.min(i, part.size() - 1)).accountId());
+    }
+    return ACCOUNTS_PER_STATEMENT + 1;
+  }
+
+  /** The stored users of the rollups in {@code r.usersWanted()} that the range read did not bring. */
+  private static void readWantedUsers(PreparedStatement s, Request r, Snapshot snapshot) throws SQLException {
+    for (Key key : r.usersWanted()) {
+      if (!snapshot.rollups().containsKey(key) || snapshot.users().containsKey(key)) {
+        continue;
+      }
+      s.setString(1, r.accountId());
+      s.setString(2, key.metric());
+      s.setLong(3, key.epochDay());
+      try (ResultSet rs = s.executeQuery()) {
+        byte[] hashes = rs.next() ? rs.getBytes(1) : null;
+        snapshot.users().put(key, hashes == null ? new LongHashSet() : RollupBlockTable.decodeUsers(hashes));
+      }
     }
   }
 
