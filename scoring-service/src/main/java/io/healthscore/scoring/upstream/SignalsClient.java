@@ -151,8 +151,17 @@ public final class SignalsClient
     return result;
   }
 
+  /**
+   * {@inheritDoc} Up to {@link #MAX_BATCH} accounts in one BatchGetFeatures (asked again for the
+   * accounts left out at the message limit); more (a rescore's read-ahead) in one live
+   * StreamFeatureSnapshots, whose dictionary-coded responses carry a name once per stream instead
+   * of once per account.
+   */
   @Override
   public List<AccountSnapshot> current(List<AccountInfo> accounts, FeatureSelection wanted) {
+    if (accounts.size() > MAX_BATCH) {
+      return streamed(accounts, wanted);
+    }
     FeatureProjection projection = wanted.toProto();
     Map<String, GetFeaturesResponse> found = new HashMap<>();
     for (int from = 0; from < accounts.size(); from += MAX_BATCH) {
@@ -180,6 +189,22 @@ public final class SignalsClient
       GetFeaturesResponse f = found.get(a.accountId());
       if (f != null) {
         result.add(a.snapshot(f.getFeaturesMap(), f.getLabelsMap()));
+      }
+    }
+    return result;
+  }
+
+  private List<AccountSnapshot> streamed(List<AccountInfo> accounts, FeatureSelection wanted) {
+    List<SnapshotKey> keys = new ArrayList<>(accounts.size());
+    for (AccountInfo a : accounts) {
+      keys.add(new SnapshotKey(a.accountId(), 0)); // no moment: live features
+    }
+    AccountSnapshot[] read = new AccountSnapshot[accounts.size()];
+    read(keys, wanted, row -> read[row.keyIndex()] = accounts.get(row.keyIndex()).snapshot(row.features(), row.labels()));
+    List<AccountSnapshot> result = new ArrayList<>(read.length);
+    for (AccountSnapshot snapshot : read) {
+      if (snapshot != null) {
+        result.add(snapshot);
       }
     }
     return result;

@@ -102,6 +102,29 @@ class SignalsClientTest {
   }
 
   @Test
+  void moreAccountsThanOneBatchAreReadInOneStreamAsTheBatchesReadThem() {
+    List<AccountInfo> accounts = new ArrayList<>(accounts(2_500, 3));
+    accounts.add(1_200, AccountInfo.of(FakeSignalService.account("nobody", "smb", 10))); // unknown: left out
+    FeatureSelection wanted = FeatureSelection.of(Set.of("metric2.sum_30d", "account.tenure_days"), Set.of());
+    List<AccountSnapshot> streamed = client.current(accounts, wanted);
+    assertEquals(1, fake.snapshotStreamCalls.get());
+    assertEquals(0, fake.batchGetFeaturesCalls.get());
+
+    List<AccountSnapshot> batched = new ArrayList<>();
+    for (int from = 0; from < accounts.size(); from += SignalsClient.MAX_BATCH) {
+      batched.addAll(client.current(accounts.subList(from, Math.min(accounts.size(), from + SignalsClient.MAX_BATCH)), wanted));
+    }
+    assertEquals(2_500, streamed.size());
+    assertEquals(batched.size(), streamed.size());
+    for (int i = 0; i < streamed.size(); i++) {
+      assertEquals(batched.get(i).accountId(), streamed.get(i).accountId());
+      assertEquals(batched.get(i).features(), streamed.get(i).features());
+      assertEquals(batched.get(i).labels(), streamed.get(i).labels());
+      assertEquals(Map.of("metric2.sum_30d", i + 2.0, "account.tenure_days", 100.0), streamed.get(i).features());
+    }
+  }
+
+  @Test
   void aBulkReadDecodesEveryPartOfTheStreamPointInTime() {
     List<AccountInfo> accounts = accounts(30, 10);
     long now = System.currentTimeMillis();
