@@ -2,6 +2,7 @@ package io.healthscore.runtime.testing;
 
 import com.google.protobuf.Timestamp;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.healthscore.v1.Account;
@@ -96,9 +97,9 @@ public final class FakeSignalService extends SignalServiceGrpc.SignalServiceImpl
    * a corrupt rollup.
    */
   public final Set<String> unreadable = ConcurrentHashMap.newKeySet();
-  /** When set, every BatchGetFeatures fails with it (an outage). */
+  /** When set, every BatchGetFeatures and StreamFeatureSnapshots fails with it (an outage). */
   public volatile Status featureStatus;
-  /** When set, BatchGetFeatures waits for it: tests hold a rescore in the middle. */
+  /** When set, BatchGetFeatures and StreamFeatureSnapshots wait for it: tests hold a rescore in the middle. */
   public volatile CountDownLatch featureGate;
   /** Reads waiting at {@link #featureGate} now. */
   public final AtomicInteger featureGateWaiters = new AtomicInteger();
@@ -382,17 +383,7 @@ public final class FakeSignalService extends SignalServiceGrpc.SignalServiceImpl
       out.onError(Status.INVALID_ARGUMENT.withDescription("account_ids: at most 1000").asRuntimeException());
       return;
     }
-    CountDownLatch gate = featureGate;
-    if (gate != null) {
-      featureGateWaiters.incrementAndGet();
-      try {
-        gate.await();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      } finally {
-        featureGateWaiters.decrementAndGet();
-      }
-    }
+    awaitFeatureGate();
     batchGetFeaturesCalls.incrementAndGet();
     projectionsLog.add(request.getProjection());
     long slow = featureMillisPerAccount * request.getAccountIdsCount();
@@ -403,21 +394,10 @@ public final class FakeSignalService extends SignalServiceGrpc.SignalServiceImpl
         Thread.currentThread().interrupt();
       }
     }
-    Status outage = featureStatus;
-    if (outage != null) {
-      out.onError(outage.withDescription("signals-service is down").asRuntimeException());
+    StatusRuntimeException refused = refusal(request.getAccountIdsList());
+    if (refused != null) {
+      out.onError(refused);
       return;
-    }
-    for (String id : request.getAccountIdsList()) {
-      Status failure = failures.get(id);
-      if (failure != null) {
-        out.onError(failure.asRuntimeException());
-        return;
-      }
-      if (unreadable.contains(id)) {
-        out.onError(Status.DATA_LOSS.withDescription("rollups of " + id + " are corrupt").asRuntimeException());
-        return;
-      }
     }
     BatchGetFeaturesResponse.Builder response = BatchGetFeaturesResponse.newBuilder();
     List<String> ids = request.getAccountIdsList();
@@ -442,12 +422,53 @@ public final class FakeSignalService extends SignalServiceGrpc.SignalServiceImpl
     out.onCompleted();
   }
 
+  /** Holds a feature read at {@link #featureGate} while one is set. */
+  private void awaitFeatureGate() {
+    CountDownLatch gate = featureGate;
+    if (gate != null) {
+      featureGateWaiters.incrementAndGet();
+      try {
+        gate.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } finally {
+        featureGateWaiters.decrementAndGet();
+      }
+    }
+  }
+
+  /** How a feature read of these accounts fails (outage, an account's failure, unreadable), or null. */
+  private StatusRuntimeException refusal(List<String> accountIds) {
+    Status outage = featureStatus;
+    if (outage != null) {
+      return outage.withDescription("signals-service is down").asRuntimeException();
+    }
+    for (String id : accountIds) {
+      Status failure = failures.get(id);
+      if (failure != null) {
+        return failure.asRuntimeException();
+      }
+      if (unreadable.contains(id)) {
+        return Status.DATA_LOSS.withDescription("rollups of " + id + " are corrupt").asRuntimeException();
+      }
+    }
+    return null;
+  }
+
   /** Parts within {@link #responseByteLimit}, names sent once per stream. */
   @Override
   public void streamFeatureSnapshots(
       StreamFeatureSnapshotsRequest request, StreamObserver<StreamFeatureSnapshotsResponse> out) {
+    awaitFeatureGate();
     snapshotStreamCalls.incrementAndGet();
     projectionsLog.add(request.getProjection());
+    List<String> accountIds = new ArrayList<>(request.getKeysCount());
+    request.getKeysList().forEach(k -> accountIds.add(k.getAccountId()));
+    StatusRuntimeException refused = refusal(accountIds);
+    if (refused != null) {
+      out.onError(refused);
+      return;
+    }
     Map<String, Integer> featureIds = new HashMap<>();
     Map<String, Integer> labelIds = new HashMap<>();
     StreamFeatureSnapshotsResponse.Builder part = StreamFeatureSnapshotsResponse.newBuilder();

@@ -173,28 +173,20 @@ public final class RescoreJobs implements AutoCloseable {
           return;
         }
         List<AccountInfo> ahead = accounts.subList(from, Math.min(accounts.size(), from + READ_AHEAD));
-        Map<String, AccountSnapshot> read = new HashMap<>(2 * ahead.size());
-        for (AccountSnapshot s : throughOutages(job, ahead.size(), () -> recompute.read(ahead))) {
-          read.put(s.accountId(), s);
-        }
+        Map<String, AccountSnapshot> read = readAhead(job, ahead);
         for (int at = 0; at < ahead.size(); at += BATCH) {
-          if (job.cancelRequested()) {
-            job.finish(RescoreState.RESCORE_STATE_CANCELLED, "", clock.millis());
-            return;
-          }
           List<AccountInfo> batch = ahead.subList(at, Math.min(ahead.size(), at + BATCH));
-          List<AccountSnapshot> snapshots = new ArrayList<>(batch.size());
-          for (AccountInfo a : batch) {
-            AccountSnapshot s = read.get(a.accountId());
-            if (s != null) {
-              snapshots.add(s);
-            }
-          }
+          List<AccountSnapshot> snapshots = read == null ? null : snapshotsOf(batch, read);
           List<String> setAside =
               throughOutages(job, batch.size(), () -> recompute.recompute(SOURCE, batch, snapshots, filter, true,
                   Scorer.TransactionExtra.NONE, Scorer.TransactionExtra.NONE));
           job.addSetAside(setAside.size());
           job.addDone(batch.size());
+          // After the batch, whose read may have been in flight: a cancel stops before the next.
+          if (job.cancelRequested()) {
+            job.finish(RescoreState.RESCORE_STATE_CANCELLED, "", clock.millis());
+            return;
+          }
         }
       }
       job.finish(
@@ -205,6 +197,37 @@ public final class RescoreJobs implements AutoCloseable {
       LOG.warn("rescore " + job.id() + " failed", e);
       job.finish(RescoreState.RESCORE_STATE_FAILED, String.valueOf(e.getMessage()), clock.millis());
     }
+  }
+
+  /**
+   * The accounts' snapshots by id, read at once (through outages); null when they cannot be read
+   * as a whole (an account fails), for each batch to read its own and isolate the failing one.
+   */
+  private Map<String, AccountSnapshot> readAhead(RescoreJob job, List<AccountInfo> accounts) {
+    List<AccountSnapshot> read;
+    try {
+      read = throughOutages(job, accounts.size(), () -> recompute.read(accounts));
+    } catch (RuntimeException e) {
+      if (IsolatingRecompute.isOutage(e)) {
+        throw e;
+      }
+      return null;
+    }
+    Map<String, AccountSnapshot> byId = new HashMap<>(2 * read.size());
+    read.forEach(s -> byId.put(s.accountId(), s));
+    return byId;
+  }
+
+  /** The batch's snapshots in its order; accounts signals-service does not know are left out, as a read leaves them. */
+  private static List<AccountSnapshot> snapshotsOf(List<AccountInfo> batch, Map<String, AccountSnapshot> read) {
+    List<AccountSnapshot> snapshots = new ArrayList<>(batch.size());
+    for (AccountInfo a : batch) {
+      AccountSnapshot s = read.get(a.accountId());
+      if (s != null) {
+        snapshots.add(s);
+      }
+    }
+    return snapshots;
   }
 
   /**

@@ -126,10 +126,11 @@ class ScoringLifecycleTest {
       h.signals.putAccount(FakeSignalService.account(String.format("out-%02d", i), "smb", 10));
     }
     h.awaitFeedCaughtUp();
-    int before = h.signals.batchGetFeaturesCalls.get();
+    int before = h.signals.batchGetFeaturesCalls.get() + h.signals.snapshotStreamCalls.get();
     h.signals.featureStatus = Status.UNAVAILABLE;
     Rescore started = h.stub().startRescore(StartRescoreRequest.newBuilder().setScorecardId(CARD).build()).getRescore();
-    Await.until("a read met the outage", () -> h.signals.batchGetFeaturesCalls.get() > before);
+    Await.until("a read met the outage",
+        () -> h.signals.batchGetFeaturesCalls.get() + h.signals.snapshotStreamCalls.get() > before);
     h.signals.featureStatus = null;
     Await.until("done after the outage", java.time.Duration.ofSeconds(60),
         () -> get(started.getRescoreId()).getState() == RescoreState.RESCORE_STATE_DONE);
