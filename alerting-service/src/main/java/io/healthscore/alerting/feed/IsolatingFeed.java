@@ -37,7 +37,9 @@ import org.slf4j.LoggerFactory;
  * retried with backoff until it applies. An outage (signals-service unreachable, overloaded or
  * past the deadline; the database itself, which parking needs) or contention (a lock timeout or
  * deadlock between batches) is no poison: the failure
- * propagates and the stream's follower retries the batch from the stored cursor.
+ * propagates and the stream's follower retries the batch from the stored cursor; contention is
+ * first tried again at once a few times ({@link #CONTENTION_RETRIES}), since it usually ends when
+ * the other batch commits.
  *
  * <p>Replicas: with a {@link FeedLease}, every transaction that moves the cursor or a set-aside
  * change is fenced with it, so only the replica holding the lease applies the feed, and retries
@@ -56,6 +58,9 @@ public final class IsolatingFeed<T extends MessageLite> implements AutoCloseable
   static final Duration RETRY_CAP = Duration.ofHours(1);
   private static final Duration RETRY_SCAN = Duration.ofSeconds(5);
   private static final int RETRIES_PER_SCAN = 100;
+  /** Times a batch that met another batch's locks is applied again at once before it fails whole. */
+  static final int CONTENTION_RETRIES = 3;
+  private static final Duration CONTENTION_PAUSE = Duration.ofMillis(50);
 
   /** Applies changes, and in the same transaction the step that records them as done. */
   @FunctionalInterface
@@ -108,6 +113,7 @@ public final class IsolatingFeed<T extends MessageLite> implements AutoCloseable
   private final Clock clock;
   private final Counter parkedCount;
   private final Counter recoveredCount;
+  private final Counter contentionRetries;
   private final AtomicLong waiting = new AtomicLong();
   private final FailureLog retryFailures;
   private final FeedLease lease;
@@ -129,6 +135,9 @@ public final class IsolatingFeed<T extends MessageLite> implements AutoCloseable
         .register(registry);
     this.recoveredCount = Counter.builder("healthscore.alerting.feed.changes.recovered")
         .description("Set-aside feed changes that applied on a retry").tag("feed", consumer).register(registry);
+    this.contentionRetries = Counter.builder("healthscore.alerting.feed.contention.retries")
+        .description("Feed batches applied again at once after they met another batch's locks").tag("feed", consumer)
+        .register(registry);
     Gauge.builder("healthscore.alerting.feed.changes.waiting", waiting, AtomicLong::get)
         .description("Set-aside feed changes waiting for their retry").tag("feed", consumer).register(registry);
   }
@@ -143,10 +152,7 @@ public final class IsolatingFeed<T extends MessageLite> implements AutoCloseable
   private void applyOrIsolate(List<T> changes) {
     long last = codec.cursor().applyAsLong(changes.get(changes.size() - 1));
     try {
-      applier.apply(changes, false, c -> {
-        fence(c);
-        cursors.save(c, consumer, last);
-      });
+      applyThroughContention(changes, last);
     } catch (RuntimeException e) {
       if (isOutage(e)) {
         throw e;
@@ -158,6 +164,35 @@ public final class IsolatingFeed<T extends MessageLite> implements AutoCloseable
       int half = changes.size() / 2;
       applyOrIsolate(changes.subList(0, half));
       applyOrIsolate(changes.subList(half, changes.size()));
+    }
+  }
+
+  /**
+   * Applies the changes; when they meet another batch's locks (the other feed holding the event
+   * counter until its commit, say) tries again at once a few times, so that a lock wait a little
+   * longer than the database's timeout costs a short pause, not the whole batch read again from
+   * the stored cursor after the follower's backoff.
+   */
+  private void applyThroughContention(List<T> changes, long last) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        applier.apply(changes, false, c -> {
+          fence(c);
+          cursors.save(c, consumer, last);
+        });
+        return;
+      } catch (RuntimeException e) {
+        if (attempt > CONTENTION_RETRIES || !isContention(e)) {
+          throw e;
+        }
+        contentionRetries.increment();
+        try {
+          Thread.sleep(CONTENTION_PAUSE.toMillis() * attempt);
+        } catch (InterruptedException interrupted) {
+          Thread.currentThread().interrupt();
+          throw e;
+        }
+      }
     }
   }
 
@@ -243,6 +278,13 @@ public final class IsolatingFeed<T extends MessageLite> implements AutoCloseable
       if (t instanceof StatusRuntimeException s && OUTAGE.contains(s.getStatus().getCode())) {
         return true;
       }
+    }
+    return isContention(e);
+  }
+
+  /** Whether a lock timeout, deadlock or serialization failure is among the causes. */
+  private static boolean isContention(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
       if (t instanceof SQLTransientException || t instanceof SQLException q && isContention(q.getSQLState())) {
         return true;
       }
