@@ -21,7 +21,9 @@ import java.util.Set;
  * the snapshots' accounts are split by a hash of their id (80% train, 20% hold-out, the same split
  * as scorecard calibration); an explainable boosting machine is trained on the training accounts,
  * and the hold-out measures it (ROC AUC, PR AUC, Brier, log loss, calibration error) beside a
- * plain logistic regression on the same features.
+ * plain logistic regression on the same features. Below {@link #REFIT_BELOW_SAMPLES} snapshots
+ * the model served is then trained the same way on every account; the report's metrics are the
+ * hold-out's, of the model that did not see it.
  */
 public final class LearnedCalibrator {
   static final int MIN_SAMPLES = 20;
@@ -29,6 +31,12 @@ public final class LearnedCalibrator {
   /** Served cut-offs without targets: yellow above a 10% churn probability, red above 40%. */
   static final double YELLOW_ABOVE = 0.10;
   static final double RED_ABOVE = 0.40;
+  /**
+   * Below this many labelled snapshots the served model is trained again on all of them once the
+   * hold-out has measured the recipe: a fifth more data is worth a second training there (the
+   * accuracy benchmark's learning curve), and above it the gain is small and the time large.
+   */
+  static final int REFIT_BELOW_SAMPLES = 150_000;
 
   /** The model and its report (state left for the caller to set). */
   public record Result(LearnedChurnModel model, CalibrationReport report) {}
@@ -87,14 +95,17 @@ public final class LearnedCalibrator {
     }
     TrainingTable train = FeatureTables.rows(table, java.util.Arrays.copyOf(trainRows, trainCount));
     TrainingTable hold = FeatureTables.rows(table, java.util.Arrays.copyOf(holdRows, holdCount));
-    EbmModel ebm = EbmTrainer.train(train, settings, monitor);
+    boolean refit = holdCount > 0 && n < REFIT_BELOW_SAMPLES;
+    EbmModel measured = EbmTrainer.train(train, settings, refit ? monitor.part(0, 0.5) : monitor);
     String modelId = modelId(nowMillis, horizonDays, segments, n);
     // cut-offs from the hold-out's outcomes when it can tell, else from the training rows; without
     // targets at fixed probability levels, which mean the same on the live population
     TrainingTable bandRows = enoughToSuggest(hold) ? hold : train;
     BandSuggestion suggestion = targets == null
-        ? BandSuggestions.atLevels(ebm.predict(bandRows), bandRows.churned(), YELLOW_ABOVE, RED_ABOVE)
-        : BandSuggestions.suggest(ebm.predict(bandRows), bandRows.churned(), targets);
+        ? BandSuggestions.atLevels(measured.predict(bandRows), bandRows.churned(), YELLOW_ABOVE, RED_ABOVE)
+        : BandSuggestions.suggest(measured.predict(bandRows), bandRows.churned(), targets);
+    // the hold-out has measured the recipe; the served model learns from every account
+    EbmModel ebm = refit ? EbmTrainer.train(table, settings, monitor.part(0.5, 1)) : measured;
     LearnedChurnModel model =
         new LearnedChurnModel(modelId, horizonDays, segments, ebm, nowMillis, ProbabilityBands.of(suggestion));
 
@@ -116,9 +127,9 @@ public final class LearnedCalibrator {
     for (int k = 0; k < ebm.pairCount(); k++) {
       report.addInteractions(ebm.termName(ebm.featureCount() + k));
     }
-    report.addAllImportances(importances(ebm, train));
+    report.addAllImportances(importances(ebm, refit ? table : train));
     if (holdCount > 0) {
-      double[] p = ebm.predict(hold);
+      double[] p = measured.predict(hold);
       boolean[] y = hold.churned();
       report
           .setAuc(orHalf(Auc.of(p, y)))

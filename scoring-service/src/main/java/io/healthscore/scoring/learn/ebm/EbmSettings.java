@@ -5,7 +5,8 @@ package io.healthscore.scoring.learn.ebm;
  * ExplainableBoostingClassifier where its reasons hold here (bins, validation share, leaves,
  * minimum leaf size, rare categories, early stopping), and were tuned on the churn generator
  * of the accuracy benchmark where this platform's budget differs (fewer bags and a larger
- * learning rate, so 100,000 accounts × 60 features train within a minute on two cores).
+ * learning rate, so 100,000 accounts × 60 features train within a minute on two cores; 3 pairs,
+ * since spurious pairs cost accuracy at a few thousand accounts: EbmTuningBenchmark).
  *
  * @param maxBins quantile bins per numeric feature for main effects
  * @param maxInteractionBins bins per feature inside a pairwise interaction
@@ -59,7 +60,7 @@ public record EbmSettings(
 
   public static EbmSettings defaults() {
     return new EbmSettings(
-        1024, 32, 10, 8, 0.15, 0.04, 50, 5000, 50, 1e-5, 4, 1e-4, 10, 0, 42);
+        1024, 32, 3, 8, 0.15, 0.04, 50, 5000, 50, 1e-5, 4, 1e-4, 10, 0, 42);
   }
 
   public Builder toBuilder() {

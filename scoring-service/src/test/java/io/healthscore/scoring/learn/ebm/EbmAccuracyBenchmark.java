@@ -12,7 +12,9 @@ import org.junit.jupiter.api.Test;
 /**
  * Accuracy on the synthetic churn world, in one run: AUC of the true probabilities (the
  * ceiling), of the learned model with default settings, and of a plain logistic regression on
- * the same features; the learned model's expected calibration error. Run with {@code mvn -B -o
+ * the same features; the learned model's expected calibration error, beside the true
+ * probabilities' own (the noise floor of that measurement on this test set) and the learned
+ * model's calibration error against the true probabilities. Run with {@code mvn -B -o
  * -q -Pbenchmark test -pl scoring-service -am -Dtest=EbmAccuracyBenchmark
  * -Dsurefire.failIfNoSpecifiedTests=false}; output in
  * scoring-service/target/surefire-reports/*EbmAccuracyBenchmark-output.txt.
@@ -40,7 +42,9 @@ class EbmAccuracyBenchmark {
       System.out.printf(
           Locale.ROOT,
           "seed %d: %d train / %d test rows, %d features: AUC ceiling %.4f, learned %.4f (%.3f of ceiling),"
-              + " logistic regression %.4f (learned − LR %+.4f); learned ECE %.4f, Brier %.4f, LR ECE %.4f;"
+              + " logistic regression %.4f (learned − LR %+.4f); learned ECE %.4f (the true probabilities'"
+              + " own ECE, its noise floor here, %.4f; against the true probabilities %.4f), Brier %.4f,"
+              + " LR ECE %.4f;"
               + " %d pairs, first %s; trained in %.1f s%n",
           seed,
           trainRows,
@@ -52,6 +56,8 @@ class EbmAccuracyBenchmark {
           lrAuc,
           learnedAuc - lrAuc,
           ClassifierMetrics.expectedCalibrationError(learned, y),
+          ClassifierMetrics.expectedCalibrationError(truth, y),
+          ChurnWorld.calibrationErrorAgainstTruth(learned, truth),
           ClassifierMetrics.brier(learned, y),
           ClassifierMetrics.expectedCalibrationError(lr, y),
           model.pairCount(),

@@ -123,6 +123,51 @@ class EbmTrainerTest {
     assertEquals("plan basic", model.describeTerm(0, model.binsOf(Map.of(), Map.of("plan", "basic"))));
   }
 
+  /**
+   * Usage under a second name in other units (same order, so the same bins), and a copy with a
+   * missing marker renamed: both repeat the first feature's bins and keep flat shapes, and the
+   * model learns usage once, as it does without the copies.
+   */
+  @Test
+  void aFeatureRepeatedUnderAnotherNameIsBoostedOnce() {
+    Random r = new Random(9);
+    int n = 4000;
+    double[] usage = new double[n];
+    double[] minutes = new double[n];
+    double[] sinceFirst = new double[n];
+    double[] sinceLast = new double[n];
+    boolean[] churned = new boolean[n];
+    for (int i = 0; i < n; i++) {
+      usage[i] = r.nextInt(50);
+      minutes[i] = usage[i] * 60 + 5;
+      sinceFirst[i] = r.nextDouble() < 0.2 ? Double.NaN : r.nextInt(100);
+      sinceLast[i] = sinceFirst[i];
+      churned[i] = r.nextDouble() < (usage[i] < 15 ? 0.6 : 0.15);
+    }
+    List<FeatureColumn> alone = List.of(FeatureColumn.numeric("usage", usage), FeatureColumn.numeric("since_first", sinceFirst));
+    List<FeatureColumn> copied = List.of(alone.get(0), alone.get(1), FeatureColumn.numeric("minutes", minutes),
+        FeatureColumn.numeric("since_last", sinceLast));
+    EbmModel once = EbmTrainer.train(new TrainingTable(alone, churned), MAIN_ONLY, TrainingMonitor.NONE);
+    EbmModel withCopies = EbmTrainer.train(new TrainingTable(copied, churned), MAIN_ONLY, TrainingMonitor.NONE);
+    assertArrayEquals(new boolean[] {false, false, true, true},
+        EbmTrainer.repeats(new short[][] {bins(withCopies, 0, usage), bins(withCopies, 1, sinceFirst),
+            bins(withCopies, 2, minutes), bins(withCopies, 3, sinceLast)}));
+    for (int f = 2; f < 4; f++) {
+      for (double score : withCopies.shape(f)) {
+        assertEquals(0, score, 0, withCopies.feature(f).name() + " repeats an earlier feature");
+      }
+    }
+    assertArrayEquals(once.shape(0), withCopies.shape(0), 1e-6, "usage is learned as without the copy");
+  }
+
+  private static short[] bins(EbmModel model, int f, double[] values) {
+    short[] out = new short[values.length];
+    for (int i = 0; i < values.length; i++) {
+      out[i] = (short) model.feature(f).binOf(values[i]);
+    }
+    return out;
+  }
+
   @Test
   void learnsTheSyntheticWorldCloseToItsCeilingWithCalibratedProbabilities() {
     List<ChurnWorld.Account> train = ChurnWorld.generate(20000, 10, 21);
