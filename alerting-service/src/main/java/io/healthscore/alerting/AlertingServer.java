@@ -157,6 +157,7 @@ public final class AlertingServer implements AutoCloseable {
         .addService(new AlertingServiceImpl(database, rules, validator, alerts, lifecycle, tasks, quality, gauges,
             sink, delivery.api(), clock))
         .methodScopes(AlertingScopes.TABLE)
+        .dependsOn(database)
         .onDrain(() -> feedFollowers.forEach(StreamFollower::close))
         .onDrain(() -> {
           if (replicaSync != null) {

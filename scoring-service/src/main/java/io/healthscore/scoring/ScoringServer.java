@@ -195,6 +195,7 @@ public final class ScoringServer implements AutoCloseable {
         b.serverBuilder(metrics)
             .addService(service)
             .methodScopes(ScoringScopes.table())
+            .dependsOn(database)
             .onDrain(feed::close)
             .onDrain(replicaSync::close)
             .onDrain(retries::shutdownNow)

@@ -1,7 +1,6 @@
 package io.healthscore.alerting.alert;
 
 import io.healthscore.alerting.playbook.EscalationStore;
-import io.healthscore.alerting.support.Reads;
 import io.healthscore.runtime.concurrent.DaemonThreads;
 import io.healthscore.runtime.db.Database;
 import io.healthscore.runtime.logging.FailureLog;
@@ -53,7 +52,7 @@ public final class EscalationScheduler implements AutoCloseable {
     List<EscalationStore.Escalation> due;
     do {
       long now = clock.millis();
-      due = Reads.read(database, c -> escalations.due(c, now, BATCH));
+      due = database.read(c -> escalations.due(c, now, BATCH));
       for (EscalationStore.Escalation e : due) {
         boolean done = database.inTransaction(c ->
             escalations.markDone(c, e.alertId(), e.stepIndex())

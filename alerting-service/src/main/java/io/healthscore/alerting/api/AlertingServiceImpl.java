@@ -12,7 +12,6 @@ import io.healthscore.alerting.quality.RuleQualityReport;
 import io.healthscore.alerting.rule.RuleStore;
 import io.healthscore.alerting.rule.RuleValidator;
 import io.healthscore.alerting.support.Times;
-import io.healthscore.alerting.support.Reads;
 import io.healthscore.runtime.db.Database;
 import io.healthscore.runtime.db.DatabaseException;
 import io.healthscore.runtime.error.FailedPreconditionException;
@@ -162,7 +161,7 @@ public final class AlertingServiceImpl extends AlertingServiceGrpc.AlertingServi
     v.throwIfAny("invalid alert query");
     AlertFilter filter = new AlertFilter(states, request.getAccountId(), request.getRuleId(),
         request.getMinSeverity(), request.getAssignee());
-    AlertStore.Page page = Reads.read(database, c -> alerts.list(c, filter, pageSize, request.getPageToken()));
+    AlertStore.Page page = database.read(c -> alerts.list(c, filter, pageSize, request.getPageToken()));
     reply(out, ListAlertsResponse.newBuilder()
         .addAllAlerts(page.alerts())
         .setNextPageToken(page.nextPageToken())
@@ -201,7 +200,7 @@ public final class AlertingServiceImpl extends AlertingServiceGrpc.AlertingServi
     int pageSize = pageSize(request.getPageSize(), v);
     v.check(request.getState() != TaskState.UNRECOGNIZED, "state", "is not a known task state");
     v.throwIfAny("invalid task query");
-    TaskStore.Page page = Reads.read(database, c -> tasks.list(
+    TaskStore.Page page = database.read(c -> tasks.list(
         c, request.getAssignee(), request.getState(), request.getAccountId(), pageSize, request.getPageToken()));
     reply(out, ListTasksResponse.newBuilder()
         .addAllTasks(page.tasks())

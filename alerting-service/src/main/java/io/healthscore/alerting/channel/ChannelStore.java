@@ -1,6 +1,5 @@
 package io.healthscore.alerting.channel;
 
-import io.healthscore.alerting.support.Reads;
 import io.healthscore.runtime.db.Database;
 import io.healthscore.runtime.error.InvalidArgumentException;
 import io.healthscore.runtime.logging.SecretScrubber;
@@ -105,7 +104,7 @@ public final class ChannelStore {
 
   /** Every channel without secrets, ordered by id. */
   public List<Channel> list() {
-    return Reads.read(db,
+    return db.read(
         c -> {
           List<Channel> channels = new ArrayList<>();
           try (PreparedStatement s =
@@ -122,7 +121,7 @@ public final class ChannelStore {
 
   /** The channel including its secret, for signing deliveries; never hand it to a client. */
   public Optional<Channel> withSecret(String channelId) {
-    return Reads.read(db, c -> find(c, channelId));
+    return db.read(c -> find(c, channelId));
   }
 
   private static Optional<Channel> find(Connection c, String channelId) throws SQLException {

@@ -3,7 +3,6 @@ package io.healthscore.alerting.dispatch;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.JsonFormat;
 import com.google.protobuf.util.Timestamps;
-import io.healthscore.alerting.support.Reads;
 import io.healthscore.runtime.db.Database;
 import io.healthscore.runtime.db.SqlDialect;
 import io.healthscore.runtime.stream.CursorLog;
@@ -148,7 +147,7 @@ final class AlertEventLog implements CursorLog<AlertEvent> {
   /** Up to {@code limit} events after {@code cursor}, in cursor order. */
   @Override
   public List<AlertEvent> after(long cursor, int limit) {
-    return Reads.read(db,
+    return db.read(
         c -> {
           List<AlertEvent> events = new ArrayList<>();
           try (PreparedStatement s =

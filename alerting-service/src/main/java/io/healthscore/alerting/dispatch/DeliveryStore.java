@@ -1,7 +1,6 @@
 package io.healthscore.alerting.dispatch;
 
 import com.google.protobuf.util.Timestamps;
-import io.healthscore.alerting.support.Reads;
 import io.healthscore.runtime.db.Database;
 import io.healthscore.runtime.db.SqlDialect;
 import io.healthscore.runtime.error.FailedPreconditionException;
@@ -307,7 +306,7 @@ final class DeliveryStore {
   }
 
   Optional<Delivery> get(String deliveryId) {
-    return Reads.read(db, c -> find(c, deliveryId));
+    return db.read(c -> find(c, deliveryId));
   }
 
   private static Optional<Delivery> find(Connection c, String deliveryId) throws SQLException {
@@ -346,7 +345,7 @@ final class DeliveryStore {
     }
     sql.append(" ORDER BY d.event_cursor DESC, d.channel_id DESC LIMIT ?");
     params.add(limit);
-    return Reads.read(db,
+    return db.read(
         c -> {
           List<Delivery> deliveries = new ArrayList<>();
           try (PreparedStatement s = c.prepareStatement(sql.toString())) {
@@ -364,7 +363,7 @@ final class DeliveryStore {
   }
 
   Backlog backlog() {
-    return Reads.read(db,
+    return db.read(
         c -> {
           try (PreparedStatement s =
               c.prepareStatement(
@@ -389,7 +388,7 @@ final class DeliveryStore {
 
   /** When the earliest pending delivery becomes claimable, if any is pending. */
   Optional<Long> nextDueMs() {
-    return Reads.read(db,
+    return db.read(
         c -> {
           try (PreparedStatement s =
               c.prepareStatement(

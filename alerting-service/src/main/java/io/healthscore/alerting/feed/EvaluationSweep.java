@@ -1,6 +1,5 @@
 package io.healthscore.alerting.feed;
 
-import io.healthscore.alerting.support.Reads;
 import io.healthscore.runtime.concurrent.DaemonThreads;
 import io.healthscore.runtime.db.Database;
 import io.healthscore.runtime.logging.FailureLog;
@@ -69,7 +68,7 @@ public final class EvaluationSweep implements AutoCloseable {
   }
 
   private List<String> nextAccounts(String after) {
-    return Reads.read(database, c -> {
+    return database.read(c -> {
       List<String> accounts = new ArrayList<>();
       try (PreparedStatement s = c.prepareStatement(
           "SELECT account_id FROM (SELECT account_id FROM alert_account_scores UNION SELECT account_id FROM alerts) k "

@@ -1,6 +1,5 @@
 package io.healthscore.alerting.feed;
 
-import io.healthscore.alerting.support.Reads;
 import io.healthscore.runtime.db.Database;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -51,7 +50,7 @@ final class ParkedChanges {
 
   /** Up to {@code limit} changes of the feed whose retry is due, oldest cursor first. */
   List<Parked> due(String consumer, long nowMs, int limit) {
-    return Reads.read(database, c -> {
+    return database.read(c -> {
       List<Parked> due = new ArrayList<>();
       try (PreparedStatement s = c.prepareStatement("SELECT item_cursor, payload, attempts FROM alert_feed_parked "
           + "WHERE consumer = ? AND next_retry_ms <= ? ORDER BY item_cursor LIMIT ?")) {
@@ -95,7 +94,7 @@ final class ParkedChanges {
 
   /** How many changes of the feed wait. */
   long count(String consumer) {
-    return Reads.read(database, c -> {
+    return database.read(c -> {
       try (PreparedStatement s = c.prepareStatement("SELECT COUNT(*) FROM alert_feed_parked WHERE consumer = ?")) {
         s.setString(1, consumer);
         try (ResultSet rs = s.executeQuery()) {

@@ -1,6 +1,5 @@
 package io.healthscore.alerting.quality;
 
-import io.healthscore.alerting.support.Reads;
 import io.healthscore.runtime.db.Database;
 import io.healthscore.v1.RuleQuality;
 import java.sql.PreparedStatement;
@@ -31,7 +30,7 @@ public final class RuleQualityReport {
         + "SUM(CASE WHEN verdict = 2 THEN 1 ELSE 0 END), "
         + "AVG(CASE WHEN verdict = 1 THEN lead_time_days END) "
         + "FROM alerts" + (onlyRuleId.isEmpty() ? "" : " WHERE rule_id = ?") + " GROUP BY rule_id";
-    Reads.read(database, c -> {
+    database.read(c -> {
       try (PreparedStatement s = c.prepareStatement(sql)) {
         if (!onlyRuleId.isEmpty()) {
           s.setString(1, onlyRuleId);

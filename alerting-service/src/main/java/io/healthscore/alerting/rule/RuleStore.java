@@ -2,7 +2,6 @@ package io.healthscore.alerting.rule;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.healthscore.alerting.support.Times;
-import io.healthscore.alerting.support.Reads;
 import io.healthscore.runtime.db.Database;
 import io.healthscore.v1.Rule;
 import java.sql.Connection;
@@ -86,7 +85,7 @@ public final class RuleStore {
   }
 
   public Optional<Rule> get(String ruleId) {
-    return Reads.read(database, c -> get(c, ruleId));
+    return database.read(c -> get(c, ruleId));
   }
 
   public Optional<Rule> get(Connection c, String ruleId) throws SQLException {
@@ -100,7 +99,7 @@ public final class RuleStore {
 
   /** Every current rule, ordered by id. */
   public List<Rule> list() {
-    return Reads.read(database, this::list);
+    return database.read(this::list);
   }
 
   public List<Rule> list(Connection c) throws SQLException {

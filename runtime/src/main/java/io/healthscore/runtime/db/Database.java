@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.function.Consumer;
 import javax.sql.DataSource;
 
 /**
@@ -31,12 +32,15 @@ public final class Database implements AutoCloseable {
   private final DataSource dataSource;
   private final SqlDialect dialect;
   private final SchemaMigrations migrations;
+  /** Null on PostgreSQL, which runs apart and takes writes again by itself once space is back. */
+  private final EmbeddedStoreFailure embeddedFailure;
 
-  private Database(String serviceName, HikariDataSource pool, SqlDialect dialect) {
+  private Database(String serviceName, HikariDataSource pool, SqlDialect dialect, Path embeddedDir) {
     this.serviceName = serviceName;
     this.pool = pool;
     this.dialect = dialect;
-    this.dataSource = dialect == SqlDialect.H2 ? new DurableCommits(pool) : pool;
+    this.embeddedFailure = dialect == SqlDialect.H2 ? new EmbeddedStoreFailure(embeddedDir) : null;
+    this.dataSource = dialect == SqlDialect.H2 ? new DurableCommits(pool, embeddedFailure) : pool;
     this.migrations = new SchemaMigrations(this);
   }
 
@@ -47,6 +51,7 @@ public final class Database implements AutoCloseable {
   public static Database open(ServiceConfig config) {
     String url;
     SqlDialect dialect;
+    Path embeddedDir = null;
     if (config.dbUrl().isPresent()) {
       url = config.dbUrl().get();
       if (url.startsWith("jdbc:postgresql:")) {
@@ -60,6 +65,7 @@ public final class Database implements AutoCloseable {
       }
     } else {
       Path dir = config.dataDir().toAbsolutePath();
+      embeddedDir = dir;
       try {
         Files.createDirectories(dir);
       } catch (IOException e) {
@@ -74,7 +80,18 @@ public final class Database implements AutoCloseable {
     hikari.setJdbcUrl(url);
     hikari.setPoolName(config.serviceName() + "-db");
     hikari.setMaximumPoolSize(config.getInt(POOL_SIZE, 10));
-    return new Database(config.serviceName(), new HikariDataSource(hikari), dialect);
+    return new Database(config.serviceName(), new HikariDataSource(hikari), dialect, embeddedDir);
+  }
+
+  /**
+   * Tells {@code listener} (once, with the reason) when the embedded database has stopped for good
+   * after a failed write, as H2 does on a full or read-only disk; from then on every use of it
+   * fails with UNAVAILABLE naming the disk problem. Never called on PostgreSQL.
+   */
+  public void onFailure(Consumer<String> listener) {
+    if (embeddedFailure != null) {
+      embeddedFailure.onFailure(listener);
+    }
   }
 
   /** Pooled connections; on H2, commits through them are made durable before returning. */
@@ -92,6 +109,7 @@ public final class Database implements AutoCloseable {
    * arrive wrapped in a DatabaseException.
    */
   public <T> T inTransaction(SqlWork<T> work) {
+    checkRunning();
     try (Connection c = dataSource.getConnection()) {
       c.setAutoCommit(false);
       try {
@@ -103,11 +121,41 @@ public final class Database implements AutoCloseable {
         throw e;
       }
       // No need to restore auto-commit: the pool resets it when the connection comes back.
-    } catch (RuntimeException | Error e) {
-      throw e;
-    } catch (Exception e) {
-      throw new DatabaseException("transaction failed: " + e.getMessage(), e);
+    } catch (Exception | Error e) {
+      throw failure("transaction failed: ", e);
     }
+  }
+
+  /**
+   * Runs read-only {@code work} on a connection in auto-commit mode: a read needs no transaction
+   * of its own, and skipping the commit spares the embedded store the sync it makes every commit
+   * durable with. Failures arrive as from {@link #inTransaction}.
+   */
+  public <T> T read(SqlWork<T> work) {
+    checkRunning();
+    try (Connection c = dataSource.getConnection()) {
+      return work.run(c);
+    } catch (Exception | Error e) {
+      throw failure("query failed: ", e);
+    }
+  }
+
+  private void checkRunning() {
+    if (embeddedFailure != null) {
+      embeddedFailure.checkRunning();
+    }
+  }
+
+  /** What to throw for {@code e}: UNAVAILABLE if it shows the embedded store stopped. */
+  private RuntimeException failure(String what, Throwable e) {
+    Throwable classified = embeddedFailure == null ? e : embeddedFailure.classify(e);
+    if (classified instanceof RuntimeException runtime) {
+      return runtime;
+    }
+    if (classified instanceof Error error) {
+      throw error;
+    }
+    return new DatabaseException(what + classified.getMessage(), classified);
   }
 
   private static void rollbackQuietly(Connection c, Throwable failure) {

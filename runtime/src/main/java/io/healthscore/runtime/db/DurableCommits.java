@@ -25,40 +25,67 @@ import javax.sql.DataSource;
  * costs about a millisecond per commit: commit batches, not rows. A commit of a transaction that
  * changed nothing (a read) skips the sync, so reads do not queue behind writers' file syncs.
  *
+ * <p>It also fails every connection at once, with UNAVAILABLE, once H2 has stopped after a failed
+ * write ({@link EmbeddedStoreFailure}).
+ *
  * <p>Only {@link Connection#commit()} is covered: statements run in auto-commit mode still become
  * durable within about a second, so acknowledge nothing written that way.
  */
 final class DurableCommits implements DataSource {
   private final DataSource delegate;
+  private final EmbeddedStoreFailure failure;
 
-  DurableCommits(DataSource delegate) {
+  DurableCommits(DataSource delegate, EmbeddedStoreFailure failure) {
     this.delegate = delegate;
+    this.failure = failure;
   }
 
   @Override
   public Connection getConnection() throws SQLException {
-    return durable(delegate.getConnection());
+    failure.checkRunning();
+    try {
+      return durable(delegate.getConnection());
+    } catch (SQLException | RuntimeException e) {
+      throw rethrow(failure.classify(e));
+    }
   }
 
   @Override
   public Connection getConnection(String username, String password) throws SQLException {
-    return durable(delegate.getConnection(username, password));
+    failure.checkRunning();
+    try {
+      return durable(delegate.getConnection(username, password));
+    } catch (SQLException | RuntimeException e) {
+      throw rethrow(failure.classify(e));
+    }
   }
 
-  private static Connection durable(Connection connection) {
+  /** Throws {@code t}, an SQLException or unchecked exception; declared to return for callers' throw. */
+  private static SQLException rethrow(Throwable t) throws SQLException {
+    if (t instanceof SQLException sql) {
+      return sql;
+    }
+    throw (RuntimeException) t;
+  }
+
+  private Connection durable(Connection connection) {
     InvocationHandler handler =
         (proxy, method, args) -> {
-          if (!method.getName().equals("commit") || method.getParameterCount() != 0) {
-            return invoke(connection, method, args);
-          }
-          boolean wrote = hasUncommittedChanges(connection);
-          Object result = invoke(connection, method, args);
-          if (wrote) {
-            try (Statement checkpoint = connection.createStatement()) {
-              checkpoint.execute("CHECKPOINT SYNC");
+          try {
+            if (!method.getName().equals("commit") || method.getParameterCount() != 0) {
+              return invoke(connection, method, args);
             }
+            boolean wrote = hasUncommittedChanges(connection);
+            Object result = invoke(connection, method, args);
+            if (wrote) {
+              try (Statement checkpoint = connection.createStatement()) {
+                checkpoint.execute("CHECKPOINT SYNC");
+              }
+            }
+            return result;
+          } catch (Exception | Error e) {
+            throw failure.classify(e);
           }
-          return result;
         };
     return (Connection)
         Proxy.newProxyInstance(

@@ -80,7 +80,7 @@ public final class ApiErrors {
    * disk (full, read-only, quota, I/O error), else null. Such a failure is the machine's, not a
    * bug: callers get UNAVAILABLE naming it, as the database wraps it in its own exceptions.
    */
-  static String diskProblem(Throwable t) {
+  public static String diskProblem(Throwable t) {
     for (Throwable c = t; c != null; c = c.getCause()) {
       String message = String.valueOf(c.getMessage());
       for (String problem : DISK_PROBLEMS) {

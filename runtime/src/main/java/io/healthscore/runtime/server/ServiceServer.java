@@ -17,6 +17,7 @@ import io.healthscore.runtime.auth.MethodScopes;
 import io.healthscore.runtime.auth.TokenTable;
 import io.healthscore.runtime.auth.TokenTableFile;
 import io.healthscore.runtime.config.ServiceConfig;
+import io.healthscore.runtime.db.Database;
 import io.healthscore.runtime.error.ErrorMappingInterceptor;
 import io.healthscore.runtime.metrics.GrpcServerMetricsInterceptor;
 import io.healthscore.runtime.metrics.Metrics;
@@ -93,6 +94,7 @@ public final class ServiceServer implements AutoCloseable {
     List<ServerServiceDefinition> services = List.copyOf(builder.services);
     this.serviceNames = services.stream().map(s -> s.getServiceDescriptor().getName()).toList();
     this.server = wire(transport, services, interceptors(builder, tokenFile), health).build();
+    builder.dependencies.forEach(database -> database.onFailure(this::markNotServing));
   }
 
   public static Builder builder(ServiceConfig config, Metrics metrics) {
@@ -297,6 +299,7 @@ public final class ServiceServer implements AutoCloseable {
     private final List<ServerServiceDefinition> services = new ArrayList<>();
     private final List<Runnable> onDrain = new ArrayList<>();
     private final List<Runnable> onStop = new ArrayList<>();
+    private final List<Database> dependencies = new ArrayList<>();
     private MethodScopes methodScopes = MethodScopes.adminOnly();
     private TokenTable tokenTable;
 
@@ -311,6 +314,15 @@ public final class ServiceServer implements AutoCloseable {
 
     public Builder addService(ServerServiceDefinition service) {
       services.add(Objects.requireNonNull(service, "service"));
+      return this;
+    }
+
+    /**
+     * The service cannot work without {@code database}: health turns NOT_SERVING for good when it
+     * stops (the embedded store after a failed write, see {@link Database#onFailure}).
+     */
+    public Builder dependsOn(Database database) {
+      dependencies.add(Objects.requireNonNull(database, "database"));
       return this;
     }
 

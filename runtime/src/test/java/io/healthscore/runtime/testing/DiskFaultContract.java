@@ -1,0 +1,137 @@
+package io.healthscore.runtime.testing;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.health.v1.HealthGrpc;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A service on its embedded database, on a real filesystem of its own ({@link LoopFilesystem})
+ * that fills up or turns read-only under it: a write that meets the disk is UNAVAILABLE naming the
+ * disk problem (never INTERNAL or UNKNOWN), health turns NOT_SERVING, and once space is back or
+ * the disk repaired, a restart holds every acknowledged write, intact, and takes new ones.
+ *
+ * <p>A service's test extends this and says how to start it, make one acknowledged write and read
+ * back which writes are stored. The service runs with assertions on (-ea), as in every test.
+ */
+public abstract class DiskFaultContract {
+  private static final int FILESYSTEM_MEGABYTES = 48;
+
+  @TempDir protected Path dir;
+
+  private final List<Integer> acknowledged = new ArrayList<>();
+  private int next;
+
+  /** Starts the service with its data directory (and embedded database) in {@code dataDir}. */
+  protected abstract ServiceProcess start(ServiceProcess.Builder jvm, Path dataDir);
+
+  /** The service's main class. */
+  protected abstract String mainClass();
+
+  /** Makes write number {@code n}; returns normally only once the service acknowledged it. */
+  protected abstract void write(ServiceProcess service, int n);
+
+  /** The numbers of the writes stored, each checked to read back as it was written. */
+  protected abstract Set<Integer> stored(ServiceProcess service);
+
+  @Test
+  void aFullDiskRefusesWritesClearlyAndLosesNothing() {
+    try (LoopFilesystem fs = LoopFilesystem.mountOrSkip(dir, FILESYSTEM_MEGABYTES)) {
+      try (ServiceProcess service = start(fs, "first")) {
+        writeSome(service);
+        fs.fill();
+        String problem = "No space left on device";
+        assertUnavailableNaming(problem, writeUntilRefused(service));
+        assertEquals(ServingStatus.NOT_SERVING, health(service));
+        fs.free();
+        service.stop(Duration.ofSeconds(30));
+      }
+      try (ServiceProcess restarted = start(fs, "restarted")) {
+        assertEveryAcknowledgedWriteStoredAndNewOnesTaken(restarted);
+      }
+    }
+  }
+
+  @Test
+  void aDiskTurnedReadOnlyRefusesWritesClearlyAndLosesNothing() {
+    try (LoopFilesystem fs = LoopFilesystem.mountOrSkip(dir, FILESYSTEM_MEGABYTES)) {
+      try (ServiceProcess service = start(fs, "first")) {
+        writeSome(service);
+        fs.failReadOnly();
+        assertTrue(fs.readOnly());
+        assertUnavailableNaming("Read-only file system", writeUntilRefused(service));
+        assertEquals(ServingStatus.NOT_SERVING, health(service));
+        service.stop(Duration.ofSeconds(30));
+      }
+      fs.repair();
+      try (ServiceProcess restarted = start(fs, "restarted")) {
+        assertEveryAcknowledgedWriteStoredAndNewOnesTaken(restarted);
+      }
+    }
+  }
+
+  private ServiceProcess start(LoopFilesystem fs, String name) {
+    ServiceProcess.Builder jvm =
+        ServiceProcess.builder(mainClass()).jvmArg("-Xmx256m").jvmArg("-ea")
+            .logFile(dir.resolve(name + ".log")).startTimeout(Duration.ofMinutes(3));
+    return start(jvm, fs.root().resolve("data"));
+  }
+
+  private void writeSome(ServiceProcess service) {
+    for (int i = 0; i < 20; i++) {
+      writeAcknowledged(service);
+    }
+  }
+
+  private void writeAcknowledged(ServiceProcess service) {
+    int n = next++;
+    write(service, n);
+    acknowledged.add(n);
+  }
+
+  private StatusRuntimeException writeUntilRefused(ServiceProcess service) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (System.nanoTime() < deadline) {
+      try {
+        writeAcknowledged(service);
+      } catch (StatusRuntimeException e) {
+        return e;
+      }
+    }
+    throw new AssertionError("writes still acknowledged on a failed disk after " + acknowledged.size());
+  }
+
+  private void assertEveryAcknowledgedWriteStoredAndNewOnesTaken(ServiceProcess service) {
+    Set<Integer> stored = stored(service);
+    assertTrue(stored.containsAll(acknowledged), "acknowledged " + acknowledged + ", stored " + stored);
+    writeAcknowledged(service);
+    Set<Integer> afterwards = new TreeSet<>(stored);
+    afterwards.add(next - 1);
+    assertEquals(afterwards, stored(service), "a write after the restart is stored beside the others");
+  }
+
+  private static void assertUnavailableNaming(String problem, StatusRuntimeException e) {
+    assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode(), e.getStatus().toString());
+    assertTrue(String.valueOf(e.getStatus().getDescription()).contains(problem), e.getStatus().toString());
+  }
+
+  private static ServingStatus health(ServiceProcess service) {
+    return HealthGrpc.newBlockingStub(service.channel())
+        .withDeadlineAfter(10, TimeUnit.SECONDS)
+        .check(HealthCheckRequest.getDefaultInstance())
+        .getStatus();
+  }
+}
