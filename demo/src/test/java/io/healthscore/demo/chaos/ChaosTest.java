@@ -46,6 +46,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
@@ -60,13 +61,18 @@ import org.junit.jupiter.params.provider.ValueSource;
  *
  * <pre>
  * mvn -B test -Pbenchmark -pl demo -am -Dtest=ChaosTest -Dsurefire.failIfNoSpecifiedTests=false \
- *     [-Dchaos.accounts=10000] [-Dchaos.kills=21]
+ *     [-Dchaos.accounts=10000] [-Dchaos.kills=21] [-Dchaos.signalsPerSecond=1000]
  * </pre>
  */
 @Tag("benchmark")
 class ChaosTest {
   private static final int ACCOUNTS = Integer.getInteger("chaos.accounts", 10_000);
   private static final int KILLS = Integer.getInteger("chaos.kills", 21);
+  /**
+   * The producer's steady rate. signals-service keeps the dedup window's event ids in memory, so a
+   * flat-out producer fills its index (RESOURCE_EXHAUSTED) within half an hour at -Xmx512m.
+   */
+  private static final int SIGNALS_PER_SECOND = Integer.getInteger("chaos.signalsPerSecond", 1_000);
   /** Every twentieth account turns red in the last round; the rest stay green. */
   private static final int RED_EVERY = 20;
   private static final int BATCH = 1_000;
@@ -122,6 +128,9 @@ class ChaosTest {
       }
       producer.stop.set(true);
       producing.join(TimeUnit.MINUTES.toMillis(5));
+      if (producer.failure != null) {
+        throw new AssertionError("the producer stopped: " + producer.failure, producer.failure);
+      }
       assertTrue(producer.redRoundSent.get(), "the producer never sent the red round");
       System.out.printf("%s: %d kills in %.0f s while %d signals were acknowledged%n", storage, KILLS,
           (System.nanoTime() - started) / 1e9, producer.acknowledged.get());
@@ -152,6 +161,7 @@ class ChaosTest {
     private final Cluster cluster;
     private final List<String> accounts;
     private final Instant base = Instant.now().minusSeconds(3_600);
+    volatile Throwable failure;
 
     Producer(Cluster cluster, List<String> accounts) {
       this.cluster = cluster;
@@ -160,8 +170,18 @@ class ChaosTest {
 
     @Override
     public void run() {
+      try {
+        produce();
+      } catch (RuntimeException | Error e) {
+        failure = e;
+      }
+    }
+
+    private void produce() {
       int round = 0;
+      long roundNanos = TimeUnit.SECONDS.toNanos(2L * accounts.size()) / SIGNALS_PER_SECOND;
       while (!stop.get() || !redRoundSent.get()) {
+        long roundStarted = System.nanoTime();
         boolean red = turnRed.get() || stop.get();
         for (int from = 0; from < accounts.size(); from += BATCH / 2) {
           IngestSignalsRequest.Builder batch = IngestSignalsRequest.newBuilder();
@@ -188,6 +208,10 @@ class ChaosTest {
           redRoundSent.set(true);
         }
         round++;
+        long rest = roundStarted + roundNanos - System.nanoTime();
+        if (rest > 0 && !stop.get()) {
+          LockSupport.parkNanos(rest);
+        }
       }
     }
   }
@@ -371,7 +395,8 @@ class ChaosTest {
       ServiceProcess.Builder builder = ServiceProcess.builder(mains.get(service))
           .jvmArg("-Xmx512m")
           .logFile(dir.resolve(service + "-" + n + ".log"))
-          .startTimeout(Duration.ofMinutes(2));
+          // A JVM start on a busy machine can take minutes; a slow start is not what this checks.
+          .startTimeout(Duration.ofMinutes(5));
       env.get(service).forEach(builder::env);
       ServiceProcess previous = running.put(service, builder.start());
       if (previous != null) {
