@@ -29,6 +29,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -179,7 +180,10 @@ class GracefulStopTest {
             assertThrows(
                 StatusRuntimeException.class,
                 () -> health.check(HealthCheckRequest.newBuilder().setService(EchoService.SERVICE).build()));
-        assertEquals(Status.Code.UNAVAILABLE, closed.getStatus().getCode());
+        // Refused by the closed port, or cancelled when the call raced the port's shutdownNow.
+        assertTrue(
+            Set.of(Status.Code.UNAVAILABLE, Status.Code.CANCELLED).contains(closed.getStatus().getCode()),
+            closed.getStatus().toString());
       } finally {
         channel.shutdownNow();
       }
