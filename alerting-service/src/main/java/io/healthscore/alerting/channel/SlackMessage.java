@@ -23,8 +23,7 @@ public final class SlackMessage {
     String severity = EventJson.shortName(alert.getSeverity().name(), "SEVERITY_").toUpperCase(java.util.Locale.ROOT);
     String kind = EventJson.shortName(event.getKind().name(), "ALERT_EVENT_KIND_");
     String headline =
-        icon(alert.getSeverity()) + " " + severity + " alert " + kind + " for account "
-            + escape(alert.getAccountId());
+        icon(alert.getSeverity()) + " " + severity + " alert " + kind + subject(alert);
     String reason = alert.getReason().isEmpty() ? "(no reason given)" : escape(alert.getReason());
 
     ObjectNode body = MAPPER.createObjectNode();
@@ -41,6 +40,11 @@ public final class SlackMessage {
                     + (alert.getAssignee().isEmpty() ? "" : " · owner " + escape(alert.getAssignee()))));
     blocks.add(context);
     return body.toString();
+  }
+
+  /** Model alerts (recalibration_due) watch a model, not an account, and have no account id. */
+  private static String subject(Alert alert) {
+    return alert.getAccountId().isEmpty() ? " for the active churn model" : " for account " + escape(alert.getAccountId());
   }
 
   private static ObjectNode section(String text) {
