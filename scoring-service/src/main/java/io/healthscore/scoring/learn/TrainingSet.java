@@ -17,10 +17,14 @@ import java.util.TreeSet;
  * snapshotEveryDays} days before each outcome, back to {@code horizonDays} before it. A snapshot
  * at time t is labelled churned when a CHURNED outcome follows in (t, t + horizon]. Contraction is
  * not churn: a CONTRACTED outcome gives snapshots like a renewal does (the forecast accounts for
- * contraction separately). Left out: snapshots after the account's first churn (it is gone),
- * snapshots in the future, and censored ones, whose horizon is not over at {@code nowMillis} and
- * which saw no churn so far. The FeatureSource guarantees a snapshot sees no data after its as-of
- * moment.
+ * contraction separately). A snapshot whose horizon is not over at {@code nowMillis} is labelled
+ * once a RENEWED or CHURNED outcome after it is recorded: that outcome settles the coming renewal,
+ * whose risk the model learns. Left out: snapshots after the account's first churn (it is gone),
+ * snapshots in the future, and censored ones, whose horizon is not over and which nothing has
+ * settled yet. (Censoring every retained one whose horizon is not over would keep only churned
+ * snapshots from the last horizon, and whatever tells a recent snapshot from an older one, such as
+ * a metric's days since its first signal, would be learned as churn risk.) The FeatureSource
+ * guarantees a snapshot sees no data after its as-of moment.
  */
 public final class TrainingSet {
   static final long DAY_MILLIS = 86_400_000L;
@@ -52,11 +56,14 @@ public final class TrainingSet {
     List<Boolean> labels = new ArrayList<>();
     for (Map.Entry<String, List<Outcome>> e : byAccount.entrySet()) {
       List<Long> churns = new ArrayList<>();
+      TreeSet<Long> renewals = new TreeSet<>();
       TreeSet<Long> times = new TreeSet<>();
       for (Outcome o : e.getValue()) {
         long at = Timestamps.toMillis(o.getOccurredAt());
         if (o.getType() == OutcomeType.OUTCOME_TYPE_CHURNED) {
           churns.add(at);
+        } else if (o.getType() == OutcomeType.OUTCOME_TYPE_RENEWED) {
+          renewals.add(at);
         }
         for (long t = at - step; t >= at - horizon; t -= step) {
           times.add(t);
@@ -74,7 +81,8 @@ public final class TrainingSet {
             break;
           }
         }
-        if (!churned && t + horizon > nowMillis) {
+        boolean settled = churned || t + horizon <= nowMillis || renewedWithin(renewals, t, nowMillis);
+        if (!settled) {
           continue;
         }
         moments.add(new FeatureSource.Moment(e.getKey(), t));
@@ -91,5 +99,11 @@ public final class TrainingSet {
       }
     }
     return result;
+  }
+
+  /** A renewal recorded in (t, now]. */
+  private static boolean renewedWithin(TreeSet<Long> renewals, long t, long nowMillis) {
+    Long next = renewals.higher(t);
+    return next != null && next <= nowMillis;
   }
 }

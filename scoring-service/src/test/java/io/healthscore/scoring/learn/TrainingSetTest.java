@@ -78,11 +78,22 @@ class TrainingSetTest {
 
   @Test
   void censoredAndFutureSnapshotsAreLeftOut() {
-    Source src = new Source(outcome("e", OutcomeType.OUTCOME_TYPE_RENEWED, 400));
-    // Now is day 420: snapshot 370's horizon ends on day 460 → censored; 340 ends at 430 → censored; 310 ends at 400 → kept.
+    Source src = new Source(outcome("e", OutcomeType.OUTCOME_TYPE_EXPANDED, 400));
+    // Now is day 420 and nothing settled a renewal: snapshot 370's horizon ends on day 460 →
+    // censored; 340 ends at 430 → censored; 310 ends at 400 → kept.
     List<LabeledSnapshot> set = TrainingSet.build(src, 90, 420 * DAY, 30);
     assertEquals(List.of(310L), set.stream().map(s -> s.asOfMillis() / DAY).toList());
     assertTrue(src.asked.stream().allMatch(t -> t <= 420 * DAY));
+  }
+
+  @Test
+  void aRecordedRenewalSettlesTheSnapshotsBeforeItAsRetainedAsARecordedChurnDoesAsChurned() {
+    Source src = new Source(outcome("r", OutcomeType.OUTCOME_TYPE_RENEWED, 400), outcome("x", OutcomeType.OUTCOME_TYPE_CHURNED, 400));
+    // Now is day 420: no horizon of 370 or 340 is over, but each account's renewal is decided.
+    List<LabeledSnapshot> set = TrainingSet.build(src, 90, 420 * DAY, 30);
+    Map<String, List<Long>> days = new java.util.TreeMap<>();
+    set.forEach(s -> days.computeIfAbsent(s.accountId() + (s.churned() ? " churned" : " retained"), k -> new ArrayList<>()).add(s.asOfMillis() / DAY));
+    assertEquals(Map.of("r retained", List.of(310L, 340L, 370L), "x churned", List.of(310L, 340L, 370L)), days);
   }
 
   @Test
