@@ -28,8 +28,6 @@ import java.util.Random;
 public final class Portfolio {
   static final int PERIOD_DAYS = 10;
   static final int HISTORY_DAYS = 365;
-  /** Days before now with every user's logins in every period. */
-  static final int RECENT_DAYS = 40;
 
   /** A segment: its share of accounts, seats and price, and the outcome its customers want. */
   public enum Segment {
@@ -235,13 +233,17 @@ public final class Portfolio {
   private void usage(List<Signal> out, String id, long seats, double h, int daysAgo, Instant day, Random r) {
     long active = Math.max(1, Math.round(seats * (0.15 + 0.8 * h)));
     out.add(number(id, "active_users", active, day));
-    // One signal per active user and period, carrying that user's logins over the period; older
-    // than the recent window, one per user every third period (the bulk of a year's signals).
-    if (daysAgo <= RECENT_DAYS || daysAgo % (3 * PERIOD_DAYS) == 0) {
-      long periods = daysAgo <= RECENT_DAYS ? 1 : 3;
-      for (int u = 0; u < active; u++) {
-        out.add(base(id, "logins", day.plusSeconds(u), "product").setUserId("u" + u)
-            .setNumber(periods * (1 + Math.round(8 * h * r.nextDouble()))).build());
+    // Each active user's logins of three periods in one signal, once every three periods, the users
+    // staggered so that some log in every period: a 30-day window holds each active user once. The
+    // pattern is the same all year, so features as of a past moment (what the model learns from)
+    // read like today's (what it scores).
+    for (int u = 0; u < active; u++) {
+      if ((daysAgo / PERIOD_DAYS + u) % 3 == 0) {
+        long logins = 0;
+        for (int period = 0; period < 3; period++) {
+          logins += 1 + Math.round(8 * h * r.nextDouble());
+        }
+        out.add(base(id, "logins", day.plusSeconds(u), "product").setUserId("u" + u).setNumber(logins).build());
       }
     }
     out.add(number(id, "features.available", 10, day));
