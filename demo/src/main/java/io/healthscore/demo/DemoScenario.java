@@ -240,24 +240,22 @@ public final class DemoScenario implements AutoCloseable {
 
   /**
    * Activation rescores every account in the background so that its churn probability is set;
-   * follows that rescore (StartRescore returns the running one) and starts it again if it failed.
+   * follows that rescore (StartRescore returns the running one). Its batches ride out a short
+   * signals outage themselves, so a rescore that still fails ends the demo.
    */
   private void awaitRescore() throws InterruptedException {
-    for (int attempt = 1; attempt <= 3; attempt++) {
-      Rescore r = scoring().startRescore(StartRescoreRequest.getDefaultInstance()).getRescore();
-      Progress progress = Progress.onStderr(progressOut, "  accounts rescored with the model", r.getTotal());
-      long done = 0;
-      while (r.getState() == RescoreState.RESCORE_STATE_RUNNING) {
-        Thread.sleep(250);
-        r = scoring().getRescore(GetRescoreRequest.newBuilder().setRescoreId(r.getRescoreId()).build()).getRescore();
-        progress.advance(r.getDone() - done);
-        done = r.getDone();
-      }
-      progress.finish();
-      if (r.getState() == RescoreState.RESCORE_STATE_DONE) {
-        return;
-      }
-      out.printf("  rescore %s (%s), attempt %d of 3%n", r.getState(), r.getError(), attempt);
+    Rescore r = scoring().startRescore(StartRescoreRequest.getDefaultInstance()).getRescore();
+    Progress progress = Progress.onStderr(progressOut, "  accounts rescored with the model", r.getTotal());
+    long done = 0;
+    while (r.getState() == RescoreState.RESCORE_STATE_RUNNING) {
+      Thread.sleep(250);
+      r = scoring().getRescore(GetRescoreRequest.newBuilder().setRescoreId(r.getRescoreId()).build()).getRescore();
+      progress.advance(r.getDone() - done);
+      done = r.getDone();
+    }
+    progress.finish();
+    if (r.getState() != RescoreState.RESCORE_STATE_DONE) {
+      throw new IllegalStateException("rescore with the model " + r.getState() + ": " + r.getError());
     }
   }
 
