@@ -45,6 +45,9 @@ public final class DemoMain {
     env.put("HEALTHSCORE_WEBHOOK_ALLOWLIST", "127.0.0.1");
     // Alerts and score changes reach consumers within a second in the demo.
     env.putIfAbsent("HEALTHSCORE_FEED_COALESCE_WINDOW", "100ms");
+    // One local user on a possibly busy machine: learning's bulk read of a year of snapshots may
+    // wait a while for signals-service, which beats failing the story.
+    env.putIfAbsent("HEALTHSCORE_SIGNALS_DEADLINE", "60s");
 
     long started = System.nanoTime();
     Suite suite = Suite.start(dataRoot, env, !anyPorts);
