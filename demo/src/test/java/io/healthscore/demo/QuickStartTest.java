@@ -57,10 +57,24 @@ class QuickStartTest {
     // The healthy accounts' bad week raised at least one alert, delivered to the webhook.
     Matcher alerts = Pattern.compile("alerts raised: (\\d+)").matcher(out);
     assertTrue(alerts.find() && Integer.parseInt(alerts.group(1)) >= 1, out);
-    // Top drivers of at-risk accounts are what pulls them down, never missing data.
+    // The learned model's bands are believable: the generator's live accounts are about 15% red
+    // (and its 90-day NRR about 96%), not a third of the portfolio.
+    double redShare = Long.parseLong(all.group(1)) / (double) live;
+    assertTrue(redShare >= 0.03 && redShare <= 0.35, "red share " + redShare + "\n" + out);
+    Matcher nrr = Pattern.compile("NRR forecast, next 90 days: ([0-9.]+)%").matcher(out);
+    assertTrue(nrr.find(), out);
+    double forecast = Double.parseDouble(nrr.group(1));
+    assertTrue(forecast >= 88 && forecast <= 105, "NRR forecast " + forecast + "%\n" + out);
+    // Each top at-risk account shows what pulls it down, never missing data.
     int riskStart = out.indexOf("the ten accounts with most MRR at risk");
     String risk = out.substring(riskStart, out.indexOf("alerts raised:"));
     assertTrue(!risk.contains("has no data"), risk);
+    List<String> lines = risk.lines().skip(1).filter(l -> !l.isBlank()).toList();
+    assertEquals(10, lines.size(), risk);
+    Pattern driven = Pattern.compile("at risk +[0-9,]+ {2}-\\d+\\.\\d: \\S");
+    for (String line : lines) {
+      assertTrue(driven.matcher(line).find(), "no driver pulling it down: " + line + "\n" + risk);
+    }
   }
 
   private static String tail(String s) {
