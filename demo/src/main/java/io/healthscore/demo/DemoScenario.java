@@ -443,13 +443,23 @@ public final class DemoScenario implements AutoCloseable {
         100 * s.total.getGrrP10(), 100 * s.total.getGrrP90(), s.total.getRevenueAtRisk(), s.total.getStartingMrr(), s.forecastMethod);
   }
 
-  /** Up to two measures with data that pull the score down. */
+  /**
+   * Up to two measures with data that pull the score down; for a green account with nothing
+   * pulling it down (high MRR puts it among the most at risk), the one that holds it up most.
+   */
   static List<String> topDrivers(HealthScore h) {
     List<String> out = new ArrayList<>();
+    Driver holding = null;
     for (Driver d : h.getDriversList()) {
-      if (out.size() < 2 && !d.getMissing() && !d.getStale() && d.getImpact() < -0.05) {
+      boolean withData = !d.getMissing() && !d.getStale();
+      if (withData && out.size() < 2 && d.getImpact() < -0.05) {
         out.add(d.getSentence());
+      } else if (withData && holding == null && d.getImpact() > 0.05) {
+        holding = d;
       }
+    }
+    if (out.isEmpty() && holding != null) {
+      out.add(holding.getSentence());
     }
     return out;
   }
