@@ -5,9 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
-import io.grpc.health.v1.HealthGrpc;
 import io.healthscore.runtime.config.ServiceConfig;
 import io.healthscore.runtime.testing.LoopFilesystem;
 import io.healthscore.runtime.testing.ServiceProcess;
@@ -57,7 +55,7 @@ class DiskFaultProcessTest {
         fs.fill();
         String problem = "No space left on device";
         assertRefusedNaming(problem, ingestUntilRefused(service));
-        assertEquals(ServingStatus.NOT_SERVING, health(service));
+        assertEquals(ServingStatus.NOT_SERVING, service.health());
         assertReadsServeOrNameTheDisk(service, problem);
         fs.free();
         // The log cannot take back a write that failed half-way: ingest stays stopped until a restart.
@@ -83,7 +81,7 @@ class DiskFaultProcessTest {
         assertTrue(fs.readOnly());
         String problem = "Read-only file system";
         assertRefusedNaming(problem, ingestUntilRefused(service));
-        assertEquals(ServingStatus.NOT_SERVING, health(service));
+        assertEquals(ServingStatus.NOT_SERVING, service.health());
         assertReadsServeOrNameTheDisk(service, problem);
         service.stop(Duration.ofSeconds(30));
       }
@@ -184,13 +182,6 @@ class DiskFaultProcessTest {
     assertEquals(BATCH, response.getAccepted() + response.getDuplicates());
     acknowledged++;
     return response;
-  }
-
-  private static ServingStatus health(ServiceProcess service) {
-    return HealthGrpc.newBlockingStub(service.channel())
-        .withDeadlineAfter(10, TimeUnit.SECONDS)
-        .check(HealthCheckRequest.getDefaultInstance())
-        .getStatus();
   }
 
 }

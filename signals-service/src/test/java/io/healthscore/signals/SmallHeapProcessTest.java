@@ -6,9 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.rpc.RetryInfo;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
-import io.grpc.health.v1.HealthGrpc;
 import io.grpc.protobuf.StatusProto;
 import io.healthscore.runtime.config.ServiceConfig;
 import io.healthscore.runtime.testing.ServiceProcess;
@@ -109,10 +107,7 @@ class SmallHeapProcessTest {
       assertTrue(service.isAlive(), "no OutOfMemoryError");
       assertEquals(
           ServingStatus.SERVING,
-          HealthGrpc.newBlockingStub(service.channel())
-              .withDeadlineAfter(10, TimeUnit.SECONDS)
-              .check(HealthCheckRequest.getDefaultInstance())
-              .getStatus());
+          service.health());
     }
   }
 

@@ -9,13 +9,13 @@ import io.healthscore.runtime.concurrent.DaemonThreads;
 import io.healthscore.runtime.db.CursorStore;
 import io.healthscore.runtime.db.FeedLease;
 import io.healthscore.runtime.db.Database;
+import io.healthscore.runtime.error.ApiErrors;
 import io.healthscore.runtime.logging.FailureLog;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.SQLTransientException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -182,7 +182,7 @@ public final class IsolatingFeed<T extends MessageLite> implements AutoCloseable
         });
         return;
       } catch (RuntimeException e) {
-        if (attempt > CONTENTION_RETRIES || !isContention(e)) {
+        if (attempt > CONTENTION_RETRIES || !ApiErrors.isContention(e)) {
           throw e;
         }
         contentionRetries.increment();
@@ -279,22 +279,7 @@ public final class IsolatingFeed<T extends MessageLite> implements AutoCloseable
         return true;
       }
     }
-    return isContention(e);
-  }
-
-  /** Whether a lock timeout, deadlock or serialization failure is among the causes. */
-  private static boolean isContention(Throwable e) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof SQLTransientException || t instanceof SQLException q && isContention(q.getSQLState())) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /** Lock timeouts, deadlocks and serialization failures: contention between batches, not the change. */
-  private static boolean isContention(String sqlState) {
-    return sqlState != null && (sqlState.startsWith("40") || sqlState.equals("55P03") || sqlState.equals("HYT00"));
+    return ApiErrors.isContention(e);
   }
 
   private static String describe(Throwable e) {

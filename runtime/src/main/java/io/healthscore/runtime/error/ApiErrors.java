@@ -71,6 +71,12 @@ public final class ApiErrors {
           .withDescription("storage cannot be written: " + disk + "; free space or repair the disk, then retry")
           .asRuntimeException(new Metadata());
     }
+    if (isContention(t)) {
+      LOG.warn("a call met a concurrent writer's locks: {}", t.toString());
+      return Status.ABORTED
+          .withDescription("the call met a concurrent change (lock timeout, deadlock or serialization failure); retry it")
+          .asRuntimeException(new Metadata());
+    }
     LOG.error("unexpected failure while handling a call", t);
     return Status.INTERNAL.withDescription(INTERNAL_MESSAGE).asRuntimeException(new Metadata());
   }
@@ -94,6 +100,25 @@ public final class ApiErrors {
 
   private static final List<String> DISK_PROBLEMS =
       List.of("No space left on device", "Read-only file system", "Disk quota exceeded", "Input/output error");
+
+  /**
+   * Whether a lock timeout, deadlock or serialization failure is among the causes: contention
+   * between concurrent transactions, worth retrying whole, not a bug (H2 and PostgreSQL SQLSTATEs).
+   */
+  public static boolean isContention(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof java.sql.SQLTransientException
+          || c instanceof java.sql.SQLException sql && isContentionState(sql.getSQLState())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Class 40 (rollback: deadlock, serialization), 55P03 (PostgreSQL lock not available), HYT00 (H2 lock timeout). */
+  private static boolean isContentionState(String sqlState) {
+    return sqlState != null && (sqlState.startsWith("40") || sqlState.equals("55P03") || sqlState.equals("HYT00"));
+  }
 
   /** The field violations a server sent with a status, empty if none (client side, tests). */
   public static List<FieldViolation> fieldViolations(StatusRuntimeException e) {

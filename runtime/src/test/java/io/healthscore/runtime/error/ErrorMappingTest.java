@@ -120,6 +120,19 @@ class ErrorMappingTest {
   }
 
   @Test
+  void aLockTimeoutOrDeadlockIsAbortedNotInternal() {
+    StatusRuntimeException lockTimeout = ApiErrors.toStatusException(
+        new RuntimeException("commit failed", new java.sql.SQLException("Timeout trying to lock table", "HYT00")));
+    assertEquals(Status.Code.ABORTED, lockTimeout.getStatus().getCode());
+    assertTrue(lockTimeout.getStatus().getDescription().contains("retry"), lockTimeout.getStatus().getDescription());
+    assertEquals(Status.Code.ABORTED,
+        ApiErrors.toStatusException(new java.sql.SQLException("deadlock detected", "40P01")).getStatus().getCode());
+    assertEquals(Status.Code.INTERNAL,
+        ApiErrors.toStatusException(new java.sql.SQLException("syntax error", "42601")).getStatus().getCode(),
+        "a failure that is not contention stays INTERNAL");
+  }
+
+  @Test
   void toStatusExceptionPassesStatusesThrough() {
     StatusRuntimeException original = Status.UNAVAILABLE.asRuntimeException();
     assertEquals(original, ApiErrors.toStatusException(original));

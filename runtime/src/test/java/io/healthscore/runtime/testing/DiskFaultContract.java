@@ -5,9 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
-import io.grpc.health.v1.HealthGrpc;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -55,7 +53,7 @@ public abstract class DiskFaultContract {
         fs.fill();
         String problem = "No space left on device";
         assertUnavailableNaming(problem, writeUntilRefused(service));
-        assertEquals(ServingStatus.NOT_SERVING, health(service));
+        assertEquals(ServingStatus.NOT_SERVING, service.health());
         fs.free();
         service.stop(Duration.ofSeconds(30));
       }
@@ -73,7 +71,7 @@ public abstract class DiskFaultContract {
         fs.failReadOnly();
         assertTrue(fs.readOnly());
         assertUnavailableNaming("Read-only file system", writeUntilRefused(service));
-        assertEquals(ServingStatus.NOT_SERVING, health(service));
+        assertEquals(ServingStatus.NOT_SERVING, service.health());
         service.stop(Duration.ofSeconds(30));
       }
       fs.repair();
@@ -126,12 +124,5 @@ public abstract class DiskFaultContract {
   private static void assertUnavailableNaming(String problem, StatusRuntimeException e) {
     assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode(), e.getStatus().toString());
     assertTrue(String.valueOf(e.getStatus().getDescription()).contains(problem), e.getStatus().toString());
-  }
-
-  private static ServingStatus health(ServiceProcess service) {
-    return HealthGrpc.newBlockingStub(service.channel())
-        .withDeadlineAfter(10, TimeUnit.SECONDS)
-        .check(HealthCheckRequest.getDefaultInstance())
-        .getStatus();
   }
 }

@@ -102,6 +102,12 @@ public final class ServiceProcess implements AutoCloseable {
     }
   }
 
+  /** The whole server's health, as a probe asks it (empty service name), within 10 s. */
+  public HealthCheckResponse.ServingStatus health() {
+    return HealthGrpc.newBlockingStub(channel()).withDeadlineAfter(10, TimeUnit.SECONDS)
+        .check(HealthCheckRequest.getDefaultInstance()).getStatus();
+  }
+
   private int waitForExit(Duration timeout) {
     try {
       if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
