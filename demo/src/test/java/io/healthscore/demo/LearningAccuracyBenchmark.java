@@ -35,6 +35,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntToLongFunction;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -47,7 +48,9 @@ import org.junit.jupiter.api.io.TempDir;
  * read back with BatchGetScores, and in the same run the AUC on them of: the true probabilities
  * (the ceiling), the served churn_probability, a plain logistic regression on the same columns
  * fitted in process on the training accounts, and the balanced template's score (10 − score,
- * before activation). Run with {@code mvn -B -o -q -Pbenchmark test -pl demo -am
+ * before activation). Test accounts are served with their signals as old as the training
+ * snapshots saw them, so that no test row lies where training had none. Run with
+ * {@code mvn -B -o -q -Pbenchmark test -pl demo -am
  * -Dtest=LearningAccuracyBenchmark -Dsurefire.failIfNoSpecifiedTests=false}; knobs
  * {@code -Dbenchmark.train=8000 -Dbenchmark.test=4000 -Dbenchmark.noise=20 -Dbenchmark.seed=1}.
  */
@@ -87,8 +90,10 @@ class LearningAccuracyBenchmark {
       var scores = ScoringServiceGrpc.newBlockingStub(scoringClient);
       long now = System.currentTimeMillis();
       long loadStart = System.nanoTime();
-      load(producer, "train", train, now);
-      load(producer, "test", test, now);
+      // training snapshots see their signal 50-170 days old (300 days back, snapshots 130-250 days
+      // back); each test account is served with its signal as old as one of them
+      load(producer, "train", train, i -> now - 300 * DAY);
+      load(producer, "test", test, i -> now - (50 + i % 121) * DAY);
       // outcomes of the training accounts only, old enough that no snapshot's horizon is open
       List<Outcome> outcomes = new ArrayList<>();
       for (int i = 0; i < train.size(); i++) {
@@ -153,9 +158,9 @@ class LearningAccuracyBenchmark {
     }
   }
 
-  /** Accounts with contract and plan as attributes, each numeric column as one old signal. */
+  /** Accounts with contract and plan as attributes, each numeric column one signal sent at sentAt(i). */
   static void load(SignalServiceGrpc.SignalServiceBlockingStub producer, String side, List<ChurnWorld.Account> accounts,
-      long now) {
+      IntToLongFunction sentAt) {
     List<Account> batch = new ArrayList<>();
     for (int i = 0; i < accounts.size(); i++) {
       Map<String, String> attributes = new HashMap<>(accounts.get(i).labels());
@@ -173,7 +178,7 @@ class LearningAccuracyBenchmark {
       for (var e : a.numbers().entrySet()) {
         if (!Double.isNaN(e.getValue())) {
           signals.add(Signal.newBuilder().setEventId(side + "-" + i + "-" + e.getKey()).setAccountId(id(side, i))
-              .setMetric(e.getKey()).setNumber(e.getValue()).setOccurredAt(Timestamps.fromMillis(now - 300 * DAY))
+              .setMetric(e.getKey()).setNumber(e.getValue()).setOccurredAt(Timestamps.fromMillis(sentAt.applyAsLong(i)))
               .setSource("benchmark").build());
         }
       }
