@@ -126,6 +126,7 @@ public final class SignalsServer implements AutoCloseable {
           b.serverBuilder(metrics)
               .addService(service)
               .methodScopes(SignalScopes.TABLE)
+              .dependsOn(db)
               .onDrain(feed::endWatches)
               // Engine first: its final checkpoint flushes the feed; then the feed, then the pool.
               .onStop(engine::close)

@@ -23,7 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
  * the disk repaired, a restart holds every acknowledged write, intact, and takes new ones.
  *
  * <p>A service's test extends this and says how to start it, make one acknowledged write and read
- * back which writes are stored. The service runs with assertions on (-ea), as in every test.
+ * back which writes are stored; the hooks add what holds for that service alone. The service runs
+ * with assertions on (-ea), as in every test.
  */
 public abstract class DiskFaultContract {
   private static final int FILESYSTEM_MEGABYTES = 48;
@@ -45,6 +46,23 @@ public abstract class DiskFaultContract {
   /** The numbers of the writes stored, each checked to read back as it was written. */
   protected abstract Set<Integer> stored(ServiceProcess service);
 
+  /** The refusal of a write on the failed disk: UNAVAILABLE, naming the disk problem. */
+  protected void assertRefusal(String problem, StatusRuntimeException e) {
+    assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode(), e.getStatus().toString());
+    assertNames(problem, e);
+  }
+
+  /** What else holds while the disk is failed and health is NOT_SERVING; nothing by default. */
+  protected void whileTheDiskFails(ServiceProcess service, String problem) {}
+
+  /** What holds once space is freed, before the restart; nothing by default. */
+  protected void onceSpaceIsFreed(ServiceProcess service) {}
+
+  /** Whether a start on a disk still full exits, naming the problem, instead of serving. */
+  protected boolean refusesToStartOnAFullDisk() {
+    return false;
+  }
+
   @Test
   void aFullDiskRefusesWritesClearlyAndLosesNothing() {
     try (LoopFilesystem fs = LoopFilesystem.mountOrSkip(dir, FILESYSTEM_MEGABYTES)) {
@@ -52,10 +70,19 @@ public abstract class DiskFaultContract {
         writeSome(service);
         fs.fill();
         String problem = "No space left on device";
-        assertUnavailableNaming(problem, writeUntilRefused(service));
-        assertEquals(ServingStatus.NOT_SERVING, service.health());
+        StatusRuntimeException refusal = writeUntilRefused(service);
+        assertRefusal(problem, refusal);
+        assertEquals(ServingStatus.NOT_SERVING, service.health(), "after " + refusal.getStatus());
+        whileTheDiskFails(service, problem);
         fs.free();
+        onceSpaceIsFreed(service);
         service.stop(Duration.ofSeconds(30));
+      }
+      if (refusesToStartOnAFullDisk()) {
+        fs.fill();
+        AssertionError refused = startRefused(fs);
+        assertTrue(refused.getMessage().contains("No space left on device"), refused.getMessage());
+        fs.free();
       }
       try (ServiceProcess restarted = start(fs, "restarted")) {
         assertEveryAcknowledgedWriteStoredAndNewOnesTaken(restarted);
@@ -70,8 +97,11 @@ public abstract class DiskFaultContract {
         writeSome(service);
         fs.failReadOnly();
         assertTrue(fs.readOnly());
-        assertUnavailableNaming("Read-only file system", writeUntilRefused(service));
-        assertEquals(ServingStatus.NOT_SERVING, service.health());
+        String problem = "Read-only file system";
+        StatusRuntimeException refusal = writeUntilRefused(service);
+        assertRefusal(problem, refusal);
+        assertEquals(ServingStatus.NOT_SERVING, service.health(), "after " + refusal.getStatus());
+        whileTheDiskFails(service, problem);
         service.stop(Duration.ofSeconds(30));
       }
       fs.repair();
@@ -86,6 +116,15 @@ public abstract class DiskFaultContract {
         ServiceProcess.builder(mainClass()).jvmArg("-Xmx256m").jvmArg("-ea")
             .logFile(dir.resolve(name + ".log")).startTimeout(Duration.ofMinutes(3));
     return start(jvm, fs.root().resolve("data"));
+  }
+
+  private AssertionError startRefused(LoopFilesystem fs) {
+    try {
+      start(fs, "full").close();
+    } catch (AssertionError e) {
+      return e;
+    }
+    throw new AssertionError("the service started on a full disk");
   }
 
   private void writeSome(ServiceProcess service) {
@@ -121,8 +160,8 @@ public abstract class DiskFaultContract {
     assertEquals(afterwards, stored(service), "a write after the restart is stored beside the others");
   }
 
-  private static void assertUnavailableNaming(String problem, StatusRuntimeException e) {
-    assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode(), e.getStatus().toString());
+  /** {@code e}'s description names {@code problem}. */
+  protected static void assertNames(String problem, StatusRuntimeException e) {
     assertTrue(String.valueOf(e.getStatus().getDescription()).contains(problem), e.getStatus().toString());
   }
 }

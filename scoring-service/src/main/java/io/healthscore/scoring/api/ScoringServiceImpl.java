@@ -106,6 +106,7 @@ import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -207,19 +208,26 @@ public final class ScoringServiceImpl extends ScoringServiceGrpc.ScoringServiceI
     CompiledScorecard only = request.getScorecardId().isEmpty() ? null : scorecard(request.getScorecardId());
     Timestamp unreachableSince = signalsUnreachableSince();
     BatchGetScoresResponse.Builder response = BatchGetScoresResponse.newBuilder();
+    Map<String, AccountInfo> known = directory.getAll(request.getAccountIdsList());
+    List<AccountInfo> accounts = new ArrayList<>();
+    List<CompiledScorecard> cards = new ArrayList<>();
     for (String id : request.getAccountIdsList()) {
-      var account = directory.get(id);
-      if (account.isEmpty()) {
+      AccountInfo account = known.get(id);
+      if (account == null) {
         response.addMissingAccountIds(id);
         continue;
       }
       CompiledScorecard card =
           only != null
-              ? (scorecards.applies(only, account.get()) ? only : null)
-              : scorecards.primaryFor(account.get()).orElse(null);
+              ? (scorecards.applies(only, account) ? only : null)
+              : scorecards.primaryFor(account).orElse(null);
       if (card != null) {
-        response.addScores(served(scorer.view(scorer.current(account.get(), card)), unreachableSince));
+        accounts.add(account);
+        cards.add(card);
       }
+    }
+    for (CachedScore score : scorer.currentAll(accounts, cards)) {
+      response.addScores(served(scorer.view(score), unreachableSince));
     }
     reply(out, response.build());
   }

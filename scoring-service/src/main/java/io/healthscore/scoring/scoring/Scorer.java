@@ -30,6 +30,8 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -152,27 +154,77 @@ public final class Scorer {
    * score).
    */
   public CachedScore current(AccountInfo account, CompiledScorecard card) {
-    ScoreKey key = new ScoreKey(account.accountId(), card.id());
-    CachedScore cached = cache.get(key);
-    if (cached != null) {
-      return cached;
+    return currentAll(List.of(account), List.of(card)).get(0);
+  }
+
+  /**
+   * {@link #current} of many scores, account {@code i} on scorecard {@code i}, in that order: the
+   * cache's, then the score table's (one read of the rows and one of their trends), then the rest
+   * computed together from one read of their features, so a batch of accounts not scored yet costs
+   * a few round trips, not a few per account.
+   */
+  public List<CachedScore> currentAll(List<AccountInfo> accounts, List<CompiledScorecard> cards) {
+    CachedScore[] found = new CachedScore[accounts.size()];
+    Map<ScoreKey, Integer> misses = new LinkedHashMap<>();
+    for (int i = 0; i < found.length; i++) {
+      ScoreKey key = new ScoreKey(accounts.get(i).accountId(), cards.get(i).id());
+      found[i] = cache.get(key);
+      if (found[i] == null) {
+        misses.putIfAbsent(key, i);
+      }
     }
-    CachedScore stored = loadStored(account, card);
-    // A row of an older scorecard version does not fit this version's measures: compute it anew.
-    if (stored != null && stored.computed().version() == card.version()) {
-      cache.put(stored);
-      return stored;
+    Map<ScoreKey, Integer> asked = new LinkedHashMap<>(misses);
+    if (!misses.isEmpty()) {
+      loadStoredOfThisVersion(accounts, cards, misses, found);
     }
-    recompute(readCurrent(List.of(account)), card.id(), false, TransactionExtra.NONE, TransactionExtra.NONE);
-    CachedScore computed = cache.get(key);
-    if (computed == null) {
+    if (!misses.isEmpty()) {
+      computeNow(accounts, cards, misses, found);
+    }
+    for (int i = 0; i < found.length; i++) {
+      if (found[i] == null) { // asked for twice: the first one's
+        found[i] = found[asked.get(new ScoreKey(accounts.get(i).accountId(), cards.get(i).id()))];
+      }
+    }
+    return Arrays.asList(found);
+  }
+
+  /** Fills {@code found} from the score table where a row of the scorecard's version is stored. */
+  private void loadStoredOfThisVersion(
+      List<AccountInfo> accounts, List<CompiledScorecard> cards, Map<ScoreKey, Integer> misses, CachedScore[] found) {
+    Map<ScoreKey, StoredScore> rows = scores.getAll(misses.keySet());
+    // A row of an older scorecard version does not fit this version's measures: computed anew.
+    rows.entrySet().removeIf(e -> e.getValue().scorecardVersion() != cards.get(misses.get(e.getKey())).version());
+    if (rows.isEmpty()) {
+      return;
+    }
+    Map<ScoreKey, OptionalDouble[]> trends = history.scoresAsOf(rows.keySet(), trendMoments(clock.millis()));
+    for (var row : rows.entrySet()) {
+      int i = misses.remove(row.getKey());
+      found[i] = fromRow(accounts.get(i), cards.get(i), row.getValue(), trends.get(row.getKey()));
+      cache.put(found[i]);
+    }
+  }
+
+  /** Computes and stores the missing scores from one read of their accounts' current features. */
+  private void computeNow(
+      List<AccountInfo> accounts, List<CompiledScorecard> cards, Map<ScoreKey, Integer> misses, CachedScore[] found) {
+    Map<String, AccountInfo> toRead = new LinkedHashMap<>();
+    Set<String> cardIds = new LinkedHashSet<>();
+    for (int i : misses.values()) {
+      toRead.putIfAbsent(accounts.get(i).accountId(), accounts.get(i));
+      cardIds.add(cards.get(i).id());
+    }
+    String only = cardIds.size() == 1 ? cardIds.iterator().next() : null;
+    recompute(readCurrent(List.copyOf(toRead.values())), only, false, TransactionExtra.NONE, TransactionExtra.NONE);
+    for (var miss : misses.entrySet()) {
+      int i = miss.getValue();
+      CachedScore computed = cache.get(miss.getKey());
       // Evicted at once by a tiny cache: serve the row just stored.
-      computed = loadStored(account, card);
+      found[i] = computed != null ? computed : loadStored(accounts.get(i), cards.get(i));
+      if (found[i] == null) {
+        throw new IllegalStateException("no score for " + miss.getKey() + " after computing it");
+      }
     }
-    if (computed == null) {
-      throw new IllegalStateException("no score for " + key + " after computing it");
-    }
-    return computed;
   }
 
   /** The override in force on this score now, or null. */

@@ -2,6 +2,7 @@ package io.healthscore.scoring.upstream;
 
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -36,6 +37,29 @@ public final class AccountDirectory {
       return Optional.of(known);
     }
     return refresh(accountId);
+  }
+
+  /**
+   * The accounts known here and, asked for together from signals-service, those not known yet;
+   * an account signals-service does not know is absent.
+   */
+  public Map<String, AccountInfo> getAll(Collection<String> accountIds) {
+    Map<String, AccountInfo> found = new HashMap<>();
+    List<String> unknown = new ArrayList<>();
+    for (String id : accountIds) {
+      AccountInfo known = accounts.get(id);
+      if (known != null) {
+        found.put(id, known);
+      } else {
+        unknown.add(id);
+      }
+    }
+    if (!unknown.isEmpty()) {
+      Map<String, AccountInfo> fresh = source.accounts(unknown);
+      fresh.values().forEach(this::put);
+      found.putAll(fresh);
+    }
+    return found;
   }
 
   /** The account if already known here, without a remote call. */

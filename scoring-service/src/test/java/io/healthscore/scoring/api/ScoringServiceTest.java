@@ -225,6 +225,31 @@ class ScoringServiceTest {
     assertEquals(List.of("account_ids"), fields(() -> h.stub().batchGetScores(tooMany.build())));
   }
 
+  /**
+   * Accounts scoring has not met yet (no change on the feed) are looked up, read and scored
+   * together: one feature read for the whole batch, not one per account.
+   */
+  @Test
+  void batchGetScoresScoresAccountsNotSeenYetInOneFeatureRead() {
+    int accounts = 60;
+    BatchGetScoresRequest.Builder request = BatchGetScoresRequest.newBuilder();
+    for (int i = 0; i < accounts; i++) {
+      h.signals.setAccount(FakeSignalService.account("b" + i, "smb", 100));
+      h.signals.putFeatures("b" + i, Map.of(TestScorecards.FEATURE, 10.0 + i), Map.of());
+      request.addAccountIds("b" + i);
+    }
+    request.addAccountIds("b0");
+    int readsBefore = h.signals.batchGetFeaturesCalls.get();
+    List<HealthScore> scores = h.stub().batchGetScores(request.build()).getScoresList();
+    assertEquals(1, h.signals.batchGetFeaturesCalls.get() - readsBefore, "feature reads for the batch");
+    assertEquals(accounts + 1, scores.size());
+    for (int i = 0; i < accounts; i++) {
+      assertEquals("b" + i, scores.get(i).getAccountId());
+      assertEquals(1 + 0.09 * (10 + i), scores.get(i).getScore(), 1e-6, "b" + i);
+    }
+    assertEquals(scores.get(0), scores.get(accounts), "an account asked for twice is served twice");
+  }
+
   @Test
   void listScoresFiltersOrdersAndPages() {
     scored("a1", "smb", 1000, 10); // 1.9 red
