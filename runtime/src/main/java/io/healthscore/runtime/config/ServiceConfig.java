@@ -41,6 +41,8 @@ public final class ServiceConfig {
   public static final String METRICS_ADDR = "HEALTHSCORE_METRICS_ADDR";
   public static final String METRICS_TOKEN_FILE = "HEALTHSCORE_METRICS_TOKEN_FILE";
   public static final String MAX_CALLS_IN_FLIGHT = "HEALTHSCORE_MAX_CALLS_IN_FLIGHT";
+  public static final String MIN_CALLS_IN_FLIGHT = "HEALTHSCORE_MIN_CALLS_IN_FLIGHT";
+  public static final String CALL_LATENCY_TARGET = "HEALTHSCORE_CALL_LATENCY_TARGET";
   public static final String MAX_CALLS_PER_CONNECTION = "HEALTHSCORE_MAX_CALLS_PER_CONNECTION";
   public static final String MAX_RESETS_PER_CONNECTION = "HEALTHSCORE_MAX_RESETS_PER_CONNECTION";
 
@@ -50,6 +52,9 @@ public final class ServiceConfig {
   public static final int DEFAULT_SHUTDOWN_GRACE_SECONDS = 10;
   public static final Duration DEFAULT_TLS_RELOAD_INTERVAL = Duration.ofMinutes(1);
   public static final int DEFAULT_MAX_CALLS_IN_FLIGHT = 256;
+  public static final int DEFAULT_MIN_CALLS_IN_FLIGHT = 8;
+  /** Half the 500 ms latency objective: the rest is for the network and the client's own work. */
+  public static final Duration DEFAULT_CALL_LATENCY_TARGET = Duration.ofMillis(250);
   public static final int DEFAULT_MAX_CALLS_PER_CONNECTION = 1000;
   public static final int DEFAULT_MAX_RESETS_PER_CONNECTION = 500;
 
@@ -73,6 +78,8 @@ public final class ServiceConfig {
   private final Optional<String> metricsHost;
   private final Optional<Path> metricsTokenFile;
   private final int maxCallsInFlight;
+  private final int minCallsInFlight;
+  private final Duration callLatencyTarget;
   private final int maxCallsPerConnection;
   private final int maxResetsPerConnection;
 
@@ -110,6 +117,19 @@ public final class ServiceConfig {
     this.metricsHost = env.optional(METRICS_ADDR);
     this.metricsTokenFile = env.optional(METRICS_TOKEN_FILE).map(Path::of);
     this.maxCallsInFlight = env.positiveInt(MAX_CALLS_IN_FLIGHT, DEFAULT_MAX_CALLS_IN_FLIGHT);
+    this.minCallsInFlight =
+        env.positiveInt(MIN_CALLS_IN_FLIGHT, Math.min(DEFAULT_MIN_CALLS_IN_FLIGHT, maxCallsInFlight));
+    if (minCallsInFlight > maxCallsInFlight) {
+      throw new IllegalArgumentException(
+          "invalid value for environment variable " + MIN_CALLS_IN_FLIGHT + ": '" + minCallsInFlight
+              + "': expected at most " + MAX_CALLS_IN_FLIGHT + " (" + maxCallsInFlight + ")");
+    }
+    this.callLatencyTarget = env.getDuration(CALL_LATENCY_TARGET, DEFAULT_CALL_LATENCY_TARGET);
+    if (callLatencyTarget.isNegative() || callLatencyTarget.isZero()) {
+      throw new IllegalArgumentException(
+          "invalid value for environment variable " + CALL_LATENCY_TARGET + ": '" + env.get(CALL_LATENCY_TARGET, "")
+              + "': expected a positive duration");
+    }
     this.maxCallsPerConnection = env.positiveInt(MAX_CALLS_PER_CONNECTION, DEFAULT_MAX_CALLS_PER_CONNECTION);
     this.maxResetsPerConnection = env.positiveInt(MAX_RESETS_PER_CONNECTION, DEFAULT_MAX_RESETS_PER_CONNECTION);
   }
@@ -230,9 +250,22 @@ public final class ServiceConfig {
     return metricsTokenFile;
   }
 
-  /** Unary calls handled at once; more are refused with RESOURCE_EXHAUSTED and a RetryInfo. */
+  /**
+   * The most unary calls handled at once, and where the admission limit starts; more are refused
+   * with RESOURCE_EXHAUSTED and a RetryInfo.
+   */
   public int maxCallsInFlight() {
     return maxCallsInFlight;
+  }
+
+  /** The least the admission limit falls to when latency is over its target; the max makes it fixed. */
+  public int minCallsInFlight() {
+    return minCallsInFlight;
+  }
+
+  /** The 90th-percentile latency of unary calls the admission limit keeps them within. */
+  public Duration callLatencyTarget() {
+    return callLatencyTarget;
   }
 
   /** Calls and streams open at once on one connection (HTTP/2 MAX_CONCURRENT_STREAMS). */

@@ -18,39 +18,38 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.Optional;
 
 /**
  * Decides, before any handler runs, whether a call is worth starting. A call whose deadline has
  * already passed is refused with DEADLINE_EXCEEDED: its caller has given up, so any work would be
- * wasted. A unary call beyond {@code maxInFlight} concurrent ones is refused with
- * RESOURCE_EXHAUSTED and a RetryInfo, so an overloaded service sheds load quickly instead of
- * queueing calls that then miss their latency objective. Streams are long-lived and bounded per
- * connection by the transport instead; health checks are always admitted, so probes tell an
- * overloaded service from a dead one.
+ * wasted. A unary call beyond the {@link AdaptiveLimit} of concurrent ones, which follows their
+ * measured latency, is refused with RESOURCE_EXHAUSTED and a RetryInfo, so an overloaded service
+ * sheds load quickly instead of admitting calls that then miss their latency objective. Streams
+ * are long-lived and bounded per connection by the transport instead; health checks are always
+ * admitted, so probes tell an overloaded service from a dead one.
  */
 final class Admission implements ServerInterceptor {
   static final String REFUSED = "healthscore.calls.refused";
   static final String IN_FLIGHT = "healthscore.calls.in.flight";
+  static final String LIMIT = "healthscore.calls.limit";
 
   /** How long a refused caller is told to wait: long enough for a burst of calls to finish. */
   static final Duration RETRY_AFTER = Duration.ofMillis(200);
 
-  private final int maxInFlight;
-  private final AtomicInteger inFlight = new AtomicInteger();
+  private final AdaptiveLimit limit;
   private final Counter refusedExpired;
   private final Counter refusedOverload;
 
-  Admission(int maxInFlight, MeterRegistry registry) {
-    if (maxInFlight < 1) {
-      throw new IllegalArgumentException("maxInFlight must be at least 1, got " + maxInFlight);
-    }
-    this.maxInFlight = maxInFlight;
+  Admission(AdaptiveLimit limit, MeterRegistry registry) {
+    this.limit = limit;
     this.refusedExpired = refused(registry, "deadline_expired");
     this.refusedOverload = refused(registry, "overloaded");
-    Gauge.builder(IN_FLIGHT, inFlight, AtomicInteger::get)
+    Gauge.builder(IN_FLIGHT, limit, AdaptiveLimit::inFlight)
         .description("Unary calls being handled now")
+        .register(registry);
+    Gauge.builder(LIMIT, limit, AdaptiveLimit::limit)
+        .description("Unary calls admitted at once now; follows their latency")
         .register(registry);
   }
 
@@ -76,62 +75,55 @@ final class Admission implements ServerInterceptor {
     if (call.getMethodDescriptor().getType() != MethodType.UNARY) {
       return next.startCall(call, headers);
     }
-    if (inFlight.incrementAndGet() > maxInFlight) {
-      inFlight.decrementAndGet();
+    Optional<AdaptiveLimit.Permit> admitted = limit.tryAcquire();
+    if (admitted.isEmpty()) {
       refusedOverload.increment();
       StatusRuntimeException refusal =
           ApiErrors.toStatusException(
               new ResourceExhaustedException(
-                  "overloaded: " + maxInFlight + " calls in progress; retry after " + RETRY_AFTER.toMillis() + " ms",
+                  "overloaded: " + limit.inFlight() + " calls in progress, the most this service's latency allows"
+                      + " now; retry after " + RETRY_AFTER.toMillis() + " ms",
                   RETRY_AFTER));
       call.close(refusal.getStatus(), refusal.getTrailers() == null ? new Metadata() : refusal.getTrailers());
       return new ServerCall.Listener<>() {};
     }
-    AtomicBoolean released = new AtomicBoolean();
+    AdaptiveLimit.Permit permit = admitted.get();
     ServerCall<ReqT, RespT> releasing =
         new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
           @Override
           public void close(Status status, Metadata trailers) {
-            release(released);
+            permit.release();
             super.close(status, trailers);
           }
         };
     try {
       ServerCall.Listener<ReqT> listener = next.startCall(releasing, headers);
-      return new ReleasingListener<>(listener, released, this);
+      return new ReleasingListener<>(listener, permit);
     } catch (RuntimeException e) {
-      release(released);
+      permit.release();
       throw e;
-    }
-  }
-
-  private void release(AtomicBoolean released) {
-    if (released.compareAndSet(false, true)) {
-      inFlight.decrementAndGet();
     }
   }
 
   /** Releases the slot also when the client cancels, which closes no call on the server side. */
   private static final class ReleasingListener<ReqT>
       extends ForwardingServerCallListener.SimpleForwardingServerCallListener<ReqT> {
-    private final AtomicBoolean released;
-    private final Admission admission;
+    private final AdaptiveLimit.Permit permit;
 
-    ReleasingListener(ServerCall.Listener<ReqT> delegate, AtomicBoolean released, Admission admission) {
+    ReleasingListener(ServerCall.Listener<ReqT> delegate, AdaptiveLimit.Permit permit) {
       super(delegate);
-      this.released = released;
-      this.admission = admission;
+      this.permit = permit;
     }
 
     @Override
     public void onCancel() {
-      admission.release(released);
+      permit.release();
       super.onCancel();
     }
 
     @Override
     public void onComplete() {
-      admission.release(released);
+      permit.release();
       super.onComplete();
     }
   }

@@ -113,7 +113,13 @@ public final class ServiceServer implements AutoCloseable {
         given != null ? Optional.of(() -> given) : Optional.ofNullable(tokenFile);
     return List.of(
         new GrpcServerMetricsInterceptor(builder.metrics.registry()),
-        new Admission(builder.config.maxCallsInFlight(), builder.metrics.registry()),
+        new Admission(
+            new AdaptiveLimit(
+                builder.config.minCallsInFlight(),
+                builder.config.maxCallsInFlight(),
+                builder.config.callLatencyTarget(),
+                System::nanoTime),
+            builder.metrics.registry()),
         new AuthInterceptor(tokens, builder.methodScopes),
         new ErrorMappingInterceptor());
   }

@@ -109,6 +109,28 @@ class ServiceConfigTest {
   }
 
   @Test
+  void admissionLimitDefaultsAndBounds() {
+    ServiceConfig defaults = ServiceConfig.fromMap("s", 1, 2, Map.of());
+    assertEquals(256, defaults.maxCallsInFlight());
+    assertEquals(8, defaults.minCallsInFlight());
+    assertEquals(Duration.ofMillis(250), defaults.callLatencyTarget());
+    assertEquals(2, ServiceConfig.fromMap("s", 1, 2, Map.of(ServiceConfig.MAX_CALLS_IN_FLIGHT, "2")).minCallsInFlight(),
+        "a ceiling under the default floor is a fixed limit");
+
+    IllegalArgumentException floor =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> ServiceConfig.fromMap("s", 1, 2,
+                Map.of(ServiceConfig.MIN_CALLS_IN_FLIGHT, "20", ServiceConfig.MAX_CALLS_IN_FLIGHT, "10")));
+    assertTrue(floor.getMessage().contains("HEALTHSCORE_MIN_CALLS_IN_FLIGHT: '20': expected at most"), floor.getMessage());
+    IllegalArgumentException target =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> ServiceConfig.fromMap("s", 1, 2, Map.of(ServiceConfig.CALL_LATENCY_TARGET, "0s")));
+    assertTrue(target.getMessage().contains("HEALTHSCORE_CALL_LATENCY_TARGET: '0s'"), target.getMessage());
+  }
+
+  @Test
   void typedGettersParseAndReport() {
     ServiceConfig c =
         ServiceConfig.fromMap(

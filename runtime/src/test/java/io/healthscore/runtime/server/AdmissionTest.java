@@ -31,6 +31,7 @@ import io.healthscore.runtime.client.Channels;
 import io.healthscore.runtime.config.ServiceConfig;
 import io.healthscore.runtime.metrics.Metrics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -57,6 +58,7 @@ class AdmissionTest {
   private final AtomicInteger streamsStarted = new AtomicInteger();
   private final List<StreamObserver<String>> openStreams = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final List<AutoCloseable> closeAfter = new ArrayList<>();
+  private Metrics metrics;
 
   @AfterEach
   void tearDown() throws Exception {
@@ -81,6 +83,7 @@ class AdmissionTest {
     RetryInfo retry = StatusProto.fromThrowable(refused).getDetails(0).unpack(RetryInfo.class);
     assertEquals(Admission.RETRY_AFTER.toMillis(), retry.getRetryDelay().getNanos() / 1_000_000);
     assertEquals(0, unaryStarted.availablePermits(), "the refused call must not reach its handler");
+    assertTrue(metrics.scrape().matches("(?s).*\\nhealthscore_calls_limit\\{[^}]*\\} 2\\.0\\n.*"), metrics.scrape());
     assertEquals(ServingStatus.SERVING,
         HealthGrpc.newBlockingStub(channel).check(HealthCheckRequest.getDefaultInstance()).getStatus());
 
@@ -152,7 +155,7 @@ class AdmissionTest {
   @Test
   void aCallWhoseDeadlineHasPassedNeverReachesItsHandler() throws Exception {
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    Admission admission = new Admission(10, registry);
+    Admission admission = new Admission(new AdaptiveLimit(10, 10, Duration.ofMillis(250), System::nanoTime), registry);
     ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
     closeAfter.add(timer::shutdownNow);
     RecordingCall call = new RecordingCall();
@@ -208,7 +211,7 @@ class AdmissionTest {
     Map<String, String> env = new HashMap<>(settings);
     env.put(ServiceConfig.SHUTDOWN_GRACE_SECONDS, "0");
     ServiceConfig config = ServiceConfig.fromMap("test-service", 0, 0, env);
-    Metrics metrics = new Metrics("test-service");
+    metrics = new Metrics("test-service");
     ServiceServer server = ServiceServer.builder(config, metrics).addService(holdService()).build().start();
     ManagedChannel channel = Channels.forAddress("localhost:" + server.grpcPort());
     closeAfter.add(channel::shutdownNow);

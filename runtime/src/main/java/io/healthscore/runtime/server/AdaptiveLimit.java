@@ -1,0 +1,138 @@
+package io.healthscore.runtime.server;
+
+import com.google.errorprone.annotations.concurrent.GuardedBy;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.LongSupplier;
+
+/**
+ * How many calls a server works on at once, following their measured latency so that admitted
+ * calls finish within a target instead of sharing the CPU until all of them are late.
+ *
+ * <p>Latencies are judged per window (at least {@link #WINDOW} and {@link #MIN_SAMPLES} calls, or
+ * {@link #MAX_SAMPLES} calls): when the window's 90th percentile is over the target while the limit
+ * was in play (at least half of it in use), the limit drops in proportion, to the concurrency that
+ * would have met the target by Little's law (in-flight calls over latency is what the machine
+ * serves), by a tenth at least; otherwise it grows by a tenth (at least one), back toward the
+ * ceiling. A limit held by a few calls at low load is left alone: slowness that is not queueing
+ * behind our own calls (a busy machine, a call that is slow by nature) is not cured by refusing.
+ * After a decrease only calls admitted since count, so the calls admitted under the old limit do not
+ * drive it down a second time.
+ */
+final class AdaptiveLimit {
+  static final Duration WINDOW = Duration.ofMillis(100);
+  static final int MIN_SAMPLES = 10;
+  static final int MAX_SAMPLES = 1000;
+  private static final double PERCENTILE = 0.9;
+  /** The smallest step down: a window over the target always costs something. */
+  private static final double MAX_DECREASE_RATIO = 0.9;
+
+  private final int floor;
+  private final int ceiling;
+  private final long targetNanos;
+  private final LongSupplier nanoTime;
+
+  @GuardedBy("this")
+  private int limit;
+  @GuardedBy("this")
+  private int inFlight;
+  @GuardedBy("this")
+  private int peakInFlight;
+  @GuardedBy("this")
+  private long windowStart;
+  @GuardedBy("this")
+  private long decreasedAt;
+  @GuardedBy("this")
+  private final long[] samples = new long[MAX_SAMPLES];
+  @GuardedBy("this")
+  private int sampleCount;
+
+  /**
+   * Starts at the ceiling, so that bursts the service has always served are served until latency
+   * says otherwise. {@code floor == ceiling} is a fixed limit.
+   */
+  AdaptiveLimit(int floor, int ceiling, Duration target, LongSupplier nanoTime) {
+    if (floor < 1 || floor > ceiling) {
+      throw new IllegalArgumentException("need 1 <= floor <= ceiling, got floor " + floor + ", ceiling " + ceiling);
+    }
+    if (target.isNegative() || target.isZero()) {
+      throw new IllegalArgumentException("target latency must be positive, got " + target);
+    }
+    this.floor = floor;
+    this.ceiling = ceiling;
+    this.targetNanos = target.toNanos();
+    this.nanoTime = nanoTime;
+    this.limit = ceiling;
+    long now = nanoTime.getAsLong();
+    this.windowStart = now;
+    this.decreasedAt = now;
+  }
+
+  /** A permit to start one call, or empty when {@link #limit()} calls are in flight already. */
+  synchronized Optional<Permit> tryAcquire() {
+    if (inFlight >= limit) {
+      return Optional.empty();
+    }
+    inFlight++;
+    peakInFlight = Math.max(peakInFlight, inFlight);
+    return Optional.of(new Permit(nanoTime.getAsLong()));
+  }
+
+  synchronized int limit() {
+    return limit;
+  }
+
+  synchronized int inFlight() {
+    return inFlight;
+  }
+
+  private synchronized void release(long startedAt) {
+    inFlight--;
+    long now = nanoTime.getAsLong();
+    if (startedAt - decreasedAt >= 0 && sampleCount < MAX_SAMPLES) {
+      samples[sampleCount++] = now - startedAt;
+    }
+    if (sampleCount >= MAX_SAMPLES || sampleCount >= MIN_SAMPLES && now - windowStart >= WINDOW.toNanos()) {
+      closeWindow(now);
+    }
+  }
+
+  @GuardedBy("this")
+  private void closeWindow(long now) {
+    Arrays.sort(samples, 0, sampleCount);
+    long latency = samples[(int) Math.ceil(PERCENTILE * sampleCount) - 1];
+    if (latency > targetNanos) {
+      if (2 * peakInFlight >= limit) {
+        double ratio = Math.min(MAX_DECREASE_RATIO, (double) targetNanos / latency);
+        int decreased = Math.max(floor, (int) (Math.min(limit, peakInFlight) * ratio));
+        if (decreased < limit) {
+          limit = decreased;
+          decreasedAt = now;
+        }
+      }
+    } else {
+      limit = Math.min(ceiling, limit + Math.max(1, limit / 10));
+    }
+    windowStart = now;
+    sampleCount = 0;
+    peakInFlight = inFlight;
+  }
+
+  /** One admitted call; {@link #release()} it when its handler is done (again is harmless). */
+  final class Permit {
+    private final long startedAt;
+    private final AtomicBoolean released = new AtomicBoolean();
+
+    private Permit(long startedAt) {
+      this.startedAt = startedAt;
+    }
+
+    void release() {
+      if (released.compareAndSet(false, true)) {
+        AdaptiveLimit.this.release(startedAt);
+      }
+    }
+  }
+}

@@ -1,0 +1,150 @@
+package io.healthscore.runtime.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** The limit's decisions on a clock the test moves; latencies are what the test says they are. */
+class AdaptiveLimitTest {
+  private static final Duration TARGET = Duration.ofMillis(250);
+
+  private long now = 1_000_000_000L;
+  private final AdaptiveLimit limit = new AdaptiveLimit(4, 100, TARGET, () -> now);
+
+  @Test
+  void startsAtTheCeilingAndRefusesPastIt() {
+    assertEquals(100, limit.limit());
+    List<AdaptiveLimit.Permit> held = acquire(100);
+    assertTrue(limit.tryAcquire().isEmpty(), "the 101st call is refused");
+    held.get(0).release();
+    assertTrue(limit.tryAcquire().isPresent(), "a released slot is free again");
+  }
+
+  @Test
+  void releasingTwiceFreesOneSlot() {
+    List<AdaptiveLimit.Permit> held = acquire(2);
+    held.get(0).release();
+    held.get(0).release();
+    assertEquals(1, limit.inFlight());
+  }
+
+  @Test
+  void slowCallsWhileTheLimitIsInPlayBringItDownToWhatMeetsTheTarget() {
+    // 100 calls in flight took a second each: by Little's law a quarter of them meets 250 ms.
+    complete(acquire(100), Duration.ofSeconds(1));
+    assertEquals(25, limit.limit());
+  }
+
+  @Test
+  void aWindowJustOverTheTargetCostsATenth() {
+    complete(acquire(100), Duration.ofMillis(260));
+    assertEquals(90, limit.limit());
+  }
+
+  @Test
+  void neverBelowTheFloor() {
+    complete(acquire(100), Duration.ofSeconds(100));
+    assertEquals(4, limit.limit());
+  }
+
+  @Test
+  void slowCallsAtLowConcurrencyLeaveTheLimitAlone() {
+    // 20 calls at once, a fifth of the limit: their slowness is not queueing behind each other.
+    for (int round = 0; round < 5; round++) {
+      complete(acquire(20), Duration.ofSeconds(2));
+    }
+    assertEquals(100, limit.limit());
+  }
+
+  @Test
+  void callsAdmittedBeforeADecreaseDoNotDecreaseItAgain() {
+    List<AdaptiveLimit.Permit> first = acquire(100);
+    complete(first.subList(0, 10), Duration.ofSeconds(1));
+    assertEquals(25, limit.limit());
+    // The 90 calls left from before the decrease are just as slow; they are not counted.
+    complete(first.subList(10, 100), Duration.ofSeconds(1));
+    assertEquals(25, limit.limit());
+  }
+
+  @Test
+  void fastWindowsGrowTheLimitBackToTheCeiling() {
+    complete(acquire(100), Duration.ofSeconds(1));
+    assertEquals(25, limit.limit());
+    complete(acquire(10), Duration.ofMillis(100));
+    assertEquals(27, limit.limit(), "a tenth more, at least one");
+    for (int round = 0; round < 50; round++) {
+      complete(acquire(10), Duration.ofMillis(100));
+    }
+    assertEquals(100, limit.limit());
+  }
+
+  @Test
+  void tooFewCallsAreNotJudged() {
+    complete(acquire(100).subList(0, AdaptiveLimit.MIN_SAMPLES - 1), Duration.ofSeconds(1));
+    assertEquals(100, limit.limit());
+  }
+
+  @Test
+  void aWindowLastsItsMinimumTimeEvenWithEnoughCalls() {
+    AdaptiveLimit wide = new AdaptiveLimit(4, 200, TARGET, () -> now);
+    List<AdaptiveLimit.Permit> slow = new ArrayList<>();
+    for (int i = 0; i < 100; i++) {
+      slow.add(wide.tryAcquire().orElseThrow());
+    }
+    now += TimeUnit.MILLISECONDS.toNanos(300);
+    List<AdaptiveLimit.Permit> instant = new ArrayList<>();
+    for (int i = 0; i < AdaptiveLimit.MIN_SAMPLES; i++) {
+      instant.add(wide.tryAcquire().orElseThrow());
+    }
+    instant.forEach(AdaptiveLimit.Permit::release); // closes the first window: fast, at the ceiling
+    assertEquals(200, wide.limit());
+
+    slow.subList(0, 20).forEach(AdaptiveLimit.Permit::release);
+    assertEquals(200, wide.limit(), "20 slow calls, but the window is not 100 ms old");
+    now += AdaptiveLimit.WINDOW.toNanos();
+    slow.get(20).release();
+    assertEquals(83, wide.limit(), "old enough now: 100 calls at 300 ms, so 83 at 250 ms");
+  }
+
+  @Test
+  void floorEqualToCeilingIsAFixedLimit() {
+    AdaptiveLimit fixed = new AdaptiveLimit(3, 3, TARGET, () -> now);
+    List<AdaptiveLimit.Permit> held = new ArrayList<>();
+    for (int round = 0; round < 20; round++) {
+      held.clear();
+      for (int i = 0; i < 3; i++) {
+        held.add(fixed.tryAcquire().orElseThrow());
+      }
+      now += TimeUnit.SECONDS.toNanos(5);
+      held.forEach(AdaptiveLimit.Permit::release);
+    }
+    assertEquals(3, fixed.limit());
+  }
+
+  @Test
+  void rejectsNonsense() {
+    assertThrows(IllegalArgumentException.class, () -> new AdaptiveLimit(0, 10, TARGET, () -> now));
+    assertThrows(IllegalArgumentException.class, () -> new AdaptiveLimit(11, 10, TARGET, () -> now));
+    assertThrows(IllegalArgumentException.class, () -> new AdaptiveLimit(1, 10, Duration.ZERO, () -> now));
+  }
+
+  private List<AdaptiveLimit.Permit> acquire(int n) {
+    List<AdaptiveLimit.Permit> permits = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      permits.add(limit.tryAcquire().orElseThrow());
+    }
+    return permits;
+  }
+
+  /** The calls end after {@code latency}, one after another at that moment. */
+  private void complete(List<AdaptiveLimit.Permit> permits, Duration latency) {
+    now += latency.toNanos();
+    permits.forEach(AdaptiveLimit.Permit::release);
+  }
+}
