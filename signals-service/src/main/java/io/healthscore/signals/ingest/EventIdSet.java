@@ -1,8 +1,9 @@
 package io.healthscore.signals.ingest;
 
 /**
- * The event ids first seen in one group of batches, so that a repeat within the group is a
- * duplicate before the group's ids reach the {@link EventIdStore}: an open-addressing hash set of
+ * Event ids not yet visible in the {@link EventIdStore}: those first seen in one group of batches,
+ * so that a repeat within the group or in a batch looked up before the store had them is a
+ * duplicate ({@link DedupWindow}). An open-addressing hash set of
  * 128-bit entries in one {@code long[]} (no object per id), probed linearly. The entries are keyed
  * hashes, so crafted ids cannot make the probes long. Not thread-safe.
  */
@@ -29,6 +30,23 @@ final class EventIdSet {
       grow();
     }
     return insert(hashHigh | 1L, hashLow & EventIdStore.LOW_BITS);
+  }
+
+  /** Whether the id hashed as ({@code hashHigh}, {@code hashLow}) is in the set. */
+  boolean contains(long hashHigh, long hashLow) {
+    long high = hashHigh | 1L;
+    long low = hashLow & EventIdStore.LOW_BITS;
+    int i = (int) (((high >>> 32) * capacity) >>> 32);
+    while (true) {
+      long h = slots[2 * i];
+      if (h == 0) {
+        return false;
+      }
+      if (h == high && slots[2 * i + 1] == low) {
+        return true;
+      }
+      i = i + 1 == capacity ? 0 : i + 1;
+    }
   }
 
   int size() {

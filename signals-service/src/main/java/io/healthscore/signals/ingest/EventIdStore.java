@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.BloomFilter;
 import org.rocksdb.ColumnFamilyDescriptor;
@@ -41,8 +42,11 @@ import org.rocksdb.WriteOptions;
  * <p>Durability: ids are written after the write-ahead log synced the batch that accepted them,
  * into RocksDB's own log without a sync; {@link #sync} (before a checkpoint moves the replay start
  * past their segments) makes them durable. After a crash RocksDB recovers its log up to the first
- * torn record, and every id after that belongs to a segment the engine still replays. Only the
- * single writer thread writes; lookups and writes are thread-safe.
+ * torn record, and every id after that belongs to a segment the engine still replays.
+ *
+ * <p>Thread-safe: lookups (from the calling threads) and writes run concurrently under a shared
+ * lock; dropping days and closing take it exclusively, since RocksDB must not use a column family
+ * handle once it is closed.
  */
 final class EventIdStore implements AutoCloseable {
   static final String DIRECTORY = "event-ids";
@@ -66,8 +70,11 @@ final class EventIdStore implements AutoCloseable {
   private final ReadOptions readOptions = new ReadOptions();
   private final RocksDB db;
   private final ColumnFamilyHandle defaultFamily;
-  /** The column family of each arrival day, by epoch day; the engine holds its log lock around every use. */
+  /** Shared by lookups and writes; exclusive to change {@code days} or close. */
+  private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+  /** The column family of each arrival day, by epoch day. */
   private final TreeMap<Long, ColumnFamilyHandle> days = new TreeMap<>();
+  private boolean closed;
 
   private EventIdStore(
       LRUCache cache, WriteBufferManager writeBuffers, DBOptions dbOptions, ColumnFamilyOptions dayOptions,
@@ -170,6 +177,16 @@ final class EventIdStore implements AutoCloseable {
    * {@code today}, or today. One batched lookup over the window's days.
    */
   boolean[] seen(List<byte[]> keys, long today, int retentionDays) throws IOException {
+    lock.readLock().lock();
+    try {
+      return seenLocked(keys, today, retentionDays);
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  private boolean[] seenLocked(List<byte[]> keys, long today, int retentionDays) throws IOException {
+    checkOpen();
     boolean[] seen = new boolean[keys.size()];
     List<ColumnFamilyHandle> window = new ArrayList<>(days.tailMap(today - retentionDays).values());
     if (keys.isEmpty() || window.isEmpty()) {
@@ -198,9 +215,15 @@ final class EventIdStore implements AutoCloseable {
 
   /** Remembers {@code keys} as arrived on {@code day}s, grouped by day (not yet synced). */
   void add(Map<Long, List<byte[]>> keysByDay) throws IOException {
+    createMissingDays(keysByDay.keySet());
+    lock.readLock().lock();
     try (WriteBatch batch = new WriteBatch()) {
+      checkOpen();
       for (Map.Entry<Long, List<byte[]>> day : keysByDay.entrySet()) {
-        ColumnFamilyHandle family = family(day.getKey());
+        ColumnFamilyHandle family = days.get(day.getKey());
+        if (family == null) {
+          continue; // dropped meanwhile: that day left the window
+        }
         for (byte[] key : day.getValue()) {
           batch.put(family, key, EMPTY);
         }
@@ -208,22 +231,30 @@ final class EventIdStore implements AutoCloseable {
       db.write(writeOptions, batch);
     } catch (RocksDBException e) {
       throw failure("writing event ids failed", e);
+    } finally {
+      lock.readLock().unlock();
     }
   }
 
   /** Syncs what was added so far to disk. */
   void sync() throws IOException {
+    lock.readLock().lock();
     try {
+      checkOpen();
       db.flushWal(true);
     } catch (RocksDBException e) {
       throw failure("syncing event ids failed", e);
+    } finally {
+      lock.readLock().unlock();
     }
   }
 
   /** Forgets the days more than {@code retentionDays} before {@code today}, dropping their files. */
   void expire(long today, int retentionDays) throws IOException {
-    Map<Long, ColumnFamilyHandle> expired = days.headMap(today - retentionDays);
+    lock.writeLock().lock();
     try {
+      checkOpen();
+      Map<Long, ColumnFamilyHandle> expired = days.headMap(today - retentionDays);
       for (ColumnFamilyHandle family : new ArrayList<>(expired.values())) {
         db.dropColumnFamily(family);
         family.close();
@@ -231,37 +262,70 @@ final class EventIdStore implements AutoCloseable {
       expired.clear();
     } catch (RocksDBException e) {
       throw failure("dropping expired event ids failed", e);
+    } finally {
+      lock.writeLock().unlock();
     }
   }
 
   /** RocksDB's estimate of the ids remembered (exact after compaction). */
   long estimatedIds() {
-    long total = 0;
-    for (ColumnFamilyHandle family : days.values()) {
-      try {
+    lock.readLock().lock();
+    try {
+      long total = 0;
+      for (ColumnFamilyHandle family : days.values()) {
         total += db.getLongProperty(family, "rocksdb.estimate-num-keys");
-      } catch (RocksDBException e) {
-        return -1;
       }
+      return total;
+    } catch (RocksDBException e) {
+      return -1;
+    } finally {
+      lock.readLock().unlock();
     }
-    return total;
   }
 
   /** The arrival days held, oldest first. */
   List<Long> days() {
-    return List.copyOf(days.keySet());
+    lock.readLock().lock();
+    try {
+      return List.copyOf(days.keySet());
+    } finally {
+      lock.readLock().unlock();
+    }
   }
 
-  private ColumnFamilyHandle family(long day) throws RocksDBException {
-    ColumnFamilyHandle family = days.get(day);
-    if (family == null) {
-      family =
-          db.createColumnFamily(
-              new ColumnFamilyDescriptor(
-                  (DAY_PREFIX + day).getBytes(java.nio.charset.StandardCharsets.UTF_8), dayOptions));
-      days.put(day, family);
+  /** Creates the column families of the {@code wanted} days not held yet. */
+  private void createMissingDays(java.util.Set<Long> wanted) throws IOException {
+    lock.readLock().lock();
+    try {
+      if (days.keySet().containsAll(wanted)) {
+        return;
+      }
+    } finally {
+      lock.readLock().unlock();
     }
-    return family;
+    lock.writeLock().lock();
+    try {
+      checkOpen();
+      for (long day : wanted) {
+        if (!days.containsKey(day)) {
+          days.put(
+              day,
+              db.createColumnFamily(
+                  new ColumnFamilyDescriptor(
+                      (DAY_PREFIX + day).getBytes(java.nio.charset.StandardCharsets.UTF_8), dayOptions)));
+        }
+      }
+    } catch (RocksDBException e) {
+      throw failure("creating the event id day failed", e);
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new IllegalStateException("the event id store is closed");
+    }
   }
 
   /** A RocksDB failure as an IOException whose message keeps RocksDB's (e.g. "No space left on device"). */
@@ -272,14 +336,23 @@ final class EventIdStore implements AutoCloseable {
 
   @Override
   public void close() {
-    days.values().forEach(ColumnFamilyHandle::close);
-    defaultFamily.close();
-    db.close();
-    readOptions.close();
-    writeOptions.close();
-    dayOptions.close();
-    dbOptions.close();
-    writeBuffers.close();
-    cache.close();
+    lock.writeLock().lock();
+    try {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      days.values().forEach(ColumnFamilyHandle::close);
+      defaultFamily.close();
+      db.close();
+      readOptions.close();
+      writeOptions.close();
+      dayOptions.close();
+      dbOptions.close();
+      writeBuffers.close();
+      cache.close();
+    } finally {
+      lock.writeLock().unlock();
+    }
   }
 }

@@ -14,7 +14,6 @@ import java.nio.file.Files;
 import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -44,9 +43,10 @@ import org.slf4j.LoggerFactory;
  * transaction and drops the log segments it covers. After a crash, memory is rebuilt from the last
  * checkpoint plus the log, whose ids are written to the id store again. See docs/ingest.md.
  *
- * <p>Threads: callers prepare their batch (hashing, encoding) and wait; one writer thread decides
- * duplicates, appends, syncs and applies; one checkpoint thread writes to SQL. Lock order:
- * checkpointLock, then walLock, then deltaLock.
+ * <p>Threads: callers prepare their batch (hashing, encoding, looking its event ids up in the id
+ * store) and wait; one writer thread decides duplicates (in memory, {@link DedupWindow}), appends,
+ * syncs and applies; one id writer thread writes the new ids to the id store; one checkpoint thread
+ * writes to SQL. Lock order: checkpointLock, then walLock, then deltaLock.
  */
 public final class IngestEngine implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(IngestEngine.class);
@@ -55,8 +55,11 @@ public final class IngestEngine implements AutoCloseable {
   private static final PreparedBatch END_OF_INPUT =
       PreparedBatch.prepare(List.of(), UnaryOperator.identity(), SignalHashing.legacyUnkeyed());
 
-  /** Rollups of a checkpoint interval that ended, waiting to be written. */
-  private record FrozenInterval(RollupDelta delta, long replayFromSegment) {}
+  /**
+   * Rollups of a checkpoint interval that ended, waiting to be written; {@code lastIdGroup} is the
+   * last group of event ids it logged ({@link DedupWindow#lastLogged}).
+   */
+  private record FrozenInterval(RollupDelta delta, long replayFromSegment, long lastIdGroup) {}
 
   private final IngestSettings settings;
   private final RollupStore store;
@@ -76,6 +79,7 @@ public final class IngestEngine implements AutoCloseable {
   // Guarded by walLock.
   private final WriteAheadLog wal;
   private final EventIdStore ids;
+  private final DedupWindow dedup;
   private final IngestLimits limits;
   private long sequence;
   private final ByteSink groupBuffer = new ByteSink(1 << 20);
@@ -120,6 +124,7 @@ public final class IngestEngine implements AutoCloseable {
         new IngestLimits(
             settings.maxMetricsPerAccount(), settings.maxUsersPerMetricDay(), settings.limitsBytes(),
             new LimitsState());
+    this.dedup = new DedupWindow(ids, settings.dedupRetentionDays(), this::fail);
     this.writer = DaemonThreads.named("signals-ingest-wal-writer").newThread(this::writeLoop);
     this.checkpointer =
         Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("signals-ingest-checkpoint"));
@@ -309,7 +314,26 @@ public final class IngestEngine implements AutoCloseable {
     }
     checkHealthy();
     awaitCapacity();
+    return submit(prepare(signals, atomic));
+  }
+
+  /**
+   * On the calling thread: hashes and encodes the batch and looks its event ids up in the id store,
+   * so that the log writer decides its duplicates in memory.
+   */
+  PreparedBatch prepare(List<SignalRecord> signals, boolean atomic) {
     PreparedBatch batch = PreparedBatch.prepare(signals, metricNames, hashing, atomic);
+    try {
+      dedup.lookUp(batch, Math.floorDiv(clock.millis(), MILLIS_PER_DAY));
+    } catch (IOException e) {
+      fail(e); // as a failed read on the writer: the store cannot tell duplicates any more
+      throw stopped(e);
+    }
+    return batch;
+  }
+
+  /** Queues a prepared batch for the log writer and waits until it is stored (see {@link #ingest}). */
+  IngestResult submit(PreparedBatch batch) {
     synchronized (queueLock) {
       if (closed) {
         throw new IllegalStateException("ingest engine is closed");
@@ -466,7 +490,7 @@ public final class IngestEngine implements AutoCloseable {
       try {
         long day = Math.floorDiv(clock.millis(), MILLIS_PER_DAY);
         groupBuffer.clear();
-        GroupIds groupIds = new GroupIds(group, day);
+        DedupWindow.Group groupIds = dedup.group(group, day);
         for (PreparedBatch batch : group) {
           int mark = admission.mark();
           try {
@@ -508,7 +532,7 @@ public final class IngestEngine implements AutoCloseable {
         wal.sync();
         meters.walSync.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
         // Only now: an id the store knows must belong to a signal the log holds.
-        ids.add(Map.of(day, groupIds.firstSeen));
+        dedup.logged(groupIds, day);
         if (wal.segmentBytes() >= settings.walSegmentBytes()) {
           wal.roll();
         }
@@ -549,51 +573,6 @@ public final class IngestEngine implements AutoCloseable {
       meters.refusedByLimit.increment(batch.refusedCount);
       batch.done.complete(
           new IngestResult(batch.accepted(), batch.duplicates, batch.duplicate, batch.refusals));
-    }
-  }
-
-  /**
-   * The dedup decisions of one group: which ids the store holds (one batched lookup for the whole
-   * group), and the ids first seen in the group, which the store gets once the log synced them.
-   */
-  private final class GroupIds {
-    private final Map<PreparedBatch, boolean[]> stored = new HashMap<>();
-    private final EventIdSet seenInGroup = new EventIdSet();
-    final List<byte[]> firstSeen = new ArrayList<>();
-    private final Map<PreparedBatch, List<byte[]>> keys = new HashMap<>();
-
-    GroupIds(List<PreparedBatch> group, long today) throws IOException {
-      List<byte[]> all = new ArrayList<>();
-      for (PreparedBatch batch : group) {
-        List<byte[]> batchKeys = new ArrayList<>(batch.size());
-        for (int i = 0; i < batch.size(); i++) {
-          batchKeys.add(EventIdStore.key(batch.idHashes[2 * i], batch.idHashes[2 * i + 1]));
-        }
-        keys.put(batch, batchKeys);
-        all.addAll(batchKeys);
-      }
-      boolean[] seen = ids.seen(all, today, settings.dedupRetentionDays());
-      int at = 0;
-      for (PreparedBatch batch : group) {
-        stored.put(batch, Arrays.copyOfRange(seen, at, at + batch.size()));
-        at += batch.size();
-      }
-    }
-
-    void markDuplicates(PreparedBatch batch) {
-      boolean[] inStore = stored.get(batch);
-      List<byte[]> batchKeys = keys.get(batch);
-      for (int i = 0; i < batch.size(); i++) {
-        if (batch.refused[i]) {
-          continue; // not stored, so its id stays free for a corrected resend
-        }
-        if (!inStore[i] && seenInGroup.add(batch.idHashes[2 * i], batch.idHashes[2 * i + 1])) {
-          firstSeen.add(batchKeys.get(i));
-        } else {
-          batch.duplicate[i] = true;
-          batch.duplicates++;
-        }
-      }
     }
   }
 
@@ -823,15 +802,16 @@ public final class IngestEngine implements AutoCloseable {
   }
 
   /**
-   * Ids first (the store got every id of these intervals before they were cut), then the
+   * Ids first (once the id writer wrote every id the intervals logged, the store is synced), then the
    * listener's flush (it heard of every signal of them too), then rollups and the new replay start
    * in one transaction, then the log goes. Once the replay start moves the intervals are never
    * replayed, so their ids and change notifications must be persisted before it does.
    */
   private void writeIntervals(List<FrozenInterval> intervals) throws IOException {
+    FrozenInterval last = intervals.get(intervals.size() - 1);
+    dedup.awaitWritten(last.lastIdGroup());
     ids.sync();
     listener.flush();
-    FrozenInterval last = intervals.get(intervals.size() - 1);
     RollupStore.Written written =
         store.write(
             intervals.stream().map(FrozenInterval::delta).toList(),
@@ -883,7 +863,7 @@ public final class IngestEngine implements AutoCloseable {
         throw e;
       }
       synchronized (deltaLock) {
-        frozen.add(new FrozenInterval(active, wal.segment()));
+        frozen.add(new FrozenInterval(active, wal.segment(), dedup.lastLogged()));
         frozenRollups += active.rollupCount();
         frozenBytes += active.estimatedBytes();
         active = new RollupDelta(active.checkpointId + 1, metricNames);
@@ -955,6 +935,7 @@ public final class IngestEngine implements AutoCloseable {
       } catch (IOException e) {
         LOG.warn("closing the write-ahead log failed", e);
       } finally {
+        dedup.close();
         ids.close();
       }
       meters.remove();

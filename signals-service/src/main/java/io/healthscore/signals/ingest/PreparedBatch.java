@@ -12,7 +12,8 @@ import java.util.function.UnaryOperator;
 
 /**
  * A batch made ready for the log by the calling thread, so that the single log writer only decides
- * duplicates, copies bytes and syncs: id and user hashes computed, signals encoded.
+ * duplicates, copies bytes and syncs: id and user hashes computed, signals encoded, event ids looked
+ * up in the id store.
  *
  * <p>Encoded body: {@code varint n, n strings} (a dictionary of the batch's accounts, metrics and
  * labels), then per signal {@code long idHigh, long idLow, varint account, varint metric, byte flags
@@ -44,6 +45,12 @@ final class PreparedBatch {
   final boolean[] refused;
   final boolean atomic;
   final CompletableFuture<IngestResult> done = new CompletableFuture<>();
+  /** The id store's key of each signal's event id ({@link EventIdStore#key}), set by its lookup. */
+  List<byte[]> idKeys;
+  /** Per signal, whether the id store held its event id at the lookup ({@link DedupWindow#lookUp}). */
+  boolean[] inStore;
+  /** The last logged group of ids the store held when the lookup began. */
+  long lookedUpThrough;
   int duplicates;
   int refusedCount;
   /** Why the signals in {@code refused} were refused; set by the writer. */

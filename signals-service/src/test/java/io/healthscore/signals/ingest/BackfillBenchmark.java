@@ -8,12 +8,15 @@ import io.healthscore.runtime.error.ResourceExhaustedException;
 import io.healthscore.runtime.testing.PostgresTestSupport;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -29,7 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
  * a few rollups (baseline) in the same run. Reports signals/s (until the last rollup is checkpointed
  * to the SQL store) and their ratio, RESOURCE_EXHAUSTED
  * answers (retried after their delay), bytes on disk per rollup after the final checkpoint, bytes
- * of the event id store per id and resident memory. {@code mvn -Pbenchmark test -pl signals-service -am -Dtest=BackfillBenchmark
+ * of the event id store per id, resident memory, and the CPU seconds of the engine's threads (log
+ * writer, id writer, checkpoint), of the callers and of the process. {@code mvn -Pbenchmark test -pl signals-service -am -Dtest=BackfillBenchmark
  * -Dsurefire.failIfNoSpecifiedTests=false -Dbackfill.accounts=200 -Dbackfill.metrics=40}; with {@code
  * -Dbackfill.postgresUrl=jdbc:postgresql://...} on PostgreSQL (a fresh schema per run, disk as the
  * tables' total relation size).
@@ -58,10 +62,12 @@ class BackfillBenchmark {
             + "  one rollup per signal:   %,.0f signals/s, %d RESOURCE_EXHAUSTED, ratio %.2f%n"
             + "  SQL store on disk (" + (System.getProperty("backfill.postgresUrl") == null ? "H2 file" : "PostgreSQL tables")
             + "): %,d bytes, %.0f bytes per rollup; event id store %,d bytes, %.1f bytes per id;"
-            + " resident memory after: %,d MiB (heap used %,d MiB)%n",
+            + " resident memory after: %,d MiB (heap used %,d MiB)%n"
+            + "  CPU seconds, few rollups: %s%n"
+            + "  CPU seconds, one rollup per signal: %s%n",
         accounts, metrics, DAYS, signals, BATCH, THREADS, few.rate, few.exhausted, wide.rate, wide.exhausted,
         wide.rate / few.rate, wide.diskBytes, wide.diskBytes / (double) signals, wide.idBytes, wide.idBytes / (double) signals,
-        wide.residentMib, wide.heapMib);
+        wide.residentMib, wide.heapMib, few.cpu, wide.cpu);
   }
 
   interface Placement {
@@ -69,11 +75,44 @@ class BackfillBenchmark {
     long[] of(long i);
   }
 
-  record Run(double rate, long exhausted, long diskBytes, long idBytes, long residentMib, long heapMib) {}
+  record Run(double rate, long exhausted, long diskBytes, long idBytes, long residentMib, long heapMib, String cpu) {}
+
+  /** The engine's threads (by name) whose CPU time is reported: where a backfill spends it. */
+  private static final List<String> ENGINE_THREADS =
+      List.of("signals-ingest-wal-writer", "signals-ingest-id-writer", "signals-ingest-checkpoint");
+
+  /**
+   * CPU seconds of the engine's threads, of the calling threads and of the whole process since
+   * {@code processCpuAtStart}, beside the wall time.
+   */
+  private static String cpu(List<Thread> callers, long processCpuAtStart, double wallSeconds) {
+    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    StringBuilder out = new StringBuilder(String.format("wall %.1f", wallSeconds));
+    for (String name : ENGINE_THREADS) {
+      double seconds = 0;
+      for (Thread t : Thread.getAllStackTraces().keySet()) {
+        if (t.getName().startsWith(name)) {
+          seconds += Math.max(0, threads.getThreadCpuTime(t.getId())) / 1e9;
+        }
+      }
+      out.append(String.format(", %s %.1f (%.0f%% of wall)", name, seconds, 100 * seconds / wallSeconds));
+    }
+    double callerSeconds = 0;
+    for (Thread t : callers) {
+      callerSeconds += Math.max(0, threads.getThreadCpuTime(t.getId())) / 1e9;
+    }
+    double process = (processCpu() - processCpuAtStart) / 1e9;
+    return out.append(String.format(", %d callers %.1f, process %.1f", callers.size(), callerSeconds, process)).toString();
+  }
+
+  private static long processCpu() {
+    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+  }
 
   private Run run(Path dataDir, long signals, Placement placement) throws Exception {
     AtomicLong exhausted = new AtomicLong();
     double rate;
+    String cpu;
     String postgres = System.getProperty("backfill.postgresUrl");
     Map<String, String> env =
         postgres == null ? Map.of() : Map.of(ServiceConfig.DB_URL, PostgresTestSupport.freshSchema(postgres));
@@ -84,7 +123,14 @@ class BackfillBenchmark {
                 new SimpleMeterRegistry())) {
       long batches = (signals + BATCH - 1) / BATCH;
       AtomicLong accepted = new AtomicLong();
-      ExecutorService pool = Executors.newFixedThreadPool(THREADS);
+      List<Thread> callers = new CopyOnWriteArrayList<>();
+      ExecutorService pool =
+          Executors.newFixedThreadPool(THREADS, r -> {
+            Thread t = new Thread(r, "backfill-caller");
+            callers.add(t);
+            return t;
+          });
+      long processCpuAtStart = processCpu();
       long started = System.nanoTime();
       try {
         List<Future<?>> futures = new ArrayList<>();
@@ -114,11 +160,13 @@ class BackfillBenchmark {
         for (Future<?> f : futures) {
           f.get();
         }
+        engine.checkpoint(); // a backfill is done when its rollups are in the SQL store
+        double wall = (System.nanoTime() - started) / 1e9;
+        rate = signals / wall;
+        cpu = cpu(callers, processCpuAtStart, wall);
       } finally {
         pool.shutdownNow();
       }
-      engine.checkpoint(); // a backfill is done when its rollups are in the SQL store
-      rate = signals / ((System.nanoTime() - started) / 1e9);
       assertEquals(signals, accepted.get());
       if (postgres != null) {
         postgresBytes = db.inTransaction(c -> {
@@ -133,7 +181,7 @@ class BackfillBenchmark {
     Runtime rt = Runtime.getRuntime();
     long diskBytes = postgres == null ? sizeOf(dataDir, ".mv.db") : postgresBytes;
     return new Run(rate, exhausted.get(), diskBytes, sizeOf(dataDir.resolve("wal").resolve(EventIdStore.DIRECTORY), ""), residentMib(),
-        (rt.totalMemory() - rt.freeMemory()) >> 20);
+        (rt.totalMemory() - rt.freeMemory()) >> 20, cpu);
   }
 
   /** Bytes of the files under {@code dir} whose name ends with {@code suffix}. */

@@ -246,6 +246,71 @@ abstract class IngestEngineContract {
   }
 
   @Test
+  void aBatchLookedUpBeforeAnotherStoredTheSameIdStoresItOnce() {
+    IngestEngine engine = open(dir.resolve("wal"));
+    long t = DAY_20000;
+    // Looked up on its caller's thread while "x" is nowhere yet, then overtaken by a batch with "x".
+    PreparedBatch late = engine.prepare(List.of(number("x", "acme", "", "m", 1, t), number("y", "acme", "", "m", 1, t)), false);
+    assertEquals(1, engine.ingest(List.of(number("x", "acme", "", "m", 1, t))).accepted());
+    assertArrayEquals(new boolean[] {true, false}, engine.submit(late).duplicate());
+    assertEquals(2, only(engine.rollups("acme", 20_000, 20_001)).count());
+  }
+
+  @Test
+  void aBatchLookedUpBeforeTheIdGroupsKeptInMemoryIsLookedUpAgainByTheWriter() {
+    IngestEngine engine = open(dir.resolve("wal"));
+    long t = DAY_20000;
+    PreparedBatch late = engine.prepare(List.of(number("x", "acme", "", "m", 1, t)), false);
+    engine.ingest(List.of(number("x", "acme", "", "m", 1, t)));
+    // One group each, so that the group holding "x" leaves memory once the store has it.
+    for (int i = 0; i < DedupWindow.RETAINED_GROUPS + 10; i++) {
+      engine.ingest(List.of(number("filler-" + i, "acme", "", "m", 1, t)));
+    }
+    assertArrayEquals(new boolean[] {true}, engine.submit(late).duplicate());
+    assertEquals(DedupWindow.RETAINED_GROUPS + 11, only(engine.rollups("acme", 20_000, 20_001)).count());
+  }
+
+  @Test
+  void concurrentBatchesOfTheSameIdsStoreEachIdOnce() throws Exception {
+    IngestEngine engine = open(dir.resolve("wal"));
+    int threads = 6;
+    int rounds = 40;
+    long t = DAY_20000;
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      List<Future<Integer>> accepted = new ArrayList<>();
+      for (int th = 0; th < threads; th++) {
+        accepted.add(pool.submit(() -> {
+          int n = 0;
+          for (int r = 0; r < rounds; r++) {
+            List<SignalRecord> batch = new ArrayList<>();
+            for (int i = 0; i < 50; i++) {
+              batch.add(number("round-" + r + "-" + i, "acct-" + (i % 5), "", "m", 1, t));
+            }
+            n += engine.ingest(batch).accepted();
+            if (r % 10 == 9) {
+              engine.checkpoint();
+            }
+          }
+          return n;
+        }));
+      }
+      int total = 0;
+      for (Future<Integer> f : accepted) {
+        total += f.get();
+      }
+      assertEquals(rounds * 50, total, "every id accepted by exactly one of the threads");
+      long stored = 0;
+      for (int a = 0; a < 5; a++) {
+        stored += only(engine.rollups("acct-" + a, 20_000, 20_001)).count();
+      }
+      assertEquals(rounds * 50, stored);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
   void remembersEventIdsAcrossCheckpointAndReopen() {
     Path wal = dir.resolve("wal");
     IngestEngine engine = open(wal);
