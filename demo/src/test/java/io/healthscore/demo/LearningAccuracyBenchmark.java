@@ -113,6 +113,8 @@ class LearningAccuracyBenchmark {
       for (int i = 0; i < test.size(); i++) {
         testIds.add(id("test", i));
       }
+      // the feed scores every loaded account; reading 20,000 scores meanwhile would compete with it
+      FreshnessBenchmark.awaitCaughtUp(signals, scoring, Duration.ofMinutes(30));
       List<HealthScore> template = awaitScores(scores, testIds, "");
 
       System.out.printf(Locale.ROOT, "template scores read after %.1f s%n", (System.nanoTime() - loadStart) / 1e9);
