@@ -2,7 +2,7 @@ package io.healthscore.alerting;
 
 import io.grpc.ManagedChannel;
 import io.healthscore.alerting.alert.EscalationScheduler;
-import io.healthscore.alerting.alert.AlertEventSink;
+import io.healthscore.alerting.alert.AlertTransactions;
 import io.healthscore.alerting.alert.AlertLifecycle;
 import io.healthscore.alerting.alert.AlertStore;
 import io.healthscore.alerting.api.AlertingScopes;
@@ -95,7 +95,7 @@ public final class AlertingServer implements AutoCloseable {
     Database database = Database.open(config);
     database.migrate(MIGRATIONS, MIGRATION_OWNER);
     DeliveryModule delivery = DeliveryModule.create(database, config, metrics.registry());
-    AlertEventSink sink = new OutboxSink(delivery.outbox());
+    AlertTransactions transactions = new AlertTransactions(database, new OutboxSink(delivery.outbox()));
 
     rules = new RuleStore(database, clock);
     RuleValidator validator = new RuleValidator(id -> delivery.channels().get(id).isPresent());
@@ -103,10 +103,10 @@ public final class AlertingServer implements AutoCloseable {
     TaskStore tasks = new TaskStore();
     EscalationStore escalationStore = new EscalationStore();
     AlertLifecycle lifecycle = new AlertLifecycle(alerts, new RuleEvaluator(),
-        new PlaybookRunner(tasks, escalationStore), escalationStore, sink, clock, metrics.registry());
+        new PlaybookRunner(tasks, escalationStore), escalationStore, clock, metrics.registry());
     ScoreStore scores = new ScoreStore(database);
     SignalsReader signals = new SignalsReader(signalsChannel, settings.callDeadline(), settings.accountCacheTtl());
-    AccountReconciler reconciler = new AccountReconciler(database, rules, scores, signals, lifecycle, sink,
+    AccountReconciler reconciler = new AccountReconciler(transactions, rules, scores, signals, lifecycle,
         new AccountLocks(), clock);
     RuleQualityReport quality = new RuleQualityReport(database);
     RuleQualityGauges gauges = new RuleQualityGauges(metrics.registry());
@@ -141,11 +141,11 @@ public final class AlertingServer implements AutoCloseable {
         AlertingServer.<WatchChangesResponse>feedFollower(signalsFeed.isolation(), cursors, settings,
             (after, o) -> signalsStream.watchChanges(WatchChangesRequest.newBuilder().setAfterCursor(after).build(), o),
             batch -> signalsFeed.handle(batch.stream().map(WatchChangesResponse::getChange).toList())));
-    escalations = new EscalationScheduler(database, escalationStore, lifecycle, sink, clock,
+    escalations = new EscalationScheduler(database, escalationStore, lifecycle, transactions, clock,
         settings.escalationScanInterval());
     sweep = new EvaluationSweep(database, reconciler, settings.sweepInterval());
-    modelHealth = new ModelHealthWatch(database, rules, new ScoringModelHealth(scoringChannel, settings.callDeadline()),
-        lifecycle, sink, settings.modelHealthInterval());
+    modelHealth = new ModelHealthWatch(transactions, rules,
+        new ScoringModelHealth(scoringChannel, settings.callDeadline()), lifecycle, settings.modelHealthInterval());
     retention = new RetentionSweep(database, alerts, delivery, notices, settings.retention(), clock,
         metrics.registry());
     followFeeds = b.followFeeds;
@@ -155,7 +155,7 @@ public final class AlertingServer implements AutoCloseable {
 
     ServiceServer.Builder server = b.serverBuilder(metrics)
         .addService(new AlertingServiceImpl(database, rules, validator, alerts, lifecycle, tasks, quality, gauges,
-            sink, delivery.api(), clock))
+            transactions, delivery.api(), clock))
         .methodScopes(AlertingScopes.TABLE)
         .dependsOn(database)
         .onDrain(() -> feedFollowers.forEach(StreamFollower::close))

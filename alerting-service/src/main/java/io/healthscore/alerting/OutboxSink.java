@@ -2,21 +2,20 @@ package io.healthscore.alerting;
 
 import io.healthscore.alerting.alert.AlertEventSink;
 import io.healthscore.alerting.dispatch.Outbox;
-import io.healthscore.v1.AlertEvent;
 import java.sql.Connection;
 import java.util.List;
 
 /** Alert events go to the delivery module's outbox. */
-final class OutboxSink implements AlertEventSink {
+public final class OutboxSink implements AlertEventSink {
   private final Outbox outbox;
 
-  OutboxSink(Outbox outbox) {
+  public OutboxSink(Outbox outbox) {
     this.outbox = outbox;
   }
 
   @Override
-  public long append(Connection tx, AlertEvent event, List<String> channelIds) {
-    return outbox.append(tx, event, channelIds);
+  public void append(Connection tx, List<Raised> events) {
+    outbox.append(tx, events.stream().map(e -> new Outbox.Entry(e.event(), e.channelIds())).toList());
   }
 
   @Override

@@ -11,8 +11,11 @@ import java.util.List;
  * committed; {@link #wakeUp} tells the dispatcher after the commit that there is work.
  */
 public interface AlertEventSink {
-  /** Appends the event for the channels; returns its cursor. */
-  long append(Connection tx, AlertEvent event, List<String> channelIds) throws SQLException;
+  /** An event and the channels to notify of it. */
+  record Raised(AlertEvent event, List<String> channelIds) {}
+
+  /** Appends the events, in order; the append holds the event order's lock until {@code tx} ends. */
+  void append(Connection tx, List<Raised> events) throws SQLException;
 
   /** Called after a transaction that appended events committed. */
   void wakeUp();

@@ -33,8 +33,9 @@ import java.util.function.Function;
  * An alert's life: opened when its rule's condition starts to hold (at most one unresolved alert per
  * rule and account, and not again within the rule's cooldown after the last one resolved),
  * acknowledged by a person, resolved by a person or when the condition clears (unless the rule keeps
- * it open), escalated by its playbook. Every change writes its event to the outbox in the caller's
- * transaction, together with the alert row, so the two can never disagree.
+ * it open), escalated by its playbook. Every change raises its event in the caller's transaction
+ * ({@link AlertTransaction}), which appends it to the outbox before committing it with the alert row,
+ * so the two can never disagree.
  */
 public final class AlertLifecycle {
   /** Cooldown when a rule leaves cooldown_hours at 0. */
@@ -45,18 +46,16 @@ public final class AlertLifecycle {
   private final RuleEvaluator evaluator;
   private final PlaybookRunner playbooks;
   private final EscalationStore escalations;
-  private final AlertEventSink sink;
   private final Clock clock;
   private final MeterRegistry registry;
   private final Counter suppressedByCooldown;
 
   public AlertLifecycle(AlertStore alerts, RuleEvaluator evaluator, PlaybookRunner playbooks,
-      EscalationStore escalations, AlertEventSink sink, Clock clock, MeterRegistry registry) {
+      EscalationStore escalations, Clock clock, MeterRegistry registry) {
     this.alerts = alerts;
     this.evaluator = evaluator;
     this.playbooks = playbooks;
     this.escalations = escalations;
-    this.sink = sink;
     this.clock = clock;
     this.registry = registry;
     this.suppressedByCooldown = Counter.builder("healthscore.alerting.alerts.suppressed")
@@ -67,19 +66,20 @@ public final class AlertLifecycle {
 
   /**
    * Evaluates every enabled rule on the account and opens or resolves alerts to match. Returns true
-   * when an event was appended (the caller wakes the dispatcher after commit).
+   * when an event was raised.
    */
-  public boolean reconcile(Connection c, List<Rule> rules, EvaluationContext ctx) throws SQLException {
+  public boolean reconcile(AlertTransaction tx, List<Rule> rules, EvaluationContext ctx) throws SQLException {
     boolean appended = false;
     for (Rule rule : rules) {
       if (!rule.getDisabled() && !RuleEvaluator.watchesModel(rule)) {
-        appended |= reconcile(c, rule, ctx);
+        appended |= reconcile(tx, rule, ctx);
       }
     }
     return appended;
   }
 
-  private boolean reconcile(Connection c, Rule rule, EvaluationContext ctx) throws SQLException {
+  private boolean reconcile(AlertTransaction tx, Rule rule, EvaluationContext ctx) throws SQLException {
+    Connection c = tx.connection();
     String key = AlertStore.dedupKey(rule.getRuleId(), ctx.accountId());
     Optional<Alert> unresolved = alerts.findUnresolved(c, key);
     Evaluation evaluation = evaluator.evaluate(rule, ctx, unresolved.isPresent());
@@ -88,11 +88,11 @@ public final class AlertLifecycle {
         suppressedByCooldown.increment();
         return false;
       }
-      open(c, rule, ctx, evaluation);
+      open(tx, rule, ctx, evaluation);
       return true;
     }
     if (!evaluation.holds() && unresolved.isPresent() && !rule.getKeepOpenWhenCleared()) {
-      resolve(c, unresolved.get(), "condition cleared: " + evaluation.reason(), SYSTEM_ACTOR,
+      resolve(tx, unresolved.get(), "condition cleared: " + evaluation.reason(), SYSTEM_ACTOR,
           PlaybookRunner.notifyChannels(rule));
       return true;
     }
@@ -105,7 +105,8 @@ public final class AlertLifecycle {
    * for recalibration, resolved once another model is active or it is no longer due. Returns true
    * when an event was appended.
    */
-  public boolean reconcileModel(Connection c, Rule rule, Optional<ModelHealth> health) throws SQLException {
+  public boolean reconcileModel(AlertTransaction tx, Rule rule, Optional<ModelHealth> health) throws SQLException {
+    Connection c = tx.connection();
     Optional<ModelHealth> due = health.filter(ModelHealth::getRecalibrationDue);
     String key = due.map(h -> modelKey(rule, h.getModelId())).orElse(null);
     boolean appended = false;
@@ -114,7 +115,7 @@ public final class AlertLifecycle {
       if (alert.getDedupKey().equals(key)) {
         open = true;
       } else if (!rule.getKeepOpenWhenCleared()) {
-        resolve(c, alert, "condition cleared: " + modelCleared(alert, health), SYSTEM_ACTOR,
+        resolve(tx, alert, "condition cleared: " + modelCleared(alert, health), SYSTEM_ACTOR,
             PlaybookRunner.notifyChannels(rule));
         appended = true;
       }
@@ -128,7 +129,7 @@ public final class AlertLifecycle {
     }
     ModelHealth h = due.get();
     String reason = "learned model " + h.getModelId() + " is due for recalibration: " + String.join("; ", h.getReasonsList());
-    open(c, rule, newAlert(rule, "", key, reason).build());
+    open(tx, rule, newAlert(rule, "", key, reason).build());
     return true;
   }
 
@@ -169,7 +170,7 @@ public final class AlertLifecycle {
         .setRuleVersion(rule.getVersion());
   }
 
-  private void open(Connection c, Rule rule, EvaluationContext ctx, Evaluation evaluation) throws SQLException {
+  private void open(AlertTransaction tx, Rule rule, EvaluationContext ctx, Evaluation evaluation) throws SQLException {
     Alert.Builder alert = newAlert(rule, ctx.accountId(), AlertStore.dedupKey(rule.getRuleId(), ctx.accountId()),
         evaluation.reason())
         .setAssignee(ctx.account().map(Account::getOwner).orElse(""));
@@ -180,13 +181,13 @@ public final class AlertLifecycle {
       ctx.scores().stream().filter(s -> s.score().getPrimary()).findFirst()
           .ifPresent(s -> alert.setBand(s.score().getBand()));
     }
-    open(c, rule, alert.build());
+    open(tx, rule, alert.build());
   }
 
-  private void open(Connection c, Rule rule, Alert opened) throws SQLException {
-    alerts.insert(c, opened);
-    List<String> channels = playbooks.start(c, rule, opened);
-    append(c, opened, AlertEventKind.ALERT_EVENT_KIND_OPENED, "", channels);
+  private void open(AlertTransaction tx, Rule rule, Alert opened) throws SQLException {
+    alerts.insert(tx.connection(), opened);
+    List<String> channels = playbooks.start(tx.connection(), rule, opened);
+    raise(tx, opened, AlertEventKind.ALERT_EVENT_KIND_OPENED, "", channels);
     Counter.builder("healthscore.alerting.alerts.opened")
         .description("Alerts opened, by rule")
         .tag("rule_id", rule.getRuleId())
@@ -195,8 +196,9 @@ public final class AlertLifecycle {
   }
 
   /** A person acknowledges: OPEN becomes ACKNOWLEDGED; acknowledging twice changes nothing. */
-  public Alert acknowledge(Connection c, String alertId, String note, String actor,
+  public Alert acknowledge(AlertTransaction tx, String alertId, String note, String actor,
       Function<String, Optional<Rule>> rules) throws SQLException {
+    Connection c = tx.connection();
     Alert alert = alerts.getForUpdate(c, alertId)
         .orElseThrow(() -> new NotFoundException("alert " + alertId + " does not exist"));
     if (alert.getState() == AlertState.ALERT_STATE_RESOLVED) {
@@ -213,32 +215,33 @@ public final class AlertLifecycle {
         .build();
     alerts.update(c, acknowledged);
     escalations.cancelAll(c, alertId);
-    append(c, acknowledged, AlertEventKind.ALERT_EVENT_KIND_ACKNOWLEDGED, "", channelsOf(alert, rules));
+    raise(tx, acknowledged, AlertEventKind.ALERT_EVENT_KIND_ACKNOWLEDGED, "", channelsOf(alert, rules));
     return acknowledged;
   }
 
   /** A person resolves an open or acknowledged alert. */
-  public Alert resolve(Connection c, String alertId, String note, String actor,
+  public Alert resolve(AlertTransaction tx, String alertId, String note, String actor,
       Function<String, Optional<Rule>> rules) throws SQLException {
-    Alert alert = alerts.getForUpdate(c, alertId)
+    Alert alert = alerts.getForUpdate(tx.connection(), alertId)
         .orElseThrow(() -> new NotFoundException("alert " + alertId + " does not exist"));
     if (alert.getState() == AlertState.ALERT_STATE_RESOLVED) {
       throw new FailedPreconditionException("alert " + alertId + " is already resolved");
     }
-    return resolve(c, alert, note, actor, channelsOf(alert, rules));
+    return resolve(tx, alert, note, actor, channelsOf(alert, rules));
   }
 
   /** Resolves every unresolved alert of a rule (the rule is being deleted); returns how many. */
-  public int resolveAllOf(Connection c, Rule rule, String note) throws SQLException {
-    List<Alert> open = alerts.unresolvedOfRule(c, rule.getRuleId());
+  public int resolveAllOf(AlertTransaction tx, Rule rule, String note) throws SQLException {
+    List<Alert> open = alerts.unresolvedOfRule(tx.connection(), rule.getRuleId());
     for (Alert alert : open) {
-      resolve(c, alert, note, SYSTEM_ACTOR, PlaybookRunner.notifyChannels(rule));
+      resolve(tx, alert, note, SYSTEM_ACTOR, PlaybookRunner.notifyChannels(rule));
     }
     return open.size();
   }
 
-  private Alert resolve(Connection c, Alert alert, String note, String actor, List<String> channels)
+  private Alert resolve(AlertTransaction tx, Alert alert, String note, String actor, List<String> channels)
       throws SQLException {
+    Connection c = tx.connection();
     Alert resolved = alert.toBuilder()
         .setState(AlertState.ALERT_STATE_RESOLVED)
         .setResolvedAt(Times.toTimestamp(clock.millis()))
@@ -247,7 +250,7 @@ public final class AlertLifecycle {
         .build();
     alerts.update(c, resolved);
     escalations.cancelAll(c, alert.getAlertId());
-    append(c, resolved, AlertEventKind.ALERT_EVENT_KIND_RESOLVED, "", channels);
+    raise(tx, resolved, AlertEventKind.ALERT_EVENT_KIND_RESOLVED, "", channels);
     return resolved;
   }
 
@@ -255,14 +258,15 @@ public final class AlertLifecycle {
    * The playbook's escalation step {@code stepIndex} is due: escalates the alert to the channel if
    * nobody acknowledged or resolved it. Returns true when it escalated.
    */
-  public boolean escalate(Connection c, String alertId, int stepIndex, String channelId) throws SQLException {
+  public boolean escalate(AlertTransaction tx, String alertId, int stepIndex, String channelId) throws SQLException {
+    Connection c = tx.connection();
     Optional<Alert> alert = alerts.getForUpdate(c, alertId);
     if (alert.isEmpty() || alert.get().getState() != AlertState.ALERT_STATE_OPEN) {
       return false;
     }
     Alert escalated = alert.get().toBuilder().setEscalated(true).build();
     alerts.update(c, escalated);
-    append(c, escalated, AlertEventKind.ALERT_EVENT_KIND_ESCALATED, "/" + stepIndex, List.of(channelId));
+    raise(tx, escalated, AlertEventKind.ALERT_EVENT_KIND_ESCALATED, "/" + stepIndex, List.of(channelId));
     return true;
   }
 
@@ -270,8 +274,7 @@ public final class AlertLifecycle {
     return rules.apply(alert.getRuleId()).map(PlaybookRunner::notifyChannels).orElse(List.of());
   }
 
-  private void append(Connection c, Alert alert, AlertEventKind kind, String keySuffix, List<String> channels)
-      throws SQLException {
+  private void raise(AlertTransaction tx, Alert alert, AlertEventKind kind, String keySuffix, List<String> channels) {
     AlertEvent event = AlertEvent.newBuilder()
         .setAlert(alert)
         .setKind(kind)
@@ -279,7 +282,7 @@ public final class AlertLifecycle {
         // One event of each kind per alert (escalations per step), so this names the event itself.
         .setIdempotencyKey(alert.getAlertId() + "/" + kind.name() + keySuffix)
         .build();
-    sink.append(c, event, channels);
+    tx.raise(event, channels);
   }
 
   private static String truncate(String s, int max) {

@@ -25,17 +25,17 @@ public final class EscalationScheduler implements AutoCloseable {
   private final Database database;
   private final EscalationStore escalations;
   private final AlertLifecycle lifecycle;
-  private final AlertEventSink sink;
+  private final AlertTransactions transactions;
   private final Clock clock;
   private final Duration interval;
   private ScheduledExecutorService executor;
 
   public EscalationScheduler(Database database, EscalationStore escalations, AlertLifecycle lifecycle,
-      AlertEventSink sink, Clock clock, Duration interval) {
+      AlertTransactions transactions, Clock clock, Duration interval) {
     this.database = database;
     this.escalations = escalations;
     this.lifecycle = lifecycle;
-    this.sink = sink;
+    this.transactions = transactions;
     this.clock = clock;
     this.interval = interval;
   }
@@ -54,17 +54,14 @@ public final class EscalationScheduler implements AutoCloseable {
       long now = clock.millis();
       due = database.read(c -> escalations.due(c, now, BATCH));
       for (EscalationStore.Escalation e : due) {
-        boolean done = database.inTransaction(c ->
-            escalations.markDone(c, e.alertId(), e.stepIndex())
-                && lifecycle.escalate(c, e.alertId(), e.stepIndex(), e.channelId()));
+        boolean done = transactions.run(tx ->
+            escalations.markDone(tx.connection(), e.alertId(), e.stepIndex())
+                && lifecycle.escalate(tx, e.alertId(), e.stepIndex(), e.channelId()));
         if (done) {
           escalated++;
         }
       }
     } while (due.size() == BATCH);
-    if (escalated > 0) {
-      sink.wakeUp();
-    }
     return escalated;
   }
 

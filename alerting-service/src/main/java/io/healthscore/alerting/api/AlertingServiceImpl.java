@@ -1,10 +1,10 @@
 package io.healthscore.alerting.api;
 
 import io.grpc.stub.StreamObserver;
-import io.healthscore.alerting.alert.AlertEventSink;
 import io.healthscore.alerting.alert.AlertFilter;
 import io.healthscore.alerting.alert.AlertLifecycle;
 import io.healthscore.alerting.alert.AlertStore;
+import io.healthscore.alerting.alert.AlertTransactions;
 import io.healthscore.alerting.dispatch.DeliveryApi;
 import io.healthscore.alerting.playbook.TaskStore;
 import io.healthscore.alerting.quality.RuleQualityGauges;
@@ -86,13 +86,13 @@ public final class AlertingServiceImpl extends AlertingServiceGrpc.AlertingServi
   private final TaskStore tasks;
   private final RuleQualityReport quality;
   private final RuleQualityGauges qualityGauges;
-  private final AlertEventSink sink;
+  private final AlertTransactions transactions;
   private final DeliveryApi delivery;
   private final Clock clock;
 
   public AlertingServiceImpl(Database database, RuleStore rules, RuleValidator validator, AlertStore alerts,
       AlertLifecycle lifecycle, TaskStore tasks, RuleQualityReport quality, RuleQualityGauges qualityGauges,
-      AlertEventSink sink, DeliveryApi delivery, Clock clock) {
+      AlertTransactions transactions, DeliveryApi delivery, Clock clock) {
     this.database = database;
     this.rules = rules;
     this.validator = validator;
@@ -101,7 +101,7 @@ public final class AlertingServiceImpl extends AlertingServiceGrpc.AlertingServi
     this.tasks = tasks;
     this.quality = quality;
     this.qualityGauges = qualityGauges;
-    this.sink = sink;
+    this.transactions = transactions;
     this.delivery = delivery;
     this.clock = clock;
   }
@@ -132,16 +132,13 @@ public final class AlertingServiceImpl extends AlertingServiceGrpc.AlertingServi
   @Override
   public void deleteRule(DeleteRuleRequest request, StreamObserver<DeleteRuleResponse> out) {
     requireId(request.getRuleId(), "rule_id");
-    int resolved = database.inTransaction(c -> {
-      Rule rule = rules.get(c, request.getRuleId())
+    int resolved = transactions.run(tx -> {
+      Rule rule = rules.get(tx.connection(), request.getRuleId())
           .orElseThrow(() -> new NotFoundException("rule " + request.getRuleId() + " does not exist"));
-      int n = lifecycle.resolveAllOf(c, rule, "rule " + rule.getRuleId() + " deleted");
-      rules.delete(c, rule.getRuleId());
+      int n = lifecycle.resolveAllOf(tx, rule, "rule " + rule.getRuleId() + " deleted");
+      rules.delete(tx.connection(), rule.getRuleId());
       return n;
     });
-    if (resolved > 0) {
-      sink.wakeUp();
-    }
     reply(out, DeleteRuleResponse.newBuilder().setResolvedAlerts(resolved).build());
   }
 
@@ -171,18 +168,16 @@ public final class AlertingServiceImpl extends AlertingServiceGrpc.AlertingServi
   @Override
   public void acknowledgeAlert(AcknowledgeAlertRequest request, StreamObserver<AcknowledgeAlertResponse> out) {
     checkAlertChange(request.getAlertId(), request.getNote(), request.getActor());
-    var alert = database.inTransaction(c ->
-        lifecycle.acknowledge(c, request.getAlertId(), request.getNote(), request.getActor(), id -> ruleOf(c, id)));
-    sink.wakeUp();
+    var alert = transactions.run(tx -> lifecycle.acknowledge(tx, request.getAlertId(), request.getNote(),
+        request.getActor(), id -> ruleOf(tx.connection(), id)));
     reply(out, AcknowledgeAlertResponse.newBuilder().setAlert(alert).build());
   }
 
   @Override
   public void resolveAlert(ResolveAlertRequest request, StreamObserver<ResolveAlertResponse> out) {
     checkAlertChange(request.getAlertId(), request.getNote(), request.getActor());
-    var alert = database.inTransaction(c ->
-        lifecycle.resolve(c, request.getAlertId(), request.getNote(), request.getActor(), id -> ruleOf(c, id)));
-    sink.wakeUp();
+    var alert = transactions.run(tx -> lifecycle.resolve(tx, request.getAlertId(), request.getNote(),
+        request.getActor(), id -> ruleOf(tx.connection(), id)));
     reply(out, ResolveAlertResponse.newBuilder().setAlert(alert).build());
   }
 

@@ -16,10 +16,13 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.stream.Collectors;
 
 /**
  * The alert_deliveries table: one row per event and channel, and the state machine PENDING →
@@ -61,36 +64,46 @@ final class DeliveryStore {
     this.db = db;
   }
 
+  /** An event just stored and the channels it goes to. */
+  record Pending(AlertEvent event, Collection<String> channelIds) {}
+
   /**
-   * Inserts a PENDING row per channel in the caller's transaction. Channels of type GRPC_STREAM get
-   * no row: the event log is their delivery. Unknown channel ids get a row, which the dispatcher
-   * dead-letters with a clear error so the miss is visible and retryable once the channel exists.
+   * Inserts a PENDING row per event and channel in the caller's transaction, in one batch. Channels
+   * of type GRPC_STREAM get no row: the event log is their delivery. Unknown channel ids get a row,
+   * which the dispatcher dead-letters with a clear error so the miss is visible and retryable once
+   * the channel exists.
    */
-  void insertPending(Connection tx, AlertEvent event, Collection<String> channelIds, long nowMs)
-      throws SQLException {
-    LinkedHashSet<String> ids = new LinkedHashSet<>(channelIds);
-    ids.removeAll(streamChannels(tx, ids));
-    if (ids.isEmpty()) {
-      return;
-    }
+  void insertPending(Connection tx, List<Pending> pending, long nowMs) throws SQLException {
+    Set<String> streams = streamChannels(tx,
+        pending.stream().flatMap(p -> p.channelIds().stream()).collect(Collectors.toSet()));
     try (PreparedStatement insert =
         tx.prepareStatement(
             "INSERT INTO alert_deliveries (delivery_id, event_cursor, channel_id, alert_id, kind, "
                 + "idempotency_key, state, attempts, last_error, next_attempt_ms, locked_until_ms, "
                 + "lease_owner, create_ms) VALUES (?, ?, ?, ?, ?, ?, ?, 0, '', ?, 0, '', ?)")) {
-      for (String channelId : ids) {
-        insert.setString(1, deliveryId(event.getCursor(), channelId));
-        insert.setLong(2, event.getCursor());
-        insert.setString(3, channelId);
-        insert.setString(4, event.getAlert().getAlertId());
-        insert.setInt(5, event.getKindValue());
-        insert.setString(6, event.getIdempotencyKey());
-        insert.setInt(7, DeliveryState.DELIVERY_STATE_PENDING_VALUE);
-        insert.setLong(8, nowMs);
-        insert.setLong(9, nowMs);
-        insert.addBatch();
+      int rows = 0;
+      for (Pending p : pending) {
+        AlertEvent event = p.event();
+        for (String channelId : new LinkedHashSet<>(p.channelIds())) {
+          if (streams.contains(channelId)) {
+            continue;
+          }
+          insert.setString(1, deliveryId(event.getCursor(), channelId));
+          insert.setLong(2, event.getCursor());
+          insert.setString(3, channelId);
+          insert.setString(4, event.getAlert().getAlertId());
+          insert.setInt(5, event.getKindValue());
+          insert.setString(6, event.getIdempotencyKey());
+          insert.setInt(7, DeliveryState.DELIVERY_STATE_PENDING_VALUE);
+          insert.setLong(8, nowMs);
+          insert.setLong(9, nowMs);
+          insert.addBatch();
+          rows++;
+        }
       }
-      insert.executeBatch();
+      if (rows > 0) {
+        insert.executeBatch();
+      }
     }
   }
 
@@ -104,8 +117,8 @@ final class DeliveryStore {
     return Long.parseLong(deliveryId.substring(0, deliveryId.indexOf('-')));
   }
 
-  private static List<String> streamChannels(Connection tx, Collection<String> ids) throws SQLException {
-    List<String> streams = new ArrayList<>();
+  private static Set<String> streamChannels(Connection tx, Collection<String> ids) throws SQLException {
+    Set<String> streams = new HashSet<>();
     try (PreparedStatement s =
         tx.prepareStatement("SELECT channel_type FROM delivery_channels WHERE channel_id = ?")) {
       for (String id : ids) {

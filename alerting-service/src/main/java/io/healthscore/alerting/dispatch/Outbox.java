@@ -5,6 +5,7 @@ import io.healthscore.v1.AlertEvent;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -28,26 +29,37 @@ public final class Outbox {
     this.clock = clock;
   }
 
+  /** An event to append and the channels to deliver it to. */
+  public record Entry(AlertEvent event, List<String> channelIds) {}
+
   /**
-   * Appends the event and one PENDING delivery per channel inside {@code tx}, the caller's open
-   * transaction, and returns the event's cursor. The cursor is assigned here (leave it unset). The
-   * idempotency key is the event's own when set, else "&lt;alert_id&gt;:&lt;kind&gt;:&lt;n&gt;";
-   * appending an event whose key is already stored changes nothing and returns the stored cursor,
-   * so a caller that repeats its work after a crash does not notify twice.
+   * Appends the events, in order, and one PENDING delivery per event and channel inside {@code tx},
+   * the caller's open transaction, and returns the events' cursors in the same order. The cursors
+   * are assigned here (leave them unset). The idempotency key is the event's own when set, else
+   * "&lt;alert_id&gt;:&lt;kind&gt;:&lt;n&gt;"; appending an event whose key is already stored
+   * changes nothing and returns the stored cursor, so a caller that repeats its work after a crash
+   * does not notify twice.
    *
-   * <p>The append holds a lock on the event counter until {@code tx} ends: keep the transaction
-   * short after appending.
+   * <p>The append holds a lock on the event counter until {@code tx} ends: append once, at the
+   * end of the transaction.
    */
-  public long append(Connection tx, AlertEvent event, List<String> channelIds) {
+  public List<Long> append(Connection tx, List<Entry> entries) {
     try {
       long now = clock.millis();
-      AlertEventLog.Appended appended = log.append(tx, event, now);
-      if (appended.isNew()) {
-        deliveries.insertPending(tx, appended.event(), channelIds, now);
+      List<AlertEventLog.Appended> appended = log.append(tx, entries.stream().map(Entry::event).toList(), now);
+      List<DeliveryStore.Pending> pending = new ArrayList<>();
+      List<Long> cursors = new ArrayList<>(entries.size());
+      for (int i = 0; i < entries.size(); i++) {
+        AlertEventLog.Appended a = appended.get(i);
+        if (a.isNew()) {
+          pending.add(new DeliveryStore.Pending(a.event(), entries.get(i).channelIds()));
+        }
+        cursors.add(a.event().getCursor());
       }
-      return appended.event().getCursor();
+      deliveries.insertPending(tx, pending, now);
+      return cursors;
     } catch (SQLException e) {
-      throw new DatabaseException("cannot append alert event: " + e.getMessage(), e);
+      throw new DatabaseException("cannot append alert events: " + e.getMessage(), e);
     }
   }
 

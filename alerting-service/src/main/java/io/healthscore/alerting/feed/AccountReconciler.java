@@ -1,13 +1,14 @@
 package io.healthscore.alerting.feed;
 
-import io.healthscore.alerting.alert.AlertEventSink;
 import io.healthscore.alerting.alert.AlertLifecycle;
+import io.healthscore.alerting.alert.AlertTransaction;
+import io.healthscore.alerting.alert.AlertTransactions;
 import io.healthscore.alerting.engine.AccountContext;
 import io.healthscore.alerting.engine.FeatureNeeds;
+import io.healthscore.alerting.engine.RuleEvaluator;
 import io.healthscore.alerting.engine.ScoreStore;
 import io.healthscore.alerting.engine.SignalsReader;
 import io.healthscore.alerting.rule.RuleStore;
-import io.healthscore.runtime.db.Database;
 import io.healthscore.v1.GetFeaturesResponse;
 import io.healthscore.v1.Rule;
 import java.sql.Connection;
@@ -23,8 +24,8 @@ import java.util.function.Predicate;
  * Re-evaluates every rule on accounts: the one sequence both feeds and the sweep go through. It
  * reads what the evaluations will ask signals-service for (features in batches, only those the
  * rules read, and the accounts not cached) before taking any lock, locks the accounts' stripes
- * ({@link AccountLocks}), runs the caller's work and the evaluations in one transaction, and wakes
- * the dispatcher after commit when alert events were appended.
+ * ({@link AccountLocks}), and runs the caller's work and the evaluations in one {@link
+ * AlertTransactions} transaction (events appended at its end, the dispatcher woken after commit).
  *
  * <p>Two batches that share an account run one after the other, so within one process they never
  * race to open the same alert; batches of other accounts run side by side. Across replicas the
@@ -32,23 +33,21 @@ import java.util.function.Predicate;
  * retries from the stored cursor).
  */
 public final class AccountReconciler {
-  private final Database database;
+  private final AlertTransactions transactions;
   private final RuleStore rules;
   private final ScoreStore scores;
   private final SignalsReader signals;
   private final AlertLifecycle lifecycle;
-  private final AlertEventSink sink;
   private final AccountLocks locks;
   private final Clock clock;
 
-  public AccountReconciler(Database database, RuleStore rules, ScoreStore scores, SignalsReader signals,
-      AlertLifecycle lifecycle, AlertEventSink sink, AccountLocks locks, Clock clock) {
-    this.database = database;
+  public AccountReconciler(AlertTransactions transactions, RuleStore rules, ScoreStore scores, SignalsReader signals,
+      AlertLifecycle lifecycle, AccountLocks locks, Clock clock) {
+    this.transactions = transactions;
     this.rules = rules;
     this.scores = scores;
     this.signals = signals;
     this.lifecycle = lifecycle;
-    this.sink = sink;
     this.locks = locks;
     this.clock = clock;
   }
@@ -70,48 +69,44 @@ public final class AccountReconciler {
   /**
    * The same, evaluating only the rules that {@code which} accepts, and reading ahead only what
    * those read (the scores feed leaves out the rules a score cannot change, and with them their
-   * feature reads).
+   * feature reads); when no enabled rule is accepted, no account is held either.
    */
   public <R> R run(Collection<String> accountIds, Predicate<Rule> which, Work<R> work) {
-    Prefetched prefetched = prefetch(accountIds, which);
-    boolean[] appended = {false};
-    R result;
+    List<Rule> enabled = rules.list().stream()
+        .filter(r -> !r.getDisabled() && !RuleEvaluator.watchesModel(r)).filter(which).toList();
+    if (enabled.isEmpty()) {
+      // No rule to evaluate (a score change while only signal rules are enabled, say): no evaluation
+      // to keep apart from another batch's, so no account is held and none is evaluated, even if a
+      // rule is enabled meanwhile (the next change or the sweep evaluates it).
+      return transactions.run(tx -> work.apply(tx.connection(), new Pass(tx, List.of(), Prefetched.NONE)));
+    }
+    Prefetched prefetched = prefetch(accountIds, enabled);
     try (AccountLocks.Held held = locks.lock(accountIds)) {
-      result = database.inTransaction(c -> {
-        Pass pass = new Pass(c, rules.list(c).stream().filter(which).toList(), prefetched);
-        R r = work.apply(c, pass);
-        appended[0] = pass.appended;
-        return r;
-      });
+      return transactions.run(tx -> work.apply(tx.connection(),
+          new Pass(tx, rules.list(tx.connection()).stream().filter(which).toList(), prefetched)));
     }
-    if (appended[0]) {
-      sink.wakeUp();
-    }
-    return result;
   }
 
   /** Evaluations inside one transaction, with the rules read once at its start. */
   public final class Pass {
-    private final Connection connection;
+    private final AlertTransaction tx;
     private final List<Rule> rules;
     private final Prefetched prefetched;
-    private boolean appended;
 
-    private Pass(Connection connection, List<Rule> rules, Prefetched prefetched) {
-      this.connection = connection;
+    private Pass(AlertTransaction tx, List<Rule> rules, Prefetched prefetched) {
+      this.tx = tx;
       this.rules = rules;
       this.prefetched = prefetched;
     }
 
-    /** Evaluates the account; returns true when alert events were appended. */
+    /** Evaluates the account; returns true when it raised alert events. */
     public boolean reconcile(String accountId) throws SQLException {
       Optional<GetFeaturesResponse> features = prefetched.features().get(accountId);
+      Connection c = tx.connection();
       AccountContext ctx = features == null
-          ? new AccountContext(accountId, clock.instant(), connection, scores, signals, prefetched.needs())
-          : new AccountContext(accountId, clock.instant(), connection, scores, signals, features);
-      boolean any = lifecycle.reconcile(connection, rules, ctx);
-      appended |= any;
-      return any;
+          ? new AccountContext(accountId, clock.instant(), c, scores, signals, prefetched.needs())
+          : new AccountContext(accountId, clock.instant(), c, scores, signals, features);
+      return lifecycle.reconcile(tx, rules, ctx);
     }
   }
 
@@ -120,11 +115,7 @@ public final class AccountReconciler {
    * features the enabled rules read, in batches. Before any lock: a round trip inside it made every
    * batch sharing an account, and before striping every batch, as slow as the sum of its calls.
    */
-  private Prefetched prefetch(Collection<String> accountIds, Predicate<Rule> which) {
-    List<Rule> enabled = rules.list().stream().filter(r -> !r.getDisabled()).filter(which).toList();
-    if (enabled.isEmpty()) {
-      return Prefetched.NONE;
-    }
+  private Prefetched prefetch(Collection<String> accountIds, List<Rule> enabled) {
     signals.loadAccounts(accountIds);
     FeatureNeeds needs = FeatureNeeds.of(enabled);
     return needs.needed()

@@ -1,12 +1,11 @@
 package io.healthscore.alerting.feed;
 
-import io.healthscore.alerting.alert.AlertEventSink;
 import io.healthscore.alerting.alert.AlertLifecycle;
+import io.healthscore.alerting.alert.AlertTransactions;
 import io.healthscore.alerting.engine.RuleEvaluator;
 import io.healthscore.alerting.rule.RuleStore;
 import io.healthscore.alerting.upstream.ModelHealthSource;
 import io.healthscore.runtime.concurrent.DaemonThreads;
-import io.healthscore.runtime.db.Database;
 import io.healthscore.runtime.logging.FailureLog;
 import io.healthscore.v1.ModelHealth;
 import io.healthscore.v1.Rule;
@@ -29,21 +28,19 @@ public final class ModelHealthWatch implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ModelHealthWatch.class);
   private final FailureLog failures = new FailureLog(LOG, "model health watch");
 
-  private final Database database;
+  private final AlertTransactions transactions;
   private final RuleStore rules;
   private final ModelHealthSource source;
   private final AlertLifecycle lifecycle;
-  private final AlertEventSink sink;
   private final Duration interval;
   private ScheduledExecutorService executor;
 
-  public ModelHealthWatch(Database database, RuleStore rules, ModelHealthSource source, AlertLifecycle lifecycle,
-      AlertEventSink sink, Duration interval) {
-    this.database = database;
+  public ModelHealthWatch(AlertTransactions transactions, RuleStore rules, ModelHealthSource source,
+      AlertLifecycle lifecycle, Duration interval) {
+    this.transactions = transactions;
     this.rules = rules;
     this.source = source;
     this.lifecycle = lifecycle;
-    this.sink = sink;
     this.interval = interval;
   }
 
@@ -65,16 +62,12 @@ public final class ModelHealthWatch implements AutoCloseable {
     }
     // Read before the transaction: no lock is held across a call to another service.
     Optional<ModelHealth> health = source.activeModelHealth();
-    boolean appended = database.inTransaction(c -> {
-      boolean any = false;
-      for (Rule rule : watchingRules(rules.list(c))) {
-        any |= lifecycle.reconcileModel(c, rule, health);
+    transactions.run(tx -> {
+      for (Rule rule : watchingRules(rules.list(tx.connection()))) {
+        lifecycle.reconcileModel(tx, rule, health);
       }
-      return any;
+      return null;
     });
-    if (appended) {
-      sink.wakeUp();
-    }
     return watching.size();
   }
 

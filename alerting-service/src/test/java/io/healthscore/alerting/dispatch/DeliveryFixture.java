@@ -94,7 +94,7 @@ final class DeliveryFixture implements AutoCloseable {
   }
 
   long append(AlertEvent event, List<String> channelIds) {
-    long cursor = db.inTransaction(tx -> module.outbox().append(tx, event, channelIds));
+    long cursor = db.inTransaction(tx -> module.outbox().append(tx, List.of(new Outbox.Entry(event, channelIds))).get(0));
     module.outbox().wakeUp();
     return cursor;
   }

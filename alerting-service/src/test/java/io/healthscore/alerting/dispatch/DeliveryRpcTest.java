@@ -226,12 +226,12 @@ class DeliveryRpcTest {
     List<Long> cursors =
         fixture.db.inTransaction(
             tx -> {
-              List<Long> appended = new ArrayList<>();
+              List<Outbox.Entry> entries = new ArrayList<>();
               for (int i = 1; i <= 300; i++) {
-                appended.add(fixture.module.outbox().append(
-                    tx, DeliveryFixture.event("b" + i, AlertEventKind.ALERT_EVENT_KIND_OPENED), List.of()));
+                entries.add(new Outbox.Entry(
+                    DeliveryFixture.event("b" + i, AlertEventKind.ALERT_EVENT_KIND_OPENED), List.of()));
               }
-              return appended;
+              return fixture.module.outbox().append(tx, entries);
             });
     fixture.module.outbox().wakeUp();
     // The client asks for one message at a time; the server must wait for it each time.

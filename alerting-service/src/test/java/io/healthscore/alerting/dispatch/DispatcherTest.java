@@ -250,6 +250,31 @@ class DispatcherTest {
   }
 
   @Test
+  void oneAppendOfManyEventsStoresEachKeyOnceInOrderWithConsecutiveCursors() {
+    var stored = DeliveryFixture.event("a0", AlertEventKind.ALERT_EVENT_KIND_OPENED).toBuilder()
+        .setIdempotencyKey("engine-key-0").build();
+    long before = fixture.append(stored, List.of("ops"));
+    var fresh = DeliveryFixture.event("a1", AlertEventKind.ALERT_EVENT_KIND_OPENED).toBuilder()
+        .setIdempotencyKey("engine-key-1").build();
+    var generated = DeliveryFixture.event("a2", AlertEventKind.ALERT_EVENT_KIND_OPENED);
+
+    List<Long> cursors = fixture.db.inTransaction(tx -> fixture.module.outbox().append(tx, List.of(
+        new Outbox.Entry(stored, List.of("ops")),
+        new Outbox.Entry(fresh, List.of("ops")),
+        new Outbox.Entry(fresh, List.of("ops")),
+        new Outbox.Entry(generated, List.of("ops")),
+        new Outbox.Entry(generated, List.of("ops")))));
+
+    assertEquals(List.of(before, before + 1, before + 1, before + 2, before + 3), cursors,
+        "a stored key and a key seen earlier in the append keep their cursor; new ones follow without a gap");
+    assertEquals(
+        Set.of("engine-key-0", "engine-key-1", "a2:opened:1", "a2:opened:2"),
+        fixture.deliveries(DeliveryState.DELIVERY_STATE_UNSPECIFIED).stream()
+            .map(d -> d.getIdempotencyKey()).collect(Collectors.toSet()));
+    assertEquals(4, fixture.deliveries(DeliveryState.DELIVERY_STATE_UNSPECIFIED).size(), "one delivery per event stored");
+  }
+
+  @Test
   void appendingTheSameKeyTwiceNotifiesOnce() {
     fixture.webhook("ops", receiver.url("/hook"), 5, 5000);
     var event = DeliveryFixture.event("a1", AlertEventKind.ALERT_EVENT_KIND_OPENED).toBuilder()
