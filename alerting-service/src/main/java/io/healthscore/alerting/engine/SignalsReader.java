@@ -15,6 +15,8 @@ import io.healthscore.v1.GetAccountRequest;
 import io.healthscore.v1.GetAccountResponse;
 import io.healthscore.v1.GetFeaturesRequest;
 import io.healthscore.v1.GetFeaturesResponse;
+import io.healthscore.v1.ListAccountsRequest;
+import io.healthscore.v1.ListAccountsResponse;
 import io.healthscore.v1.ListOutcomesRequest;
 import io.healthscore.v1.ListOutcomesResponse;
 import io.healthscore.v1.Outcome;
@@ -32,6 +34,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -52,18 +55,28 @@ public final class SignalsReader {
   static final int MAX_CONCURRENT_READS = 16;
   /** Accounts per BatchGetFeatures call, the RPC's maximum. */
   static final int MAX_BATCH = 1000;
+  /**
+   * Accounts missing from the cache from which a read lists every account (a page of 1,000 per
+   * call) instead of asking for each: a burst over many accounts costs a call per thousand.
+   */
+  static final int LIST_FROM = 200;
+  private static final int LIST_PAGE = 1000;
+  /** The cache's size: a listing never reads more than it can keep. */
+  private static final int CACHED_ACCOUNTS = 100_000;
 
   private final SignalServiceBlockingStub stub;
   private final SignalServiceFutureStub futureStub;
   private final Duration deadline;
   private final Cache<String, Optional<Account>> accounts;
+  /** False once a listing found more accounts than the cache holds: then each account is read. */
+  private volatile boolean listingFits = true;
 
   public SignalsReader(Channel signals, Duration deadline, Duration accountCacheTtl) {
     this.stub = SignalServiceGrpc.newBlockingStub(signals);
     this.futureStub = SignalServiceGrpc.newFutureStub(signals);
     this.deadline = deadline;
     this.accounts = Caffeine.newBuilder()
-        .maximumSize(100_000)
+        .maximumSize(CACHED_ACCOUNTS)
         .expireAfterWrite(accountCacheTtl)
         .build();
   }
@@ -86,16 +99,46 @@ public final class SignalsReader {
   }
 
   /**
-   * Reads the accounts not in the cache into it, up to {@value #MAX_CONCURRENT_READS} in flight, so
-   * that evaluations that need them (scope filters, the assignee of an opened alert) find them
-   * there instead of making a round trip each. Unknown accounts are cached as empty; any other
-   * failure throws.
+   * Reads the accounts not in the cache into it, so that evaluations that need them (scope
+   * filters, the assignee of an opened alert) find them there instead of making a round trip
+   * each: from {@value #LIST_FROM} missing accounts by listing every account into the cache (while
+   * they fit in it), else one GetAccount each, up to {@value #MAX_CONCURRENT_READS} in flight.
+   * Unknown accounts are cached as empty; any other failure throws.
    */
   public void loadAccounts(Collection<String> accountIds) {
-    List<String> missing = accountIds.stream().filter(id -> accounts.getIfPresent(id) == null).toList();
+    Set<String> missing = new LinkedHashSet<>();
+    accountIds.stream().filter(id -> accounts.getIfPresent(id) == null).forEach(missing::add);
+    if (missing.size() >= LIST_FROM && listingFits) {
+      listInto(missing);
+    }
     readAll(missing, id -> futureStub.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
         .getAccount(GetAccountRequest.newBuilder().setAccountId(id).build()), "accounts")
         .forEach((id, account) -> accounts.put(id, account.map(GetAccountResponse::getAccount)));
+  }
+
+  /**
+   * Lists accounts into the cache until every missing one was found, removing those found from
+   * {@code missing}; when the listing reached its end, those still missing do not exist.
+   */
+  private void listInto(Set<String> missing) {
+    String token = "";
+    int listed = 0;
+    do {
+      ListAccountsResponse page = call().listAccounts(
+          ListAccountsRequest.newBuilder().setPageSize(LIST_PAGE).setPageToken(token).build());
+      for (Account account : page.getAccountsList()) {
+        accounts.put(account.getAccountId(), Optional.of(account));
+        missing.remove(account.getAccountId());
+      }
+      listed += page.getAccountsCount();
+      token = page.getNextPageToken();
+    } while (!token.isEmpty() && !missing.isEmpty() && listed < CACHED_ACCOUNTS);
+    if (token.isEmpty()) {
+      missing.forEach(id -> accounts.put(id, Optional.empty()));
+      missing.clear();
+    } else if (listed >= CACHED_ACCOUNTS) {
+      listingFits = false;
+    }
   }
 
   /** Forgets the cached account, after the change feed reported it edited. */

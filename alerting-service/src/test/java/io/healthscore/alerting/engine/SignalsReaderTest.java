@@ -82,6 +82,28 @@ class SignalsReaderTest {
   }
 
   @Test
+  void aBurstOverManyUncachedAccountsListsThemInPagesInsteadOfReadingEach() throws Exception {
+    FakeSignalService signals = new FakeSignalService(new MutableClock(Instant.parse("2026-03-02T09:00:00Z")));
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < 2500; i++) {
+      signals.setAccount(Account.newBuilder().setAccountId(String.format("a%05d", i)).setOwner("owner" + i).build());
+      if (i % 2 == 0) {
+        ids.add(String.format("a%05d", i));
+      }
+    }
+    ids.add("unknown");
+    withService(signals, r -> {
+      r.loadAccounts(ids);
+      assertEquals(0, signals.accountReads(), "no account read one by one");
+      assertEquals("owner2498", r.account("a02498").orElseThrow().getOwner(), "past the first pages");
+      assertEquals("owner7", r.account("a00007").orElseThrow().getOwner(), "listed accounts are cached too");
+      assertTrue(r.account("unknown").isEmpty(), "not listed: no such account");
+      assertEquals(0, signals.accountReads());
+      return null;
+    });
+  }
+
+  @Test
   void anyOtherFailureThrowsSoTheBatchIsRetried() {
     SignalServiceGrpc.SignalServiceImplBase down = new SignalServiceGrpc.SignalServiceImplBase() {
       @Override
