@@ -81,15 +81,18 @@ public final class FeatureReader {
           for (int from = next.getAndAdd(run); from < work.size() && !cancelled.getAsBoolean(); from = next.getAndAdd(run)) {
             int to = Math.min(work.size(), from + run);
             List<IngestEngine.RollupRead> reads = new ArrayList<>(to - from);
+            List<FeatureHorizon> runHorizons = new ArrayList<>();
             for (int w = from; w < to; w++) {
               reads.add(rollupRead(work.get(w).getKey(), horizonsOfWork.get(w)));
+              runHorizons.addAll(horizonsOfWork.get(w));
             }
             Map<String, AccountRollups> rollups = engine.readAll(reads);
+            AccountExtras extras = extras(reads, runHorizons, selection);
             for (int w = from; w < to && !cancelled.getAsBoolean(); w++) {
               Map.Entry<String, List<Integer>> e = work.get(w);
               List<Features> features =
-                  featuresOf(found.get(e.getKey()), histories.get(e.getKey()), rollups.get(e.getKey()), horizonsOfWork.get(w),
-                      selection);
+                  featuresOf(found.get(e.getKey()), histories.get(e.getKey()), rollups.get(e.getKey()), extras,
+                      horizonsOfWork.get(w), selection);
               for (int k = 0; k < features.size(); k++) {
                 result[e.getValue().get(k)] = features.get(k);
               }
@@ -117,8 +120,37 @@ public final class FeatureReader {
     AccountHistory history =
         horizon.isLive() ? null : accounts.histories(List.of(account.accountId())).get(account.accountId());
     List<FeatureHorizon> horizons = List.of(horizon);
-    AccountRollups rollups = engine.readAll(List.of(rollupRead(account.accountId(), horizons))).get(account.accountId());
-    return featuresOf(account, history, rollups, horizons, selection).get(0);
+    List<IngestEngine.RollupRead> reads = List.of(rollupRead(account.accountId(), horizons));
+    AccountRollups rollups = engine.readAll(reads).get(account.accountId());
+    return featuresOf(account, history, rollups, extras(reads, horizons, selection), horizons, selection).get(0);
+  }
+
+  /**
+   * What the account features need beyond rollups, for a run of accounts at once (a statement or
+   * two, not one per account): the MRR changes of outcomes in the 90 days before any of their
+   * horizons, and the number of children; each read only when the selection wants it.
+   */
+  private record AccountExtras(Map<String, List<OutcomeStore.MrrDelta>> mrrDeltas, Map<String, Long> children) {}
+
+  private AccountExtras extras(
+      List<IngestEngine.RollupRead> reads, List<FeatureHorizon> horizons, FeatureSelection selection) {
+    List<String> ids = new ArrayList<>(reads.size());
+    for (IngestEngine.RollupRead r : reads) {
+      ids.add(r.accountId());
+    }
+    long firstEnd = Long.MAX_VALUE;
+    long lastEnd = Long.MIN_VALUE;
+    for (FeatureHorizon h : horizons) {
+      firstEnd = Math.min(firstEnd, h.endDay());
+      lastEnd = Math.max(lastEnd, h.endDay());
+    }
+    Map<String, List<OutcomeStore.MrrDelta>> deltas =
+        selection.wantsAccount("account.mrr_change_90d")
+            ? outcomes.mrrDeltas(
+                ids, (firstEnd - MRR_CHANGE_DAYS) * FeatureHorizon.MILLIS_PER_DAY, lastEnd * FeatureHorizon.MILLIS_PER_DAY)
+            : Map.of();
+    Map<String, Long> children = selection.wantsAccount("account.children") ? accounts.countChildren(ids) : Map.of();
+    return new AccountExtras(deltas, children);
   }
 
   /**
@@ -138,31 +170,20 @@ public final class FeatureReader {
 
   /**
    * The features of the account at each horizon, with its attributes as of each (from {@code
-   * history}; current ones when null and for live horizons, as a single read takes them), from one read of its rollups ({@link #rollupRead} of these
-   * horizons), outcomes and children however many horizons there are (bulk point-in-time reads).
+   * history}; current ones when null and for live horizons, as a single read takes them), from one
+   * read of its rollups ({@link #rollupRead} of these horizons) and the run's {@code extras},
+   * however many horizons there are (bulk point-in-time reads).
    */
   private List<Features> featuresOf(
       AccountRecord current,
       AccountHistory history,
       AccountRollups read,
+      AccountExtras extras,
       List<FeatureHorizon> horizons,
       FeatureSelection selection) {
     String accountId = current.accountId();
-    long firstEnd = Long.MAX_VALUE;
-    long lastEnd = Long.MIN_VALUE;
-    for (FeatureHorizon h : horizons) {
-      firstEnd = Math.min(firstEnd, h.endDay());
-      lastEnd = Math.max(lastEnd, h.endDay());
-    }
-    boolean wantsMrrChange = selection.wantsAccount("account.mrr_change_90d");
-    List<OutcomeStore.MrrDelta> deltas =
-        wantsMrrChange
-            ? outcomes.mrrDeltas(
-                accountId,
-                (firstEnd - MRR_CHANGE_DAYS) * FeatureHorizon.MILLIS_PER_DAY,
-                lastEnd * FeatureHorizon.MILLIS_PER_DAY)
-            : List.of();
-    long children = selection.wantsAccount("account.children") ? accounts.countChildren(accountId) : 0;
+    List<OutcomeStore.MrrDelta> deltas = extras.mrrDeltas().getOrDefault(accountId, List.of());
+    long children = extras.children().getOrDefault(accountId, 0L);
     List<Features> features = new ArrayList<>(horizons.size());
     for (FeatureHorizon h : horizons) {
       double mrrChange = sumWithin(deltas, h.windowStartMillis(MRR_CHANGE_DAYS), h.endMillis());

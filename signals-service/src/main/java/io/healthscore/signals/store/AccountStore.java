@@ -264,21 +264,32 @@ public final class AccountStore {
         });
   }
 
-  /** How many accounts name {@code accountId} as their parent. */
-  public long countChildren(String accountId) {
+  /**
+   * How many accounts name each of {@code accountIds} as their parent, by id (accounts without
+   * children left out), a statement per {@value Sql#IN_CHUNK} accounts.
+   */
+  public Map<String, Long> countChildren(Collection<String> accountIds) {
     return Sql.read(
         dataSource,
         c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement("SELECT COUNT(*) FROM accounts WHERE parent_account_id = ?")) {
-            ps.setString(1, accountId);
-            try (ResultSet rs = ps.executeQuery()) {
-              rs.next();
-              return rs.getLong(1);
+          Map<String, Long> counts = new HashMap<>();
+          for (List<String> chunk : Sql.chunks(accountIds)) {
+            try (PreparedStatement ps =
+                c.prepareStatement(
+                    "SELECT parent_account_id, COUNT(*) FROM accounts WHERE parent_account_id IN ("
+                        + Sql.placeholders(chunk.size()) + ") GROUP BY parent_account_id")) {
+              Sql.bind(ps, 1, chunk);
+              try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                  counts.put(rs.getString(1), rs.getLong(2));
+                }
+              }
             }
           }
+          return counts;
         });
   }
+
 
   private static Map<String, Map<String, String>> attributesOf(Connection c, Collection<String> ids)
       throws SQLException {

@@ -8,6 +8,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -155,26 +157,36 @@ public final class OutcomeStore {
   /** An outcome's effect on MRR, for sums over windows. */
   public record MrrDelta(long occurredAtMillis, double mrrDelta) {}
 
-  /** The mrr_delta of every outcome of the account that occurred in [fromMillis, toMillis). */
-  public List<MrrDelta> mrrDeltas(String accountId, long fromMillis, long toMillis) {
+  /**
+   * The mrr_delta of every outcome of the accounts that occurred in [fromMillis, toMillis), by
+   * account (accounts without any left out), a statement per {@value Sql#IN_CHUNK} accounts.
+   */
+  public Map<String, List<MrrDelta>> mrrDeltas(Collection<String> accountIds, long fromMillis, long toMillis) {
     return Sql.read(
         dataSource,
         c -> {
-          try (PreparedStatement ps =
-              c.prepareStatement(
-                  "SELECT occurred_at_millis, mrr_delta FROM outcomes"
-                      + " WHERE account_id = ? AND occurred_at_millis >= ? AND occurred_at_millis < ?")) {
-            ps.setString(1, accountId);
-            ps.setLong(2, fromMillis);
-            ps.setLong(3, toMillis);
-            List<MrrDelta> deltas = new ArrayList<>();
-            try (ResultSet rs = ps.executeQuery()) {
-              while (rs.next()) {
-                deltas.add(new MrrDelta(rs.getLong(1), rs.getDouble(2)));
+          Map<String, List<MrrDelta>> deltas = new HashMap<>();
+          for (List<String> chunk : Sql.chunks(accountIds)) {
+            // The time range as expressions, so that H2 looks the accounts up in outcomes_by_account
+            // (a range on its later column would make it scan the index instead).
+            try (PreparedStatement ps =
+                c.prepareStatement(
+                    "SELECT account_id, occurred_at_millis, mrr_delta FROM outcomes"
+                        + " WHERE account_id IN (" + Sql.placeholders(chunk.size()) + ")"
+                        + " AND occurred_at_millis + 0 >= ? AND occurred_at_millis + 0 < ?")) {
+              int next = Sql.bind(ps, 1, chunk);
+              ps.setLong(next, fromMillis);
+              ps.setLong(next + 1, toMillis);
+              try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                  deltas.computeIfAbsent(rs.getString(1), a -> new ArrayList<>())
+                      .add(new MrrDelta(rs.getLong(2), rs.getDouble(3)));
+                }
               }
             }
-            return deltas;
           }
+          return deltas;
         });
   }
+
 }

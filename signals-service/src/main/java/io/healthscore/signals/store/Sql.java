@@ -58,6 +58,14 @@ final class Sql {
     return sb.toString();
   }
 
+  /** Binds {@code values} as string parameters from {@code first} on; returns the next index. */
+  static int bind(PreparedStatement ps, int first, List<String> values) throws SQLException {
+    for (int i = 0; i < values.size(); i++) {
+      ps.setString(first + i, values.get(i));
+    }
+    return first + values.size();
+  }
+
   /** Splits values into IN-list sized chunks. */
   static <T> List<List<T>> chunks(Collection<T> values) {
     List<T> all = new ArrayList<>(values);

@@ -16,14 +16,19 @@ import io.healthscore.runtime.config.ServiceConfig;
 import io.healthscore.runtime.error.ApiErrors;
 import io.healthscore.runtime.error.FieldViolation;
 import io.healthscore.signals.TestSignalsServer;
+import io.healthscore.v1.Account;
 import io.healthscore.v1.FeatureProjection;
 import io.healthscore.v1.FeatureSnapshot;
 import io.healthscore.v1.GetFeaturesRequest;
 import io.healthscore.v1.GetFeaturesResponse;
 import io.healthscore.v1.IngestSignalsRequest;
+import io.healthscore.v1.Outcome;
+import io.healthscore.v1.OutcomeType;
+import io.healthscore.v1.RecordOutcomesRequest;
 import io.healthscore.v1.SnapshotKey;
 import io.healthscore.v1.StreamFeatureSnapshotsRequest;
 import io.healthscore.v1.StreamFeatureSnapshotsResponse;
+import io.healthscore.v1.UpsertAccountsRequest;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -73,6 +78,31 @@ class FeatureSnapshotsTest {
       batch.addSignals(label("l-" + a + "-new", ids[a], "csm.champion", "lost", TODAY.minus(Duration.ofDays(5))));
     }
     signals.blocking().ingestSignals(batch.build());
+    signals.blocking()
+        .upsertAccounts(
+            UpsertAccountsRequest.newBuilder()
+                .addAccounts(Account.newBuilder().setAccountId("parent"))
+                .addAccounts(Account.newBuilder().setAccountId("child-1").setParentAccountId("parent"))
+                .addAccounts(Account.newBuilder().setAccountId("child-2").setParentAccountId("parent"))
+                .build());
+    signals.blocking()
+        .recordOutcomes(
+            RecordOutcomesRequest.newBuilder()
+                .addOutcomes(outcome("o1", "acct-1", 100, TODAY.minus(Duration.ofDays(10))))
+                .addOutcomes(outcome("o2", "acct-1", -30, TODAY.minus(Duration.ofDays(40))))
+                .addOutcomes(outcome("o3", "acct-2", 7, TODAY.minus(Duration.ofDays(100))))
+                .addOutcomes(outcome("o4", "acct-2", 5, TODAY.minus(Duration.ofDays(25))))
+                .build());
+  }
+
+  private static Outcome outcome(String id, String account, double delta, Instant at) {
+    return Outcome.newBuilder()
+        .setEventId(id)
+        .setAccountId(account)
+        .setType(delta < 0 ? OutcomeType.OUTCOME_TYPE_CONTRACTED : OutcomeType.OUTCOME_TYPE_EXPANDED)
+        .setOccurredAt(ts(at))
+        .setMrrDelta(delta)
+        .build();
   }
 
   @AfterAll
@@ -171,6 +201,28 @@ class FeatureSnapshotsTest {
     for (Map.Entry<Integer, Map<String, Double>> e : d.features().entrySet()) {
       assertEquals(Set.of("metric2.sum_30d", "account.active_users_30d"), e.getValue().keySet());
       assertEquals(getFeatures(keys.get(e.getKey()), projection).getFeaturesMap(), e.getValue());
+    }
+  }
+
+  @Test
+  void eachKeyGetsTheOutcomesAndChildrenOfItsOwnAccountWithinItsOwnWindow() {
+    Instant today = TODAY.plus(Duration.ofHours(7));
+    Instant earlier = today.minus(Duration.ofDays(20));
+    List<SnapshotKey> keys =
+        List.of(
+            key("acct-1", today), key("acct-2", today), key("parent", today), key("acct-1", earlier),
+            key("acct-2", earlier), key("child-1", today), key("acct-5", today));
+    FeatureProjection projection =
+        FeatureProjection.newBuilder().addNames("account.mrr_change_90d").addNames("account.children").build();
+    Decoded d = read(StreamFeatureSnapshotsRequest.newBuilder().addAllKeys(keys).setProjection(projection).build());
+    // The 90 days before each key's day: acct-1's +100 of 10 days ago is after its earlier key, and
+    // acct-2's +7 of 100 days ago only within the earlier key's window.
+    double[] mrrChanges = {70, 5, 0, -30, 12, 0, 0};
+    double[] children = {0, 0, 2, 0, 0, 0, 0};
+    for (int i = 0; i < keys.size(); i++) {
+      assertEquals(mrrChanges[i], d.features().get(i).get("account.mrr_change_90d"), "keys[" + i + "]");
+      assertEquals(children[i], d.features().get(i).get("account.children"), "keys[" + i + "]");
+      assertEquals(getFeatures(keys.get(i), projection).getFeaturesMap(), d.features().get(i), "keys[" + i + "]");
     }
   }
 

@@ -91,7 +91,7 @@ class StoresTest {
     assertEquals(Set.of("c1"), store.histories(List.of("c1", "zz")).keySet());
     assertEquals(account("c1", "p", "smb"), c1.asOf(changed, T.toEpochMilli()).withUpdateTime(T), "as first written");
     assertEquals(changed, c1.asOf(changed, changedAt), "as changed, update_time the change's moment");
-    assertEquals(2, store.countChildren("p"));
+    assertEquals(Map.of("p", 2L), store.countChildren(List.of("p", "c1", "zz")));
     assertEquals(
         List.of("c2", "p"),
         store.list(new AccountFilter("ent", "", "", ""), "", 10).stream().map(AccountRecord::accountId).toList());
@@ -122,8 +122,15 @@ class StoresTest {
     assertEquals(first.entries(), feed.after(0, 10));
     assertEquals(List.of(a, b), store.list("", null, null, null, 10));
     assertEquals(List.of(b), store.list("acc", null, null, new OutcomeStore.Position(T.toEpochMilli(), "e1"), 10));
-    assertEquals(70, sumOfDeltas(store.mrrDeltas("acc", T.toEpochMilli(), T.plus(Duration.ofDays(2)).toEpochMilli())));
-    assertEquals(100, sumOfDeltas(store.mrrDeltas("acc", 0, T.plus(Duration.ofHours(1)).toEpochMilli())));
+    OutcomeRecord other = new OutcomeRecord("e3", "other", OutcomeKind.EXPANDED, T, 5);
+    store.insertNew(List.of(other), T, feed);
+    Map<String, List<OutcomeStore.MrrDelta>> both =
+        store.mrrDeltas(List.of("acc", "other", "none"), T.toEpochMilli(), T.plus(Duration.ofDays(2)).toEpochMilli());
+    assertEquals(Set.of("acc", "other"), both.keySet());
+    assertEquals(70, sumOfDeltas(both.get("acc")));
+    assertEquals(5, sumOfDeltas(both.get("other")));
+    assertEquals(
+        100, sumOfDeltas(store.mrrDeltas(List.of("acc"), 0, T.plus(Duration.ofHours(1)).toEpochMilli()).get("acc")));
   }
 
   @ParameterizedTest
