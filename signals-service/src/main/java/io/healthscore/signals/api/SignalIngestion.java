@@ -1,5 +1,6 @@
 package io.healthscore.signals.api;
 
+import io.healthscore.runtime.error.DeadlineExceededException;
 import io.healthscore.runtime.error.FieldViolation;
 import io.healthscore.runtime.error.InvalidArgumentException;
 import io.healthscore.signals.ingest.IngestEngine;
@@ -12,6 +13,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
 
 /**
  * One batch of signals from validation to durable storage, shared by IngestSignals and
@@ -67,9 +69,11 @@ public final class SignalIngestion {
 
   /**
    * Validates and stores a batch. Throws INVALID_ARGUMENT for a batch over the size limit; an
-   * atomic batch with violations comes back with {@code atomicRejected} and nothing stored.
+   * atomic batch with violations comes back with {@code atomicRejected} and nothing stored. Once
+   * {@code callerGone} is true (the call's deadline passed, or its client cancelled) the batch is
+   * not stored: DEADLINE_EXCEEDED, unless it was logged already, which is then answered as usual.
    */
-  public Result ingest(List<Signal> signals, boolean atomic) {
+  public Result ingest(List<Signal> signals, boolean atomic, BooleanSupplier callerGone) {
     if (signals.size() > maxBatch) {
       metrics.rejected("batch_size", signals.size());
       throw InvalidArgumentException.forField(
@@ -80,6 +84,10 @@ public final class SignalIngestion {
     boolean[] invalid = new boolean[signals.size()];
     for (int i = 0; i < signals.size(); i++) {
       invalid[i] = !validator.validate(signals.get(i), i, window, violations);
+    }
+    if (callerGone.getAsBoolean()) {
+      throw new DeadlineExceededException(
+          "the call's deadline passed or its client cancelled before its signals were stored; nothing was stored");
     }
     checkAccounts(signals, invalid, violations, atomic);
     if (!violations.isEmpty()) {
@@ -99,7 +107,7 @@ public final class SignalIngestion {
       }
     }
     IngestResult result =
-        records.isEmpty() ? new IngestResult(0, 0, new boolean[0]) : engine.ingest(records, atomic);
+        records.isEmpty() ? new IngestResult(0, 0, new boolean[0]) : engine.ingest(records, atomic, callerGone);
     metrics.batch(signals.size());
     if (result.refused().isEmpty()) {
       return new Result(result.accepted(), result.duplicates(), violations, false);

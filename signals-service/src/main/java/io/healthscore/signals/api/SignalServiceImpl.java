@@ -1,5 +1,6 @@
 package io.healthscore.signals.api;
 
+import io.grpc.Context;
 import io.grpc.stub.StreamObserver;
 import io.healthscore.runtime.api.PageTokens;
 import io.healthscore.runtime.error.InvalidArgumentException;
@@ -151,7 +152,9 @@ public final class SignalServiceImpl extends SignalServiceGrpc.SignalServiceImpl
 
   @Override
   public void ingestSignals(IngestSignalsRequest request, StreamObserver<IngestSignalsResponse> out) {
-    SignalIngestion.Result result = deps.ingestion().ingest(request.getSignalsList(), request.getAtomic());
+    Context call = Context.current();
+    SignalIngestion.Result result =
+        deps.ingestion().ingest(request.getSignalsList(), request.getAtomic(), call::isCancelled);
     if (result.atomicRejected()) {
       throw result.toException();
     }

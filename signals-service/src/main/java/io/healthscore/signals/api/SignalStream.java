@@ -1,6 +1,7 @@
 package io.healthscore.signals.api;
 
 import com.google.errorprone.annotations.concurrent.GuardedBy;
+import io.grpc.Context;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.healthscore.runtime.error.ApiErrors;
@@ -17,7 +18,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * the client is reading acknowledgements (the transport is ready). So at most {@code window}
  * batches per stream are in memory, however fast the producer sends; HTTP/2 flow control holds the
  * rest in the client. Batches are made durable concurrently on worker threads, acknowledged in
- * request order.
+ * request order. A batch not yet logged when the call's deadline passes or its client leaves is not
+ * stored.
  */
 final class SignalStream implements StreamObserver<StreamSignalsRequest> {
   private final ServerCallStreamObserver<StreamSignalsResponse> responses;
@@ -25,6 +27,8 @@ final class SignalStream implements StreamObserver<StreamSignalsRequest> {
   private final IngestMetrics metrics;
   private final Executor workers;
   private final AtomicInteger peakInFlight;
+  /** The call's context: cancelled when its deadline passes or its client goes away. */
+  private final Context call;
   /** Batches read and not yet acknowledged, oldest first. */
   @GuardedBy("this")
   private final ArrayDeque<CompletableFuture<StreamSignalsResponse>> inFlight = new ArrayDeque<>();
@@ -37,8 +41,10 @@ final class SignalStream implements StreamObserver<StreamSignalsRequest> {
       SignalIngestion ingestion,
       IngestMetrics metrics,
       Executor workers,
-      AtomicInteger peakInFlight) {
+      AtomicInteger peakInFlight,
+      Context call) {
     this.responses = responses;
+    this.call = call;
     this.ingestion = ingestion;
     this.metrics = metrics;
     this.workers = workers;
@@ -56,7 +62,7 @@ final class SignalStream implements StreamObserver<StreamSignalsRequest> {
     ServerCallStreamObserver<StreamSignalsResponse> responses =
         (ServerCallStreamObserver<StreamSignalsResponse>) observer;
     responses.disableAutoRequest();
-    SignalStream stream = new SignalStream(responses, ingestion, metrics, workers, peakInFlight);
+    SignalStream stream = new SignalStream(responses, ingestion, metrics, workers, peakInFlight, Context.current());
     responses.setOnReadyHandler(stream::onTransportReady);
     responses.setOnCancelHandler(stream::onCancelled);
     responses.request(window);
@@ -79,7 +85,8 @@ final class SignalStream implements StreamObserver<StreamSignalsRequest> {
   }
 
   private StreamSignalsResponse process(StreamSignalsRequest request) {
-    SignalIngestion.Result result = ingestion.ingest(request.getSignalsList(), request.getAtomic());
+    SignalIngestion.Result result =
+        ingestion.ingest(request.getSignalsList(), request.getAtomic(), call::isCancelled);
     StreamSignalsResponse.Builder ack =
         StreamSignalsResponse.newBuilder()
             .setAccepted(result.accepted())
@@ -138,7 +145,8 @@ final class SignalStream implements StreamObserver<StreamSignalsRequest> {
 
   @Override
   public synchronized void onError(Throwable t) {
-    // The client went away or failed; batches already in flight still finish (and stay durable).
+    // The client went away or failed. Batches already logged stay durable; the rest are not logged
+    // (the call's context is cancelled), as their acknowledgements could not reach it anyway.
     finished = true;
   }
 

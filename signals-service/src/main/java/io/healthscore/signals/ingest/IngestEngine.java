@@ -4,6 +4,7 @@ import com.google.errorprone.annotations.concurrent.GuardedBy;
 import io.healthscore.runtime.concurrent.DaemonThreads;
 import io.healthscore.runtime.db.Database;
 import io.healthscore.runtime.db.DatabaseException;
+import io.healthscore.runtime.error.DeadlineExceededException;
 import io.healthscore.runtime.error.ResourceExhaustedException;
 import io.healthscore.runtime.error.UnavailableException;
 import io.healthscore.runtime.logging.FailureLog;
@@ -29,6 +30,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
@@ -309,12 +311,30 @@ public final class IngestEngine implements AutoCloseable {
    * any refusal stores nothing.
    */
   public IngestResult ingest(List<SignalRecord> signals, boolean atomic) {
+    return ingest(signals, atomic, () -> false);
+  }
+
+  /**
+   * As {@link #ingest(List, boolean)} for a caller that may give up: once {@code callerGone} is
+   * true the batch is no longer logged (checked after any wait for capacity and by the writer just
+   * before the batch goes into the log). A batch that is logged is stored and answered as usual.
+   *
+   * @throws DeadlineExceededException when the caller gave up before the batch was logged: nothing
+   *     of it is stored, and its event ids stay free for a resend
+   */
+  public IngestResult ingest(List<SignalRecord> signals, boolean atomic, BooleanSupplier callerGone) {
     if (signals.isEmpty()) {
       return new IngestResult(0, 0, new boolean[0]);
     }
     checkHealthy();
     awaitCapacity();
-    return submit(prepare(signals, atomic));
+    if (callerGone.getAsBoolean()) {
+      meters.abandonedBatches.increment();
+      throw callerGaveUp();
+    }
+    PreparedBatch batch = prepare(signals, atomic);
+    batch.callerGone = callerGone;
+    return submit(batch);
   }
 
   /**
@@ -350,6 +370,11 @@ public final class IngestEngine implements AutoCloseable {
       }
       throw new IllegalStateException("ingest failed: " + cause.getMessage(), cause);
     }
+  }
+
+  private static DeadlineExceededException callerGaveUp() {
+    return new DeadlineExceededException(
+        "the call's deadline passed or its client cancelled before the batch was logged; nothing of it is stored");
   }
 
   private void checkHealthy() {
@@ -492,6 +517,14 @@ public final class IngestEngine implements AutoCloseable {
         groupBuffer.clear();
         DedupWindow.Group groupIds = dedup.group(group, day);
         for (PreparedBatch batch : group) {
+          if (batch.callerGone.getAsBoolean()) {
+            // Its caller has stopped waiting: logging it now would be work nobody gets an answer for.
+            setAside = setAside == null ? new ArrayList<>() : setAside;
+            setAside.add(batch);
+            meters.abandonedBatches.increment();
+            batch.done.completeExceptionally(callerGaveUp());
+            continue;
+          }
           int mark = admission.mark();
           try {
             batch.refusals = limits.check(batch, admission);

@@ -18,6 +18,7 @@ final class IngestMeters {
   final Counter checkpointFailures;
   final Counter refusedRollups;
   final Counter refusedByLimit;
+  final Counter abandonedBatches;
   private final MeterRegistry registry;
   private final List<Meter> meters = new ArrayList<>();
 
@@ -52,6 +53,10 @@ final class IngestMeters {
     refusedByLimit =
         keep(Counter.builder("healthscore.signals.refused.by.limit")
             .description("Signals refused for passing metrics per account or users per metric and day")
+            .register(registry));
+    abandonedBatches =
+        keep(Counter.builder("healthscore.signals.abandoned.batches")
+            .description("Batches not logged because their caller gave up first (deadline passed or cancelled)")
             .register(registry));
     keep(Gauge.builder("healthscore.signals.hot.rollups", hotRollups)
         .description("Rollups changed in memory and not yet checkpointed")

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.BooleanSupplier;
 import java.util.function.UnaryOperator;
 
 /**
@@ -51,6 +52,11 @@ final class PreparedBatch {
   boolean[] inStore;
   /** The last logged group of ids the store held when the lookup began. */
   long lookedUpThrough;
+  /**
+   * Whether the caller has given up on the batch; the writer asks just before logging it. Set
+   * before the batch is queued.
+   */
+  BooleanSupplier callerGone = () -> false;
   int duplicates;
   int refusedCount;
   /** Why the signals in {@code refused} were refused; set by the writer. */

@@ -7,10 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.healthscore.runtime.error.ApiErrors;
+import io.healthscore.runtime.error.DeadlineExceededException;
 import io.healthscore.runtime.error.FieldViolation;
+import io.healthscore.runtime.testing.HandlerResponses;
 import io.healthscore.signals.SignalsSettings;
 import io.healthscore.signals.TestSignalsServer;
 import io.healthscore.v1.GetAccountRequest;
@@ -102,6 +105,21 @@ class IngestSignalsTest {
 
   private static Arguments rule(String name, UnaryOperator<Signal.Builder> breakIt, String field, String reason) {
     return Arguments.of(name, breakIt, field, reason);
+  }
+
+  @Test
+  void aCallWhoseDeadlinePassedBeforeItsBatchWasStoredStoresNothing() {
+    IngestSignalsRequest request = IngestSignalsRequest.newBuilder().addSignals(valid()).build();
+    // The context a handler runs in is cancelled when the call's deadline passes or its client leaves.
+    Context.CancellableContext call = Context.current().withCancellation();
+    call.cancel(null);
+    HandlerResponses<IngestSignalsResponse> out = new HandlerResponses<>();
+    assertThrows(DeadlineExceededException.class, () -> call.run(() -> signals.server().service().ingestSignals(request, out)));
+    assertEquals(List.of(), out.messages(), "nothing acknowledged");
+
+    IngestSignalsResponse resent = signals.blocking().ingestSignals(request);
+    assertEquals(1, resent.getAccepted(), "the first call stored nothing, so its event id is new: " + resent);
+    assertEquals(0, resent.getDuplicates());
   }
 
   @ParameterizedTest(name = "{0}")

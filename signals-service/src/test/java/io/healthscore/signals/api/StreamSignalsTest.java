@@ -6,12 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.StreamObserver;
+import io.healthscore.runtime.testing.HandlerResponses;
 import io.healthscore.signals.SignalsSettings;
 import io.healthscore.signals.TestSignalsServer;
+import io.healthscore.v1.IngestSignalsRequest;
+import io.healthscore.v1.IngestSignalsResponse;
 import io.healthscore.v1.StreamSignalsRequest;
 import io.healthscore.v1.StreamSignalsResponse;
 import java.nio.file.Path;
@@ -69,6 +73,28 @@ class StreamSignalsTest {
     @Override
     public void onCompleted() {
       done.complete(null);
+    }
+  }
+
+  @Test
+  void aBatchNotYetStoredWhenTheStreamsDeadlinePassesIsNotStored() throws Exception {
+    try (TestSignalsServer signals = TestSignalsServer.start(dir)) {
+      signals.createAccounts(ACCOUNT);
+      // The context a handler runs in is cancelled when the call's deadline passes or its client leaves.
+      Context.CancellableContext call = Context.current().withCancellation();
+      call.cancel(null);
+      HandlerResponses<StreamSignalsResponse> responses = new HandlerResponses<>();
+      StreamObserver<StreamSignalsRequest> requests = call.call(() -> signals.server().service().streamSignals(responses));
+      requests.onNext(batch("late", 10, false));
+      requests.onCompleted();
+      Throwable failure = responses.done().get(30, TimeUnit.SECONDS);
+      assertNotNull(failure, () -> "the stream should fail, not acknowledge: " + responses.messages());
+      assertEquals(Status.Code.DEADLINE_EXCEEDED, Status.fromThrowable(failure).getCode(), String.valueOf(failure));
+      assertEquals(List.of(), responses.messages(), "nothing acknowledged");
+
+      IngestSignalsResponse resent = signals.blocking()
+          .ingestSignals(IngestSignalsRequest.newBuilder().addAllSignals(batch("late", 10, false).getSignalsList()).build());
+      assertEquals(10, resent.getAccepted(), "the stream stored nothing, so its event ids are new: " + resent);
     }
   }
 

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ch.qos.logback.classic.Level;
 import io.healthscore.runtime.db.Database;
+import io.healthscore.runtime.error.DeadlineExceededException;
 import io.healthscore.runtime.error.ResourceExhaustedException;
 import io.healthscore.runtime.error.UnavailableException;
 import io.healthscore.runtime.testing.LogCapture;
@@ -34,6 +35,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -308,6 +310,24 @@ abstract class IngestEngineContract {
     } finally {
       pool.shutdownNow();
     }
+  }
+
+  @Test
+  void aBatchWhoseCallerGaveUpBeforeItWasLoggedIsNotStoredAndItsIdsStayFree() {
+    IngestEngine engine = open(dir.resolve("wal"));
+    long t = DAY_20000;
+    List<SignalRecord> batch = List.of(number("a", "acme", "", "m", 1, t), number("b", "acme", "", "m", 2, t));
+    assertThrows(DeadlineExceededException.class, () -> engine.ingest(batch, false, () -> true));
+    // Still waiting when the batch is queued, gone by the time the writer takes it.
+    AtomicInteger asked = new AtomicInteger();
+    assertThrows(DeadlineExceededException.class, () -> engine.ingest(batch, false, () -> asked.incrementAndGet() > 1));
+    assertEquals(2, asked.get(), "asked once queued and once by the writer");
+    assertTrue(engine.rollups("acme", 20_000, 20_001).isEmpty(), "nothing stored");
+    assertEquals(2.0, registry.get("healthscore.signals.abandoned.batches").counter().count());
+
+    IngestResult resent = engine.ingest(batch, false, () -> false);
+    assertEquals(2, resent.accepted(), "ids of a batch never logged are no duplicates");
+    assertEquals(3, only(engine.rollups("acme", 20_000, 20_001)).sum());
   }
 
   @Test
