@@ -68,7 +68,8 @@ import org.junit.jupiter.api.io.TempDir;
  *   <li>baseline: the same calls offered open-loop at half that rate: latency p50/p99;
  *   <li>overload: offered open-loop at ten times capacity, each call with a 1 s deadline: the share
  *       answered OK, RESOURCE_EXHAUSTED (every one checked for a RetryInfo) and DEADLINE_EXCEEDED,
- *       admitted calls' p99 against the SLO, the largest heap seen through /metrics against -Xmx;
+ *       admitted calls' p99 against the SLO, the largest heap seen through /metrics against -Xmx,
+ *       the admission limit ({@code healthscore_calls_limit}: its lowest and its last value);
  *       beside it calls whose deadline (1 ms) runs out on the way, counted as refused unstarted by
  *       the server, and, for ingest, how many of their signals were stored anyway;
  *   <li>recovery: with the load stopped, health is SERVING and normal calls answer OK at baseline
@@ -84,6 +85,7 @@ import org.junit.jupiter.api.io.TempDir;
 class OverloadBenchmark {
   private static final String HEAP = "-Xmx256m";
   private static final String REFUSED_EXPIRED = "healthscore_calls_refused_total\\{[^}]*reason=\"deadline_expired\"";
+  private static final String ADMISSION_LIMIT = "healthscore_calls_limit\\{";
   private static final long HEAP_LIMIT = 256L << 20;
   private static final int ACCOUNTS = 1_000;
   private static final int BATCH = 100;
@@ -91,6 +93,8 @@ class OverloadBenchmark {
   private static final Duration DEADLINE = Duration.ofSeconds(1);
   private static final Duration PHASE = Duration.ofSeconds(Long.getLong("overload.seconds", 10));
   private static final int EXPIRING_CALLS = 200;
+  /** How long the admission limit is given to settle at the start of a phase before "settled" figures count. */
+  private static final Duration SETTLING = Duration.ofSeconds(3);
   /** Client-side cap on calls outstanding, far above what the servers admit. */
   private static final int MAX_OUTSTANDING = 20_000;
 
@@ -157,10 +161,14 @@ class OverloadBenchmark {
         w.name + ": recovered without a restart: " + recovery.codes);
     return String.format(
         "%s: capacity %.0f calls/s; %d calls with a 1 ms deadline: %.0f refused by the server before any handler ran%s;"
-            + " recovery p50 %.1f ms vs baseline %.1f ms; admitted p99 under overload %.1f ms vs SLO %d ms",
+            + " recovery p50 %.1f ms vs baseline %.1f ms; admitted p99 under overload %.1f ms vs SLO %d ms"
+            + " (calls sent after the first %d s: p50 %.1f ms, p99 %.1f ms);"
+            + " admission limit under overload: lowest %d, at its end %d; after recovery %d",
         w.name, capacity, EXPIRING_CALLS, refusedExpired,
         w.name.startsWith("Ingest") ? ", " + expiringStored + " of their signals stored" : "",
-        recovery.percentile(50), baseline.percentile(50), overload.percentile(99), SLO.toMillis());
+        recovery.percentile(50), baseline.percentile(50), overload.percentile(99), SLO.toMillis(),
+        SETTLING.toSeconds(), overload.settledPercentile(50), overload.settledPercentile(99),
+        overload.minLimit, overload.lastLimit, recovery.lastLimit);
   }
 
   /** Closed loop: 16 callers for a few seconds, after a warm-up; calls per second answered OK. */
@@ -209,9 +217,13 @@ class OverloadBenchmark {
     Result result = new Result();
     Semaphore outstanding = new Semaphore(MAX_OUTSTANDING);
     ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
-    sampler.scheduleAtFixedRate(() -> result.sampleHeap(heapUsed(w.service)), 0, 250, TimeUnit.MILLISECONDS);
+    sampler.scheduleAtFixedRate(() -> {
+      result.sampleHeap(heapUsed(w.service));
+      result.sampleLimit((int) metricSum(w.service, ADMISSION_LIMIT));
+    }, 0, 250, TimeUnit.MILLISECONDS);
     try {
       long start = System.nanoTime();
+      result.settledFrom = start + SETTLING.toNanos();
       long intervalNanos = (long) (1e9 / rate);
       long total = PHASE.toNanos() / intervalNanos;
       for (long i = 0; i < total; i++) {
@@ -227,13 +239,13 @@ class OverloadBenchmark {
         Futures.addCallback(future, new FutureCallback<Object>() {
           @Override
           public void onSuccess(Object response) {
-            result.record(Status.Code.OK, System.nanoTime() - sent, null);
+            result.record(Status.Code.OK, sent, System.nanoTime() - sent, null);
             outstanding.release();
           }
 
           @Override
           public void onFailure(Throwable t) {
-            result.record(Status.fromThrowable(t).getCode(), System.nanoTime() - sent, t);
+            result.record(Status.fromThrowable(t).getCode(), sent, System.nanoTime() - sent, t);
             outstanding.release();
           }
         }, MoreExecutors.directExecutor());
@@ -380,14 +392,22 @@ class OverloadBenchmark {
     double seconds;
     final Map<Status.Code, Integer> codes = new EnumMap<>(Status.Code.class);
     final ConcurrentLinkedQueue<Long> okNanos = new ConcurrentLinkedQueue<>();
+    /** OK latencies of the calls sent once the phase had run {@link #SETTLING}. */
+    final ConcurrentLinkedQueue<Long> settledOkNanos = new ConcurrentLinkedQueue<>();
+    volatile long settledFrom;
     final AtomicInteger exhausted = new AtomicInteger();
     final AtomicInteger withRetryInfo = new AtomicInteger();
     volatile long maxHeap;
+    volatile int minLimit = Integer.MAX_VALUE;
+    volatile int lastLimit;
 
-    synchronized void record(Status.Code code, long nanos, Throwable failure) {
+    synchronized void record(Status.Code code, long sent, long nanos, Throwable failure) {
       codes.merge(code, 1, Integer::sum);
       if (code == Status.Code.OK) {
         okNanos.add(nanos);
+        if (sent - settledFrom >= 0) {
+          settledOkNanos.add(nanos);
+        }
       } else if (code == Status.Code.RESOURCE_EXHAUSTED) {
         exhausted.incrementAndGet();
         com.google.rpc.Status details = StatusProto.fromThrowable(failure);
@@ -401,8 +421,21 @@ class OverloadBenchmark {
       maxHeap = Math.max(maxHeap, used);
     }
 
+    void sampleLimit(int limit) {
+      minLimit = Math.min(minLimit, limit);
+      lastLimit = limit;
+    }
+
     double percentile(int p) {
-      long[] sorted = okNanos.stream().mapToLong(Long::longValue).sorted().toArray();
+      return percentile(okNanos, p);
+    }
+
+    double settledPercentile(int p) {
+      return percentile(settledOkNanos, p);
+    }
+
+    private static double percentile(ConcurrentLinkedQueue<Long> nanos, int p) {
+      long[] sorted = nanos.stream().mapToLong(Long::longValue).sorted().toArray();
       if (sorted.length == 0) {
         return Double.NaN;
       }
