@@ -3,7 +3,9 @@ package io.healthscore.runtime.server;
 import com.google.errorprone.annotations.concurrent.GuardedBy;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongSupplier;
 
@@ -11,15 +13,16 @@ import java.util.function.LongSupplier;
  * How many calls a server works on at once, following their measured latency so that admitted
  * calls finish within a target instead of sharing the CPU until all of them are late.
  *
- * <p>Latencies are judged per window (at least {@link #WINDOW} and {@link #MIN_SAMPLES} calls, or
- * {@link #MAX_SAMPLES} calls): when the window's 90th percentile is over the target while the limit
- * was in play (at least half of it in use), the limit drops in proportion, to the concurrency that
- * would have met the target by Little's law (in-flight calls over latency is what the machine
- * serves), by a tenth at least; otherwise it grows by a tenth (at least one), back toward the
- * ceiling. A limit held by a few calls at low load is left alone: slowness that is not queueing
- * behind our own calls (a busy machine, a call that is slow by nature) is not cured by refusing.
- * After a decrease only calls admitted since count, so the calls admitted under the old limit do not
- * drive it down a second time.
+ * <p>Latencies are judged per window of at least {@link #WINDOW} and {@link #MIN_SAMPLES} calls:
+ * the calls that ended in it, and the calls still running, each by its age so far (a lower bound
+ * of its latency, so a surge is seen before its first call ends). When the 90th percentile is over
+ * the target while the limit was in play (at least half of it in use), the limit drops to the
+ * concurrency that would have met the target by Little's law (the most calls in flight in the
+ * window, times target over latency), by a tenth at least; otherwise it grows by a tenth (at least
+ * one), back toward the ceiling. A limit held by a few calls at low load is left alone: slowness
+ * that is not queueing behind our own calls (a busy machine, a call that is slow by nature) is not
+ * cured by refusing. Calls admitted before a decrease count only while they run, not when they end,
+ * so their latency does not drive the limit down twice.
  */
 final class AdaptiveLimit {
   static final Duration WINDOW = Duration.ofMillis(100);
@@ -37,7 +40,7 @@ final class AdaptiveLimit {
   @GuardedBy("this")
   private int limit;
   @GuardedBy("this")
-  private int inFlight;
+  private final Set<Permit> running = new HashSet<>();
   @GuardedBy("this")
   private int peakInFlight;
   @GuardedBy("this")
@@ -72,12 +75,15 @@ final class AdaptiveLimit {
 
   /** A permit to start one call, or empty when {@link #limit()} calls are in flight already. */
   synchronized Optional<Permit> tryAcquire() {
-    if (inFlight >= limit) {
+    long now = nanoTime.getAsLong();
+    closeWindowIfDue(now);
+    if (running.size() >= limit) {
       return Optional.empty();
     }
-    inFlight++;
-    peakInFlight = Math.max(peakInFlight, inFlight);
-    return Optional.of(new Permit(nanoTime.getAsLong()));
+    Permit permit = new Permit(now);
+    running.add(permit);
+    peakInFlight = Math.max(peakInFlight, running.size());
+    return Optional.of(permit);
   }
 
   synchronized int limit() {
@@ -85,28 +91,36 @@ final class AdaptiveLimit {
   }
 
   synchronized int inFlight() {
-    return inFlight;
+    return running.size();
   }
 
-  private synchronized void release(long startedAt) {
-    inFlight--;
+  private synchronized void release(Permit permit) {
+    running.remove(permit);
     long now = nanoTime.getAsLong();
-    if (startedAt - decreasedAt >= 0 && sampleCount < MAX_SAMPLES) {
-      samples[sampleCount++] = now - startedAt;
+    if (permit.startedAt - decreasedAt >= 0 && sampleCount < MAX_SAMPLES) {
+      samples[sampleCount++] = now - permit.startedAt;
     }
-    if (sampleCount >= MAX_SAMPLES || sampleCount >= MIN_SAMPLES && now - windowStart >= WINDOW.toNanos()) {
-      closeWindow(now);
-    }
+    closeWindowIfDue(now);
   }
 
   @GuardedBy("this")
-  private void closeWindow(long now) {
-    Arrays.sort(samples, 0, sampleCount);
-    long latency = samples[(int) Math.ceil(PERCENTILE * sampleCount) - 1];
+  private void closeWindowIfDue(long now) {
+    int evidence = sampleCount + running.size();
+    boolean due = sampleCount >= MAX_SAMPLES || evidence >= MIN_SAMPLES && now - windowStart >= WINDOW.toNanos();
+    if (!due) {
+      return;
+    }
+    long[] latencies = Arrays.copyOf(samples, evidence);
+    int at = sampleCount;
+    for (Permit p : running) {
+      latencies[at++] = now - p.startedAt;
+    }
+    Arrays.sort(latencies);
+    long latency = latencies[(int) Math.ceil(PERCENTILE * evidence) - 1];
     if (latency > targetNanos) {
       if (2 * peakInFlight >= limit) {
         double ratio = Math.min(MAX_DECREASE_RATIO, (double) targetNanos / latency);
-        int decreased = Math.max(floor, (int) (Math.min(limit, peakInFlight) * ratio));
+        int decreased = Math.max(floor, (int) (peakInFlight * ratio));
         if (decreased < limit) {
           limit = decreased;
           decreasedAt = now;
@@ -117,7 +131,7 @@ final class AdaptiveLimit {
     }
     windowStart = now;
     sampleCount = 0;
-    peakInFlight = inFlight;
+    peakInFlight = running.size();
   }
 
   /** One admitted call; {@link #release()} it when its handler is done (again is harmless). */
@@ -131,7 +145,7 @@ final class AdaptiveLimit {
 
     void release() {
       if (released.compareAndSet(false, true)) {
-        AdaptiveLimit.this.release(startedAt);
+        AdaptiveLimit.this.release(this);
       }
     }
   }

@@ -63,13 +63,22 @@ class AdaptiveLimitTest {
   }
 
   @Test
-  void callsAdmittedBeforeADecreaseDoNotDecreaseItAgain() {
+  void callsStillRunningCountByTheirAgeSoASurgeIsSeenBeforeItsFirstCallEnds() {
+    acquire(100);
+    now += TimeUnit.SECONDS.toNanos(1);
+    assertTrue(limit.tryAcquire().isEmpty());
+    assertEquals(25, limit.limit(), "100 calls running for a second: a quarter meets 250 ms");
+  }
+
+  @Test
+  void aDecreaseFollowsTheCallsInFlightAndDoesNotCompound() {
     List<AdaptiveLimit.Permit> first = acquire(100);
     complete(first.subList(0, 10), Duration.ofSeconds(1));
     assertEquals(25, limit.limit());
-    // The 90 calls left from before the decrease are just as slow; they are not counted.
-    complete(first.subList(10, 100), Duration.ofSeconds(1));
-    assertEquals(25, limit.limit());
+    // Their 900 ms or more do not count again when they end; the 90 left running count by age.
+    now += TimeUnit.MILLISECONDS.toNanos(100);
+    first.get(10).release();
+    assertEquals(22, limit.limit(), "99 calls in the window, 1.1 s old: 22 meet the target (compounding would give 5)");
   }
 
   @Test
@@ -86,45 +95,45 @@ class AdaptiveLimitTest {
 
   @Test
   void tooFewCallsAreNotJudged() {
-    complete(acquire(100).subList(0, AdaptiveLimit.MIN_SAMPLES - 1), Duration.ofSeconds(1));
-    assertEquals(100, limit.limit());
+    AdaptiveLimit small = new AdaptiveLimit(4, AdaptiveLimit.MIN_SAMPLES, TARGET, () -> now);
+    List<AdaptiveLimit.Permit> held = new ArrayList<>();
+    for (int i = 0; i < AdaptiveLimit.MIN_SAMPLES - 1; i++) {
+      held.add(small.tryAcquire().orElseThrow());
+    }
+    now += TimeUnit.SECONDS.toNanos(1);
+    held.forEach(AdaptiveLimit.Permit::release);
+    assertEquals(AdaptiveLimit.MIN_SAMPLES, small.limit(), "in play and slow, but too few calls to judge");
   }
 
   @Test
   void aWindowLastsItsMinimumTimeEvenWithEnoughCalls() {
-    AdaptiveLimit wide = new AdaptiveLimit(4, 200, TARGET, () -> now);
-    List<AdaptiveLimit.Permit> slow = new ArrayList<>();
-    for (int i = 0; i < 100; i++) {
-      slow.add(wide.tryAcquire().orElseThrow());
-    }
+    List<AdaptiveLimit.Permit> slow = acquire(100);
     now += TimeUnit.MILLISECONDS.toNanos(300);
-    List<AdaptiveLimit.Permit> instant = new ArrayList<>();
-    for (int i = 0; i < AdaptiveLimit.MIN_SAMPLES; i++) {
-      instant.add(wide.tryAcquire().orElseThrow());
-    }
-    instant.forEach(AdaptiveLimit.Permit::release); // closes the first window: fast, at the ceiling
-    assertEquals(200, wide.limit());
+    slow.get(0).release();
+    assertEquals(83, limit.limit(), "100 calls at 300 ms: 83 meet 250 ms");
 
-    slow.subList(0, 20).forEach(AdaptiveLimit.Permit::release);
-    assertEquals(200, wide.limit(), "20 slow calls, but the window is not 100 ms old");
-    now += AdaptiveLimit.WINDOW.toNanos();
+    slow.subList(1, 20).forEach(AdaptiveLimit.Permit::release);
+    now += AdaptiveLimit.WINDOW.toNanos() / 2;
     slow.get(20).release();
-    assertEquals(83, wide.limit(), "old enough now: 100 calls at 300 ms, so 83 at 250 ms");
+    assertEquals(83, limit.limit(), "slow calls, but the window is not 100 ms old");
+    now += AdaptiveLimit.WINDOW.toNanos() / 2;
+    slow.get(21).release();
+    assertEquals(61, limit.limit(), "old enough now: 99 calls in the window, 400 ms old, so 61 meet 250 ms");
   }
 
   @Test
   void floorEqualToCeilingIsAFixedLimit() {
-    AdaptiveLimit fixed = new AdaptiveLimit(3, 3, TARGET, () -> now);
+    AdaptiveLimit fixed = new AdaptiveLimit(12, 12, TARGET, () -> now);
     List<AdaptiveLimit.Permit> held = new ArrayList<>();
     for (int round = 0; round < 20; round++) {
       held.clear();
-      for (int i = 0; i < 3; i++) {
+      for (int i = 0; i < 12; i++) {
         held.add(fixed.tryAcquire().orElseThrow());
       }
       now += TimeUnit.SECONDS.toNanos(5);
       held.forEach(AdaptiveLimit.Permit::release);
     }
-    assertEquals(3, fixed.limit());
+    assertEquals(12, fixed.limit(), "every window slow and in play, yet the limit stays");
   }
 
   @Test
