@@ -18,6 +18,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
 
 /** Gathers what {@link FeatureCalculator} needs for an account from the engine and the stores. */
 public final class FeatureReader {
@@ -83,7 +84,7 @@ public final class FeatureReader {
             List<IngestEngine.RollupRead> reads = new ArrayList<>(to - from);
             List<FeatureHorizon> runHorizons = new ArrayList<>();
             for (int w = from; w < to; w++) {
-              reads.add(rollupRead(work.get(w).getKey(), horizonsOfWork.get(w)));
+              reads.add(rollupRead(work.get(w).getKey(), horizonsOfWork.get(w), selection));
               runHorizons.addAll(horizonsOfWork.get(w));
             }
             Map<String, AccountRollups> rollups = engine.readAll(reads);
@@ -120,7 +121,7 @@ public final class FeatureReader {
     AccountHistory history =
         horizon.isLive() ? null : accounts.histories(List.of(account.accountId())).get(account.accountId());
     List<FeatureHorizon> horizons = List.of(horizon);
-    List<IngestEngine.RollupRead> reads = List.of(rollupRead(account.accountId(), horizons));
+    List<IngestEngine.RollupRead> reads = List.of(rollupRead(account.accountId(), horizons, selection));
     AccountRollups rollups = engine.readAll(reads).get(account.accountId());
     return featuresOf(account, history, rollups, extras(reads, horizons, selection), horizons, selection).get(0);
   }
@@ -156,16 +157,19 @@ public final class FeatureReader {
   /**
    * What the account's features at these horizons read: from day 0, since days_since_first needs
    * the first day the metric ever had data; user sets only for the 30 days the distinct-user
-   * features of the earliest horizon cover, and later.
+   * features of the earliest horizon cover, and later; only the metrics the selection wants, unless
+   * it needs every metric.
    */
-  private static IngestEngine.RollupRead rollupRead(String accountId, List<FeatureHorizon> horizons) {
+  private static IngestEngine.RollupRead rollupRead(
+      String accountId, List<FeatureHorizon> horizons, FeatureSelection selection) {
     long firstEnd = Long.MAX_VALUE;
     long lastEnd = Long.MIN_VALUE;
     for (FeatureHorizon h : horizons) {
       firstEnd = Math.min(firstEnd, h.endDay());
       lastEnd = Math.max(lastEnd, h.endDay());
     }
-    return new IngestEngine.RollupRead(accountId, 0, lastEnd, firstEnd - ACTIVE_USERS_DAYS);
+    Predicate<String> metrics = selection.needsEveryMetric() ? metric -> true : selection::wantsMetric;
+    return new IngestEngine.RollupRead(accountId, 0, lastEnd, firstEnd - ACTIVE_USERS_DAYS, metrics);
   }
 
   /**

@@ -125,6 +125,16 @@ public final class FeatureSelection {
     return everything || metricLabels.contains(metric);
   }
 
+  /**
+   * Whether computing the selection needs the rollups of every metric, not only of the metrics it
+   * wants: the per-account user features count users and peaks across all of them.
+   */
+  public boolean needsEveryMetric() {
+    return wantsAccount("account.active_users_30d")
+        || wantsAccount("account.license_utilization")
+        || wantsAccount("account.peak_daily_users_30d");
+  }
+
   /** Whether the per-account feature or label {@code name} ("account.mrr", "attr.region") is wanted. */
   public boolean wantsAccount(String name) {
     return everything || accountAttributes || accountNames.contains(name);

@@ -32,6 +32,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -658,10 +659,15 @@ public final class IngestEngine implements AutoCloseable {
   }
 
   /**
-   * One account of {@link #readAll}: its rollups with a day in [fromDay, toDay) and the user sets
-   * of the days from {@code usersFromDay} on.
+   * One account of {@link #readAll}: its rollups of the metrics {@code wanted} with a day in
+   * [fromDay, toDay) and the user sets of the days from {@code usersFromDay} on.
    */
-  public record RollupRead(String accountId, long fromDay, long toDay, long usersFromDay) {}
+  public record RollupRead(String accountId, long fromDay, long toDay, long usersFromDay, Predicate<String> wanted) {
+    /** Every metric's rollups. */
+    public RollupRead(String accountId, long fromDay, long toDay, long usersFromDay) {
+      this(accountId, fromDay, toDay, usersFromDay, metric -> true);
+    }
+  }
 
   /**
    * {@link #read} of many accounts (distinct ids) at once, by id: the in-memory deltas of all of
@@ -681,9 +687,9 @@ public final class IngestEngine implements AutoCloseable {
       for (RollupRead r : reads) {
         List<List<HotRollup>> deltas = new ArrayList<>(deltaIds.size());
         for (FrozenInterval f : frozen) {
-          deltas.add(f.delta().copies(r.accountId(), r.fromDay(), r.toDay()));
+          deltas.add(f.delta().copies(r.accountId(), r.fromDay(), r.toDay(), r.wanted()));
         }
-        deltas.add(active.copies(r.accountId(), r.fromDay(), r.toDay()));
+        deltas.add(active.copies(r.accountId(), r.fromDay(), r.toDay(), r.wanted()));
         deltasByRead.add(deltas);
       }
     }
@@ -698,7 +704,8 @@ public final class IngestEngine implements AutoCloseable {
           }
         }
       }
-      requests.add(new RollupStore.Request(r.accountId(), r.fromDay(), r.toDay(), r.usersFromDay(), withUsers));
+      requests.add(
+          new RollupStore.Request(r.accountId(), r.fromDay(), r.toDay(), r.usersFromDay(), withUsers, r.wanted()));
     }
     Map<String, RollupStore.Snapshot> stored = store.readAll(requests);
     Map<String, AccountRollups> result = new HashMap<>(2 * reads.size());

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
 
 /**
@@ -103,12 +104,15 @@ final class RollupDelta {
     return rollups == 0;
   }
 
-  /** Copies of the account's rollups with a day in [from, to). */
-  List<HotRollup> copies(String accountId, long fromDay, long toDay) {
+  /** Copies of the account's rollups of the metrics {@code wanted} with a day in [from, to). */
+  List<HotRollup> copies(String accountId, long fromDay, long toDay, Predicate<String> wanted) {
     List<HotRollup> copies = new ArrayList<>();
     HashMap<String, MetricDays> metrics = accounts.get(accountId);
     if (metrics != null) {
       for (MetricDays days : metrics.values()) {
+        if (!wanted.test(days.metric)) {
+          continue;
+        }
         for (int i = 0; i < days.size(); i++) {
           HotRollup r = days.get(i);
           if (r.epochDay >= fromDay && r.epochDay < toDay) {

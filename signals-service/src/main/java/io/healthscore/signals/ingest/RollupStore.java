@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.function.Predicate;
 
 /**
  * The checkpointed rollups in SQL (H2 or PostgreSQL), packed in blocks of {@value
@@ -326,11 +327,12 @@ final class RollupStore {
   record Snapshot(Map<Key, StoredRollup> rollups, Map<Key, LongHashSet> users) {}
 
   /**
-   * One account of {@link #readAll}: its stored rollups with a day in [fromDay, toDay), the stored
-   * users of those from {@code usersFromDay} on and of those in {@code usersWanted} (those with
-   * in-memory users to merge).
+   * One account of {@link #readAll}: its stored rollups of the metrics {@code wanted} with a day in
+   * [fromDay, toDay), the stored users of those from {@code usersFromDay} on and of those in {@code
+   * usersWanted} (those with in-memory users to merge).
    */
-  record Request(String accountId, long fromDay, long toDay, long usersFromDay, List<Key> usersWanted) {}
+  record Request(
+      String accountId, long fromDay, long toDay, long usersFromDay, List<Key> usersWanted, Predicate<String> wanted) {}
 
   /**
    * Accounts one statement reads. Always this many parameters (the last id repeated), so every
@@ -353,14 +355,6 @@ final class RollupStore {
       "SELECT account_id, metric, epoch_day, user_hashes FROM ingest_rollup_users"
           + " WHERE account_id IN (" + "?, ".repeat(ACCOUNTS_PER_STATEMENT - 1) + "?)"
           + " AND epoch_day + 0 >= ? AND epoch_day + 0 < ?";
-
-  /**
-   * The stored rollups of the account with a day in [from, to) and their users, as {@link
-   * #readAll} reads them.
-   */
-  Snapshot read(String accountId, long fromDay, long toDay, long usersFromDay, List<Key> usersWanted) {
-    return readAll(List.of(new Request(accountId, fromDay, toDay, usersFromDay, usersWanted))).get(accountId);
-  }
 
   /**
    * The snapshots of many accounts (distinct ids), by id, in one transaction and a few statements:
@@ -397,9 +391,12 @@ final class RollupStore {
             while (rs.next()) {
               String accountId = rs.getString(1);
               Request r = byId.get(accountId);
+              String metric = rs.getString(2);
+              if (!r.wanted().test(metric)) {
+                continue; // its users are left out too: they are read for the rollups kept only
+              }
               Map<Key, StoredRollup> rollups = result.get(accountId).rollups();
-              for (StoredRollup stored :
-                  RollupBlockCodec.decode(rs.getBytes(4), rs.getString(2), rs.getLong(3), rs.getLong(5))) {
+              for (StoredRollup stored : RollupBlockCodec.decode(rs.getBytes(4), metric, rs.getLong(3), rs.getLong(5))) {
                 if (stored != null && stored.epochDay() >= r.fromDay() && stored.epochDay() < r.toDay()) {
                   rollups.put(new Key(stored.metric(), stored.epochDay()), stored);
                 }

@@ -69,6 +69,16 @@ class FeatureProjectionTest {
       }
     }
     signals.blocking().ingestSignals(batch.build());
+    signals.createAccounts("users");
+    signals.blocking()
+        .ingestSignals(
+            IngestSignalsRequest.newBuilder()
+                .addSignals(number("u-1", "users", "logins", 1, AS_OF.minus(Duration.ofDays(2))).toBuilder().setUserId("ann"))
+                .addSignals(number("u-2", "users", "logins", 1, AS_OF.minus(Duration.ofDays(3))).toBuilder().setUserId("bob"))
+                .addSignals(number("u-3", "users", "exports", 1, AS_OF.minus(Duration.ofDays(2))).toBuilder().setUserId("cy"))
+                .addSignals(number("u-4", "users", "exports", 1, AS_OF.minus(Duration.ofDays(2))).toBuilder().setUserId("dee"))
+                .addSignals(number("u-5", "users", "exports", 1, AS_OF.minus(Duration.ofDays(2))).toBuilder().setUserId("eve"))
+                .build());
   }
 
   @AfterAll
@@ -77,9 +87,7 @@ class FeatureProjectionTest {
   }
 
   private static GetFeaturesResponse wide(FeatureProjection projection) {
-    return signals.blocking()
-        .getFeatures(
-            GetFeaturesRequest.newBuilder().setAccountId("wide").setAsOf(ts(AS_OF)).setProjection(projection).build());
+    return features("wide", projection);
   }
 
   @Test
@@ -124,6 +132,28 @@ class FeatureProjectionTest {
     assertTrue(names.stream().allMatch(n -> n.startsWith("metric9.") || n.startsWith("metric5.") || n.equals("csm.champion.count_7d")), names.toString());
     assertEquals(2, names.stream().filter(n -> n.startsWith("metric5.")).count());
     assertEquals(Map.of("csm.champion", "strong"), f.getLabelsMap(), "a labelled metric brings its label");
+  }
+
+  @Test
+  void perAccountUserFeaturesCountEveryMetricWhateverMetricsTheProjectionNames() {
+    FeatureProjection oneMetric =
+        FeatureProjection.newBuilder().addNames("logins.distinct_users_30d").addNames("logins.sum_30d").build();
+    assertEquals(
+        Map.of("logins.distinct_users_30d", 2.0, "logins.sum_30d", 2.0),
+        features("users", oneMetric).getFeaturesMap());
+    FeatureProjection withAccountUsers =
+        oneMetric.toBuilder().addNames("account.active_users_30d").addNames("account.peak_daily_users_30d").build();
+    assertEquals(
+        Map.of("logins.distinct_users_30d", 2.0, "logins.sum_30d", 2.0, "account.active_users_30d", 5.0,
+            "account.peak_daily_users_30d", 3.0),
+        features("users", withAccountUsers).getFeaturesMap(),
+        "the users of exports count too");
+  }
+
+  private static GetFeaturesResponse features(String account, FeatureProjection projection) {
+    return signals.blocking()
+        .getFeatures(
+            GetFeaturesRequest.newBuilder().setAccountId(account).setAsOf(ts(AS_OF)).setProjection(projection).build());
   }
 
   @Test

@@ -78,9 +78,10 @@ class RollupStoreBulkReadTest {
   @Test
   void readsEachAccountsOwnDaysAndTheUsersOfThoseFromItsUsersDay() {
     Map<String, RollupStore.Snapshot> read = store.readAll(List.of(
-        new RollupStore.Request(account(3), 10, 40, 30, List.of()),
-        new RollupStore.Request(account(150), 0, 96, 90, List.of()),
-        new RollupStore.Request(account(7), 70, 75, 0, List.of())));
+        new RollupStore.Request(account(3), 10, 40, 30, List.of(), metric -> true),
+        new RollupStore.Request(account(150), 0, 96, 90, List.of(), metric -> true),
+        new RollupStore.Request(account(7), 70, 75, 0, List.of(), metric -> true),
+        new RollupStore.Request(account(8), 0, 96, 60, List.of(), "m2"::equals)));
 
     RollupStore.Snapshot a3 = read.get(account(3));
     assertEquals(days(10, 40), daysOf(a3.rollups().keySet(), "m0"));
@@ -97,6 +98,11 @@ class RollupStoreBulkReadTest {
     assertEquals(days(70, 75), daysOf(a7.rollups().keySet(), "m1"));
     assertEquals(days(70, 75), daysOf(a7.users().keySet(), "m1"));
     assertEquals(72, a7.rollups().get(new RollupStore.Key("m1", 72)).sum());
+
+    RollupStore.Snapshot a8 = read.get(account(8));
+    assertEquals(days(0, 96), daysOf(a8.rollups().keySet(), "m2"));
+    assertEquals(96, a8.rollups().size(), "the metric wanted only");
+    assertEquals(36, a8.users().size(), "the users of the metric wanted only");
   }
 
   @Test
