@@ -53,6 +53,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class IngestEngine implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(IngestEngine.class);
+  private static final Comparator<StoredRollup> BY_DAY = Comparator.comparingLong(StoredRollup::epochDay);
   private final FailureLog checkpointFailures = new FailureLog(LOG, "ingest checkpoint");
   private static final long MILLIS_PER_DAY = 86_400_000L;
   private static final PreparedBatch END_OF_INPUT =
@@ -716,10 +717,14 @@ public final class IngestEngine implements AutoCloseable {
     return result;
   }
 
-  /** The account's stored rows with the in-memory deltas they do not contain yet. */
+  /**
+   * The account's stored rows with the in-memory deltas they do not contain yet, merged into the
+   * snapshot's own map (it is this read's). A row made from memory alone carries checkpoint 0,
+   * below every delta's id, so the test below skips only deltas a stored row already holds.
+   */
   private static AccountRollups merge(
       RollupRead read, RollupStore.Snapshot stored, List<Long> deltaIds, List<List<HotRollup>> deltas) {
-    Map<RollupStore.Key, StoredRollup> merged = new HashMap<>(stored.rollups());
+    Map<RollupStore.Key, StoredRollup> merged = stored.rollups();
     // Whole user sets (stored plus memory) of the rollups that need them; the stored ones are
     // private copies, merged into in place.
     Map<RollupStore.Key, LongHashSet> users = new HashMap<>();
@@ -727,11 +732,10 @@ public final class IngestEngine implements AutoCloseable {
       long deltaId = deltaIds.get(d);
       for (HotRollup hot : deltas.get(d)) {
         RollupStore.Key key = new RollupStore.Key(hot.metric, hot.epochDay);
-        StoredRollup row = stored.rollups().get(key);
-        if (row != null && row.checkpointId() >= deltaId) {
+        StoredRollup before = merged.get(key);
+        if (before != null && before.checkpointId() >= deltaId) {
           continue; // this delta is already in the stored row
         }
-        StoredRollup before = merged.get(key);
         merged.put(key, before == null ? StoredRollup.of(hot) : before.followedBy(hot, before.distinctUsers()));
         if (hot.users != null) {
           LongHashSet set = users.get(key);
@@ -744,18 +748,38 @@ public final class IngestEngine implements AutoCloseable {
       }
     }
     stored.users().forEach(users::putIfAbsent);
-    List<DailyRollup> result = new ArrayList<>(merged.size());
+    List<DailyRollup> result = ordered(read.accountId(), merged, users);
+    users.keySet().removeIf(k -> k.epochDay() < read.usersFromDay());
+    return new AccountRollups(result, users, read.usersFromDay());
+  }
+
+  /**
+   * The merged rollups, with their users' counts, ordered by metric, then day: grouped by metric,
+   * the few metric names sorted and each metric's days, instead of one sort of every rollup by
+   * both (the costliest step of a read of a wide account).
+   */
+  private static List<DailyRollup> ordered(
+      String accountId, Map<RollupStore.Key, StoredRollup> merged, Map<RollupStore.Key, LongHashSet> users) {
+    Map<String, List<StoredRollup>> byMetric = new HashMap<>();
     for (Map.Entry<RollupStore.Key, StoredRollup> e : merged.entrySet()) {
       StoredRollup r = e.getValue();
       LongHashSet set = users.get(e.getKey());
       if (set != null) {
         r = r.withDistinctUsers(set.size());
       }
-      result.add(r.toDailyRollup(read.accountId()));
+      byMetric.computeIfAbsent(r.metric(), m -> new ArrayList<>()).add(r);
     }
-    result.sort(Comparator.comparing(DailyRollup::metric).thenComparingLong(DailyRollup::epochDay));
-    users.keySet().removeIf(k -> k.epochDay() < read.usersFromDay());
-    return new AccountRollups(result, users, read.usersFromDay());
+    List<String> metrics = new ArrayList<>(byMetric.keySet());
+    Collections.sort(metrics);
+    List<DailyRollup> result = new ArrayList<>(merged.size());
+    for (String metric : metrics) {
+      List<StoredRollup> days = byMetric.get(metric);
+      days.sort(BY_DAY);
+      for (StoredRollup r : days) {
+        result.add(r.toDailyRollup(accountId));
+      }
+    }
+    return result;
   }
 
   /** What the limits read, on the writer thread (which holds walLock, so {@code active} stays). */
