@@ -84,7 +84,8 @@ public final class FeatureReader {
             List<IngestEngine.RollupRead> reads = new ArrayList<>(to - from);
             List<FeatureHorizon> runHorizons = new ArrayList<>();
             for (int w = from; w < to; w++) {
-              reads.add(rollupRead(work.get(w).getKey(), horizonsOfWork.get(w), selection));
+              String id = work.get(w).getKey();
+              reads.add(rollupRead(found.get(id), histories.get(id), horizonsOfWork.get(w), selection));
               runHorizons.addAll(horizonsOfWork.get(w));
             }
             Map<String, AccountRollups> rollups = engine.readAll(reads);
@@ -121,7 +122,7 @@ public final class FeatureReader {
     AccountHistory history =
         horizon.isLive() ? null : accounts.histories(List.of(account.accountId())).get(account.accountId());
     List<FeatureHorizon> horizons = List.of(horizon);
-    List<IngestEngine.RollupRead> reads = List.of(rollupRead(account.accountId(), horizons, selection));
+    List<IngestEngine.RollupRead> reads = List.of(rollupRead(account, history, horizons, selection));
     AccountRollups rollups = engine.readAll(reads).get(account.accountId());
     return featuresOf(account, history, rollups, extras(reads, horizons, selection), horizons, selection).get(0);
   }
@@ -158,18 +159,19 @@ public final class FeatureReader {
    * What the account's features at these horizons read: from day 0, since days_since_first needs
    * the first day the metric ever had data; user sets only for the 30 days the distinct-user
    * features of the earliest horizon cover, and later; only the metrics the selection wants, unless
-   * it needs every metric.
+   * it needs every metric (an account with a history of attributes may have had licenses).
    */
   private static IngestEngine.RollupRead rollupRead(
-      String accountId, List<FeatureHorizon> horizons, FeatureSelection selection) {
+      AccountRecord account, AccountHistory history, List<FeatureHorizon> horizons, FeatureSelection selection) {
     long firstEnd = Long.MAX_VALUE;
     long lastEnd = Long.MIN_VALUE;
     for (FeatureHorizon h : horizons) {
       firstEnd = Math.min(firstEnd, h.endDay());
       lastEnd = Math.max(lastEnd, h.endDay());
     }
-    Predicate<String> metrics = selection.needsEveryMetric() ? metric -> true : selection::wantsMetric;
-    return new IngestEngine.RollupRead(accountId, 0, lastEnd, firstEnd - ACTIVE_USERS_DAYS, metrics);
+    boolean mayHaveLicenses = account.licenses() > 0 || history != null;
+    Predicate<String> metrics = selection.needsEveryMetric(mayHaveLicenses) ? metric -> true : selection::wantsMetric;
+    return new IngestEngine.RollupRead(account.accountId(), 0, lastEnd, firstEnd - ACTIVE_USERS_DAYS, metrics);
   }
 
   /**

@@ -126,13 +126,14 @@ public final class FeatureSelection {
   }
 
   /**
-   * Whether computing the selection needs the rollups of every metric, not only of the metrics it
-   * wants: the per-account user features count users and peaks across all of them.
+   * Whether computing the selection for an account needs the rollups of every metric, not only of
+   * the metrics it wants: the per-account user features count users and peaks across all of them,
+   * license utilization too, but only for an account with licenses ({@code mayHaveLicenses}).
    */
-  public boolean needsEveryMetric() {
+  public boolean needsEveryMetric(boolean mayHaveLicenses) {
     return wantsAccount("account.active_users_30d")
-        || wantsAccount("account.license_utilization")
-        || wantsAccount("account.peak_daily_users_30d");
+        || wantsAccount("account.peak_daily_users_30d")
+        || (mayHaveLicenses && wantsAccount("account.license_utilization"));
   }
 
   /** Whether the per-account feature or label {@code name} ("account.mrr", "attr.region") is wanted. */

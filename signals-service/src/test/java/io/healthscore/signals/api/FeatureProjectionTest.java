@@ -69,16 +69,22 @@ class FeatureProjectionTest {
       }
     }
     signals.blocking().ingestSignals(batch.build());
-    signals.createAccounts("users");
     signals.blocking()
-        .ingestSignals(
-            IngestSignalsRequest.newBuilder()
-                .addSignals(number("u-1", "users", "logins", 1, AS_OF.minus(Duration.ofDays(2))).toBuilder().setUserId("ann"))
-                .addSignals(number("u-2", "users", "logins", 1, AS_OF.minus(Duration.ofDays(3))).toBuilder().setUserId("bob"))
-                .addSignals(number("u-3", "users", "exports", 1, AS_OF.minus(Duration.ofDays(2))).toBuilder().setUserId("cy"))
-                .addSignals(number("u-4", "users", "exports", 1, AS_OF.minus(Duration.ofDays(2))).toBuilder().setUserId("dee"))
-                .addSignals(number("u-5", "users", "exports", 1, AS_OF.minus(Duration.ofDays(2))).toBuilder().setUserId("eve"))
+        .upsertAccounts(
+            UpsertAccountsRequest.newBuilder()
+                .addAccounts(Account.newBuilder().setAccountId("users"))
+                .addAccounts(Account.newBuilder().setAccountId("licensed").setLicenses(4))
                 .build());
+    for (String account : List.of("users", "licensed")) {
+      String[][] signalsOf = {{"logins", "ann", "2"}, {"logins", "bob", "3"}, {"exports", "cy", "2"}, {"exports", "dee", "2"},
+          {"exports", "eve", "2"}};
+      IngestSignalsRequest.Builder request = IngestSignalsRequest.newBuilder();
+      for (String[] s : signalsOf) {
+        Instant at = AS_OF.minus(Duration.ofDays(Long.parseLong(s[2])));
+        request.addSignals(number(account + "-" + s[1], account, s[0], 1, at).toBuilder().setUserId(s[1]));
+      }
+      signals.blocking().ingestSignals(request.build());
+    }
   }
 
   @AfterAll
@@ -148,6 +154,14 @@ class FeatureProjectionTest {
             "account.peak_daily_users_30d", 3.0),
         features("users", withAccountUsers).getFeaturesMap(),
         "the users of exports count too");
+    FeatureProjection withUtilization = oneMetric.toBuilder().addNames("account.license_utilization").build();
+    assertEquals(
+        Map.of("logins.distinct_users_30d", 2.0, "logins.sum_30d", 2.0), features("users", withUtilization).getFeaturesMap(),
+        "no utilization without licenses");
+    assertEquals(
+        Map.of("logins.distinct_users_30d", 2.0, "logins.sum_30d", 2.0, "account.license_utilization", 5.0 / 4),
+        features("licensed", withUtilization).getFeaturesMap(),
+        "the 5 users of both metrics over 4 licenses");
   }
 
   private static GetFeaturesResponse features(String account, FeatureProjection projection) {
