@@ -138,7 +138,7 @@ class OverloadBenchmark {
   private String run(Workload w, List<String> report) throws Exception {
     double capacity = capacity(w);
     Result baseline = openLoop(w, capacity / 2, DEADLINE, w.service.channel());
-    report.add(w.name + " | baseline (half capacity) | " + baseline.row());
+    addRow(report, w.name + " | baseline (half capacity) | " + baseline.row());
     assertEquals(baseline.offered, baseline.codes.getOrDefault(Status.Code.OK, 0),
         w.name + ": every call at half capacity answered OK: " + baseline.codes);
 
@@ -149,14 +149,14 @@ class OverloadBenchmark {
     expiring.join();
     double refusedExpired = metricSum(w.service, REFUSED_EXPIRED) - refusedExpiredBefore;
     int expiringStored = w.name.startsWith("Ingest") ? storedExpiring(w) : 0;
-    report.add(w.name + " | overload (10x capacity) | " + overload.row());
+    addRow(report, w.name + " | overload (10x capacity) | " + overload.row());
     assertEquals(overload.exhausted.get(), overload.withRetryInfo.get(), "every RESOURCE_EXHAUSTED carries RetryInfo");
     assertTrue(overload.maxHeap > 0 && overload.maxHeap < HEAP_LIMIT, "heap " + overload.maxHeap + " under " + HEAP_LIMIT);
 
     Thread.sleep(2_000);
     assertEquals(ServingStatus.SERVING, w.service.health(), w.name + ": serving after the load stopped");
     Result recovery = openLoop(w, capacity / 2, DEADLINE, w.service.channel());
-    report.add(w.name + " | after the load stopped (half capacity) | " + recovery.row());
+    addRow(report, w.name + " | after the load stopped (half capacity) | " + recovery.row());
     assertEquals(recovery.offered, recovery.codes.getOrDefault(Status.Code.OK, 0),
         w.name + ": recovered without a restart: " + recovery.codes);
     return String.format(
@@ -169,6 +169,12 @@ class OverloadBenchmark {
         recovery.percentile(50), baseline.percentile(50), overload.percentile(99), SLO.toMillis(),
         SETTLING.toSeconds(), overload.settledPercentile(50), overload.settledPercentile(99),
         overload.minLimit, overload.lastLimit, recovery.lastLimit);
+  }
+
+  /** Rows are printed as they are measured too, so a run that fails a check still shows its figures. */
+  private static void addRow(List<String> report, String row) {
+    report.add(row);
+    System.out.println(row);
   }
 
   /** Closed loop: 16 callers for a few seconds, after a warm-up; calls per second answered OK. */

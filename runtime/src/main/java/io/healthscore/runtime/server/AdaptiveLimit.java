@@ -18,8 +18,13 @@ import java.util.function.LongSupplier;
  * of its latency, so a surge is seen before its first call ends). When the 90th percentile is over
  * the target while the limit was in play (at least half of it in use), the limit drops to the
  * concurrency that would have met the target by Little's law (the most calls in flight in the
- * window, times target over latency), by a tenth at least; otherwise it grows by a tenth (at least
- * one), back toward the ceiling. A limit held by a few calls at low load is left alone: slowness
+ * window, times target over latency), by a tenth at least. Otherwise it grows toward the
+ * concurrency Little's law allows from the window's mean calls in flight, by a tenth (at least
+ * one) and at most doubling for each {@link #WINDOW} the window lasted: calls far within the
+ * target are not queueing, so the limit comes back within a few windows once an overload ends, and
+ * a service that sat quiet has no evidence for a low limit. (The mean, not the most calls in
+ * flight, because the calls a decrease left running end at the start of the next window and were
+ * never in flight beside its fast calls.) A limit held by a few calls at low load is left alone: slowness
  * that is not queueing behind our own calls (a busy machine, a call that is slow by nature) is not
  * cured by refusing. Calls admitted before a decrease count only while they run, not when they end,
  * so their latency does not drive the limit down twice.
@@ -31,6 +36,8 @@ final class AdaptiveLimit {
   private static final double PERCENTILE = 0.9;
   /** The smallest step down: a window over the target always costs something. */
   private static final double MAX_DECREASE_RATIO = 0.9;
+  /** Windows of growth a long quiet window counts for at most; enough to reach any ceiling. */
+  private static final long MAX_GROWTH_STEPS = 64;
 
   private final int floor;
   private final int ceiling;
@@ -51,6 +58,9 @@ final class AdaptiveLimit {
   private final long[] samples = new long[MAX_SAMPLES];
   @GuardedBy("this")
   private int sampleCount;
+  /** The time the sampled calls ran within this window: their sum over its length is the mean in flight. */
+  @GuardedBy("this")
+  private long sampledNanos;
 
   /**
    * Starts at the ceiling, so that bursts the service has always served are served until latency
@@ -99,6 +109,7 @@ final class AdaptiveLimit {
     long now = nanoTime.getAsLong();
     if (permit.startedAt - decreasedAt >= 0 && sampleCount < MAX_SAMPLES) {
       samples[sampleCount++] = now - permit.startedAt;
+      sampledNanos += Math.min(now - permit.startedAt, now - windowStart);
     }
     closeWindowIfDue(now);
   }
@@ -127,10 +138,21 @@ final class AdaptiveLimit {
         }
       }
     } else {
-      limit = Math.min(ceiling, limit + Math.max(1, limit / 10));
+      long busyNanos = sampledNanos;
+      for (Permit p : running) {
+        busyNanos += Math.min(now - p.startedAt, now - windowStart);
+      }
+      double meanInFlight = (double) busyNanos / Math.max(1, now - windowStart);
+      long littlesLaw = (long) (meanInFlight * targetNanos / Math.max(1, latency));
+      long windows = Math.min(MAX_GROWTH_STEPS, Math.max(1, (now - windowStart) / WINDOW.toNanos()));
+      for (long w = 0; w < windows && limit < ceiling; w++) {
+        long grown = Math.max(limit + Math.max(1, limit / 10), Math.min(2L * limit, littlesLaw));
+        limit = (int) Math.min(ceiling, grown);
+      }
     }
     windowStart = now;
     sampleCount = 0;
+    sampledNanos = 0;
     peakInFlight = running.size();
   }
 

@@ -82,15 +82,41 @@ class AdaptiveLimitTest {
   }
 
   @Test
-  void fastWindowsGrowTheLimitBackToTheCeiling() {
+  void windowsWithinTheTargetGrowTheLimitBackToTheCeiling() {
     complete(acquire(100), Duration.ofSeconds(1));
     assertEquals(25, limit.limit());
-    complete(acquire(10), Duration.ofMillis(100));
-    assertEquals(27, limit.limit(), "a tenth more, at least one");
-    for (int round = 0; round < 50; round++) {
-      complete(acquire(10), Duration.ofMillis(100));
+    complete(acquire(25), Duration.ofMillis(240));
+    assertEquals(29, limit.limit(), "just within the target: a tenth more (at least one) for each 100 ms");
+    for (int round = 0; round < 20; round++) {
+      complete(acquire(10), Duration.ofMillis(240));
     }
     assertEquals(100, limit.limit());
+  }
+
+  @Test
+  void callsFarWithinTheTargetGrowItTowardWhatLittlesLawAllowsAtMostDoubling() {
+    complete(acquire(100), Duration.ofSeconds(1));
+    assertEquals(25, limit.limit());
+    complete(acquire(20), Duration.ofMillis(100));
+    assertEquals(50, limit.limit(), "20 calls at 100 ms: 50 would meet 250 ms, and doubling allows 50");
+    complete(acquire(10), Duration.ofMillis(200));
+    assertEquals(60, limit.limit(), "10 calls at 200 ms allow only 12: a tenth more for each 100 ms all the same");
+    for (int round = 0; round < 20; round++) {
+      complete(acquire(10), Duration.ofMillis(5));
+    }
+    assertEquals(100, limit.limit(), "10 calls at a time at 5 ms allow 500: doubled, up to the ceiling");
+  }
+
+  @Test
+  void aQuietSpellAfterAnOverloadCountsAsTheWindowsItSpanned() {
+    complete(acquire(100), Duration.ofSeconds(100));
+    assertEquals(4, limit.limit());
+    now += TimeUnit.SECONDS.toNanos(2);
+    complete(acquire(4), Duration.ofMillis(240));
+    for (int i = 0; i < 6; i++) {
+      complete(acquire(1), Duration.ofMillis(240));
+    }
+    assertEquals(100, limit.limit(), "two quiet seconds are twenty windows of growth");
   }
 
   @Test
