@@ -1,5 +1,7 @@
 package io.healthscore.signals.api;
 
+import com.google.protobuf.Timestamp;
+import io.healthscore.runtime.error.ApiException;
 import io.healthscore.runtime.error.DeadlineExceededException;
 import io.healthscore.runtime.error.FieldViolation;
 import io.healthscore.runtime.error.InvalidArgumentException;
@@ -12,6 +14,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
 
@@ -25,6 +28,7 @@ public final class SignalIngestion {
   private final AccountDirectory directory;
   private final AccountUpserts accounts;
   private final SignalValidator validator = new SignalValidator();
+  private final FirstAttemptCheck firstAttempt;
   private final IngestMetrics metrics;
   private final Clock clock;
   private final int maxBatch;
@@ -45,6 +49,7 @@ public final class SignalIngestion {
     this.clock = clock;
     this.maxBatch = maxBatch;
     this.autoCreateAccounts = autoCreateAccounts;
+    this.firstAttempt = new FirstAttemptCheck(engine, clock);
   }
 
   /**
@@ -68,12 +73,20 @@ public final class SignalIngestion {
   }
 
   /**
-   * Validates and stores a batch. Throws INVALID_ARGUMENT for a batch over the size limit; an
-   * atomic batch with violations comes back with {@code atomicRejected} and nothing stored. Once
+   * Validates and stores a batch. Throws INVALID_ARGUMENT for a batch over the size limit or an
+   * invalid {@code firstAttemptAt}, FAILED_PRECONDITION for a batch first sent before the dedup
+   * window (both before any other work, storing nothing); an atomic batch with violations comes back with {@code atomicRejected} and nothing stored. Once
    * {@code callerGone} is true (the call's deadline passed, or its client cancelled) the batch is
    * not stored: DEADLINE_EXCEEDED, unless it was logged already, which is then answered as usual.
    */
-  public Result ingest(List<Signal> signals, boolean atomic, BooleanSupplier callerGone) {
+  public Result ingest(
+      List<Signal> signals, boolean atomic, Optional<Timestamp> firstAttemptAt, BooleanSupplier callerGone) {
+    try {
+      firstAttempt.check(firstAttemptAt);
+    } catch (ApiException e) {
+      metrics.rejected(FirstAttemptCheck.FIELD, signals.size());
+      throw e;
+    }
     if (signals.size() > maxBatch) {
       metrics.rejected("batch_size", signals.size());
       throw InvalidArgumentException.forField(

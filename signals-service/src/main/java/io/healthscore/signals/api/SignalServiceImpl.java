@@ -55,6 +55,7 @@ import java.time.Instant;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -154,7 +155,12 @@ public final class SignalServiceImpl extends SignalServiceGrpc.SignalServiceImpl
   public void ingestSignals(IngestSignalsRequest request, StreamObserver<IngestSignalsResponse> out) {
     Context call = Context.current();
     SignalIngestion.Result result =
-        deps.ingestion().ingest(request.getSignalsList(), request.getAtomic(), call::isCancelled);
+        deps.ingestion()
+            .ingest(
+                request.getSignalsList(),
+                request.getAtomic(),
+                request.hasFirstAttemptAt() ? Optional.of(request.getFirstAttemptAt()) : Optional.empty(),
+                call::isCancelled);
     if (result.atomicRejected()) {
       throw result.toException();
     }

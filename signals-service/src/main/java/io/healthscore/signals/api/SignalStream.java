@@ -8,6 +8,7 @@ import io.healthscore.runtime.error.ApiErrors;
 import io.healthscore.v1.StreamSignalsRequest;
 import io.healthscore.v1.StreamSignalsResponse;
 import java.util.ArrayDeque;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -86,7 +87,11 @@ final class SignalStream implements StreamObserver<StreamSignalsRequest> {
 
   private StreamSignalsResponse process(StreamSignalsRequest request) {
     SignalIngestion.Result result =
-        ingestion.ingest(request.getSignalsList(), request.getAtomic(), call::isCancelled);
+        ingestion.ingest(
+            request.getSignalsList(),
+            request.getAtomic(),
+            request.hasFirstAttemptAt() ? Optional.of(request.getFirstAttemptAt()) : Optional.empty(),
+            call::isCancelled);
     StreamSignalsResponse.Builder ack =
         StreamSignalsResponse.newBuilder()
             .setAccepted(result.accepted())

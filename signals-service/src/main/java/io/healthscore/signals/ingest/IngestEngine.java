@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.time.Clock;
+import java.time.LocalDate;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -388,6 +389,19 @@ public final class IngestEngine implements AutoCloseable {
 
   private static UnavailableException stopped(Throwable f) {
     return new UnavailableException("signal ingest stopped (" + f + "); the service needs a restart", f);
+  }
+
+  /** Days after its arrival day an event id is remembered (HEALTHSCORE_DEDUP_RETENTION_DAYS). */
+  public int dedupRetentionDays() {
+    return settings.dedupRetentionDays();
+  }
+
+  /**
+   * The first UTC arrival day the dedup window holds now, by the clock that dates arrivals: an id
+   * that arrived on it or later is still recognized, one that arrived before it is forgotten.
+   */
+  public LocalDate firstDayOfDedupWindow() {
+    return LocalDate.ofEpochDay(Math.floorDiv(clock.millis(), MILLIS_PER_DAY) - settings.dedupRetentionDays());
   }
 
   /** Whether the engine still works: false for good once a log write failed or a thread died. */

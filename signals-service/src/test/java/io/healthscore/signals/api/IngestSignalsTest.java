@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.Timestamp;
 import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -16,7 +17,9 @@ import io.healthscore.runtime.error.FieldViolation;
 import io.healthscore.runtime.testing.HandlerResponses;
 import io.healthscore.signals.SignalsSettings;
 import io.healthscore.signals.TestSignalsServer;
+import io.healthscore.signals.ingest.IngestSettings;
 import io.healthscore.v1.GetAccountRequest;
+import io.healthscore.v1.GetFeaturesRequest;
 import io.healthscore.v1.IngestSignalsRequest;
 import io.healthscore.v1.IngestSignalsResponse;
 import io.healthscore.v1.RejectedSignal;
@@ -24,6 +27,7 @@ import io.healthscore.v1.Signal;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
@@ -230,5 +234,158 @@ class IngestSignalsTest {
     IngestSignalsResponse response = signals.blocking().ingestSignals(IngestSignalsRequest.getDefaultInstance());
     assertEquals(0, response.getAccepted());
     assertEquals(0, response.getRejectedCount());
+  }
+
+  // first_attempt_at: a retry too old to be deduplicated is refused, not counted twice.
+
+  /** Two signals of a metric of their own, so the account's features show whether they were stored. */
+  private static List<Signal> batchOf(String metric, Instant occurredAt) {
+    String id = UUID.randomUUID().toString();
+    return List.of(number(id + "-1", ACCOUNT, metric, 1, occurredAt), number(id + "-2", ACCOUNT, metric, 1, occurredAt));
+  }
+
+  private static List<Signal> recentBatchOf(String metric) {
+    return batchOf(metric, Instant.now().minusSeconds(60));
+  }
+
+  private static IngestSignalsRequest firstSentAt(List<Signal> batch, Instant firstAttemptAt) {
+    return IngestSignalsRequest.newBuilder().addAllSignals(batch).setFirstAttemptAt(ts(firstAttemptAt)).build();
+  }
+
+  private static IngestSignalsRequest withoutFirstAttempt(List<Signal> batch) {
+    return IngestSignalsRequest.newBuilder().addAllSignals(batch).build();
+  }
+
+  private static double countOfLast7Days(String metric) {
+    return signals.blocking()
+        .getFeatures(GetFeaturesRequest.newBuilder().setAccountId(ACCOUNT).build())
+        .getFeaturesOrDefault(metric + ".count_7d", 0);
+  }
+
+  /** The first instant of the dedup window's first arrival day (7 UTC days before today). */
+  private static Instant startOfTheWindow() {
+    return LocalDate.now(ZoneOffset.UTC)
+        .minusDays(IngestSettings.DEFAULT_DEDUP_RETENTION_DAYS)
+        .atStartOfDay(ZoneOffset.UTC)
+        .toInstant();
+  }
+
+  @Test
+  void aBatchFirstSentBeforeTheDedupWindowIsRefusedWholeAndStoresNothing() {
+    List<Signal> batch = recentBatchOf("retry.old");
+    Instant firstSent = Instant.now().minus(Duration.ofDays(9));
+
+    StatusRuntimeException e =
+        assertThrows(StatusRuntimeException.class, () -> signals.blocking().ingestSignals(firstSentAt(batch, firstSent)));
+
+    assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode(), String.valueOf(e.getStatus()));
+    String reason = e.getStatus().getDescription();
+    assertTrue(reason.startsWith("first_attempt_at " + firstSent), reason);
+    assertTrue(reason.contains("the dedup window is 7 days (HEALTHSCORE_DEDUP_RETENTION_DAYS)"), reason);
+    assertTrue(reason.contains("Re-send only the signals known not to be stored"), reason);
+    assertTrue(reason.contains("or raise HEALTHSCORE_DEDUP_RETENTION_DAYS"), reason);
+    assertEquals(0, countOfLast7Days("retry.old"), "no rollup changed");
+    IngestSignalsResponse resent = signals.blocking().ingestSignals(withoutFirstAttempt(batch));
+    assertEquals(2, resent.getAccepted(), "the refused batch stored none of its event ids: " + resent);
+    assertEquals(2, countOfLast7Days("retry.old"));
+  }
+
+  @Test
+  void theWindowStartsOnTheOldestArrivalDayItStillHolds() {
+    Instant windowStart = startOfTheWindow();
+    StatusRuntimeException e =
+        assertThrows(
+            StatusRuntimeException.class,
+            () -> signals.blocking().ingestSignals(firstSentAt(recentBatchOf("retry.edge"), windowStart.minusSeconds(1))));
+    assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode());
+    assertTrue(
+        e.getStatus().getDescription().contains("arrived from " + LocalDate.ofInstant(windowStart, ZoneOffset.UTC)),
+        e.getStatus().getDescription());
+
+    IngestSignalsResponse atTheStart =
+        signals.blocking().ingestSignals(firstSentAt(recentBatchOf("retry.edge"), windowStart));
+    assertEquals(2, atTheStart.getAccepted(), atTheStart.toString());
+  }
+
+  @Test
+  void aRetryFirstSentWithinTheWindowIsAcceptedAndDeduplicated() {
+    List<Signal> batch = recentBatchOf("retry.recent");
+    Instant firstSent = Instant.now().minus(Duration.ofDays(3));
+    IngestSignalsResponse first = signals.blocking().ingestSignals(firstSentAt(batch, firstSent));
+    assertEquals(2, first.getAccepted(), first.toString());
+
+    IngestSignalsResponse again = signals.blocking().ingestSignals(firstSentAt(batch, firstSent));
+    assertEquals(0, again.getAccepted(), again.toString());
+    assertEquals(2, again.getDuplicates());
+    assertEquals(2, countOfLast7Days("retry.recent"));
+  }
+
+  @Test
+  void aBackfillOfYearsOldSignalsIsAcceptedWithOrWithoutFirstAttemptAt() {
+    Instant yearsAgo = Instant.now().atOffset(ZoneOffset.UTC).minusYears(3).toInstant();
+    IngestSignalsResponse absent =
+        signals.blocking().ingestSignals(withoutFirstAttempt(batchOf("backfill.usage", yearsAgo)));
+    assertEquals(2, absent.getAccepted(), absent.toString());
+    IngestSignalsResponse sentNow =
+        signals.blocking().ingestSignals(firstSentAt(batchOf("backfill.usage", yearsAgo), Instant.now()));
+    assertEquals(2, sentNow.getAccepted(), "first_attempt_at is the send, not occurred_at: " + sentNow);
+  }
+
+  @Test
+  void aFirstAttemptMoreThanFiveMinutesAheadIsInvalid() {
+    List<Signal> batch = recentBatchOf("retry.future");
+    StatusRuntimeException e =
+        assertThrows(
+            StatusRuntimeException.class,
+            () -> signals.blocking().ingestSignals(firstSentAt(batch, Instant.now().plus(Duration.ofMinutes(6)))));
+    assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+    FieldViolation violation = ApiErrors.fieldViolations(e).get(0);
+    assertEquals("first_attempt_at", violation.field());
+    assertTrue(violation.description().contains("must not be more than 5 minutes ahead"), violation.description());
+    assertEquals(0, countOfLast7Days("retry.future"));
+
+    IngestSignalsResponse slightlyAhead =
+        signals.blocking().ingestSignals(firstSentAt(batch, Instant.now().plus(Duration.ofMinutes(1))));
+    assertEquals(2, slightlyAhead.getAccepted(), "a clock a minute ahead is within the skew: " + slightlyAhead);
+  }
+
+  static Stream<Timestamp> invalidTimestamps() {
+    long now = Instant.now().getEpochSecond();
+    return Stream.of(
+        Timestamp.newBuilder().setSeconds(now).setNanos(-1).build(),
+        Timestamp.newBuilder().setSeconds(now).setNanos(1_000_000_000).build(),
+        Timestamp.newBuilder().setSeconds(Long.MAX_VALUE).build(),
+        Timestamp.newBuilder().setSeconds(Long.MIN_VALUE).build());
+  }
+
+  @ParameterizedTest
+  @MethodSource("invalidTimestamps")
+  void anInvalidTimestampIsInvalidArgumentNamingTheField(Timestamp invalid) {
+    IngestSignalsRequest request =
+        withoutFirstAttempt(recentBatchOf("retry.invalid")).toBuilder().setFirstAttemptAt(invalid).build();
+    StatusRuntimeException e =
+        assertThrows(StatusRuntimeException.class, () -> signals.blocking().ingestSignals(request));
+    assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), String.valueOf(e.getStatus()));
+    assertEquals("first_attempt_at", ApiErrors.fieldViolations(e).get(0).field());
+    assertEquals(0, countOfLast7Days("retry.invalid"));
+  }
+
+  @Test
+  void theRefusalFollowsTheConfiguredWindow() {
+    try (TestSignalsServer shortWindow =
+        TestSignalsServer.start(dir.resolve("short"), Map.of(IngestSettings.DEDUP_RETENTION_DAYS, "2"))) {
+      shortWindow.createAccounts(ACCOUNT);
+      Instant fourDaysAgo = Instant.now().minus(Duration.ofDays(4));
+      StatusRuntimeException e =
+          assertThrows(
+              StatusRuntimeException.class,
+              () -> shortWindow.blocking().ingestSignals(firstSentAt(recentBatchOf("retry.short"), fourDaysAgo)));
+      assertEquals(Status.Code.FAILED_PRECONDITION, e.getStatus().getCode());
+      assertTrue(
+          e.getStatus().getDescription().contains("the dedup window is 2 days (HEALTHSCORE_DEDUP_RETENTION_DAYS)"),
+          e.getStatus().getDescription());
+      // The same first send is within the default window of 7 days.
+      assertEquals(2, signals.blocking().ingestSignals(firstSentAt(recentBatchOf("retry.short"), fourDaysAgo)).getAccepted());
+    }
   }
 }

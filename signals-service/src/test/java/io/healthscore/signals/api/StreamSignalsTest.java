@@ -1,6 +1,7 @@
 package io.healthscore.signals.api;
 
 import static io.healthscore.signals.TestSignalsServer.number;
+import static io.healthscore.signals.TestSignalsServer.ts;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -19,6 +20,7 @@ import io.healthscore.v1.IngestSignalsResponse;
 import io.healthscore.v1.StreamSignalsRequest;
 import io.healthscore.v1.StreamSignalsResponse;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -156,6 +158,37 @@ class StreamSignalsTest {
       assertEquals(Status.Code.INVALID_ARGUMENT, Status.fromThrowable(failure).getCode());
       assertEquals(1, acks.received.size());
       assertEquals("ok", acks.received.get(0).getBatchId());
+    }
+  }
+
+  @Test
+  void aBatchFirstSentBeforeTheDedupWindowEndsTheStreamAfterEarlierAcksAndStoresNothing() throws Exception {
+    Instant now = Instant.now();
+    StreamSignalsRequest recent =
+        batch("recent", 3, false).toBuilder().setFirstAttemptAt(ts(now.minus(Duration.ofDays(2)))).build();
+    StreamSignalsRequest old =
+        batch("old", 3, false).toBuilder().setFirstAttemptAt(ts(now.minus(Duration.ofDays(30)))).build();
+    try (TestSignalsServer signals = TestSignalsServer.start(dir)) {
+      signals.createAccounts(ACCOUNT);
+      Acks acks = new Acks(-1);
+      StreamObserver<StreamSignalsRequest> requests = signals.async().streamSignals(acks);
+      requests.onNext(recent);
+      requests.onNext(old);
+      Throwable failure = acks.done.get(30, TimeUnit.SECONDS);
+      assertNotNull(failure, () -> "the old batch should end the stream: " + acks.received);
+      Status status = Status.fromThrowable(failure);
+      assertEquals(Status.Code.FAILED_PRECONDITION, status.getCode(), String.valueOf(status));
+      assertTrue(status.getDescription().contains("first_attempt_at"), status.getDescription());
+      assertTrue(
+          status.getDescription().contains("the dedup window is 7 days (HEALTHSCORE_DEDUP_RETENTION_DAYS)"),
+          status.getDescription());
+      assertEquals(1, acks.received.size(), acks.received.toString());
+      assertEquals("recent", acks.received.get(0).getBatchId());
+      assertEquals(3, acks.received.get(0).getAccepted());
+
+      IngestSignalsResponse resent = signals.blocking()
+          .ingestSignals(IngestSignalsRequest.newBuilder().addAllSignals(old.getSignalsList()).build());
+      assertEquals(3, resent.getAccepted(), "the refused batch stored none of its event ids: " + resent);
     }
   }
 
