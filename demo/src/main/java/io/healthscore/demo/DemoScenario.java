@@ -337,11 +337,20 @@ public final class DemoScenario implements AutoCloseable {
     return accepted;
   }
 
-  /** Ingests a batch, waiting and retrying while signals-service pushes back (RESOURCE_EXHAUSTED). */
+  /**
+   * Ingests a batch, waiting and retrying while signals-service pushes back (RESOURCE_EXHAUSTED).
+   * Every attempt carries the time of the first, so a resend the dedup window could no longer
+   * recognize is refused rather than counted twice.
+   */
   private long ingest(List<Signal> batch) throws InterruptedException {
+    IngestSignalsRequest request =
+        IngestSignalsRequest.newBuilder()
+            .addAllSignals(batch)
+            .setFirstAttemptAt(Timestamps.fromMillis(System.currentTimeMillis()))
+            .build();
     for (int attempt = 0; ; attempt++) {
       try {
-        IngestSignalsResponse r = signals().ingestSignals(IngestSignalsRequest.newBuilder().addAllSignals(batch).build());
+        IngestSignalsResponse r = signals().ingestSignals(request);
         return r.getAccepted();
       } catch (StatusRuntimeException e) {
         if (e.getStatus().getCode() != Status.Code.RESOURCE_EXHAUSTED || attempt > 100) {
