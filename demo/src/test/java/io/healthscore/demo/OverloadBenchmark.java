@@ -44,6 +44,7 @@ import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -121,8 +122,8 @@ class OverloadBenchmark {
       List<String> report = new ArrayList<>();
       report.add("| workload | phase | offered calls/s | OK | RESOURCE_EXHAUSTED (with RetryInfo) | DEADLINE_EXCEEDED | other | OK p50 | OK p99 | max heap |");
       report.add("|---|---|---|---|---|---|---|---|---|---|");
-      Workload ingest = new Workload("IngestSignals (100 signals)", signals, this::ingestCall);
-      Workload reads = new Workload("BatchGetScores (100 accounts)", scoring, this::scoresCall);
+      Workload ingest = new Workload("IngestSignals (100 signals)", "IngestSignals", signals, this::ingestCall);
+      Workload reads = new Workload("BatchGetScores (100 accounts)", "BatchGetScores", scoring, this::scoresCall);
       List<String> findings = new ArrayList<>();
       for (Workload w : List.of(ingest, reads)) {
         findings.add(run(w, report));
@@ -143,11 +144,13 @@ class OverloadBenchmark {
         w.name + ": every call at half capacity answered OK: " + baseline.codes);
 
     double refusedExpiredBefore = metricSum(w.service, REFUSED_EXPIRED);
+    ServerLatency inServiceBefore = ServerLatency.read(w);
     Thread expiring = new Thread(() -> sendExpiring(w), "expiring calls");
     expiring.start();
     Result overload = openLoop(w, capacity * 10, DEADLINE, null);
     expiring.join();
     double refusedExpired = metricSum(w.service, REFUSED_EXPIRED) - refusedExpiredBefore;
+    ServerLatency inService = ServerLatency.read(w).minus(inServiceBefore);
     int expiringStored = w.name.startsWith("Ingest") ? storedExpiring(w) : 0;
     addRow(report, w.name + " | overload (10x capacity) | " + overload.row());
     assertEquals(overload.exhausted.get(), overload.withRetryInfo.get(), "every RESOURCE_EXHAUSTED carries RetryInfo");
@@ -163,11 +166,14 @@ class OverloadBenchmark {
         "%s: capacity %.0f calls/s; %d calls with a 1 ms deadline: %.0f refused by the server before any handler ran%s;"
             + " recovery p50 %.1f ms vs baseline %.1f ms; admitted p99 under overload %.1f ms vs SLO %d ms"
             + " (calls sent after the first %d s: p50 %.1f ms, p99 %.1f ms);"
+            + " admitted calls in the service (its own histogram, from admission to the answer) under overload:"
+            + " %.1f %% within %d ms, p99 at most %s;"
             + " admission limit under overload: lowest %d, at its end %d; after recovery %d",
         w.name, capacity, EXPIRING_CALLS, refusedExpired,
         w.name.startsWith("Ingest") ? ", " + expiringStored + " of their signals stored" : "",
         recovery.percentile(50), baseline.percentile(50), overload.percentile(99), SLO.toMillis(),
         SETTLING.toSeconds(), overload.settledPercentile(50), overload.settledPercentile(99),
+        100 * inService.shareWithin(SLO), SLO.toMillis(), inService.p99Bound(),
         overload.minLimit, overload.lastLimit, recovery.lastLimit);
   }
 
@@ -357,6 +363,42 @@ class OverloadBenchmark {
     return (long) metricSum(service, "jvm_memory_used_bytes\\{[^}]*area=\"heap\"");
   }
 
+  /**
+   * The service's own latency histogram of a method's OK calls (runtime's request timer, whose
+   * buckets run from 1 ms to 2.5 s): cumulative counts by bucket bound in seconds, and the total.
+   */
+  private record ServerLatency(TreeMap<Double, Double> atMost, double count) {
+    static ServerLatency read(Workload w) {
+      String ok = "(?=[^}]*method=\"" + w.method + "\")(?=[^}]*code=\"OK\")";
+      TreeMap<Double, Double> atMost = new TreeMap<>();
+      for (double bound : new double[] {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5}) {
+        atMost.put(bound, metricSum(w.service, "grpc_server_requests_seconds_bucket\\{" + ok
+            + "(?=[^}]*le=\"" + bound + "\")"));
+      }
+      return new ServerLatency(atMost, metricSum(w.service, "grpc_server_requests_seconds_count\\{" + ok));
+    }
+
+    ServerLatency minus(ServerLatency before) {
+      TreeMap<Double, Double> diff = new TreeMap<>();
+      atMost.forEach((bound, n) -> diff.put(bound, n - before.atMost.getOrDefault(bound, 0.0)));
+      return new ServerLatency(diff, count - before.count);
+    }
+
+    double shareWithin(Duration bound) {
+      return count == 0 ? 0 : atMost.getOrDefault(bound.toMillis() / 1000.0, 0.0) / count;
+    }
+
+    /** The smallest bucket bound that holds 99 % of the calls. */
+    String p99Bound() {
+      for (var bucket : atMost.entrySet()) {
+        if (count > 0 && bucket.getValue() >= 0.99 * count) {
+          return (bucket.getKey() * 1000) + " ms";
+        }
+      }
+      return "over 2500 ms";
+    }
+  }
+
   /** The sum of the /metrics samples whose line starts with {@code prefixRegex}. */
   private static double metricSum(ServiceProcess service, String prefixRegex) {
     HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.metricsPort() + "/metrics"))
@@ -390,7 +432,8 @@ class OverloadBenchmark {
 
   private record Call(ManagedChannel channel, Duration deadline) {}
 
-  private record Workload(String name, ServiceProcess service, Function<Call, ListenableFuture<?>> call) {}
+  private record Workload(
+      String name, String method, ServiceProcess service, Function<Call, ListenableFuture<?>> call) {}
 
   /** What came back from one phase. */
   private static final class Result {
