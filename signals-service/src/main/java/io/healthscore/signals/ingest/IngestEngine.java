@@ -17,7 +17,6 @@ import java.time.LocalDate;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -54,7 +53,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class IngestEngine implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(IngestEngine.class);
-  private static final Comparator<StoredRollup> BY_DAY = Comparator.comparingLong(StoredRollup::epochDay);
   private final FailureLog checkpointFailures = new FailureLog(LOG, "ingest checkpoint");
   private static final long MILLIS_PER_DAY = 86_400_000L;
   private static final PreparedBatch END_OF_INPUT =
@@ -733,25 +731,24 @@ public final class IngestEngine implements AutoCloseable {
 
   /**
    * The account's stored rows with the in-memory deltas they do not contain yet, merged into the
-   * snapshot's own map (it is this read's). A row made from memory alone carries checkpoint 0,
+   * snapshot's own blocks (they are this read's). A row made from memory alone carries checkpoint 0,
    * below every delta's id, so the test below skips only deltas a stored row already holds.
    */
   private static AccountRollups merge(
       RollupRead read, RollupStore.Snapshot stored, List<Long> deltaIds, List<List<HotRollup>> deltas) {
-    Map<RollupStore.Key, StoredRollup> merged = stored.rollups();
     // Whole user sets (stored plus memory) of the rollups that need them; the stored ones are
     // private copies, merged into in place.
     Map<RollupStore.Key, LongHashSet> users = new HashMap<>();
     for (int d = 0; d < deltas.size(); d++) {
       long deltaId = deltaIds.get(d);
       for (HotRollup hot : deltas.get(d)) {
-        RollupStore.Key key = new RollupStore.Key(hot.metric, hot.epochDay);
-        StoredRollup before = merged.get(key);
+        StoredRollup before = stored.get(hot.metric, hot.epochDay);
         if (before != null && before.checkpointId() >= deltaId) {
           continue; // this delta is already in the stored row
         }
-        merged.put(key, before == null ? StoredRollup.of(hot) : before.followedBy(hot, before.distinctUsers()));
+        stored.put(before == null ? StoredRollup.of(hot) : before.followedBy(hot, before.distinctUsers()));
         if (hot.users != null) {
+          RollupStore.Key key = new RollupStore.Key(hot.metric, hot.epochDay);
           LongHashSet set = users.get(key);
           if (set == null) {
             set = stored.users().getOrDefault(key, new LongHashSet());
@@ -762,38 +759,17 @@ public final class IngestEngine implements AutoCloseable {
       }
     }
     stored.users().forEach(users::putIfAbsent);
-    List<DailyRollup> result = ordered(read.accountId(), merged, users);
+    // Distinct users from the whole sets: a lookup per user set, not per rollup (most have none).
+    users.forEach((key, set) -> {
+      StoredRollup r = stored.get(key.metric(), key.epochDay());
+      if (r != null) {
+        stored.put(r.withDistinctUsers(set.size()));
+      }
+    });
+    List<DailyRollup> result = new ArrayList<>();
+    stored.forEachInOrder(r -> result.add(r.toDailyRollup(read.accountId())));
     users.keySet().removeIf(k -> k.epochDay() < read.usersFromDay());
     return new AccountRollups(result, users, read.usersFromDay());
-  }
-
-  /**
-   * The merged rollups, with their users' counts, ordered by metric, then day: grouped by metric,
-   * the few metric names sorted and each metric's days, instead of one sort of every rollup by
-   * both (the costliest step of a read of a wide account).
-   */
-  private static List<DailyRollup> ordered(
-      String accountId, Map<RollupStore.Key, StoredRollup> merged, Map<RollupStore.Key, LongHashSet> users) {
-    Map<String, List<StoredRollup>> byMetric = new HashMap<>();
-    for (Map.Entry<RollupStore.Key, StoredRollup> e : merged.entrySet()) {
-      StoredRollup r = e.getValue();
-      LongHashSet set = users.get(e.getKey());
-      if (set != null) {
-        r = r.withDistinctUsers(set.size());
-      }
-      byMetric.computeIfAbsent(r.metric(), m -> new ArrayList<>()).add(r);
-    }
-    List<String> metrics = new ArrayList<>(byMetric.keySet());
-    Collections.sort(metrics);
-    List<DailyRollup> result = new ArrayList<>(merged.size());
-    for (String metric : metrics) {
-      List<StoredRollup> days = byMetric.get(metric);
-      days.sort(BY_DAY);
-      for (StoredRollup r : days) {
-        result.add(r.toDailyRollup(accountId));
-      }
-    }
-    return result;
   }
 
   /** What the limits read, on the writer thread (which holds walLock, so {@code active} stays). */

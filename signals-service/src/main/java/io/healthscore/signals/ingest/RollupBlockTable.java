@@ -5,6 +5,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Types;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
@@ -36,19 +37,40 @@ final class RollupBlockTable {
 
   private RollupBlockTable() {}
 
+  /*
+   * Keys are looked up by joining a VALUES list of them, not by a row-value IN list: H2 finds the
+   * rows of an IN list of parameters through the key, but then tests each row found against the
+   * whole list again (a statement of 256 keys compared every row it read with up to 256 tuples).
+   * Places a part does not fill are bound to NULL, which matches no row, so every statement has
+   * the same text for the database's parsed-statement cache.
+   */
+  private static final String SELECT_BLOCKS =
+      "SELECT t.account_id, t.metric, t.block_start, t.rollups, t.checkpoint_id FROM (VALUES "
+          + tuples(BLOCKS_PER_STATEMENT, "(CAST(? AS VARCHAR), CAST(? AS VARCHAR), CAST(? AS BIGINT))")
+          + ") k (account_id, metric, block_start) JOIN ingest_rollup_blocks t ON t.account_id = k.account_id"
+          + " AND t.metric = k.metric AND t.block_start = k.block_start";
+
+  private static final String SELECT_USER_SETS =
+      "SELECT t.account_id, t.metric, t.epoch_day, t.user_hashes FROM (VALUES "
+          + tuples(USER_SETS_PER_STATEMENT, "(CAST(? AS VARCHAR), CAST(? AS VARCHAR), CAST(? AS BIGINT))")
+          + ") k (account_id, metric, epoch_day) JOIN ingest_rollup_users t ON t.account_id = k.account_id"
+          + " AND t.metric = k.metric AND t.epoch_day = k.epoch_day";
+
   /** The stored blocks of {@code keys}, by key; absent when not stored. */
   static Map<BlockKey, Block> readBlocks(Connection c, List<BlockKey> keys) throws SQLException {
     Map<BlockKey, Block> blocks = new HashMap<>();
-    for (int from = 0; from < keys.size(); from += BLOCKS_PER_STATEMENT) {
-      List<BlockKey> part = keys.subList(from, Math.min(keys.size(), from + BLOCKS_PER_STATEMENT));
-      try (PreparedStatement s = c.prepareStatement(
-          "SELECT account_id, metric, block_start, rollups, checkpoint_id FROM ingest_rollup_blocks"
-              + " WHERE (account_id, metric, block_start) IN (" + tuples(part.size(), "(?, ?, ?)") + ")")) {
-        int p = 1;
-        for (BlockKey k : part) {
-          s.setString(p++, k.accountId());
-          s.setString(p++, k.metric());
-          s.setLong(p++, k.blockStart());
+    if (keys.isEmpty()) {
+      return blocks;
+    }
+    try (PreparedStatement s = c.prepareStatement(SELECT_BLOCKS)) {
+      for (int from = 0; from < keys.size(); from += BLOCKS_PER_STATEMENT) {
+        List<BlockKey> part = keys.subList(from, Math.min(keys.size(), from + BLOCKS_PER_STATEMENT));
+        for (int i = 0; i < BLOCKS_PER_STATEMENT; i++) {
+          if (i < part.size()) {
+            bindKey(s, 3 * i + 1, part.get(i).accountId(), part.get(i).metric(), part.get(i).blockStart());
+          } else {
+            bindNoKey(s, 3 * i + 1);
+          }
         }
         try (ResultSet rs = s.executeQuery()) {
           while (rs.next()) {
@@ -65,16 +87,18 @@ final class RollupBlockTable {
   static Map<RollupStore.AccountKey, LongHashSet> readUsers(Connection c, List<RollupStore.AccountKey> keys)
       throws SQLException {
     Map<RollupStore.AccountKey, LongHashSet> users = new HashMap<>();
-    for (int from = 0; from < keys.size(); from += USER_SETS_PER_STATEMENT) {
-      List<RollupStore.AccountKey> part = keys.subList(from, Math.min(keys.size(), from + USER_SETS_PER_STATEMENT));
-      try (PreparedStatement s = c.prepareStatement(
-          "SELECT account_id, metric, epoch_day, user_hashes FROM ingest_rollup_users"
-              + " WHERE (account_id, metric, epoch_day) IN (" + tuples(part.size(), "(?, ?, ?)") + ")")) {
-        int p = 1;
-        for (RollupStore.AccountKey k : part) {
-          s.setString(p++, k.accountId());
-          s.setString(p++, k.metric());
-          s.setLong(p++, k.epochDay());
+    if (keys.isEmpty()) {
+      return users;
+    }
+    try (PreparedStatement s = c.prepareStatement(SELECT_USER_SETS)) {
+      for (int from = 0; from < keys.size(); from += USER_SETS_PER_STATEMENT) {
+        List<RollupStore.AccountKey> part = keys.subList(from, Math.min(keys.size(), from + USER_SETS_PER_STATEMENT));
+        for (int i = 0; i < USER_SETS_PER_STATEMENT; i++) {
+          if (i < part.size()) {
+            bindKey(s, 3 * i + 1, part.get(i).accountId(), part.get(i).metric(), part.get(i).epochDay());
+          } else {
+            bindNoKey(s, 3 * i + 1);
+          }
         }
         try (ResultSet rs = s.executeQuery()) {
           while (rs.next()) {
@@ -85,6 +109,21 @@ final class RollupBlockTable {
       }
     }
     return users;
+  }
+
+  /** Binds one key of a VALUES list from parameter {@code at} on. */
+  private static void bindKey(PreparedStatement s, int at, String accountId, String metric, long day)
+      throws SQLException {
+    s.setString(at, accountId);
+    s.setString(at + 1, metric);
+    s.setLong(at + 2, day);
+  }
+
+  /** Binds a place of a VALUES list no key fills: NULLs, which match no row. */
+  private static void bindNoKey(PreparedStatement s, int at) throws SQLException {
+    s.setNull(at, Types.VARCHAR);
+    s.setNull(at + 1, Types.VARCHAR);
+    s.setNull(at + 2, Types.BIGINT);
   }
 
   /** Inserts or replaces the blocks, one statement per {@value #BLOCKS_PER_STATEMENT}. */

@@ -8,13 +8,17 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Savepoint;
+import java.sql.Types;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 /**
@@ -323,8 +327,56 @@ final class RollupStore {
     return String.valueOf(next != null ? next.getMessage() : e.getMessage());
   }
 
-  /** What a reader needs from SQL, read from one snapshot. */
-  record Snapshot(Map<Key, StoredRollup> rollups, Map<Key, LongHashSet> users) {}
+  /**
+   * What a reader needs from SQL, read from one snapshot: the rollups of each metric in blocks of
+   * days by their first day (indexed by day offset, null where none), as decoded, and the user sets.
+   * Kept in blocks rather than a map entry per rollup, so a read of a wide account costs a lookup per
+   * stored block, not per stored rollup, and comes out in order without a sort; the merge with
+   * memory fills in the same blocks.
+   */
+  static final class Snapshot {
+    private final Map<String, TreeMap<Long, StoredRollup[]>> metrics = new HashMap<>();
+    private final Map<Key, LongHashSet> users = new HashMap<>();
+
+    Map<Key, LongHashSet> users() {
+      return users;
+    }
+
+    /** The rollup of the metric's day, or null. */
+    StoredRollup get(String metric, long epochDay) {
+      TreeMap<Long, StoredRollup[]> blocks = metrics.get(metric);
+      long start = RollupBlockCodec.blockStart(epochDay);
+      StoredRollup[] block = blocks == null ? null : blocks.get(start);
+      return block == null ? null : block[(int) (epochDay - start)];
+    }
+
+    /** Sets the rollup of its metric and day. */
+    void put(StoredRollup r) {
+      long start = RollupBlockCodec.blockStart(r.epochDay());
+      metrics.computeIfAbsent(r.metric(), m -> new TreeMap<>())
+          .computeIfAbsent(start, b -> new StoredRollup[RollupBlockCodec.DAYS])[(int) (r.epochDay() - start)] = r;
+    }
+
+    /** Takes a decoded block of the metric, its days outside the read already cut to null. */
+    private void putBlock(String metric, long blockStart, StoredRollup[] days) {
+      metrics.computeIfAbsent(metric, m -> new TreeMap<>()).put(blockStart, days);
+    }
+
+    /** Every rollup, ordered by metric, then day. */
+    void forEachInOrder(Consumer<StoredRollup> visitor) {
+      List<String> names = new ArrayList<>(metrics.keySet());
+      Collections.sort(names);
+      for (String metric : names) {
+        for (StoredRollup[] block : metrics.get(metric).values()) {
+          for (StoredRollup r : block) {
+            if (r != null) {
+              visitor.accept(r);
+            }
+          }
+        }
+      }
+    }
+  }
 
   /**
    * One account of {@link #readAll}: its stored rollups of the metrics {@code wanted} with a day in
@@ -335,26 +387,30 @@ final class RollupStore {
       String accountId, long fromDay, long toDay, long usersFromDay, List<Key> usersWanted, Predicate<String> wanted) {}
 
   /**
-   * Accounts one statement reads. Always this many parameters (the last id repeated), so every
-   * statement has the same text and the database's parsed-statement cache serves it.
+   * Accounts one statement reads. Always this many parameters (those a part does not fill bound to
+   * NULL, which matches no account), so every statement has the same text and the database's
+   * parsed-statement cache serves it.
    */
   static final int ACCOUNTS_PER_STATEMENT = 128;
 
   /*
-   * The day ranges are written as expressions ("block_start + 0") on purpose: H2 gives up the
-   * lookup of an IN list in the primary key when a range on a later key column is among its index
-   * conditions, and scans the whole table instead (every statement then costs as much as the
-   * table is large). As expressions they filter the rows the IN lookup found.
+   * The accounts are joined from a VALUES list, not tested with an IN list: H2 finds the rows of an
+   * IN list of parameters through the key, then tests each row found against the whole list again
+   * (128 comparisons per block read). The day ranges are written as expressions ("block_start + 0")
+   * on purpose: H2 gives up the key lookup when a range on a later key column is among its index
+   * conditions, and scans the whole table instead; as expressions they filter the rows found.
    */
   static final String SELECT_BLOCKS_OF_ACCOUNTS =
-      "SELECT account_id, metric, block_start, rollups, checkpoint_id FROM ingest_rollup_blocks"
-          + " WHERE account_id IN (" + "?, ".repeat(ACCOUNTS_PER_STATEMENT - 1) + "?)"
-          + " AND block_start + 0 > ? AND block_start + 0 < ?";
+      "SELECT t.account_id, t.metric, t.block_start, t.rollups, t.checkpoint_id FROM (VALUES "
+          + "(CAST(? AS VARCHAR)), ".repeat(ACCOUNTS_PER_STATEMENT - 1) + "(CAST(? AS VARCHAR))) k (account_id)"
+          + " JOIN ingest_rollup_blocks t ON t.account_id = k.account_id"
+          + " WHERE t.block_start + 0 > ? AND t.block_start + 0 < ?";
 
   static final String SELECT_USERS_OF_ACCOUNTS =
-      "SELECT account_id, metric, epoch_day, user_hashes FROM ingest_rollup_users"
-          + " WHERE account_id IN (" + "?, ".repeat(ACCOUNTS_PER_STATEMENT - 1) + "?)"
-          + " AND epoch_day + 0 >= ? AND epoch_day + 0 < ?";
+      "SELECT t.account_id, t.metric, t.epoch_day, t.user_hashes FROM (VALUES "
+          + "(CAST(? AS VARCHAR)), ".repeat(ACCOUNTS_PER_STATEMENT - 1) + "(CAST(? AS VARCHAR))) k (account_id)"
+          + " JOIN ingest_rollup_users t ON t.account_id = k.account_id"
+          + " WHERE t.epoch_day + 0 >= ? AND t.epoch_day + 0 < ?";
 
   /**
    * The snapshots of many accounts (distinct ids), by id, in one transaction and a few statements:
@@ -379,7 +435,7 @@ final class RollupStore {
           long usersFromDay = Long.MAX_VALUE;
           for (Request r : part) {
             byId.put(r.accountId(), r);
-            result.put(r.accountId(), new Snapshot(new HashMap<>(), new HashMap<>()));
+            result.put(r.accountId(), new Snapshot());
             fromDay = Math.min(fromDay, r.fromDay());
             toDay = Math.max(toDay, r.toDay());
             usersFromDay = Math.min(usersFromDay, Math.max(r.fromDay(), r.usersFromDay()));
@@ -395,12 +451,14 @@ final class RollupStore {
               if (!r.wanted().test(metric)) {
                 continue; // its users are left out too: they are read for the rollups kept only
               }
-              Map<Key, StoredRollup> rollups = result.get(accountId).rollups();
-              for (StoredRollup stored : RollupBlockCodec.decode(rs.getBytes(4), metric, rs.getLong(3), rs.getLong(5))) {
-                if (stored != null && stored.epochDay() >= r.fromDay() && stored.epochDay() < r.toDay()) {
-                  rollups.put(new Key(stored.metric(), stored.epochDay()), stored);
+              long blockStart = rs.getLong(3);
+              StoredRollup[] days = RollupBlockCodec.decode(rs.getBytes(4), metric, blockStart, rs.getLong(5));
+              for (int d = 0; d < days.length; d++) {
+                if (blockStart + d < r.fromDay() || blockStart + d >= r.toDay()) {
+                  days[d] = null;
                 }
               }
+              result.get(accountId).putBlock(metric, blockStart, days);
             }
           }
           next = bindAccounts(usersOfAccounts, part);
@@ -413,7 +471,7 @@ final class RollupStore {
               long day = rs.getLong(3);
               Key key = new Key(rs.getString(2), day);
               Snapshot snapshot = result.get(accountId);
-              if (day >= Math.max(r.fromDay(), r.usersFromDay()) && snapshot.rollups().containsKey(key)) {
+              if (day >= Math.max(r.fromDay(), r.usersFromDay()) && snapshot.get(key.metric(), day) != null) {
                 snapshot.users().put(key, RollupBlockTable.decodeUsers(rs.getBytes(4)));
               }
             }
@@ -431,10 +489,14 @@ final class RollupStore {
     }
   }
 
-  /** Binds the accounts' ids, the last one repeated up to the statement's size; returns the next index. */
+  /** Binds the accounts' ids, NULL in the places after them; returns the next index. */
   private static int bindAccounts(PreparedStatement s, List<Request> part) throws SQLException {
     for (int i = 0; i < ACCOUNTS_PER_STATEMENT; i++) {
-      s.setString(i + 1, part.get(Math.min(i, part.size() - 1)).accountId());
+      if (i < part.size()) {
+        s.setString(i + 1, part.get(i).accountId());
+      } else {
+        s.setNull(i + 1, Types.VARCHAR);
+      }
     }
     return ACCOUNTS_PER_STATEMENT + 1;
   }
@@ -442,7 +504,7 @@ final class RollupStore {
   /** The stored users of the rollups in {@code r.usersWanted()} that the range read did not bring. */
   private static void readWantedUsers(PreparedStatement s, Request r, Snapshot snapshot) throws SQLException {
     for (Key key : r.usersWanted()) {
-      if (!snapshot.rollups().containsKey(key) || snapshot.users().containsKey(key)) {
+      if (snapshot.get(key.metric(), key.epochDay()) == null || snapshot.users().containsKey(key)) {
         continue;
       }
       s.setString(1, r.accountId());

@@ -9,7 +9,9 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.Types;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
@@ -84,52 +86,99 @@ class RollupStoreBulkReadTest {
         new RollupStore.Request(account(8), 0, 96, 60, List.of(), "m2"::equals)));
 
     RollupStore.Snapshot a3 = read.get(account(3));
-    assertEquals(days(10, 40), daysOf(a3.rollups().keySet(), "m0"));
-    assertEquals(METRICS * 30, a3.rollups().size());
+    assertEquals(days(10, 40), daysOf(a3, "m0"));
+    assertEquals(METRICS * 30, rollups(a3).size());
+    List<StoredRollup> sorted = new ArrayList<>(rollups(a3));
+    sorted.sort(Comparator.comparing(StoredRollup::metric).thenComparingLong(StoredRollup::epochDay));
+    assertEquals(sorted, rollups(a3), "by metric, then day, as read");
     assertEquals(days(30, 40), daysOf(a3.users().keySet(), "m2"));
     assertEquals(userOf(3, 35), first(a3.users().get(new RollupStore.Key("m2", 35))));
 
     RollupStore.Snapshot a150 = read.get(account(150));
-    assertEquals(days(0, 96), daysOf(a150.rollups().keySet(), "m3"));
+    assertEquals(days(0, 96), daysOf(a150, "m3"));
     assertEquals(days(90, 96), daysOf(a150.users().keySet(), "m3"));
     assertEquals(userOf(150, 95), first(a150.users().get(new RollupStore.Key("m3", 95))));
 
     RollupStore.Snapshot a7 = read.get(account(7));
-    assertEquals(days(70, 75), daysOf(a7.rollups().keySet(), "m1"));
+    assertEquals(days(70, 75), daysOf(a7, "m1"));
     assertEquals(days(70, 75), daysOf(a7.users().keySet(), "m1"));
-    assertEquals(72, a7.rollups().get(new RollupStore.Key("m1", 72)).sum());
+    assertEquals(72, a7.get("m1", 72).sum());
 
     RollupStore.Snapshot a8 = read.get(account(8));
-    assertEquals(days(0, 96), daysOf(a8.rollups().keySet(), "m2"));
-    assertEquals(96, a8.rollups().size(), "the metric wanted only");
+    assertEquals(days(0, 96), daysOf(a8, "m2"));
+    assertEquals(96, rollups(a8).size(), "the metric wanted only");
     assertEquals(36, a8.users().size(), "the users of the metric wanted only");
   }
 
   @Test
   void theBulkStatementsLookUpTheAccountsInsteadOfScanningTheTable() throws Exception {
     // Two accounts asked for: the lookup may visit every row of theirs (the days are filtered after
-    // it), 2 of the 200 accounts' rows, and no more.
+    // it), 2 of the 200 accounts' rows, and H2 counts one more for each place of the statement's
+    // list of accounts it looked up (the unused places too); no more.
     long blocksOfTwo = 2L * METRICS * BLOCKS;
     long usersOfTwo = 2L * METRICS * BLOCKS * RollupBlockCodec.DAYS;
+    long lookups = RollupStore.ACCOUNTS_PER_STATEMENT;
     long blocksScanned = scanCount(RollupStore.SELECT_BLOCKS_OF_ACCOUNTS, 0, 40);
     long usersScanned = scanCount(RollupStore.SELECT_USERS_OF_ACCOUNTS, 30, 41);
-    assertTrue(blocksScanned <= blocksOfTwo + 1, "the blocks statement scanned " + blocksScanned + " rows");
-    assertTrue(usersScanned <= usersOfTwo + 1, "the users statement scanned " + usersScanned + " rows");
+    assertTrue(blocksScanned <= blocksOfTwo + lookups, "the blocks statement scanned " + blocksScanned + " rows");
+    assertTrue(usersScanned <= usersOfTwo + lookups, "the users statement scanned " + usersScanned + " rows");
+  }
+
+  @Test
+  void theCheckpointsKeyedReadsReturnTheStoredKeysAskedForAndNoOthers() throws Exception {
+    // More keys than one statement takes, the last statement part-filled, some keys not stored.
+    List<RollupBlockTable.BlockKey> blockKeys = new ArrayList<>();
+    List<RollupStore.AccountKey> userKeys = new ArrayList<>();
+    TreeSet<String> storedBlocks = new TreeSet<>();
+    TreeSet<String> storedUsers = new TreeSet<>();
+    for (int a = 0; a < RollupBlockTable.BLOCKS_PER_STATEMENT + 20; a++) {
+      boolean stored = a < ACCOUNTS && a % 3 != 0;
+      String account = stored ? account(a) : "missing-" + a;
+      blockKeys.add(new RollupBlockTable.BlockKey(account, "m1", RollupBlockCodec.DAYS));
+      userKeys.add(new RollupStore.AccountKey(account, "m2", 40));
+      if (stored) {
+        storedBlocks.add(account);
+        storedUsers.add(account);
+      }
+    }
+    try (Connection c = db.dataSource().getConnection()) {
+      Map<RollupBlockTable.BlockKey, RollupBlockTable.Block> blocks = RollupBlockTable.readBlocks(c, blockKeys);
+      Map<RollupStore.AccountKey, LongHashSet> users = RollupBlockTable.readUsers(c, userKeys);
+      TreeSet<String> blockAccounts = new TreeSet<>();
+      blocks.forEach((k, b) -> {
+        assertEquals("m1", k.metric());
+        assertEquals(RollupBlockCodec.DAYS, k.blockStart());
+        assertEquals(40, RollupBlockCodec.decode(b.rollups(), k.metric(), k.blockStart(), b.checkpointId())[8].sum());
+        blockAccounts.add(k.accountId());
+      });
+      TreeSet<String> userAccounts = new TreeSet<>();
+      users.forEach((k, set) -> {
+        assertEquals("m2", k.metric());
+        assertEquals(40, k.epochDay());
+        userAccounts.add(k.accountId());
+      });
+      assertEquals(storedBlocks, blockAccounts);
+      assertEquals(storedUsers, userAccounts);
+      assertEquals(userOf(5, 40), first(users.get(new RollupStore.AccountKey(account(5), "m2", 40))));
+    }
   }
 
   /** H2's count of rows the statement looked at, bound to accounts 5 and 6 and the days [from, to). */
   private long scanCount(String sql, long from, long to) throws Exception {
     try (Connection c = db.dataSource().getConnection();
         PreparedStatement s = c.prepareStatement("EXPLAIN ANALYZE " + sql)) {
-      for (int i = 1; i <= RollupStore.ACCOUNTS_PER_STATEMENT; i++) {
-        s.setString(i, account(i == 1 ? 5 : 6));
+      s.setString(1, account(5));
+      s.setString(2, account(6));
+      for (int i = 3; i <= RollupStore.ACCOUNTS_PER_STATEMENT; i++) {
+        s.setNull(i, Types.VARCHAR);
       }
       boolean blocks = sql.equals(RollupStore.SELECT_BLOCKS_OF_ACCOUNTS);
       s.setLong(RollupStore.ACCOUNTS_PER_STATEMENT + 1, blocks ? from - RollupBlockCodec.DAYS : from);
       s.setLong(RollupStore.ACCOUNTS_PER_STATEMENT + 2, to);
       try (ResultSet rs = s.executeQuery()) {
         assertTrue(rs.next());
-        Matcher m = Pattern.compile("scanCount: (\\d+)").matcher(rs.getString(1));
+        // The stored table's count, not the one of the VALUES list of accounts joined to it.
+        Matcher m = Pattern.compile("(?s)\"INGEST_ROLLUP_\\w+\".*?scanCount: (\\d+)").matcher(rs.getString(1));
         assertTrue(m.find(), rs.getString(1));
         return Long.parseLong(m.group(1));
       }
@@ -140,6 +189,23 @@ class RollupStoreBulkReadTest {
     TreeSet<Long> days = new TreeSet<>();
     for (long d = from; d < to; d++) {
       days.add(d);
+    }
+    return days;
+  }
+
+  /** The snapshot's rollups in its order (by metric, then day). */
+  private static List<StoredRollup> rollups(RollupStore.Snapshot snapshot) {
+    List<StoredRollup> all = new ArrayList<>();
+    snapshot.forEachInOrder(all::add);
+    return all;
+  }
+
+  private static TreeSet<Long> daysOf(RollupStore.Snapshot snapshot, String metric) {
+    TreeSet<Long> days = new TreeSet<>();
+    for (StoredRollup r : rollups(snapshot)) {
+      if (r.metric().equals(metric)) {
+        days.add(r.epochDay());
+      }
     }
     return days;
   }
