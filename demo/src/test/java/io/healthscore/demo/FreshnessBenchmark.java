@@ -114,8 +114,20 @@ class FreshnessBenchmark {
         .build();
   }
 
+  /**
+   * The metrics' names, made once: formatting one per signal took 7 % of the run's CPU samples, on
+   * the cores the services share.
+   */
+  static final String[] METRIC_NAMES = new String[METRICS];
+
+  static {
+    for (int m = 0; m < METRICS; m++) {
+      METRIC_NAMES[m] = String.format("metric%02d", m);
+    }
+  }
+
   static String metric(int m) {
-    return String.format("metric%02d", m);
+    return METRIC_NAMES[m];
   }
 
   static ServiceConfig config(String service, Path data) {
