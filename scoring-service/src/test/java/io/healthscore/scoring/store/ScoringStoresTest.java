@@ -10,6 +10,7 @@ import com.google.protobuf.util.Timestamps;
 import io.healthscore.runtime.config.ServiceConfig;
 import io.healthscore.runtime.db.Database;
 import io.healthscore.runtime.testing.PostgresTestSupport;
+import io.healthscore.scoring.cache.ScoreKey;
 import io.healthscore.v1.Band;
 import io.healthscore.v1.ScoreChange;
 import io.healthscore.v1.ScoreOrder;
@@ -19,6 +20,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalDouble;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ExecutorService;
@@ -159,6 +161,53 @@ class ScoringStoresTest {
     assertEquals(2, new ScoreChangeLog(db).lastCursor());
     assertEquals(4.0, history.scoresAsOf("a", "card", 1500)[0].getAsDouble());
     assertTrue(history.scoresAsOf("a", "card", 500)[0].isEmpty());
+  }
+
+  /**
+   * The bulk read of scores as of the trend moments, over more scores than one statement takes (the
+   * last statement part-filled, two scorecards), gives each score what the read of that score alone
+   * gives: the last point at or before each moment, the later of two at the same time, empty before
+   * the first point and for a score without history.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"h2", "postgresql"})
+  void scoresAsOfManyScoresMatchEachScoreReadAlone(String kind) {
+    open(kind);
+    ScoreHistoryStore history = new ScoreHistoryStore(db);
+    List<HistoryPoint> points = new ArrayList<>();
+    List<ScoreKey> keys = new ArrayList<>();
+    long seq = 0;
+    for (int a = 0; a < ScoreStore.IN_CHUNK + 40; a++) {
+      String card = a % 7 == 0 ? "other" : "card";
+      keys.add(new ScoreKey("acct-" + a, card));
+      if (a % 5 == 4) {
+        continue; // no history
+      }
+      // Points at 1000 + a, 2000 (two, the later seq wins) and 3000 + a: each account's own values.
+      points.add(new HistoryPoint("acct-" + a, card, ++seq, 1000 + a, a, Band.BAND_RED, a, 1, 1, false));
+      points.add(new HistoryPoint("acct-" + a, card, ++seq, 2000, a + 0.25, Band.BAND_YELLOW, a, 1, 1, false));
+      points.add(new HistoryPoint("acct-" + a, card, ++seq, 2000, a + 0.5, Band.BAND_YELLOW, a, 1, 1, false));
+      points.add(new HistoryPoint("acct-" + a, card, ++seq, 3000 + a, a + 0.75, Band.BAND_GREEN, a, 1, 1, false));
+    }
+    db.inTransaction(c -> {
+      history.append(c, points);
+      return null;
+    });
+    long[] moments = {500, 1200, 2000, 2500, 3300, 10_000};
+    Map<ScoreKey, OptionalDouble[]> bulk = history.scoresAsOf(keys, moments);
+    assertEquals(keys.size(), bulk.size());
+    for (ScoreKey k : keys) {
+      assertArrayEquals(history.scoresAsOf(k.accountId(), k.scorecardId(), moments), bulk.get(k), k.toString());
+    }
+    int a = 13;
+    OptionalDouble[] one = bulk.get(new ScoreKey("acct-" + a, "card"));
+    assertTrue(one[0].isEmpty());
+    assertEquals(a, one[1].getAsDouble());
+    assertEquals(a + 0.5, one[2].getAsDouble());
+    assertEquals(a + 0.5, one[3].getAsDouble());
+    assertEquals(a + 0.75, one[4].getAsDouble());
+    assertTrue(bulk.get(new ScoreKey("acct-14", "other"))[5].isEmpty(), "no history");
+    assertEquals(7.75, bulk.get(new ScoreKey("acct-7", "other"))[5].getAsDouble());
   }
 
   /**
