@@ -35,6 +35,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -78,9 +79,14 @@ import org.junit.jupiter.api.io.TempDir;
  * </ol>
  *
  * <pre>
- * flock /work/wt/bench.lock mvn -B -o -Pbenchmark test -pl demo -am -Dtest=OverloadBenchmark \
- *     -Dsurefire.failIfNoSpecifiedTests=false
+ * mvn -B -o -Pbenchmark test -pl demo -am -Dtest=OverloadBenchmark \
+ *     -Dsurefire.failIfNoSpecifiedTests=false [-Doverload.serviceCpus=0 -Doverload.generatorCpus=1]
  * </pre>
+ *
+ * <p>With {@code overload.serviceCpus} and {@code overload.generatorCpus} (CPU lists for {@code
+ * taskset -c}) the services run on the first CPUs and this load generator on the others, as if
+ * the callers were on machines of their own: otherwise the generator's own work (sending ten times
+ * what the service serves, and taking its refusals) competes with the service for the same cores.
  */
 @Tag("benchmark")
 class OverloadBenchmark {
@@ -93,6 +99,8 @@ class OverloadBenchmark {
   private static final Duration SLO = Duration.ofMillis(500);
   private static final Duration DEADLINE = Duration.ofSeconds(1);
   private static final Duration PHASE = Duration.ofSeconds(Long.getLong("overload.seconds", 10));
+  private static final String SERVICE_CPUS = System.getProperty("overload.serviceCpus", "");
+  private static final String GENERATOR_CPUS = System.getProperty("overload.generatorCpus", "");
   private static final int EXPIRING_CALLS = 200;
   /** How long the admission limit is given to settle at the start of a phase before "settled" figures count. */
   private static final Duration SETTLING = Duration.ofSeconds(3);
@@ -106,18 +114,19 @@ class OverloadBenchmark {
 
   @Test
   void tenTimesWhatTheMachineServes() throws Exception {
+    pinThisGenerator();
     int signalsPort = ServiceProcess.freePort();
     Path scoringConfig = Files.createDirectories(dir.resolve("scoring-config/scorecards"));
     Files.writeString(scoringConfig.resolve("overload.yaml"), HealthLevelScorecard.yaml("overload"));
     try (ServiceProcess signals = ServiceProcess.builder(SignalsServiceMain.class.getName())
             .env(ServiceConfig.GRPC_PORT, String.valueOf(signalsPort))
             .env(ServiceConfig.DATA_DIR, dir.resolve("data-signals").toString())
-            .jvmArg(HEAP).logFile(dir.resolve("signals.log")).startTimeout(Duration.ofMinutes(3)).start();
+            .jvmArg(HEAP).cpus(SERVICE_CPUS).logFile(dir.resolve("signals.log")).startTimeout(Duration.ofMinutes(3)).start();
         ServiceProcess scoring = ServiceProcess.builder(ScoringServiceMain.class.getName())
             .env(ServiceConfig.DATA_DIR, dir.resolve("data-scoring").toString())
             .env(ServiceConfig.SIGNALS_ADDR, "127.0.0.1:" + signalsPort)
             .env(ServiceConfig.CONFIG_DIR, dir.resolve("scoring-config").toString())
-            .jvmArg(HEAP).logFile(dir.resolve("scoring.log")).startTimeout(Duration.ofMinutes(3)).start()) {
+            .jvmArg(HEAP).cpus(SERVICE_CPUS).logFile(dir.resolve("scoring.log")).startTimeout(Duration.ofMinutes(3)).start()) {
       seed(signals, scoring);
       List<String> report = new ArrayList<>();
       report.add("| workload | phase | offered calls/s | OK | RESOURCE_EXHAUSTED (with RetryInfo) | DEADLINE_EXCEEDED | other | OK p50 | OK p99 | max heap |");
@@ -175,6 +184,19 @@ class OverloadBenchmark {
         SETTLING.toSeconds(), overload.settledPercentile(50), overload.settledPercentile(99),
         100 * inService.shareWithin(SLO), SLO.toMillis(), inService.p99Bound(),
         overload.minLimit, overload.lastLimit, recovery.lastLimit);
+  }
+
+  /** Moves every thread of this JVM, the load generator, to {@link #GENERATOR_CPUS} when set. */
+  private static void pinThisGenerator() throws IOException, InterruptedException {
+    if (GENERATOR_CPUS.isEmpty()) {
+      return;
+    }
+    Process taskset =
+        new ProcessBuilder("taskset", "-a", "-p", "-c", GENERATOR_CPUS, String.valueOf(ProcessHandle.current().pid()))
+            .redirectErrorStream(true).start();
+    String output = new String(taskset.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertEquals(0, taskset.waitFor(), "taskset: " + output);
+    System.out.println("services on CPUs " + SERVICE_CPUS + ", this load generator on CPUs " + GENERATOR_CPUS);
   }
 
   /** Rows are printed as they are measured too, so a run that fails a check still shows its figures. */

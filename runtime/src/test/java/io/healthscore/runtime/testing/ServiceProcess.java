@@ -176,6 +176,7 @@ public final class ServiceProcess implements AutoCloseable {
     private final List<String> args = new ArrayList<>();
     private Path logFile;
     private Duration startTimeout = Duration.ofSeconds(60);
+    private String cpus = "";
 
     private Builder(String mainClass) {
       this.mainClass = mainClass;
@@ -209,6 +210,15 @@ public final class ServiceProcess implements AutoCloseable {
     }
 
     /**
+     * Runs the JVM on these CPUs only ({@code taskset -c}, e.g. "0"), so that a benchmark can keep
+     * its own load off the service's cores; empty (the default) for all of them.
+     */
+    public Builder cpus(String cpuList) {
+      this.cpus = cpuList;
+      return this;
+    }
+
+    /**
      * Starts the process on free gRPC and metrics ports unless HEALTHSCORE_GRPC_PORT /
      * HEALTHSCORE_METRICS_PORT were set, and waits until it is SERVING.
      */
@@ -217,6 +227,9 @@ public final class ServiceProcess implements AutoCloseable {
       int metricsPort =
           Integer.parseInt(env.computeIfAbsent(ServiceConfig.METRICS_PORT, k -> String.valueOf(freePort())));
       List<String> command = new ArrayList<>();
+      if (!cpus.isEmpty()) {
+        command.addAll(List.of("taskset", "-c", cpus));
+      }
       command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
       command.addAll(jvmArgs);
       command.add("-cp");
