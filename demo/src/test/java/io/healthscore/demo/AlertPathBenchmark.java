@@ -89,6 +89,7 @@ class AlertPathBenchmark {
   private static final Pattern ACCOUNT = Pattern.compile("\"account_id\":\"([^\"]+)\"");
   private static final Pattern RULE_ID = Pattern.compile("\"rule_id\":\"([^\"]+)\"");
   private static final Pattern KIND = Pattern.compile("\"kind\":\"([^\"]+)\"");
+  private static final Pattern OPENED_AT = Pattern.compile("\"opened_at\":\"([^\"]+)\"");
 
   @TempDir Path dataRoot;
 
@@ -256,11 +257,13 @@ class AlertPathBenchmark {
     int accountCount = Integer.getInteger("benchmark.floodAccounts", 10_000);
     Map<String, String> env = Map.of("HEALTHSCORE_WEBHOOK_ALLOWLIST", "127.0.0.1");
     Map<String, Long> delivered = new ConcurrentHashMap<>();
+    Map<String, Instant> openedAt = new ConcurrentHashMap<>();
     try (Suite suite = Suite.start(dataRoot, env, false);
         WebhookReceiver receiver = WebhookReceiver.start(SECRET, d -> {
           if (PAYMENT_RULE.equals(group(RULE_ID, d.body())) && "opened".equals(group(KIND, d.body()))) {
             sampleBody = d.body();
             delivered.putIfAbsent(group(ACCOUNT, d.body()), d.receivedNanos());
+            openedAt.putIfAbsent(group(ACCOUNT, d.body()), Instant.parse(group(OPENED_AT, d.body())));
           }
         })) {
       ManagedChannel signalsChannel = Channels.forAddress("localhost:" + suite.signalsPort());
@@ -287,6 +290,7 @@ class AlertPathBenchmark {
         List<String> ids = accounts.subList(0, accountCount).stream().map(Account::getAccountId).toList();
         Map<String, Long> returned = new ConcurrentHashMap<>();
         long start = System.nanoTime();
+        Instant startWall = Instant.now();
         for (int from = 0; from < ids.size(); from += 1000) {
           List<String> part = ids.subList(from, Math.min(ids.size(), from + 1000));
           paymentFailed(signals, part);
@@ -315,6 +319,13 @@ class AlertPathBenchmark {
             pct(latency, 50) / 1e6, pct(latency, 99) / 1e6, latency[latency.length - 1] / 1e6,
             baseline.length, sampleBody.length(), baselinePerSecond, pct(baseline, 50) / 1e6,
             alertsPerSecond / baselinePerSecond);
+        // When alerts opened (the alert's opened_at, wall clock) and reached the webhook, from the first
+        // call: which of evaluation and delivery paced the flood.
+        long[] opened = ids.stream().mapToLong(id -> Duration.between(startWall, openedAt.get(id)).toNanos())
+            .sorted().toArray();
+        long[] arrived = ids.stream().mapToLong(id -> delivered.get(id) - start).sorted().toArray();
+        System.out.printf(Locale.ROOT, "from the first call, s (first / p10 / p50 / p90 / last): alert opened %s; "
+            + "webhook received %s%n", spread(opened), spread(arrived));
         assertEquals(accountCount + 1, alertCount(alerting), "one alert per account");
         assertTrue(receiver.deliveries().stream().allMatch(WebhookReceiver.Delivery::signatureValid));
       } finally {
@@ -540,6 +551,11 @@ class AlertPathBenchmark {
       token = page.getNextPageToken();
     } while (!token.isEmpty());
     return count;
+  }
+
+  private static String spread(long[] sorted) {
+    return String.format(Locale.ROOT, "%.2f / %.2f / %.2f / %.2f / %.2f", sorted[0] / 1e9, pct(sorted, 10) / 1e9,
+        pct(sorted, 50) / 1e9, pct(sorted, 90) / 1e9, sorted[sorted.length - 1] / 1e9);
   }
 
   /** Nearest-rank percentile of sorted values. */

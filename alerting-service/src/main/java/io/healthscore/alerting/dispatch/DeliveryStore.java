@@ -134,6 +134,18 @@ final class DeliveryStore {
   }
 
   /**
+   * The oldest due deliveries. The order names state first so that it is the order of the index
+   * (state, next_attempt_ms, delivery_id): the database reads the rows it returns and stops,
+   * instead of reading and sorting every due row of a backlog to return the first few.
+   */
+  static final String CLAIM_SELECT =
+      "SELECT d.delivery_id, d.channel_id, d.attempts, d.create_ms, e.event_json, c.timeout_ms "
+          + "FROM alert_deliveries d JOIN alert_events e ON e.event_cursor = d.event_cursor "
+          + "LEFT JOIN delivery_channels c ON c.channel_id = d.channel_id "
+          + "WHERE d.state = ? AND d.next_attempt_ms <= ? AND d.locked_until_ms <= ? "
+          + "ORDER BY d.state, d.next_attempt_ms, d.delivery_id LIMIT ?";
+
+  /**
    * Leases up to {@code limit} due deliveries to {@code owner}, oldest due first. The dispatcher
    * sends them one after another, so each is leased until the sends before it and its own could
    * all have timed out, plus {@code leaseMarginMs}: one slow receiver then cannot make the rest of
@@ -155,13 +167,7 @@ final class DeliveryStore {
 
   private List<Claim> claim(Connection c, int limit, long nowMs, String owner, long leaseMarginMs)
       throws SQLException {
-    String select =
-        "SELECT d.delivery_id, d.channel_id, d.attempts, d.create_ms, e.event_json, c.timeout_ms "
-            + "FROM alert_deliveries d JOIN alert_events e ON e.event_cursor = d.event_cursor "
-            + "LEFT JOIN delivery_channels c ON c.channel_id = d.channel_id "
-            + "WHERE d.state = ? AND d.next_attempt_ms <= ? AND d.locked_until_ms <= ? "
-            + "ORDER BY d.next_attempt_ms, d.delivery_id LIMIT ?"
-            + (db.dialect() == SqlDialect.POSTGRESQL ? " FOR UPDATE OF d SKIP LOCKED" : "");
+    String select = CLAIM_SELECT + (db.dialect() == SqlDialect.POSTGRESQL ? " FOR UPDATE OF d SKIP LOCKED" : "");
     List<Claim> candidates = new ArrayList<>();
     long sendsBefore = 0;
     try (PreparedStatement s = c.prepareStatement(select)) {
