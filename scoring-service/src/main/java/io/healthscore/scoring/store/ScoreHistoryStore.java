@@ -15,19 +15,23 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalDouble;
+import java.util.stream.LongStream;
 
 /** Every material change of every score: GetScoreHistory and the 7/30/90-day trends read it. */
 public final class ScoreHistoryStore {
   /*
-   * The accounts are joined from a VALUES list, not tested with an IN list: H2 finds the rows of an
-   * IN list of parameters through the index, then tests each row found against the whole list again
-   * (500 comparisons per history point read). Places a chunk does not fill are bound to NULL, which
-   * matches no account, so every statement has the same text.
+   * The first point of each score at or before the latest moment asked: only the points that old
+   * are read (an index range), not the whole history of every score, most of which is newer than
+   * any trend moment. The accounts are joined from a VALUES list, not tested with an IN list: H2
+   * finds the rows of an IN list of parameters through the index, then tests each row found against
+   * the whole list again (500 comparisons per history point read). Places a chunk does not fill are
+   * bound to NULL, which matches no account, so every statement has the same text.
    */
-  private static final String FIRST_POINTS =
+  static final String FIRST_POINTS =
       "SELECT t.account_id, MIN(t.computed_at) FROM (VALUES "
           + "(CAST(? AS VARCHAR)), ".repeat(ScoreStore.IN_CHUNK - 1) + "(CAST(? AS VARCHAR))) k (account_id)"
-          + " JOIN score_history t ON t.account_id = k.account_id WHERE t.scorecard_id = ? GROUP BY t.account_id";
+          + " JOIN score_history t ON t.account_id = k.account_id"
+          + " WHERE t.scorecard_id = ? AND t.computed_at <= ? GROUP BY t.account_id";
 
   private static final String SCORE_AS_OF =
       "SELECT score FROM score_history WHERE account_id = ? AND scorecard_id = ?"
@@ -118,7 +122,8 @@ public final class ScoreHistoryStore {
   /**
    * {@link #scoresAsOf(String, String, long...)} for many scores in one transaction. One query per
    * scorecard and {@value ScoreStore#IN_CHUNK} accounts first finds when each score's history
-   * begins, so scores without history at a moment (new ones, above all) cost no lookup of it.
+   * begins, if before the latest moment, so scores without history at a moment (new ones, above
+   * all) cost no lookup of it.
    */
   public Map<ScoreKey, OptionalDouble[]> scoresAsOf(Collection<ScoreKey> keys, long... moments) {
     Map<ScoreKey, OptionalDouble[]> result = new HashMap<>();
@@ -127,6 +132,7 @@ public final class ScoreHistoryStore {
     }
     Map<String, List<String>> byScorecard = new HashMap<>();
     keys.forEach(k -> byScorecard.computeIfAbsent(k.scorecardId(), x -> new ArrayList<>()).add(k.accountId()));
+    long latest = LongStream.of(moments).max().orElse(Long.MIN_VALUE);
     return database.inTransaction(
         c -> {
           Map<ScoreKey, Long> firstPoint = new HashMap<>();
@@ -143,6 +149,7 @@ public final class ScoreHistoryStore {
                   }
                 }
                 s.setString(ScoreStore.IN_CHUNK + 1, e.getKey());
+                s.setLong(ScoreStore.IN_CHUNK + 2, latest);
                 try (ResultSet rs = s.executeQuery()) {
                   while (rs.next()) {
                     firstPoint.put(new ScoreKey(rs.getString(1), e.getKey()), rs.getLong(2));

@@ -16,6 +16,10 @@ import io.healthscore.v1.ScoreChange;
 import io.healthscore.v1.ScoreOrder;
 import io.healthscore.v1.Scorecard;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Types;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -27,6 +31,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
@@ -208,6 +214,48 @@ class ScoringStoresTest {
     assertEquals(a + 0.75, one[4].getAsDouble());
     assertTrue(bulk.get(new ScoreKey("acct-14", "other"))[5].isEmpty(), "no history");
     assertEquals(7.75, bulk.get(new ScoreKey("acct-7", "other"))[5].getAsDouble());
+  }
+
+  /**
+   * The bulk read's first-point query reads only the points at or before the latest trend moment
+   * (an index range), not every point of every score: a history newer than the moments costs no
+   * reads (on H2, by its own scan count; it read all 20 points of each of the 2 accounts before).
+   */
+  @Test
+  void theFirstPointQueryReadsOnlyPointsAsOldAsTheMoments() throws Exception {
+    open("h2");
+    ScoreHistoryStore history = new ScoreHistoryStore(db);
+    List<HistoryPoint> points = new ArrayList<>();
+    long seq = 0;
+    for (int a = 0; a < 50; a++) {
+      for (int p = 0; p < 20; p++) {
+        points.add(new HistoryPoint("acct-" + a, "card", ++seq, 10_000 + p, p, Band.BAND_RED, p, 1, 1, false));
+      }
+    }
+    db.inTransaction(c -> {
+      history.append(c, points);
+      return null;
+    });
+    try (Connection c = db.dataSource().getConnection();
+        PreparedStatement s = c.prepareStatement("EXPLAIN ANALYZE " + ScoreHistoryStore.FIRST_POINTS)) {
+      s.setString(1, "acct-5");
+      s.setString(2, "acct-6");
+      for (int i = 3; i <= ScoreStore.IN_CHUNK; i++) {
+        s.setNull(i, Types.VARCHAR);
+      }
+      s.setString(ScoreStore.IN_CHUNK + 1, "card");
+      s.setLong(ScoreStore.IN_CHUNK + 2, 9_000);
+      try (ResultSet rs = s.executeQuery()) {
+        assertTrue(rs.next());
+        Matcher m = Pattern.compile("(?s)\"SCORE_HISTORY\".*?scanCount: (\\d+)").matcher(rs.getString(1));
+        assertTrue(m.find(), rs.getString(1));
+        // One per place of the list of accounts looked up (the unused ones too), and no point read.
+        assertTrue(Long.parseLong(m.group(1)) <= ScoreStore.IN_CHUNK + 2, rs.getString(1));
+      }
+    }
+    assertTrue(history.scoresAsOf(List.of(new ScoreKey("acct-5", "card")), 9_000).get(new ScoreKey("acct-5", "card"))[0]
+        .isEmpty());
+    assertEquals(19.0, history.scoresAsOf("acct-5", "card", 9_000, 20_000)[1].getAsDouble());
   }
 
   /**
