@@ -134,22 +134,24 @@ class OverloadBenchmark {
       Workload ingest = new Workload("IngestSignals (100 signals)", "IngestSignals", signals, this::ingestCall);
       Workload reads = new Workload("BatchGetScores (100 accounts)", "BatchGetScores", scoring, this::scoresCall);
       List<String> findings = new ArrayList<>();
+      List<String> violations = new ArrayList<>();
       for (Workload w : List.of(ingest, reads)) {
-        findings.add(run(w, report));
+        findings.add(run(w, report, violations));
       }
       System.out.println("load average before: " + loadAverage());
       report.forEach(System.out::println);
       findings.forEach(System.out::println);
       System.out.println("load average after: " + loadAverage());
+      assertTrue(violations.isEmpty(), String.join("\n", violations));
     }
   }
 
   /** The capacity, baseline, overload and recovery of one workload; returns the deadline and recovery findings. */
-  private String run(Workload w, List<String> report) throws Exception {
+  private String run(Workload w, List<String> report, List<String> violations) throws Exception {
     double capacity = capacity(w);
     Result baseline = openLoop(w, capacity / 2, DEADLINE, w.service.channel());
     addRow(report, w.name + " | baseline (half capacity) | " + baseline.row());
-    assertEquals(baseline.offered, baseline.codes.getOrDefault(Status.Code.OK, 0),
+    check(violations, baseline.offered == baseline.codes.getOrDefault(Status.Code.OK, 0),
         w.name + ": every call at half capacity answered OK: " + baseline.codes);
 
     double refusedExpiredBefore = metricSum(w.service, REFUSED_EXPIRED);
@@ -162,16 +164,20 @@ class OverloadBenchmark {
     ServerLatency inService = ServerLatency.read(w).minus(inServiceBefore);
     int expiringStored = w.name.startsWith("Ingest") ? storedExpiring(w) : 0;
     addRow(report, w.name + " | overload (10x capacity) | " + overload.row());
-    assertEquals(overload.exhausted.get(), overload.withRetryInfo.get(), "every RESOURCE_EXHAUSTED carries RetryInfo");
-    assertTrue(overload.maxHeap > 0 && overload.maxHeap < HEAP_LIMIT, "heap " + overload.maxHeap + " under " + HEAP_LIMIT);
+    check(violations, overload.exhausted.get() == overload.withRetryInfo.get(),
+        w.name + ": every RESOURCE_EXHAUSTED carries RetryInfo: " + overload.withRetryInfo.get() + " of "
+            + overload.exhausted.get());
+    check(violations, overload.maxHeap > 0 && overload.maxHeap < HEAP_LIMIT,
+        w.name + ": heap " + overload.maxHeap + " under " + HEAP_LIMIT);
 
     Thread.sleep(2_000);
-    assertEquals(ServingStatus.SERVING, w.service.health(), w.name + ": serving after the load stopped");
+    ServingStatus health = w.service.health();
+    check(violations, health == ServingStatus.SERVING, w.name + ": serving after the load stopped: " + health);
     Result recovery = openLoop(w, capacity / 2, DEADLINE, w.service.channel());
     addRow(report, w.name + " | after the load stopped (half capacity) | " + recovery.row());
-    assertEquals(recovery.offered, recovery.codes.getOrDefault(Status.Code.OK, 0),
+    check(violations, recovery.offered == recovery.codes.getOrDefault(Status.Code.OK, 0),
         w.name + ": recovered without a restart: " + recovery.codes);
-    return String.format(
+    String findings = String.format(
         "%s: capacity %.0f calls/s; %d calls with a 1 ms deadline: %.0f refused by the server before any handler ran%s;"
             + " recovery p50 %.1f ms vs baseline %.1f ms; admitted p99 under overload %.1f ms vs SLO %d ms"
             + " (calls sent after the first %d s: p50 %.1f ms, p99 %.1f ms);"
@@ -184,6 +190,16 @@ class OverloadBenchmark {
         SETTLING.toSeconds(), overload.settledPercentile(50), overload.settledPercentile(99),
         100 * inService.shareWithin(SLO), SLO.toMillis(), inService.p99Bound(),
         overload.minLimit, overload.lastLimit, recovery.lastLimit);
+    System.out.println(findings);
+    return findings;
+  }
+
+  /** Notes a failed check and goes on, so that one run yields every figure and every failure. */
+  private static void check(List<String> violations, boolean held, String what) {
+    if (!held) {
+      violations.add(what);
+      System.out.println("FAILED: " + what);
+    }
   }
 
   /** Moves every thread of this JVM, the load generator, to {@link #GENERATOR_CPUS} when set. */
