@@ -23,6 +23,8 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -69,22 +71,52 @@ public final class AlertLifecycle {
    * when an event was raised.
    */
   public boolean reconcile(AlertTransaction tx, List<Rule> rules, EvaluationContext ctx) throws SQLException {
+    return reconcile(tx, rules, ctx, KeySnapshot.NONE);
+  }
+
+  /**
+   * The same, taking what {@code known} read at the start of the transaction instead of reading
+   * each key's alerts again (see {@link #snapshot}).
+   */
+  public boolean reconcile(AlertTransaction tx, List<Rule> rules, EvaluationContext ctx, KeySnapshot known)
+      throws SQLException {
     boolean appended = false;
     for (Rule rule : rules) {
-      if (!rule.getDisabled() && !RuleEvaluator.watchesModel(rule)) {
-        appended |= reconcile(tx, rule, ctx);
+      if (evaluated(rule)) {
+        String key = AlertStore.dedupKey(rule.getRuleId(), ctx.accountId());
+        appended |= reconcile(tx, rule, ctx, key, known);
+        known.forget(key);
       }
     }
     return appended;
   }
 
-  private boolean reconcile(AlertTransaction tx, Rule rule, EvaluationContext ctx) throws SQLException {
+  /**
+   * Reads, in a few statements, what {@link #reconcile} would read of each dedup key it evaluates
+   * for these rules and accounts, for a batch to pass to it.
+   */
+  public KeySnapshot snapshot(Connection c, List<Rule> rules, Collection<String> accountIds) throws SQLException {
+    List<String> keys = new ArrayList<>();
+    for (Rule rule : rules) {
+      if (evaluated(rule)) {
+        accountIds.forEach(id -> keys.add(AlertStore.dedupKey(rule.getRuleId(), id)));
+      }
+    }
+    return alerts.snapshot(c, keys);
+  }
+
+  private static boolean evaluated(Rule rule) {
+    return !rule.getDisabled() && !RuleEvaluator.watchesModel(rule);
+  }
+
+  private boolean reconcile(AlertTransaction tx, Rule rule, EvaluationContext ctx, String key, KeySnapshot known)
+      throws SQLException {
     Connection c = tx.connection();
-    String key = AlertStore.dedupKey(rule.getRuleId(), ctx.accountId());
-    Optional<Alert> unresolved = alerts.findUnresolved(c, key);
+    Optional<Alert> unresolved = known.knownWithoutUnresolved(key) ? Optional.empty() : alerts.findUnresolved(c, key);
     Evaluation evaluation = evaluator.evaluate(rule, ctx, unresolved.isPresent());
     if (evaluation.holds() && unresolved.isEmpty()) {
-      if (coolingDown(c, rule, key)) {
+      OptionalLong lastResolved = known.knows(key) ? known.lastResolvedMs(key) : alerts.lastResolvedMs(c, key);
+      if (coolingDown(rule, lastResolved)) {
         suppressedByCooldown.increment();
         return false;
       }
@@ -123,7 +155,7 @@ public final class AlertLifecycle {
     if (due.isEmpty() || open) {
       return appended;
     }
-    if (coolingDown(c, rule, key)) {
+    if (coolingDown(rule, alerts.lastResolvedMs(c, key))) {
       suppressedByCooldown.increment();
       return appended;
     }
@@ -147,8 +179,7 @@ public final class AlertLifecycle {
         : "learned model " + current + " is active now";
   }
 
-  private boolean coolingDown(Connection c, Rule rule, String key) throws SQLException {
-    OptionalLong lastResolved = alerts.lastResolvedMs(c, key);
+  private boolean coolingDown(Rule rule, OptionalLong lastResolved) {
     if (lastResolved.isEmpty()) {
       return false;
     }

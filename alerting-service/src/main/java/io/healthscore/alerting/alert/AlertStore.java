@@ -14,7 +14,13 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.Optional;
 import java.util.OptionalLong;
 
@@ -24,6 +30,8 @@ import java.util.OptionalLong;
  */
 public final class AlertStore {
   private static final String PAGE_LISTING = "alerts";
+  /** Keys per statement when a batch's keys are read together. */
+  static final int KEYS_PER_READ = 500;
   private static final String COLUMNS =
       "alert_id, rule_id, account_id, dedup_key, state, severity, reason, opened_ms, acknowledged_ms, "
           + "resolved_ms, note, assignee, rule_version, scorecard_id, score, band, verdict, lead_time_days, escalated, "
@@ -94,6 +102,39 @@ public final class AlertStore {
   /** The open or acknowledged alert of the dedup key, locked for update. */
   public Optional<Alert> findUnresolved(Connection c, String dedupKey) throws SQLException {
     return query(c, "SELECT " + COLUMNS + " FROM alerts WHERE open_key = ? FOR UPDATE", dedupKey).stream().findFirst();
+  }
+
+  /**
+   * Which of {@code keys} have an unresolved alert and when each one's last alert was resolved, in
+   * statements of up to {@value #KEYS_PER_READ} keys. Nothing is locked: a key with an unresolved
+   * alert is read again ({@link #findUnresolved}) before that alert is changed.
+   */
+  public KeySnapshot snapshot(Connection c, Collection<String> keys) throws SQLException {
+    List<String> all = List.copyOf(new HashSet<>(keys));
+    Set<String> unresolved = new HashSet<>();
+    Map<String, Long> lastResolved = new HashMap<>();
+    for (int from = 0; from < all.size(); from += KEYS_PER_READ) {
+      List<String> part = all.subList(from, Math.min(all.size(), from + KEYS_PER_READ));
+      String in = String.join(", ", Collections.nCopies(part.size(), "?"));
+      try (PreparedStatement s = c.prepareStatement("SELECT dedup_key, MAX(resolved_ms), COUNT(open_key) FROM alerts "
+          + "WHERE dedup_key IN (" + in + ") GROUP BY dedup_key")) {
+        for (int i = 0; i < part.size(); i++) {
+          s.setString(i + 1, part.get(i));
+        }
+        try (ResultSet rs = s.executeQuery()) {
+          while (rs.next()) {
+            long resolved = rs.getLong(2);
+            if (!rs.wasNull()) {
+              lastResolved.put(rs.getString(1), resolved);
+            }
+            if (rs.getLong(3) > 0) {
+              unresolved.add(rs.getString(1));
+            }
+          }
+        }
+      }
+    }
+    return new KeySnapshot(all, unresolved, lastResolved);
   }
 
   /** When the last alert of the dedup key was resolved, if ever. */

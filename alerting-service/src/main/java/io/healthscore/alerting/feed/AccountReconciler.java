@@ -3,6 +3,7 @@ package io.healthscore.alerting.feed;
 import io.healthscore.alerting.alert.AlertLifecycle;
 import io.healthscore.alerting.alert.AlertTransaction;
 import io.healthscore.alerting.alert.AlertTransactions;
+import io.healthscore.alerting.alert.KeySnapshot;
 import io.healthscore.alerting.engine.AccountContext;
 import io.healthscore.alerting.engine.FeatureNeeds;
 import io.healthscore.alerting.engine.RuleEvaluator;
@@ -78,12 +79,16 @@ public final class AccountReconciler {
       // No rule to evaluate (a score change while only signal rules are enabled, say): no evaluation
       // to keep apart from another batch's, so no account is held and none is evaluated, even if a
       // rule is enabled meanwhile (the next change or the sweep evaluates it).
-      return transactions.run(tx -> work.apply(tx.connection(), new Pass(tx, List.of(), Prefetched.NONE)));
+      return transactions.run(tx -> work.apply(tx.connection(),
+          new Pass(tx, List.of(), Prefetched.NONE, KeySnapshot.NONE)));
     }
     Prefetched prefetched = prefetch(accountIds, enabled);
     try (AccountLocks.Held held = locks.lock(accountIds)) {
-      return transactions.run(tx -> work.apply(tx.connection(),
-          new Pass(tx, rules.list(tx.connection()).stream().filter(which).toList(), prefetched)));
+      return transactions.run(tx -> {
+        List<Rule> passRules = rules.list(tx.connection()).stream().filter(which).toList();
+        KeySnapshot known = lifecycle.snapshot(tx.connection(), passRules, accountIds);
+        return work.apply(tx.connection(), new Pass(tx, passRules, prefetched, known));
+      });
     }
   }
 
@@ -92,11 +97,13 @@ public final class AccountReconciler {
     private final AlertTransaction tx;
     private final List<Rule> rules;
     private final Prefetched prefetched;
+    private final KeySnapshot known;
 
-    private Pass(AlertTransaction tx, List<Rule> rules, Prefetched prefetched) {
+    private Pass(AlertTransaction tx, List<Rule> rules, Prefetched prefetched, KeySnapshot known) {
       this.tx = tx;
       this.rules = rules;
       this.prefetched = prefetched;
+      this.known = known;
     }
 
     /** Evaluates the account; returns true when it raised alert events. */
@@ -106,7 +113,7 @@ public final class AccountReconciler {
       AccountContext ctx = features == null
           ? new AccountContext(accountId, clock.instant(), c, scores, signals, prefetched.needs())
           : new AccountContext(accountId, clock.instant(), c, scores, signals, features);
-      return lifecycle.reconcile(tx, rules, ctx);
+      return lifecycle.reconcile(tx, rules, ctx, known);
     }
   }
 
