@@ -15,6 +15,7 @@ import java.sql.ResultSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -33,6 +34,32 @@ class DatabaseTest {
     Database db = Database.open(ServiceConfig.fromMap("db-test", 0, 0, env).withDataDir(dataDir));
     assertEquals(dialect, db.dialect());
     return db;
+  }
+
+  @Test
+  void theEmbeddedStoresPageCacheIsTheConfiguredSizeElseAnEighthOfTheHeap() throws Exception {
+    try (Database db = Database.open(
+        ServiceConfig.fromMap("db-test", 0, 0, Map.of(Database.CACHE_MB, "48")).withDataDir(dataDir))) {
+      assertEquals(48, cacheMaxMegabytes(db));
+    }
+    try (Database db = Database.open(ServiceConfig.fromMap("db-test", 0, 0, Map.of()).withDataDir(dataDir))) {
+      assertEquals(Math.max(16, Runtime.getRuntime().maxMemory() / 8 / (1 << 20)), cacheMaxMegabytes(db));
+    }
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Database.open(
+        ServiceConfig.fromMap("db-test", 0, 0, Map.of(Database.CACHE_MB, "0")).withDataDir(dataDir)));
+    assertEquals(
+        "invalid value for environment variable HEALTHSCORE_DB_CACHE_MB: '0': expected at least 1 (megabytes)",
+        e.getMessage());
+  }
+
+  private static long cacheMaxMegabytes(Database db) throws Exception {
+    try (Connection c = db.dataSource().getConnection();
+        PreparedStatement s = c.prepareStatement(
+            "SELECT SETTING_VALUE FROM INFORMATION_SCHEMA.SETTINGS WHERE SETTING_NAME = 'info.CACHE_MAX_SIZE'");
+        ResultSet rs = s.executeQuery()) {
+      rs.next();
+      return Long.parseLong(rs.getString(1));
+    }
   }
 
   @ParameterizedTest
