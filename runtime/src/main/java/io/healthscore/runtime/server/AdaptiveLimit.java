@@ -96,6 +96,11 @@ final class AdaptiveLimit {
     return Optional.of(permit);
   }
 
+  /** Whether a call starting now would be refused (a hint: {@link #tryAcquire()} decides). */
+  synchronized boolean isFull() {
+    return running.size() >= limit;
+  }
+
   synchronized int limit() {
     return limit;
   }

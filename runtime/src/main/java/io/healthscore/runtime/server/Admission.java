@@ -5,6 +5,7 @@ import io.grpc.Deadline;
 import io.grpc.ForwardingServerCall;
 import io.grpc.ForwardingServerCallListener;
 import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
 import io.grpc.MethodDescriptor.MethodType;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
@@ -63,7 +64,7 @@ final class Admission implements ServerInterceptor {
   @Override
   public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(
       ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
-    if (HealthGrpc.SERVICE_NAME.equals(call.getMethodDescriptor().getServiceName())) {
+    if (alwaysAdmitted(call.getMethodDescriptor())) {
       return next.startCall(call, headers);
     }
     Deadline deadline = Context.current().getDeadline();
@@ -75,7 +76,7 @@ final class Admission implements ServerInterceptor {
     if (call.getMethodDescriptor().getType() != MethodType.UNARY) {
       return next.startCall(call, headers);
     }
-    Optional<AdaptiveLimit.Permit> admitted = limit.tryAcquire();
+    Optional<AdaptiveLimit.Permit> admitted = CallThreads.refusingHere() ? Optional.empty() : limit.tryAcquire();
     if (admitted.isEmpty()) {
       refusedOverload.increment();
       StatusRuntimeException refusal =
@@ -103,6 +104,11 @@ final class Admission implements ServerInterceptor {
       permit.release();
       throw e;
     }
+  }
+
+  /** Health checks: so that probes tell an overloaded service from a dead one. */
+  static boolean alwaysAdmitted(MethodDescriptor<?, ?> method) {
+    return HealthGrpc.SERVICE_NAME.equals(method.getServiceName());
   }
 
   /** Releases the slot also when the client cancels, which closes no call on the server side. */

@@ -16,6 +16,7 @@ import io.healthscore.runtime.auth.BearerTokenFile;
 import io.healthscore.runtime.auth.MethodScopes;
 import io.healthscore.runtime.auth.TokenTable;
 import io.healthscore.runtime.auth.TokenTableFile;
+import io.healthscore.runtime.concurrent.DaemonThreads;
 import io.healthscore.runtime.config.ServiceConfig;
 import io.healthscore.runtime.db.Database;
 import io.healthscore.runtime.error.ErrorMappingInterceptor;
@@ -33,6 +34,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -67,6 +70,8 @@ public final class ServiceServer implements AutoCloseable {
   private final List<Runnable> onDrain;
   private final List<Runnable> onStop;
   private final CountDownLatch stopped = new CountDownLatch(1);
+  /** Where handlers run (CallThreads); shut down once the server has terminated. */
+  private final ExecutorService handlers;
   /** The server's certificates; null in-process. */
   private final ServerTls tls;
   private final boolean authOn;
@@ -93,7 +98,15 @@ public final class ServiceServer implements AutoCloseable {
     this.health = new HealthStatusManager();
     List<ServerServiceDefinition> services = List.copyOf(builder.services);
     this.serviceNames = services.stream().map(s -> s.getServiceDescriptor().getName()).toList();
-    this.server = wire(transport, services, interceptors(builder, tokenFile), health).build();
+    AdaptiveLimit limit =
+        new AdaptiveLimit(
+            builder.config.minCallsInFlight(),
+            builder.config.maxCallsInFlight(),
+            builder.config.callLatencyTarget(),
+            System::nanoTime);
+    this.handlers = Executors.newCachedThreadPool(DaemonThreads.numbered(config.serviceName() + "-call-"));
+    transport.directExecutor().callExecutor(new CallThreads(limit, handlers));
+    this.server = wire(transport, services, interceptors(builder, tokenFile, limit), health).build();
     builder.dependencies.forEach(database -> database.onFailure(this::markNotServing));
   }
 
@@ -107,19 +120,13 @@ public final class ServiceServer implements AutoCloseable {
    * auth runs before any handler; error mapping sits next to the handlers so their exceptions
    * become proper statuses.
    */
-  private static List<ServerInterceptor> interceptors(Builder builder, TokenTableFile tokenFile) {
+  private static List<ServerInterceptor> interceptors(Builder builder, TokenTableFile tokenFile, AdaptiveLimit limit) {
     TokenTable given = builder.tokenTable;
     Optional<Supplier<TokenTable>> tokens =
         given != null ? Optional.of(() -> given) : Optional.ofNullable(tokenFile);
     return List.of(
         new GrpcServerMetricsInterceptor(builder.metrics.registry()),
-        new Admission(
-            new AdaptiveLimit(
-                builder.config.minCallsInFlight(),
-                builder.config.maxCallsInFlight(),
-                builder.config.callLatencyTarget(),
-                System::nanoTime),
-            builder.metrics.registry()),
+        new Admission(limit, builder.metrics.registry()),
         new AuthInterceptor(tokens, builder.methodScopes),
         new ErrorMappingInterceptor());
   }
@@ -235,6 +242,7 @@ public final class ServiceServer implements AutoCloseable {
         server.shutdownNow();
         awaitServer(TimeUnit.SECONDS.toMillis(5));
       }
+      handlers.shutdown();
       runHooks(onStop, "stop");
       if (tls != null) {
         tls.close();
