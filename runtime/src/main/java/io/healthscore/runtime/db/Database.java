@@ -152,11 +152,26 @@ public final class Database implements AutoCloseable {
    * durable with. Failures arrive as from {@link #inTransaction}.
    */
   public <T> T read(SqlWork<T> work) {
+    return autoCommitted(work, "query failed: ");
+  }
+
+  /**
+   * Runs {@code work} in auto-commit mode: each statement commits on its own, and on the embedded
+   * store without the sync that makes a transaction's commit durable, so a crash may lose what it
+   * wrote in the last second or so. Only for writes each of which is atomic on its own and whose
+   * loss a restart repairs (a lease the embedded store's start drops, say). Failures arrive as from
+   * {@link #inTransaction}.
+   */
+  public <T> T inAutoCommit(SqlWork<T> work) {
+    return autoCommitted(work, "statement failed: ");
+  }
+
+  private <T> T autoCommitted(SqlWork<T> work, String what) {
     checkRunning();
     try (Connection c = dataSource.getConnection()) {
       return work.run(c);
     } catch (Exception | Error e) {
-      throw failure("query failed: ", e);
+      throw failure(what, e);
     }
   }
 

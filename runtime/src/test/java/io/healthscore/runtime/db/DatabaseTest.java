@@ -118,6 +118,25 @@ class DatabaseTest {
 
   @ParameterizedTest
   @EnumSource(SqlDialect.class)
+  void autoCommittedStatementsStandOnTheirOwn(SqlDialect dialect) {
+    try (Database db = open(dialect)) {
+      db.migrate("testdb/migrations");
+      String upsert = db.dialect().upsertSql("items", List.of("tenant", "item_id"), List.of("quantity"));
+      assertThrows(
+          NotFoundException.class,
+          () ->
+              db.inAutoCommit(
+                  c -> {
+                    write(c, upsert, "t", "kept", 1L);
+                    throw new NotFoundException("abort");
+                  }));
+      // Unlike a transaction's, the write before the failure stays.
+      assertEquals(1L, quantity(db, "kept"));
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(SqlDialect.class)
   void cursorStoreRoundTrip(SqlDialect dialect) {
     try (Database db = open(dialect)) {
       CursorStore cursors = new CursorStore(db);
