@@ -15,6 +15,7 @@ import java.sql.ResultSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -98,15 +99,7 @@ class DatabaseTest {
   void failedTransactionRollsBackAndRethrows(SqlDialect dialect) {
     try (Database db = open(dialect)) {
       db.migrate("testdb/migrations");
-      String upsert = db.dialect().upsertSql("items", List.of("tenant", "item_id"), List.of("quantity"));
-      assertThrows(
-          NotFoundException.class,
-          () ->
-              db.inTransaction(
-                  c -> {
-                    write(c, upsert, "t", "gone", 1L);
-                    throw new NotFoundException("abort");
-                  }));
+      writeThenFail(db, "gone", db::inTransaction);
       assertEquals(-1L, quantity(db, "gone"));
       DatabaseException bad =
           assertThrows(
@@ -121,18 +114,23 @@ class DatabaseTest {
   void autoCommittedStatementsStandOnTheirOwn(SqlDialect dialect) {
     try (Database db = open(dialect)) {
       db.migrate("testdb/migrations");
-      String upsert = db.dialect().upsertSql("items", List.of("tenant", "item_id"), List.of("quantity"));
-      assertThrows(
-          NotFoundException.class,
-          () ->
-              db.inAutoCommit(
-                  c -> {
-                    write(c, upsert, "t", "kept", 1L);
-                    throw new NotFoundException("abort");
-                  }));
+      writeThenFail(db, "kept", db::inAutoCommit);
       // Unlike a transaction's, the write before the failure stays.
       assertEquals(1L, quantity(db, "kept"));
     }
+  }
+
+  /** Runs, through {@code run}, work that writes the item and then fails; the failure comes back. */
+  private static void writeThenFail(Database db, String itemId, Function<SqlWork<Object>, Object> run) {
+    String upsert = db.dialect().upsertSql("items", List.of("tenant", "item_id"), List.of("quantity"));
+    assertThrows(
+        NotFoundException.class,
+        () ->
+            run.apply(
+                c -> {
+                  write(c, upsert, "t", itemId, 1L);
+                  throw new NotFoundException("abort");
+                }));
   }
 
   @ParameterizedTest
