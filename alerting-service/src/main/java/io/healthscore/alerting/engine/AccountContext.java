@@ -44,6 +44,12 @@ public final class AccountContext implements EvaluationContext {
     this.features = features;
   }
 
+  /** Takes the account's scores read beforehand, e.g. with a whole batch's, instead of reading them. */
+  public AccountContext withScores(List<ScoreState> scores) {
+    this.loadedScores = scores;
+    return this;
+  }
+
   @Override
   public String accountId() {
     return accountId;

@@ -13,7 +13,12 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalDouble;
 
 /**
@@ -25,6 +30,9 @@ import java.util.OptionalDouble;
 public final class ScoreStore {
   /** Points older than this are pruned: no condition looks further back than 365 days. */
   static final Duration RETENTION = Duration.ofDays(366);
+
+  /** Accounts per statement when a batch's scores are read together. */
+  static final int ACCOUNTS_PER_READ = 500;
 
   private final Database database;
 
@@ -130,6 +138,35 @@ public final class ScoreStore {
           ScoreState state = state(rs);
           if (!state.score().getNoData()) {
             states.add(state);
+          }
+        }
+      }
+    }
+    return states;
+  }
+
+  /**
+   * {@link #scores(Connection, String)} of each account, in statements of up to {@value
+   * #ACCOUNTS_PER_READ} accounts; an account without a real score maps to an empty list.
+   */
+  public Map<String, List<ScoreState>> scores(Connection c, Collection<String> accounts) throws SQLException {
+    List<String> all = List.copyOf(new LinkedHashSet<>(accounts));
+    Map<String, List<ScoreState>> states = new HashMap<>();
+    all.forEach(id -> states.put(id, new ArrayList<>()));
+    for (int from = 0; from < all.size(); from += ACCOUNTS_PER_READ) {
+      List<String> part = all.subList(from, Math.min(all.size(), from + ACCOUNTS_PER_READ));
+      try (PreparedStatement s = c.prepareStatement("SELECT body, band_before, account_id FROM alert_account_scores "
+          + "WHERE account_id IN (" + String.join(", ", Collections.nCopies(part.size(), "?")) + ") "
+          + "ORDER BY account_id, scorecard_id")) {
+        for (int i = 0; i < part.size(); i++) {
+          s.setString(i + 1, part.get(i));
+        }
+        try (ResultSet rs = s.executeQuery()) {
+          while (rs.next()) {
+            ScoreState state = state(rs);
+            if (!state.score().getNoData()) {
+              states.get(rs.getString(3)).add(state);
+            }
           }
         }
       }

@@ -7,6 +7,7 @@ import io.healthscore.alerting.alert.KeySnapshot;
 import io.healthscore.alerting.engine.AccountContext;
 import io.healthscore.alerting.engine.FeatureNeeds;
 import io.healthscore.alerting.engine.RuleEvaluator;
+import io.healthscore.alerting.engine.ScoreState;
 import io.healthscore.alerting.engine.ScoreStore;
 import io.healthscore.alerting.engine.SignalsReader;
 import io.healthscore.alerting.rule.RuleStore;
@@ -61,18 +62,30 @@ public final class AccountReconciler {
 
   /**
    * Runs {@code work} for a batch of {@code accountIds}: prefetch, lock, one transaction, wake-up.
-   * The work may reconcile only accounts of {@code accountIds} (they are the ones locked and read).
+   * The work may reconcile only accounts of {@code accountIds} (they are the ones locked and read),
+   * and records no score: the accounts' scores are read once for the batch, at the start of the
+   * transaction.
    */
   public <R> R run(Collection<String> accountIds, Work<R> work) {
-    return run(accountIds, rule -> true, work);
+    return run(accountIds, rule -> true, true, work);
   }
 
   /**
-   * The same, evaluating only the rules that {@code which} accepts, and reading ahead only what
-   * those read (the scores feed leaves out the rules a score cannot change, and with them their
-   * feature reads); when no enabled rule is accepted, no account is held either.
+   * The same for work that records scores before it reconciles (the scores feed): each evaluation
+   * reads its account's scores as recorded so far. Only the rules that {@code which} accepts are
+   * evaluated, and only what those read is read ahead (the scores feed leaves out the rules a score
+   * cannot change, and with them their feature reads); when no enabled rule is accepted, no
+   * account is held either.
    */
-  public <R> R run(Collection<String> accountIds, Predicate<Rule> which, Work<R> work) {
+  public <R> R runRecordingScores(Collection<String> accountIds, Predicate<Rule> which, Work<R> work) {
+    return run(accountIds, which, false, work);
+  }
+
+  /**
+   * With {@code scoresAhead}, the accounts' scores are read at the start of the transaction, a
+   * few statements for the batch, instead of per evaluation: only for work that records no score.
+   */
+  private <R> R run(Collection<String> accountIds, Predicate<Rule> which, boolean scoresAhead, Work<R> work) {
     List<Rule> enabled = rules.list().stream()
         .filter(r -> !r.getDisabled() && !RuleEvaluator.watchesModel(r)).filter(which).toList();
     if (enabled.isEmpty()) {
@@ -80,14 +93,15 @@ public final class AccountReconciler {
       // to keep apart from another batch's, so no account is held and none is evaluated, even if a
       // rule is enabled meanwhile (the next change or the sweep evaluates it).
       return transactions.run(tx -> work.apply(tx.connection(),
-          new Pass(tx, List.of(), Prefetched.NONE, KeySnapshot.NONE)));
+          new Pass(tx, List.of(), Prefetched.NONE, KeySnapshot.NONE, Map.of())));
     }
     Prefetched prefetched = prefetch(accountIds, enabled);
     try (AccountLocks.Held held = locks.lock(accountIds)) {
       return transactions.run(tx -> {
         List<Rule> passRules = rules.list(tx.connection()).stream().filter(which).toList();
         KeySnapshot known = lifecycle.snapshot(tx.connection(), passRules, accountIds);
-        return work.apply(tx.connection(), new Pass(tx, passRules, prefetched, known));
+        Map<String, List<ScoreState>> scoresRead = scoresAhead ? scores.scores(tx.connection(), accountIds) : Map.of();
+        return work.apply(tx.connection(), new Pass(tx, passRules, prefetched, known, scoresRead));
       });
     }
   }
@@ -98,12 +112,16 @@ public final class AccountReconciler {
     private final List<Rule> rules;
     private final Prefetched prefetched;
     private final KeySnapshot known;
+    /** Scores read at the start of the transaction, by account; an account not in it reads its own. */
+    private final Map<String, List<ScoreState>> scoresRead;
 
-    private Pass(AlertTransaction tx, List<Rule> rules, Prefetched prefetched, KeySnapshot known) {
+    private Pass(AlertTransaction tx, List<Rule> rules, Prefetched prefetched, KeySnapshot known,
+        Map<String, List<ScoreState>> scoresRead) {
       this.tx = tx;
       this.rules = rules;
       this.prefetched = prefetched;
       this.known = known;
+      this.scoresRead = scoresRead;
     }
 
     /** Evaluates the account; returns true when it raised alert events. */
@@ -113,6 +131,10 @@ public final class AccountReconciler {
       AccountContext ctx = features == null
           ? new AccountContext(accountId, clock.instant(), c, scores, signals, prefetched.needs())
           : new AccountContext(accountId, clock.instant(), c, scores, signals, features);
+      List<ScoreState> accountScores = scoresRead.get(accountId);
+      if (accountScores != null) {
+        ctx.withScores(accountScores);
+      }
       return lifecycle.reconcile(tx, rules, ctx, known);
     }
   }

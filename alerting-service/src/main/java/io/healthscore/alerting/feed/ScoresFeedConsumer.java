@@ -47,7 +47,7 @@ public final class ScoresFeedConsumer {
    * are the signals feed's and the sweep's: a score change cannot open or clear their alerts).
    */
   private void apply(List<ScoreChange> changes, boolean retry, IsolatingFeed.Step done) {
-    reconciler.run(changes.stream().map(ScoresFeedConsumer::accountOf).toList(), RuleEvaluator::readsScore, (c, pass) -> {
+    reconciler.runRecordingScores(changes.stream().map(ScoresFeedConsumer::accountOf).toList(), RuleEvaluator::readsScore, (c, pass) -> {
       for (ScoreChange change : changes) {
         if (!retry || !scores.hasNewer(c, change)) {
           scores.record(c, change);

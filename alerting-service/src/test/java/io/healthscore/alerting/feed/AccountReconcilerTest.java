@@ -79,7 +79,7 @@ class AccountReconcilerTest {
 
     try (AccountLocks.Held signalsFeedBatch = locks.lock(List.of("acme"))) {
       CompletableFuture<String> scoresFeedBatch = CompletableFuture.supplyAsync(() ->
-          reconciler.run(List.of("acme"), RuleEvaluator::readsScore, (c, pass) -> {
+          reconciler.runRecordingScores(List.of("acme"), RuleEvaluator::readsScore, (c, pass) -> {
             pass.reconcile("acme");
             return "applied";
           }));
