@@ -408,12 +408,13 @@ class OverloadBenchmark {
   private record ServerLatency(TreeMap<Double, Double> atMost, double count) {
     static ServerLatency read(Workload w) {
       String ok = "(?=[^}]*method=\"" + w.method + "\")(?=[^}]*code=\"OK\")";
+      String metrics = metricsText(w.service);
       TreeMap<Double, Double> atMost = new TreeMap<>();
       for (double bound : new double[] {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5}) {
-        atMost.put(bound, metricSum(w.service, "grpc_server_requests_seconds_bucket\\{" + ok
+        atMost.put(bound, sum(metrics, "grpc_server_requests_seconds_bucket\\{" + ok
             + "(?=[^}]*le=\"" + bound + "\")"));
       }
-      return new ServerLatency(atMost, metricSum(w.service, "grpc_server_requests_seconds_count\\{" + ok));
+      return new ServerLatency(atMost, sum(metrics, "grpc_server_requests_seconds_count\\{" + ok));
     }
 
     ServerLatency minus(ServerLatency before) {
@@ -437,19 +438,27 @@ class OverloadBenchmark {
     }
   }
 
-  /** The sum of the /metrics samples whose line starts with {@code prefixRegex}. */
+  /** The sum of the service's /metrics samples whose line starts with {@code prefixRegex}. */
   private static double metricSum(ServiceProcess service, String prefixRegex) {
+    return sum(metricsText(service), prefixRegex);
+  }
+
+  /** The sum of the samples in {@code metrics} whose line starts with {@code prefixRegex}. */
+  private static double sum(String metrics, String prefixRegex) {
+    // Label values may hold spaces ("G1 Eden Space"): the value follows the closing brace.
+    Matcher m = Pattern.compile("(?m)^" + prefixRegex + "[^}]*\\} ([0-9.eE+-]+)$").matcher(metrics);
+    double sum = 0;
+    while (m.find()) {
+      sum += Double.parseDouble(m.group(1));
+    }
+    return sum;
+  }
+
+  private static String metricsText(ServiceProcess service) {
     HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.metricsPort() + "/metrics"))
         .timeout(Duration.ofSeconds(5)).build();
     try {
-      String body = METRICS.send(request, HttpResponse.BodyHandlers.ofString()).body();
-      // Label values may hold spaces ("G1 Eden Space"): the value follows the closing brace.
-      Matcher m = Pattern.compile("(?m)^" + prefixRegex + "[^}]*\\} ([0-9.eE+-]+)$").matcher(body);
-      double sum = 0;
-      while (m.find()) {
-        sum += Double.parseDouble(m.group(1));
-      }
-      return sum;
+      return METRICS.send(request, HttpResponse.BodyHandlers.ofString()).body();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (InterruptedException e) {
