@@ -35,7 +35,7 @@ import java.util.Map;
  * it sends is on disk.
  */
 final class AlertEventLog implements CursorLog<AlertEvent> {
-  private static final JsonFormat.Printer PRINTER = JsonFormat.printer().omittingInsignificantWhitespace();
+  /** Reads rows stored before events were kept as bytes (migration V4). */
   private static final JsonFormat.Parser PARSER = JsonFormat.parser().ignoringUnknownFields();
 
   /** The event as stored, and whether this append stored it (false: its key was there already). */
@@ -109,7 +109,7 @@ final class AlertEventLog implements CursorLog<AlertEvent> {
   private static void insert(Connection tx, List<AlertEvent> events) throws SQLException {
     try (PreparedStatement insert =
         tx.prepareStatement(
-            "INSERT INTO alert_events (event_cursor, alert_id, kind, idempotency_key, event_ms, event_json) "
+            "INSERT INTO alert_events (event_cursor, alert_id, kind, idempotency_key, event_ms, event_body) "
                 + "VALUES (?, ?, ?, ?, ?, ?)")) {
       for (AlertEvent event : events) {
         insert.setLong(1, event.getCursor());
@@ -117,12 +117,10 @@ final class AlertEventLog implements CursorLog<AlertEvent> {
         insert.setInt(3, event.getKindValue());
         insert.setString(4, event.getIdempotencyKey());
         insert.setLong(5, Timestamps.toMillis(event.getEventTime()));
-        insert.setString(6, PRINTER.print(event));
+        insert.setBytes(6, event.toByteArray());
         insert.addBatch();
       }
       insert.executeBatch();
-    } catch (InvalidProtocolBufferException e) {
-      throw new IllegalStateException("an AlertEvent always prints as JSON", e);
     }
   }
 
@@ -152,14 +150,14 @@ final class AlertEventLog implements CursorLog<AlertEvent> {
     Map<String, AlertEvent> found = new HashMap<>();
     for (int from = 0; from < keys.size(); from += KEYS_PER_QUERY) {
       List<String> part = keys.subList(from, Math.min(keys.size(), from + KEYS_PER_QUERY));
-      try (PreparedStatement s = tx.prepareStatement("SELECT idempotency_key, event_json FROM alert_events "
+      try (PreparedStatement s = tx.prepareStatement("SELECT idempotency_key, event_body, event_json FROM alert_events "
           + "WHERE idempotency_key IN (" + String.join(", ", Collections.nCopies(part.size(), "?")) + ")")) {
         for (int i = 0; i < part.size(); i++) {
           s.setString(i + 1, part.get(i));
         }
         try (ResultSet rs = s.executeQuery()) {
           while (rs.next()) {
-            found.put(rs.getString(1), parse(rs.getString(2)));
+            found.put(rs.getString(1), read(rs, 2, 3));
           }
         }
       }
@@ -195,12 +193,12 @@ final class AlertEventLog implements CursorLog<AlertEvent> {
           List<AlertEvent> events = new ArrayList<>();
           try (PreparedStatement s =
               c.prepareStatement(
-                  "SELECT event_json FROM alert_events WHERE event_cursor > ? ORDER BY event_cursor LIMIT ?")) {
+                  "SELECT event_body, event_json FROM alert_events WHERE event_cursor > ? ORDER BY event_cursor LIMIT ?")) {
             s.setLong(1, cursor);
             s.setInt(2, limit);
             try (ResultSet rs = s.executeQuery()) {
               while (rs.next()) {
-                events.add(parse(rs.getString(1)));
+                events.add(read(rs, 1, 2));
               }
             }
           }
@@ -218,13 +216,21 @@ final class AlertEventLog implements CursorLog<AlertEvent> {
     return event.getCursor();
   }
 
-  static AlertEvent parse(String json) {
-    AlertEvent.Builder event = AlertEvent.newBuilder();
+  /**
+   * The event of the current row from its bytes column, or from its JSON column when the row was
+   * written before events were stored as bytes.
+   */
+  static AlertEvent read(ResultSet rs, int bodyColumn, int jsonColumn) throws SQLException {
+    byte[] body = rs.getBytes(bodyColumn);
     try {
-      PARSER.merge(json, event);
+      if (body != null) {
+        return AlertEvent.parseFrom(body);
+      }
+      AlertEvent.Builder event = AlertEvent.newBuilder();
+      PARSER.merge(rs.getString(jsonColumn), event);
+      return event.build();
     } catch (InvalidProtocolBufferException e) {
-      throw new IllegalStateException("stored alert event is not valid JSON: " + e.getMessage(), e);
+      throw new IllegalStateException("stored alert event does not parse: " + e.getMessage(), e);
     }
-    return event.build();
   }
 }

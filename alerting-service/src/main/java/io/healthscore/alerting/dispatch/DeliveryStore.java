@@ -139,7 +139,7 @@ final class DeliveryStore {
    * instead of reading and sorting every due row of a backlog to return the first few.
    */
   static final String CLAIM_SELECT =
-      "SELECT d.delivery_id, d.channel_id, d.attempts, d.create_ms, e.event_json, c.timeout_ms "
+      "SELECT d.delivery_id, d.channel_id, d.attempts, d.create_ms, e.event_body, e.event_json, c.timeout_ms "
           + "FROM alert_deliveries d JOIN alert_events e ON e.event_cursor = d.event_cursor "
           + "LEFT JOIN delivery_channels c ON c.channel_id = d.channel_id "
           + "WHERE d.state = ? AND d.next_attempt_ms <= ? AND d.locked_until_ms <= ? "
@@ -186,7 +186,7 @@ final class DeliveryStore {
                   rs.getString("delivery_id"),
                   rs.getString("channel_id"),
                   rs.getInt("attempts"),
-                  AlertEventLog.parse(rs.getString("event_json")),
+                  AlertEventLog.read(rs, 5, 6),
                   rs.getLong("create_ms"),
                   timeoutMs,
                   nowMs + sendsBefore + leaseMarginMs));
