@@ -12,7 +12,8 @@ import java.util.concurrent.TimeUnit;
  * outbound security ({@link ClientSecurity}: TLS, client certificate, bearer token), keepalive so dead peers are noticed, retries of UNAVAILABLE so a
  * rolling restart of the callee is invisible, a default deadline on unary calls, and round_robin
  * over every address the target resolves to (a dns:/// target of a headless Service gives one per
- * replica; a plain host:port of one address behaves as before).
+ * replica; a plain host:port of one address behaves as before), and {@link ClientThrottle}, so a
+ * caller whose server refuses most calls as overloaded cuts its offered load itself.
  */
 public final class Channels {
   /**
@@ -44,13 +45,18 @@ public final class Channels {
 
   /** A channel to {@code target} presenting and checking what {@code security} says. */
   public static ManagedChannel forAddress(String target, ClientSecurity security) {
+    return forAddress(target, security, ClientThrottle.withDefaults());
+  }
+
+  /** As {@link #forAddress(String, ClientSecurity)}, with a throttle of the caller's (its k and window). */
+  public static ManagedChannel forAddress(String target, ClientSecurity security, ClientThrottle throttle) {
     return Grpc.newChannelBuilder(target, security.credentials())
         .defaultServiceConfig(DEFAULT_SERVICE_CONFIG)
         .enableRetry()
         .keepAliveTime(30, TimeUnit.SECONDS)
         .keepAliveTimeout(10, TimeUnit.SECONDS)
         .maxInboundMessageSize(ServiceConfig.DEFAULT_MAX_MESSAGE_BYTES)
-        .intercept(Deadlines.unaryDefaultInterceptor())
+        .intercept(Deadlines.unaryDefaultInterceptor(), throttle)
         .build();
   }
 }
