@@ -1,13 +1,13 @@
 package io.healthscore.scoring.store;
 
 import io.healthscore.runtime.db.Database;
+import io.healthscore.runtime.db.KeyList;
 import io.healthscore.scoring.cache.ScoreKey;
 import io.healthscore.v1.Band;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Types;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -22,14 +22,13 @@ public final class ScoreHistoryStore {
   /*
    * The first point of each score at or before the latest moment asked: only the points that old
    * are read (an index range), not the whole history of every score, most of which is newer than
-   * any trend moment. The accounts are joined from a VALUES list, not tested with an IN list: H2
-   * finds the rows of an IN list of parameters through the index, then tests each row found against
-   * the whole list again (500 comparisons per history point read). Places a chunk does not fill are
-   * bound to NULL, which matches no account, so every statement has the same text.
+   * any trend moment. The accounts are joined from a VALUES list ({@link KeyList} says why).
    */
+  private static final KeyList ACCOUNT_KEYS =
+      new KeyList(ScoreStore.IN_CHUNK, "k", KeyList.Column.varchar("account_id"));
+
   static final String FIRST_POINTS =
-      "SELECT t.account_id, MIN(t.computed_at) FROM (VALUES "
-          + "(CAST(? AS VARCHAR)), ".repeat(ScoreStore.IN_CHUNK - 1) + "(CAST(? AS VARCHAR))) k (account_id)"
+      "SELECT t.account_id, MIN(t.computed_at) FROM " + ACCOUNT_KEYS.sql()
           + " JOIN score_history t ON t.account_id = k.account_id"
           + " WHERE t.scorecard_id = ? AND t.computed_at <= ? GROUP BY t.account_id";
 
@@ -139,17 +138,10 @@ public final class ScoreHistoryStore {
           try (PreparedStatement s = c.prepareStatement(FIRST_POINTS)) {
             for (Map.Entry<String, List<String>> e : byScorecard.entrySet()) {
               List<String> ids = e.getValue();
-              for (int from = 0; from < ids.size(); from += ScoreStore.IN_CHUNK) {
-                List<String> chunk = ids.subList(from, Math.min(ids.size(), from + ScoreStore.IN_CHUNK));
-                for (int i = 0; i < ScoreStore.IN_CHUNK; i++) {
-                  if (i < chunk.size()) {
-                    s.setString(i + 1, chunk.get(i));
-                  } else {
-                    s.setNull(i + 1, Types.VARCHAR);
-                  }
-                }
-                s.setString(ScoreStore.IN_CHUNK + 1, e.getKey());
-                s.setLong(ScoreStore.IN_CHUNK + 2, latest);
+              for (List<String> chunk : ACCOUNT_KEYS.parts(ids)) {
+                int next = ACCOUNT_KEYS.bind(s, chunk, (st, at, id) -> st.setString(at, id));
+                s.setString(next, e.getKey());
+                s.setLong(next + 1, latest);
                 try (ResultSet rs = s.executeQuery()) {
                   while (rs.next()) {
                     firstPoint.put(new ScoreKey(rs.getString(1), e.getKey()), rs.getLong(2));

@@ -1,11 +1,14 @@
 package io.healthscore.signals.ingest;
 
+import static io.healthscore.runtime.db.KeyList.Column.bigint;
+import static io.healthscore.runtime.db.KeyList.Column.varchar;
+
+import io.healthscore.runtime.db.KeyList;
 import java.nio.ByteBuffer;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Types;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
@@ -37,23 +40,21 @@ final class RollupBlockTable {
 
   private RollupBlockTable() {}
 
-  /*
-   * Keys are looked up by joining a VALUES list of them, not by a row-value IN list: H2 finds the
-   * rows of an IN list of parameters through the key, but then tests each row found against the
-   * whole list again (a statement of 256 keys compared every row it read with up to 256 tuples).
-   * Places a part does not fill are bound to NULL, which matches no row, so every statement has
-   * the same text for the database's parsed-statement cache.
-   */
+  /* Keys are joined from a VALUES list ({@link KeyList} says why). */
+  private static final KeyList BLOCK_KEYS =
+      new KeyList(BLOCKS_PER_STATEMENT, "k", varchar("account_id"), varchar("metric"), bigint("block_start"));
+
+  private static final KeyList USER_SET_KEYS =
+      new KeyList(USER_SETS_PER_STATEMENT, "k", varchar("account_id"), varchar("metric"), bigint("epoch_day"));
+
   private static final String SELECT_BLOCKS =
-      "SELECT t.account_id, t.metric, t.block_start, t.rollups, t.checkpoint_id FROM (VALUES "
-          + tuples(BLOCKS_PER_STATEMENT, "(CAST(? AS VARCHAR), CAST(? AS VARCHAR), CAST(? AS BIGINT))")
-          + ") k (account_id, metric, block_start) JOIN ingest_rollup_blocks t ON t.account_id = k.account_id"
+      "SELECT t.account_id, t.metric, t.block_start, t.rollups, t.checkpoint_id FROM " + BLOCK_KEYS.sql()
+          + " JOIN ingest_rollup_blocks t ON t.account_id = k.account_id"
           + " AND t.metric = k.metric AND t.block_start = k.block_start";
 
   private static final String SELECT_USER_SETS =
-      "SELECT t.account_id, t.metric, t.epoch_day, t.user_hashes FROM (VALUES "
-          + tuples(USER_SETS_PER_STATEMENT, "(CAST(? AS VARCHAR), CAST(? AS VARCHAR), CAST(? AS BIGINT))")
-          + ") k (account_id, metric, epoch_day) JOIN ingest_rollup_users t ON t.account_id = k.account_id"
+      "SELECT t.account_id, t.metric, t.epoch_day, t.user_hashes FROM " + USER_SET_KEYS.sql()
+          + " JOIN ingest_rollup_users t ON t.account_id = k.account_id"
           + " AND t.metric = k.metric AND t.epoch_day = k.epoch_day";
 
   /** The stored blocks of {@code keys}, by key; absent when not stored. */
@@ -63,15 +64,8 @@ final class RollupBlockTable {
       return blocks;
     }
     try (PreparedStatement s = c.prepareStatement(SELECT_BLOCKS)) {
-      for (int from = 0; from < keys.size(); from += BLOCKS_PER_STATEMENT) {
-        List<BlockKey> part = keys.subList(from, Math.min(keys.size(), from + BLOCKS_PER_STATEMENT));
-        for (int i = 0; i < BLOCKS_PER_STATEMENT; i++) {
-          if (i < part.size()) {
-            bindKey(s, 3 * i + 1, part.get(i).accountId(), part.get(i).metric(), part.get(i).blockStart());
-          } else {
-            bindNoKey(s, 3 * i + 1);
-          }
-        }
+      for (List<BlockKey> part : BLOCK_KEYS.parts(keys)) {
+        BLOCK_KEYS.bind(s, part, (st, at, k) -> bindKey(st, at, k.accountId(), k.metric(), k.blockStart()));
         try (ResultSet rs = s.executeQuery()) {
           while (rs.next()) {
             blocks.put(new BlockKey(rs.getString(1), rs.getString(2), rs.getLong(3)),
@@ -91,15 +85,8 @@ final class RollupBlockTable {
       return users;
     }
     try (PreparedStatement s = c.prepareStatement(SELECT_USER_SETS)) {
-      for (int from = 0; from < keys.size(); from += USER_SETS_PER_STATEMENT) {
-        List<RollupStore.AccountKey> part = keys.subList(from, Math.min(keys.size(), from + USER_SETS_PER_STATEMENT));
-        for (int i = 0; i < USER_SETS_PER_STATEMENT; i++) {
-          if (i < part.size()) {
-            bindKey(s, 3 * i + 1, part.get(i).accountId(), part.get(i).metric(), part.get(i).epochDay());
-          } else {
-            bindNoKey(s, 3 * i + 1);
-          }
-        }
+      for (List<RollupStore.AccountKey> part : USER_SET_KEYS.parts(keys)) {
+        USER_SET_KEYS.bind(s, part, (st, at, k) -> bindKey(st, at, k.accountId(), k.metric(), k.epochDay()));
         try (ResultSet rs = s.executeQuery()) {
           while (rs.next()) {
             users.put(new RollupStore.AccountKey(rs.getString(1), rs.getString(2), rs.getLong(3)),
@@ -111,19 +98,12 @@ final class RollupBlockTable {
     return users;
   }
 
-  /** Binds one key of a VALUES list from parameter {@code at} on. */
+  /** Binds one key from parameter {@code at} on. */
   private static void bindKey(PreparedStatement s, int at, String accountId, String metric, long day)
       throws SQLException {
     s.setString(at, accountId);
     s.setString(at + 1, metric);
     s.setLong(at + 2, day);
-  }
-
-  /** Binds a place of a VALUES list no key fills: NULLs, which match no row. */
-  private static void bindNoKey(PreparedStatement s, int at) throws SQLException {
-    s.setNull(at, Types.VARCHAR);
-    s.setNull(at + 1, Types.VARCHAR);
-    s.setNull(at + 2, Types.BIGINT);
   }
 
   /** Inserts or replaces the blocks, one statement per {@value #BLOCKS_PER_STATEMENT}. */

@@ -2,13 +2,13 @@ package io.healthscore.signals.ingest;
 
 import io.healthscore.runtime.db.Database;
 import io.healthscore.runtime.db.DatabaseException;
+import io.healthscore.runtime.db.KeyList;
 import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Savepoint;
-import java.sql.Types;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
@@ -386,29 +386,24 @@ final class RollupStore {
   record Request(
       String accountId, long fromDay, long toDay, long usersFromDay, List<Key> usersWanted, Predicate<String> wanted) {}
 
-  /**
-   * Accounts one statement reads. Always this many parameters (those a part does not fill bound to
-   * NULL, which matches no account), so every statement has the same text and the database's
-   * parsed-statement cache serves it.
-   */
+  /** Accounts one statement reads. */
   static final int ACCOUNTS_PER_STATEMENT = 128;
 
   /*
-   * The accounts are joined from a VALUES list, not tested with an IN list: H2 finds the rows of an
-   * IN list of parameters through the key, then tests each row found against the whole list again
-   * (128 comparisons per block read). The day ranges are written as expressions ("block_start + 0")
-   * on purpose: H2 gives up the key lookup when a range on a later key column is among its index
-   * conditions, and scans the whole table instead; as expressions they filter the rows found.
+   * The accounts are joined from a VALUES list ({@link KeyList} says why). The day ranges are
+   * written as expressions ("block_start + 0") on purpose: H2 gives up the key lookup when a range
+   * on a later key column is among its index conditions, and scans the whole table instead; as
+   * expressions they filter the rows found.
    */
+  private static final KeyList ACCOUNT_KEYS = new KeyList(ACCOUNTS_PER_STATEMENT, "k", KeyList.Column.varchar("account_id"));
+
   static final String SELECT_BLOCKS_OF_ACCOUNTS =
-      "SELECT t.account_id, t.metric, t.block_start, t.rollups, t.checkpoint_id FROM (VALUES "
-          + "(CAST(? AS VARCHAR)), ".repeat(ACCOUNTS_PER_STATEMENT - 1) + "(CAST(? AS VARCHAR))) k (account_id)"
+      "SELECT t.account_id, t.metric, t.block_start, t.rollups, t.checkpoint_id FROM " + ACCOUNT_KEYS.sql()
           + " JOIN ingest_rollup_blocks t ON t.account_id = k.account_id"
           + " WHERE t.block_start + 0 > ? AND t.block_start + 0 < ?";
 
   static final String SELECT_USERS_OF_ACCOUNTS =
-      "SELECT t.account_id, t.metric, t.epoch_day, t.user_hashes FROM (VALUES "
-          + "(CAST(? AS VARCHAR)), ".repeat(ACCOUNTS_PER_STATEMENT - 1) + "(CAST(? AS VARCHAR))) k (account_id)"
+      "SELECT t.account_id, t.metric, t.epoch_day, t.user_hashes FROM " + ACCOUNT_KEYS.sql()
           + " JOIN ingest_rollup_users t ON t.account_id = k.account_id"
           + " WHERE t.epoch_day + 0 >= ? AND t.epoch_day + 0 < ?";
 
@@ -427,8 +422,7 @@ final class RollupStore {
       try (PreparedStatement blocks = c.prepareStatement(SELECT_BLOCKS_OF_ACCOUNTS);
           PreparedStatement usersOfAccounts = c.prepareStatement(SELECT_USERS_OF_ACCOUNTS);
           PreparedStatement usersOfRollup = c.prepareStatement(SELECT_USERS)) {
-        for (int from = 0; from < requests.size(); from += ACCOUNTS_PER_STATEMENT) {
-          List<Request> part = requests.subList(from, Math.min(requests.size(), from + ACCOUNTS_PER_STATEMENT));
+        for (List<Request> part : ACCOUNT_KEYS.parts(requests)) {
           Map<String, Request> byId = new HashMap<>(2 * part.size());
           long fromDay = Long.MAX_VALUE;
           long toDay = Long.MIN_VALUE;
@@ -489,16 +483,9 @@ final class RollupStore {
     }
   }
 
-  /** Binds the accounts' ids, NULL in the places after them; returns the next index. */
+  /** Binds the accounts' ids; returns the next index. */
   private static int bindAccounts(PreparedStatement s, List<Request> part) throws SQLException {
-    for (int i = 0; i < ACCOUNTS_PER_STATEMENT; i++) {
-      if (i < part.size()) {
-        s.setString(i + 1, part.get(i).accountId());
-      } else {
-        s.setNull(i + 1, Types.VARCHAR);
-      }
-    }
-    return ACCOUNTS_PER_STATEMENT + 1;
+    return ACCOUNT_KEYS.bind(s, part, (st, at, r) -> st.setString(at, r.accountId()));
   }
 
   /** The stored users of the rollups in {@code r.usersWanted()} that the range read did not bring. */
