@@ -2,6 +2,7 @@ package io.healthscore.runtime.client;
 
 import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
 import io.healthscore.runtime.config.ServiceConfig;
 import java.util.List;
 import java.util.Map;
@@ -45,18 +46,23 @@ public final class Channels {
 
   /** A channel to {@code target} presenting and checking what {@code security} says. */
   public static ManagedChannel forAddress(String target, ClientSecurity security) {
-    return forAddress(target, security, ClientThrottle.withDefaults());
+    return builder(target, security).intercept(Deadlines.unaryDefaultInterceptor()).build();
   }
 
-  /** As {@link #forAddress(String, ClientSecurity)}, with a throttle of the caller's (its k and window). */
+  /**
+   * As {@link #forAddress(String, ClientSecurity)}, refusing calls in the client while the server
+   * refuses most of them as overloaded ({@link ClientThrottle}).
+   */
   public static ManagedChannel forAddress(String target, ClientSecurity security, ClientThrottle throttle) {
+    return builder(target, security).intercept(Deadlines.unaryDefaultInterceptor(), throttle).build();
+  }
+
+  private static ManagedChannelBuilder<?> builder(String target, ClientSecurity security) {
     return Grpc.newChannelBuilder(target, security.credentials())
         .defaultServiceConfig(DEFAULT_SERVICE_CONFIG)
         .enableRetry()
         .keepAliveTime(30, TimeUnit.SECONDS)
         .keepAliveTimeout(10, TimeUnit.SECONDS)
-        .maxInboundMessageSize(ServiceConfig.DEFAULT_MAX_MESSAGE_BYTES)
-        .intercept(Deadlines.unaryDefaultInterceptor(), throttle)
-        .build();
+        .maxInboundMessageSize(ServiceConfig.DEFAULT_MAX_MESSAGE_BYTES);
   }
 }
