@@ -13,8 +13,8 @@ import java.util.concurrent.TimeUnit;
  * outbound security ({@link ClientSecurity}: TLS, client certificate, bearer token), keepalive so dead peers are noticed, retries of UNAVAILABLE so a
  * rolling restart of the callee is invisible, a default deadline on unary calls, and round_robin
  * over every address the target resolves to (a dns:/// target of a headless Service gives one per
- * replica; a plain host:port of one address behaves as before), and {@link ClientThrottle}, so a
- * caller whose server refuses most calls as overloaded cuts its offered load itself.
+ * replica; a plain host:port of one address behaves as before). On request, {@link ClientThrottle}
+ * too, so a caller whose server refuses most calls as overloaded cuts its offered load itself.
  */
 public final class Channels {
   /**

@@ -3,11 +3,10 @@ package io.healthscore.runtime.db;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.healthscore.runtime.config.ServiceConfig;
 import io.healthscore.runtime.error.NotFoundException;
-import io.healthscore.runtime.testing.PostgresTestSupport;
+import io.healthscore.runtime.testing.TestDatabases;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -26,15 +25,7 @@ class DatabaseTest {
   @TempDir Path dataDir;
 
   private Database open(SqlDialect dialect) {
-    Map<String, String> env = Map.of();
-    if (dialect == SqlDialect.POSTGRESQL) {
-      Optional<String> url = PostgresTestSupport.jdbcUrl();
-      assumeTrue(url.isPresent(), "no PostgreSQL reachable");
-      env = Map.of(ServiceConfig.DB_URL, PostgresTestSupport.freshSchema(url.get()));
-    }
-    Database db = Database.open(ServiceConfig.fromMap("db-test", 0, 0, env).withDataDir(dataDir));
-    assertEquals(dialect, db.dialect());
-    return db;
+    return TestDatabases.open(dialect, "db-test", dataDir);
   }
 
   @Test

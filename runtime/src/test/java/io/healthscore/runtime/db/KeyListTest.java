@@ -4,10 +4,8 @@ import static io.healthscore.runtime.db.KeyList.Column.bigint;
 import static io.healthscore.runtime.db.KeyList.Column.varchar;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.healthscore.runtime.config.ServiceConfig;
-import io.healthscore.runtime.testing.PostgresTestSupport;
+import io.healthscore.runtime.testing.TestDatabases;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -16,7 +14,6 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.TreeMap;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -81,14 +78,6 @@ class KeyListTest {
   }
 
   private Database open(SqlDialect dialect) {
-    Map<String, String> env = Map.of();
-    if (dialect == SqlDialect.POSTGRESQL) {
-      Optional<String> url = PostgresTestSupport.jdbcUrl();
-      assumeTrue(url.isPresent(), "no PostgreSQL reachable");
-      env = Map.of(ServiceConfig.DB_URL, PostgresTestSupport.freshSchema(url.get()));
-    }
-    Database db = Database.open(ServiceConfig.fromMap("key-list-test", 0, 0, env).withDataDir(dataDir));
-    assertEquals(dialect, db.dialect());
-    return db;
+    return TestDatabases.open(dialect, "key-list-test", dataDir);
   }
 }
